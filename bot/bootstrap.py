@@ -1,0 +1,61 @@
+"""The one place that builds every dependency; each can be overridden (tests pass their own)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Iterator
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.gateway import SlackGateway, make_web_client
+from bot.i18n import Translator
+from bot.settings import Settings
+from storage import migrate
+from storage.db import make_engine, new_session
+from storage.directory import apply_project_file
+from storage.projectfile import ProjectFile, load_project_file
+
+
+@dataclass
+class Services:
+    """Everything a listener, job or CLI command needs, built once."""
+
+    settings: Settings
+    engine: Engine
+    project_file: ProjectFile
+    client: WebClient
+    gateway: SlackGateway
+    lang: str
+
+    def translator(self, lang: str | None = None) -> Translator:
+        """A translator for `lang`, or for the configured language."""
+        return Translator(lang or self.lang)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A database session, closed afterwards."""
+        with new_session(self.engine) as session:
+            yield session
+
+
+def effective_language(settings: Settings, project_file: ProjectFile | None) -> str:
+    """RENKEI_LANG when set, else the project file's `language`, else Japanese."""
+    return settings.renkei_lang or (project_file.language if project_file else None) or "ja"
+
+
+def bootstrap(settings: Settings, *, project_file: ProjectFile | None = None, engine: Engine | None = None,
+              client: WebClient | None = None, upgrade: bool = True) -> Services:
+    """Build the services: load and apply the project file, migrate the database, make the Slack client."""
+    project_file = project_file or load_project_file(settings.renkei_config)
+    engine = engine or make_engine(settings.database_url)
+    if upgrade:
+        migrate.upgrade(engine)
+    with new_session(engine) as session:
+        apply_project_file(session, project_file)
+    client = client or make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    gateway = SlackGateway(engine=engine, client=client)
+    return Services(settings=settings, engine=engine, project_file=project_file, client=client, gateway=gateway,
+                    lang=effective_language(settings, project_file))

@@ -1,0 +1,154 @@
+"""The `renkei` command line: serve, console, check, db."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import typer
+import yaml
+
+from bot.i18n import LANGUAGES, Translator
+from bot.messages import project_file_problems
+from bot.settings import Settings, SettingsError, load_settings
+from storage.projectfile import ProjectFileError, load_project_file
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Renkei (連携): the departments' coordination bot.")
+db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backups.")
+cli.add_typer(db_cli, name="db")
+
+MANIFEST_CANDIDATES = (Path("manifest.yml"), Path(__file__).resolve().parent.parent / "manifest.yml")
+
+
+def _translator() -> Translator:
+    lang = os.environ.get("RENKEI_LANG", "ja")
+    return Translator(lang if lang in LANGUAGES else "ja")
+
+
+def _fail(lines: list[str] | str) -> None:
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(_translator()(exc.key, **exc.params))
+        raise  # unreachable: _fail exits
+
+
+@cli.command()
+def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP requests (default without SLACK_APP_TOKEN)."),
+          socket: bool = typer.Option(False, "--socket", help="Use Socket Mode (default with SLACK_APP_TOKEN)."),
+          port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000).")) -> None:
+    """Run the listeners and the scheduler."""
+    from bot.app import create_app, create_wsgi
+    from bot.bootstrap import bootstrap
+    from reminders.scheduler import add_outbox_flush, make_scheduler
+
+    settings = _settings()
+    socket_mode = socket or (bool(settings.slack_app_token) and not http)
+    t = _translator()
+    try:
+        settings.require_for_serve(socket_mode=socket_mode)
+        services = bootstrap(settings)
+    except SettingsError as exc:
+        _fail(t(exc.key, **exc.params))
+    except ProjectFileError as exc:
+        _fail(project_file_problems(t, exc))
+    t = services.translator()
+    app = create_app(services)
+    services.gateway.flush_pending()  # what a previous run stored but could not send goes out first
+    scheduler = make_scheduler(services.project_file.timezone)
+    add_outbox_flush(scheduler, services.gateway.flush_pending)
+    scheduler.start()
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            typer.echo(t("serve.starting_socket"))
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            from waitress import serve as waitress_serve
+
+            port = port or settings.port
+            typer.echo(t("serve.starting_http", port=port))
+            waitress_serve(create_wsgi(app, services), host="0.0.0.0", port=port, threads=8, ident="renkei")
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@cli.command()
+def console(user: str = typer.Option("U01SHIMIN", "--user", help="Slack user id to act as.")) -> None:
+    """The bot in the terminal, without Slack (uses the sample project when renkei.yml is missing)."""
+    from bot.console import run_console
+
+    run_console(_settings(), user=user, stdin=sys.stdin, out=typer.echo)
+
+
+@cli.command()
+def check(manifest: Path = typer.Option(None, "--manifest", help="manifest.yml whose bot scopes the token needs.")) -> None:
+    """Validate renkei.yml (every problem at once) and, with a token, the token and its scopes."""
+    settings = _settings()
+    t = _translator()
+    failed = False
+    try:
+        project_file = load_project_file(settings.renkei_config)
+        typer.echo(t("config.ok", file=settings.renkei_config, departments=len(project_file.departments),
+                     projects=len(project_file.projects)))
+    except ProjectFileError as exc:
+        failed = True
+        for line in project_file_problems(t, exc):
+            typer.echo(line, err=True)
+    if not settings.slack_bot_token:
+        typer.echo(t("check.no_token"))
+    else:
+        from bot.slack_check import check_token
+
+        path = manifest or next((p for p in MANIFEST_CANDIDATES if p.exists()), MANIFEST_CANDIDATES[-1])
+        wanted = yaml.safe_load(path.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+        ok, lines = check_token(settings, t, wanted)
+        failed = failed or not ok
+        for line in lines:
+            typer.echo(line, err=not ok)
+    if failed:
+        raise typer.Exit(1)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    typer.echo(_translator()("db.upgraded", url=engine.url.render_as_string(hide_password=True)))
+
+
+@db_cli.command("backup")
+def db_backup(file: Path = typer.Argument(..., help="Where to write the copy.")) -> None:
+    """Copy a live SQLite database safely (online backup API); PostgreSQL users get pg_dump advice."""
+    from storage.db import backup_sqlite, is_sqlite, make_engine
+
+    t = _translator()
+    engine = make_engine(_settings().database_url)
+    if not is_sqlite(engine):
+        _fail(t("db.backup_postgres"))
+    try:
+        backup_sqlite(engine, file)
+    except FileExistsError:
+        _fail(t("db.backup_exists", file=file))
+    typer.echo(t("db.backup_done", file=file))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
+    cli()

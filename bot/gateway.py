@@ -1,0 +1,123 @@
+"""The one road out to Slack: store first (outbox), send, retry, record, never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from sqlalchemy.engine import Engine
+
+from storage import outbox
+from storage.db import new_session
+from storage.models import OutboxMessage, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+    """slack_sdk's handler retries only 500 and 503; a 502 or 504 from a proxy is just as passing."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+def make_web_client(*, token: str | None, base_url: str, retries: int = 3) -> WebClient:
+    """A WebClient on `base_url` that retries 429 after Retry-After, 5xx and network errors with backoff."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=retries + 2),
+            AnyServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+            ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one outbound call."""
+
+    status: str
+    response: dict[str, Any] | None
+    error: str | None
+    duplicate: bool
+
+
+class SlackGateway:
+    """Sends Web API calls through the outbox so that a crash, a 429 or an outage loses nothing."""
+
+    def __init__(self, *, engine: Engine, client: WebClient, max_attempts: int = 8,
+                 lease: dt.timedelta = dt.timedelta(minutes=2), now: Callable[[], dt.datetime] = utcnow):
+        self.engine = engine
+        self.client = client
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.now = now
+
+    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
+                     **extra: Any) -> Outcome:
+        """Post to a channel once per `key` (e.g. `standup:moving:2026-12-01T00:30:C123`)."""
+        payload: dict[str, Any] = {"channel": channel, "text": text, **extra}
+        if blocks:
+            payload["blocks"] = blocks
+        return self.call(key=key, method="chat.postMessage", payload=payload)
+
+    def call(self, *, key: str, method: str, payload: dict[str, Any]) -> Outcome:
+        """Store the call under `key`, then send it unless it was stored (and so handled) before."""
+        with new_session(self.engine) as session:
+            row, created = outbox.enqueue(session, key=key, method=method, payload=payload)
+        if not created:
+            return self._outcome(row, duplicate=True)
+        return self.deliver(row.id)
+
+    def deliver(self, message_id: int) -> Outcome:
+        """Send one stored message if this process can claim it; record what Slack said."""
+        with new_session(self.engine) as session:
+            if not outbox.claim(session, message_id, lease=self.lease, now=self.now()):
+                return self._outcome(session.get(OutboxMessage, message_id), duplicate=True)
+            row = session.get(OutboxMessage, message_id)
+            try:
+                response = self.client.api_call(row.method, json=json.loads(row.payload))
+                return self._outcome(outbox.mark_sent(session, message_id, response.data))
+            except SlackApiError as exc:
+                status = exc.response.status_code
+                error = str(exc.response.get("error") or status)
+                if status == 429 or status >= 500:
+                    return self._later(session, row, error)
+                logger.warning("Slack refused %s (%s): %s", row.method, row.idempotency_key, error)
+                return self._outcome(outbox.mark_failed(session, message_id, error))
+            except (URLError, OSError) as exc:
+                return self._later(session, row, f"network: {exc}")
+
+    def flush_pending(self) -> int:
+        """Send every message that is due (after a restart, an outage or a 429); returns how many were sent."""
+        with new_session(self.engine) as session:
+            ids = outbox.due_ids(session, self.now())
+        return sum(1 for message_id in ids if self.deliver(message_id).status == outbox.SENT)
+
+    def _later(self, session, row: OutboxMessage, error: str) -> Outcome:
+        if row.attempts >= self.max_attempts:
+            logger.error("Giving up on %s after %d attempts: %s", row.idempotency_key, row.attempts, error)
+            return self._outcome(outbox.mark_failed(session, row.id, error))
+        delay = dt.timedelta(seconds=min(30 * 2 ** (row.attempts - 1), 3600))
+        return self._outcome(outbox.mark_retry(session, row.id, error, self.now() + delay))
+
+    @staticmethod
+    def _outcome(row: OutboxMessage, duplicate: bool = False) -> Outcome:
+        response = json.loads(row.result) if row.result else None
+        return Outcome(status=row.status, response=response, error=row.last_error, duplicate=duplicate)

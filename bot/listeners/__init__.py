@@ -1,0 +1,11 @@
+"""Bolt listeners: thin adapters that ack, call a command function, and send the reply."""
+
+from slack_bolt import App
+
+from bot.bootstrap import Services
+from bot.listeners import slash_commands
+
+
+def register(app: App, services: Services) -> None:
+    """Attach every listener to the app."""
+    slash_commands.register(app, services)

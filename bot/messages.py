@@ -1,0 +1,18 @@
+"""Wording of errors that arise before any command runs (settings, project file)."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from storage.projectfile import ProjectFileError
+
+
+def project_file_problems(t: Translator, error: ProjectFileError) -> list[str]:
+    """One line per problem: the file, the line, and what to write instead."""
+    lines = [t("config.header", file=error.path, count=len(error.problems))]
+    for problem in error.problems:
+        message = t(f"config.{problem.code}", **problem.params)
+        if problem.line is None:
+            lines.append(t("config.no_line", file=error.path, message=message))
+        else:
+            lines.append(t("config.at_line", file=error.path, line=problem.line, path=problem.path, message=message))
+    return lines

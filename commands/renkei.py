@@ -1,0 +1,49 @@
+"""`/renkei help` and `/renkei status`."""
+
+from __future__ import annotations
+
+from commands.base import CommandContext, Reply, escape, mention_list
+from storage.directory import project_overview
+
+HELP_SECTIONS = ("renkei", "issue", "win", "standup", "meeting", "report", "dept", "hearing", "req", "uat")
+
+
+def build_help(ctx: CommandContext) -> Reply:
+    """Every command with its usage, as one section per command family."""
+    lines = [ctx.t(f"help.{name}") for name in HELP_SECTIONS]
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ctx.t("help.title")}}]
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": line}} for line in lines]
+    return Reply(text="\n".join([ctx.t("help.title"), *lines]), blocks=blocks)
+
+
+def build_status(ctx: CommandContext) -> Reply:
+    """The projects and departments the bot knows, with liaisons and channels."""
+    projects = project_overview(ctx.session)
+    if not projects:
+        return Reply(text=ctx.t("renkei.status_empty"))
+    nobody = ctx.t("renkei.nobody")
+    sections = []
+    for project in projects:
+        lines = [ctx.t("renkei.status_project", name=escape(project.name), slug=project.slug,
+                       count=len(project.departments), leads=mention_list(project.leads, nobody))]
+        for department in project.departments:
+            channel = f"<#{department.channel_id}>" if department.channel_id else ctx.t("renkei.status_no_channel")
+            lines.append(ctx.t("renkei.status_department", name=escape(department.name), slug=department.slug,
+                               liaisons=mention_list(department.liaisons, nobody), channel=channel))
+        sections.append("\n".join(lines))
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ctx.t("renkei.status_title")}}]
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections]
+    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks[:50])
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """Answer `/renkei <text>`: help (also with no text), status, or the usage line."""
+    words = text.split()
+    sub = words[0].lower() if words else "help"
+    if sub in {"help", "ヘルプ"} and len(words) <= 1:
+        return build_help(ctx)
+    if sub in {"status", "状況"} and len(words) == 1:
+        return build_status(ctx)
+    if sub in {"help", "ヘルプ", "status", "状況"}:
+        return Reply(text=ctx.t("renkei.usage"))
+    return Reply(text=f"{ctx.t('renkei.unknown_sub', sub=escape(words[0]))}\n{ctx.t('renkei.usage')}")

@@ -1,0 +1,1 @@
+"""Schedules: the calendar, APScheduler wiring and the jobs it runs."""

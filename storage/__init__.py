@@ -1,0 +1,1 @@
+"""Storage: models, engine and sessions, migrations, queries. Imports nothing of bot/commands/reminders."""

@@ -1,0 +1,111 @@
+"""Departments, projects and roles: the project file mirrored in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, delete, select
+
+from storage.models import Department, Project, ProjectDepartment, RoleAssignment
+from storage.projectfile import ProjectFile
+
+ADMIN, LEAD, MANAGER, LIAISON = "admin", "lead", "manager", "liaison"
+
+
+def _upsert_department(session: Session, slug: str, name: str, role: str | None) -> Department:
+    department = session.exec(select(Department).where(Department.slug == slug)).first() or Department(slug=slug, name=name)
+    department.name, department.role = name, role
+    session.add(department)
+    session.flush()
+    return department
+
+
+def _upsert_project(session: Session, slug: str, name: str, purpose: str, leads_channel: str) -> Project:
+    project = session.exec(select(Project).where(Project.slug == slug)).first()
+    if project is None:
+        project = Project(slug=slug, name=name, leads_channel_name=leads_channel)
+    if project.leads_channel_name != leads_channel:
+        project.leads_channel_id = None  # renamed in the file: the next sync finds or makes the new one
+    project.name, project.purpose, project.leads_channel_name = name, purpose, leads_channel
+    session.add(project)
+    session.flush()
+    return project
+
+
+def apply_project_file(session: Session, project_file: ProjectFile) -> None:
+    """Make the stored departments, projects, links and config roles match the file.
+
+    Channel ids found by earlier syncs are kept; roles a user took with a command
+    (source other than 'config') are left alone.
+    """
+    departments = {d.slug: _upsert_department(session, d.slug, d.name, d.role) for d in project_file.departments}
+    session.exec(delete(RoleAssignment).where(RoleAssignment.source == "config"))
+    roles: list[RoleAssignment] = [RoleAssignment(user_id=u, role=ADMIN) for u in project_file.admins]
+    for spec in project_file.departments:
+        roles += [RoleAssignment(user_id=u, role=LIAISON, department_id=departments[spec.slug].id) for u in spec.liaisons]
+    for spec in project_file.projects:
+        project = _upsert_project(session, spec.slug, spec.name, spec.purpose, spec.leads_channel_name)
+        roles += [RoleAssignment(user_id=u, role=LEAD, project_id=project.id) for u in spec.leads]
+        roles += [RoleAssignment(user_id=u, role=MANAGER, project_id=project.id) for u in spec.managers]
+        wanted = {departments[slug].id: slug for slug in spec.departments}
+        links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id)).all()
+        for link in links:
+            if link.department_id not in wanted:
+                session.delete(link)
+        present = {link.department_id for link in links}
+        for department_id, slug in wanted.items():
+            if department_id not in present:
+                session.add(ProjectDepartment(project_id=project.id, department_id=department_id,
+                                              channel_name=spec.channel_name(slug)))
+    session.add_all(roles)
+    session.commit()
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    """A department as shown in a project: its name, liaisons and channel."""
+
+    slug: str
+    name: str
+    liaisons: list[str]
+    channel_name: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """A project with its leads and departments, for status displays."""
+
+    slug: str
+    name: str
+    leads: list[str]
+    departments: list[DepartmentView]
+
+
+def users_with_role(session: Session, role: str, *, project_id: int | None = None,
+                    department_id: int | None = None) -> list[str]:
+    """User ids holding `role` in the given scope, in a stable order."""
+    statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
+    if project_id is not None:
+        statement = statement.where(RoleAssignment.project_id == project_id)
+    if department_id is not None:
+        statement = statement.where(RoleAssignment.department_id == department_id)
+    return sorted(set(session.exec(statement)))
+
+
+def project_overview(session: Session) -> list[ProjectView]:
+    """Every project with its departments, liaisons and channels."""
+    views = []
+    for project in session.exec(select(Project).order_by(Project.slug)):
+        rows = session.exec(
+            select(ProjectDepartment, Department)
+            .join(Department, Department.id == ProjectDepartment.department_id)
+            .where(ProjectDepartment.project_id == project.id)
+            .order_by(ProjectDepartment.id)
+        ).all()
+        departments = [
+            DepartmentView(d.slug, d.name, users_with_role(session, LIAISON, department_id=d.id), link.channel_name, link.channel_id)
+            for link, d in rows
+        ]
+        views.append(ProjectView(project.slug, project.name, users_with_role(session, LEAD, project_id=project.id), departments))
+    return views

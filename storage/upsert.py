@@ -1,0 +1,21 @@
+"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]) -> bool:
+    """Insert one row unless `conflict` columns already match one; True when this call inserted it.
+
+    Two processes racing on the same key both run this; the database lets exactly one win.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    result = session.execute(statement)
+    return result.rowcount == 1
