@@ -1,0 +1,137 @@
+"""Shared fixtures: a real database (SQLite file, and PostgreSQL when available), fakeslack, the HTTP app."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.bootstrap import Services, bootstrap
+from bot.settings import Settings
+from storage.db import make_engine
+from storage.projectfile import load_project_file
+from tests.fakeslack import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "bot" / "sample" / "renkei.yml"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test"
+PG_ADMIN_URL = os.environ.get("RENKEI_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("RENKEI_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_database() -> Iterator[str]:
+    if not PG_ADMIN_URL:
+        if REQUIRE_PG:
+            pytest.fail("RENKEI_TEST_POSTGRES_URL is not set but RENKEI_REQUIRE_POSTGRES=1")
+        pytest.skip("no PostgreSQL server (set RENKEI_TEST_POSTGRES_URL)")
+    name = f"renkei_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty database of each kind: a SQLite file, and a database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'renkei.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A SQLite file, for tests about SQLite itself."""
+    return f"sqlite:///{tmp_path / 'renkei.db'}"
+
+
+@pytest.fixture
+def fakeslack() -> Iterator[FakeSlack]:
+    """The Slack Web API emulator, running on a loopback port."""
+    fake = FakeSlack(tokens=(BOT_TOKEN,))
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(database_url, fakeslack, tmp_path) -> Settings:
+    """Settings as an operator would set them, pointing at fakeslack and the test database."""
+    return Settings(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                    slack_api_url=fakeslack.url, database_url=database_url, renkei_config=str(SAMPLE),
+                    renkei_lang="ja")
+
+
+@pytest.fixture
+def services(settings) -> Iterator[Services]:
+    """Everything built by the real bootstrap, on the test database and fakeslack."""
+    built = bootstrap(settings, project_file=load_project_file(SAMPLE))
+    yield built
+    built.engine.dispose()
+
+
+class HttpApp:
+    """The real WSGI app served by waitress on a loopback port."""
+
+    def __init__(self, services: Services):
+        from waitress.server import create_server
+
+        from bot.app import create_app, create_wsgi
+
+        self.services = services
+        self.server = create_server(create_wsgi(create_app(services), services), host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def http_app(services) -> Iterator[HttpApp]:
+    """The bot's HTTP server, running."""
+    app = HttpApp(services)
+    yield app
+    app.close()
+
+
+def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send with `body`: a timestamp and its v0 HMAC-SHA256 signature."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def slash_body(command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "C0TEST") -> str:
+    """The form body Slack posts for a slash command."""
+    return urlencode({"token": "legacy", "team_id": "T000TEST", "team_domain": "renkei-test", "channel_id": channel,
+                      "channel_name": "moving-shimin", "user_id": user, "user_name": user.lower(), "command": command,
+                      "text": text, "api_app_id": "A000TEST", "response_url": "http://127.0.0.1:9/response",
+                      "trigger_id": "1337.42.abcd"})
+
+
+def post_slash(app: HttpApp, command: str, text: str, **kwargs) -> requests.Response:
+    """Send a correctly signed slash command to the running app."""
+    body = slash_body(command, text, **kwargs)
+    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
