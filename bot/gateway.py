@@ -108,7 +108,8 @@ class SlackGateway:
         """Send every message that is due (after a restart, an outage or a 429); returns how many were sent."""
         with new_session(self.engine) as session:
             ids = outbox.due_ids(session, self.now())
-        return sum(1 for message_id in ids if self.deliver(message_id).status == outbox.SENT)
+        outcomes = [self.deliver(message_id) for message_id in ids]
+        return sum(1 for outcome in outcomes if outcome.status == outbox.SENT and not outcome.duplicate)
 
     def _later(self, session, row: OutboxMessage, error: str) -> Outcome:
         if row.attempts >= self.max_attempts:

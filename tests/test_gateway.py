@@ -1,0 +1,113 @@
+"""The outbox gateway against fakeslack: stored first, retried, recorded, never sent twice."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import select
+
+from bot.gateway import SlackGateway, make_web_client
+from storage import outbox
+from storage.db import new_session
+from storage.models import OutboxMessage
+from tests.conftest import BOT_TOKEN
+
+
+def gateway_for(services, fakeslack, **kwargs) -> SlackGateway:
+    """A second gateway on the same database: what a restarted or second process would build."""
+    return SlackGateway(engine=services.engine, client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url), **kwargs)
+
+
+def rows(services) -> list[OutboxMessage]:
+    with new_session(services.engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_message_is_stored_sent_and_recorded(services, fakeslack):
+    outcome = services.gateway.post_message(key="hello:1", channel="C1", text="こんにちは")
+    assert outcome.status == "sent" and outcome.response["ts"]
+    [call] = fakeslack.calls_to("chat.postMessage")
+    assert call.params == {"channel": "C1", "text": "こんにちは"} and call.token == BOT_TOKEN
+    [row] = rows(services)
+    assert (row.status, row.attempts) == ("sent", 1) and row.sent_at is not None
+
+
+def test_the_same_key_is_sent_once(services, fakeslack):
+    first = services.gateway.post_message(key="win:7:C1", channel="C1", text="a")
+    second = services.gateway.post_message(key="win:7:C1", channel="C1", text="a")
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert second.status == "sent" and second.response == first.response
+    assert len(fakeslack.calls_to("chat.postMessage")) == 1
+
+
+def test_429_is_retried_after_retry_after(services, fakeslack):
+    fakeslack.fail("chat.postMessage", status=429, retry_after=1, times=3)
+    outcome = services.gateway.post_message(key="rl", channel="C1", text="x")
+    assert outcome.status == "sent"
+    statuses = [c.status for c in fakeslack.calls_to("chat.postMessage")]
+    assert statuses == [429, 429, 429, 200]
+
+
+def test_server_errors_are_retried_with_backoff(services, fakeslack):
+    fakeslack.fail("chat.postMessage", status=503, times=1)
+    fakeslack.fail("chat.postMessage", status=502, times=1)
+    assert services.gateway.post_message(key="5xx", channel="C1", text="x").status == "sent"
+    assert [c.status for c in fakeslack.calls_to("chat.postMessage")] == [503, 502, 200]
+
+
+def test_a_refusal_is_recorded_and_not_retried(services, fakeslack):
+    fakeslack.fail("chat.postMessage", error="channel_not_found")
+    outcome = services.gateway.post_message(key="nf", channel="CGONE", text="x")
+    assert (outcome.status, outcome.error) == ("failed", "channel_not_found")
+    assert services.gateway.flush_pending() == 0
+    assert len(fakeslack.calls_to("chat.postMessage")) == 1
+
+
+def test_an_outage_keeps_the_message_and_a_restart_sends_it_once(services, fakeslack):
+    fakeslack.fail("chat.postMessage", status=500, times=4)  # more than the client's own retries
+    outcome = services.gateway.post_message(key="outage", channel="C1", text="x")
+    assert outcome.status == "pending" and outcome.error == "internal_error"
+    [row] = rows(services)
+    # The retry is due later; a restarted process whose clock has reached that time sends it.
+    restarted = gateway_for(services, fakeslack, now=lambda: row.next_attempt_at)
+    assert restarted.flush_pending() == 1
+    assert restarted.flush_pending() == 0
+    assert [c.status for c in fakeslack.calls_to("chat.postMessage")][-1] == 200
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1
+    assert rows(services)[0].status == "sent"
+
+
+def test_network_errors_leave_the_message_pending(services, fakeslack):
+    dead = SlackGateway(engine=services.engine, client=make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retries=1))
+    outcome = dead.post_message(key="net", channel="C1", text="x")
+    assert outcome.status == "pending" and outcome.error.startswith("network")
+    [row] = rows(services)
+    assert gateway_for(services, fakeslack, now=lambda: row.next_attempt_at).flush_pending() == 1
+
+
+def test_a_message_abandoned_mid_send_is_picked_up_after_its_lease(services, fakeslack):
+    with new_session(services.engine) as session:
+        row, _ = outbox.enqueue(session, key="crash", method="chat.postMessage", payload={"channel": "C1", "text": "x"})
+        assert outbox.claim(session, row.id, lease=services.gateway.lease)  # a process took it, then died
+    assert services.gateway.flush_pending() == 0  # its lease still runs
+    later = gateway_for(services, fakeslack, now=lambda: row.created_at + services.gateway.lease * 2)
+    assert later.flush_pending() == 1
+
+
+def test_two_processes_flushing_together_send_each_message_once(services, fakeslack):
+    with new_session(services.engine) as session:
+        for n in range(20):
+            outbox.enqueue(session, key=f"batch:{n}", method="chat.postMessage", payload={"channel": "C1", "text": str(n)})
+    gateways = [gateway_for(services, fakeslack) for _ in range(2)]
+    sent = [0, 0]
+
+    def flush(i: int) -> None:
+        sent[i] = gateways[i].flush_pending()
+
+    threads = [threading.Thread(target=flush, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    texts = sorted(int(c.params["text"]) for c in fakeslack.calls_to("chat.postMessage"))
+    assert texts == list(range(20)) and sum(sent) == 20
