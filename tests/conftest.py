@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "bot" / "sample" / "renkei.yml"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
 PG_ADMIN_URL = os.environ.get("RENKEI_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("RENKEI_REQUIRE_POSTGRES") == "1"
 
@@ -66,7 +67,7 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture
 def fakeslack() -> Iterator[FakeSlack]:
     """The Slack Web API emulator, running on a loopback port."""
-    fake = FakeSlack(tokens=(BOT_TOKEN,))
+    fake = FakeSlack(tokens=(BOT_TOKEN, APP_TOKEN))
     fake.start()
     yield fake
     fake.stop()

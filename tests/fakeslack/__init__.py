@@ -245,6 +245,10 @@ class FakeSlack:
     def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U0"))[1:]}}
 
+    def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Socket Mode: a URL nobody listens on; the test only needs to see the bot ask for it.
+        return {"ok": True, "url": "ws://127.0.0.1:9/link"}
+
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user", ""))
         return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo",
