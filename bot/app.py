@@ -14,12 +14,8 @@ from storage.db import database_reachable
 
 def create_app(services: Services) -> App:
     """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client."""
-    app = App(
-        client=services.client,
-        signing_secret=services.settings.slack_signing_secret or "",
-        # Socket Mode has no signatures to check; HTTP mode always checks them.
-        request_verification_enabled=not services.settings.slack_app_token or bool(services.settings.slack_signing_secret),
-    )
+    # Signatures are always checked; Bolt itself skips the check for Socket Mode envelopes.
+    app = App(client=services.client, signing_secret=services.settings.slack_signing_secret or "")
     listeners.register(app, services)
     return app
 
