@@ -91,6 +91,28 @@ def console(user: str = typer.Option("U01SHIMIN", "--user", help="Slack user id 
 
 
 @cli.command()
+def sync() -> None:
+    """Apply renkei.yml in Slack: channels per project department and for leads, purposes, invitations."""
+    from bot.bootstrap import bootstrap
+    from commands.channels import format_report, sync_channels
+
+    settings = _settings()
+    t = _translator()
+    if not settings.slack_bot_token:
+        _fail(t("settings.missing_bot_token"))
+    try:
+        services = bootstrap(settings)
+    except ProjectFileError as exc:
+        _fail(project_file_problems(t, exc))
+    t = services.translator()
+    with services.session() as session:
+        report = sync_channels(session, services.gateway, t)
+    typer.echo(format_report(t, report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@cli.command()
 def check(manifest: Path = typer.Option(None, "--manifest", help="manifest.yml whose bot scopes the token needs.")) -> None:
     """Validate renkei.yml (every problem at once) and, with a token, the token and its scopes."""
     settings = _settings()

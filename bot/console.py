@@ -47,8 +47,12 @@ def run_console(settings: Settings, *, user: str, stdin: TextIO, out: Callable[[
             continue
         command, _, text = line.partition(" ")
         with services.session() as session:
-            reply = run_command(CommandContext(session=session, user_id=user, channel_id=None, t=t), command, text)
+            ctx = CommandContext(session=session, user_id=user, channel_id=None, t=t, slack=services.gateway)
+            reply = run_command(ctx, command, text)
         out(reply.text)
+        if reply.followup is not None:
+            with services.session() as session:
+                out(reply.followup(session).text)
         answered += 1
     return answered
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from commands import renkei
+from commands import dept, renkei
 from commands.base import CommandContext, Reply
 
 Handler = Callable[[CommandContext, str], Reply]
@@ -17,7 +17,7 @@ COMMANDS: dict[str, Handler | None] = {
     "/standup": None,
     "/meeting": None,
     "/report": None,
-    "/dept": None,
+    "/dept": dept.handle,
     "/hearing": None,
     "/req": None,
     "/uat": None,

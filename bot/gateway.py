@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.error import URLError
 
@@ -19,11 +18,25 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from sqlalchemy.engine import Engine
 
+from commands.base import ApiResult, Outcome
 from storage import outbox
 from storage.db import new_session
 from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
+
+
+def _form(params: dict[str, Any]) -> dict[str, str]:
+    """Form encoding, which every Web API method accepts (read methods refuse JSON bodies)."""
+    encoded = {}
+    for key, value in params.items():
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            encoded[key] = json.dumps(value, ensure_ascii=False)
+        elif value is not None:
+            encoded[key] = str(value)
+    return encoded
 
 
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -48,16 +61,6 @@ def make_web_client(*, token: str | None, base_url: str, retries: int = 3) -> We
     )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one outbound call."""
-
-    status: str
-    response: dict[str, Any] | None
-    error: str | None
-    duplicate: bool
-
-
 class SlackGateway:
     """Sends Web API calls through the outbox so that a crash, a 429 or an outage loses nothing."""
 
@@ -68,6 +71,22 @@ class SlackGateway:
         self.max_attempts = max_attempts
         self.lease = lease
         self.now = now
+
+    def api(self, method: str, **params: Any) -> ApiResult:
+        """Call a method that is safe to repeat (reads, channel management, views.publish) without the outbox.
+
+        Retries for 429/5xx/network come from the client; the result, good or bad, is returned, never raised.
+        """
+        try:
+            response = self.client.api_call(method, data=_form(params))
+            return ApiResult(ok=True, data=response.data)
+        except SlackApiError as exc:
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            return ApiResult(ok=False, data=data, error=str(data.get("error") or exc.response.status_code),
+                             needed=data.get("needed"))
+        except (URLError, OSError) as exc:
+            logger.warning("Slack unreachable for %s: %s", method, exc)
+            return ApiResult(ok=False, data={}, error="network")
 
     def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
                      **extra: Any) -> Outcome:

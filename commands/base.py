@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+import unicodedata
+from typing import Any, Callable, Protocol
 
 from sqlmodel import Session
 
 Translate = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class ApiResult:
+    """Slack's answer to one Web API call: `ok`, its data, or the error code (and a missing scope)."""
+
+    ok: bool
+    data: dict[str, Any]
+    error: str | None = None
+    needed: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message sent through the outbox."""
+
+    status: str
+    response: dict[str, Any] | None
+    error: str | None
+    duplicate: bool
+
+
+class SlackPort(Protocol):
+    """What commands may ask of Slack; bot.gateway.SlackGateway is the real one."""
+
+    def api(self, method: str, **params: Any) -> ApiResult:
+        """Call a Web API method that is safe to repeat (reads, channel management, views)."""
+
+    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
+                     **extra: Any) -> Outcome:
+        """Post a message once per idempotency key, through the outbox."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +50,7 @@ class CommandContext:
     user_id: str
     channel_id: str | None
     t: Translate
+    slack: SlackPort | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,8 @@ class Reply:
     blocks: list[dict[str, Any]] | None = None
     ephemeral: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # Slow work (Slack fan-out) run after the acknowledgement, in a session of its own; its Reply comes later.
+    followup: Callable[[Session], "Reply"] | None = None
 
 
 def escape(text: str) -> str:
@@ -38,3 +73,28 @@ def escape(text: str) -> str:
 def mention_list(user_ids: list[str], nobody: str) -> str:
     """Mentions of known user ids (from storage, never user text), or `nobody`."""
     return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else nobody
+
+
+def slack_error(t: Translate, result: ApiResult) -> str:
+    """Slack's error code in plain words; a missing scope names the scope to add."""
+    code = result.error or "unknown"
+    key = f"slack_error.{code}"
+    try:
+        return t(key, scope=result.needed or "?", code=code)
+    except KeyError:
+        return t("slack_error.other", code=code)
+
+
+def text_width(text: str) -> int:
+    """Display width: Japanese (wide) characters take two columns in a terminal or code block."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table aligned for monospace display (CLI output, Slack code blocks)."""
+    widths = [max(text_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c) + " " * (w - text_width(str(c))) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])

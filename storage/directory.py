@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, delete, select
 
-from storage.models import Department, Project, ProjectDepartment, RoleAssignment
-from storage.projectfile import ProjectFile
+from storage.models import Department, Meeting, Project, ProjectDepartment, RoleAssignment
+from storage.projectfile import ProjectFile, ProjectSpec
 
 ADMIN, LEAD, MANAGER, LIAISON = "admin", "lead", "manager", "liaison"
 
@@ -47,18 +47,37 @@ def apply_project_file(session: Session, project_file: ProjectFile) -> None:
         project = _upsert_project(session, spec.slug, spec.name, spec.purpose, spec.leads_channel_name)
         roles += [RoleAssignment(user_id=u, role=LEAD, project_id=project.id) for u in spec.leads]
         roles += [RoleAssignment(user_id=u, role=MANAGER, project_id=project.id) for u in spec.managers]
-        wanted = {departments[slug].id: slug for slug in spec.departments}
-        links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id)).all()
-        for link in links:
-            if link.department_id not in wanted:
-                session.delete(link)
-        present = {link.department_id for link in links}
-        for department_id, slug in wanted.items():
-            if department_id not in present:
-                session.add(ProjectDepartment(project_id=project.id, department_id=department_id,
-                                              channel_name=spec.channel_name(slug)))
+        _link_departments(session, project, spec, {slug: departments[slug].id for slug in spec.departments})
+        _mirror_meetings(session, project, spec)
     session.add_all(roles)
     session.commit()
+
+
+def _link_departments(session: Session, project: Project, spec: ProjectSpec, wanted: dict[str, int]) -> None:
+    links = {link.department_id: link for link in
+             session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id))}
+    for department_id, link in links.items():
+        if department_id not in wanted.values():
+            session.delete(link)
+    for slug, department_id in wanted.items():
+        link = links.get(department_id) or ProjectDepartment(project_id=project.id, department_id=department_id,
+                                                            channel_name=spec.channel_name(slug))
+        link.role_text = spec.department_roles.get(slug, "")
+        session.add(link)
+
+
+def _mirror_meetings(session: Session, project: Project, spec: ProjectSpec) -> None:
+    """Config meetings are replaced as a whole; meetings added with /meeting are kept."""
+    existing = session.exec(select(Meeting).where(Meeting.project_id == project.id, Meeting.source == "config")).all()
+    by_key = {(m.title, m.cron): m for m in existing}
+    wanted = {(m.title, m.cron): m for m in spec.meetings}
+    for key, meeting in by_key.items():
+        if key not in wanted:
+            session.delete(meeting)
+    for key, meeting_spec in wanted.items():
+        meeting = by_key.get(key) or Meeting(project_id=project.id, title=meeting_spec.title, cron=meeting_spec.cron)
+        meeting.remind_before = ",".join(meeting_spec.remind_before)
+        session.add(meeting)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class ProjectDepartment(SQLModel, table=True):
     department_id: int = Field(foreign_key="department.id", index=True)
     channel_name: str = Field(max_length=80)
     channel_id: str | None = Field(default=None, max_length=32)
+    role_text: str = Field(default="", max_length=200)
 
 
 class Member(SQLModel, table=True):

@@ -166,6 +166,7 @@ class ProjectSpec(_Strict):
     report: Schedule | None = None
     meetings: list[MeetingSpec] = []
     escalation: EscalationSpec = EscalationSpec()
+    department_roles: dict[str, str] = {}  # slug -> what the department does in this project (channel purpose)
 
     _check_slug = field_validator("slug")(lambda cls, v: _slug(v))
     _check_users = field_validator("leads", "managers")(lambda cls, v: _users(v))
@@ -298,6 +299,12 @@ def _reference_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
                 problems.append(Problem("unknown_department", _line_of(root, path), _dotted(path), params))
             elif listed.index(slug) != j:
                 problems.append(Problem("duplicate_slug", _line_of(root, path), _dotted(path), {"slug": slug}))
+        roles = project.get("department_roles") or {}
+        for slug in roles if isinstance(roles, dict) else []:
+            if slug not in listed:
+                path = ("projects", i, "department_roles", slug)
+                params = {"slug": slug, "known": ", ".join(str(s) for s in listed)}
+                problems.append(Problem("role_for_absent_department", _line_of(root, path), _dotted(path), params))
     return problems
 
 

@@ -124,11 +124,12 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
             "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def slash_body(command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "C0TEST") -> str:
+def slash_body(command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "C0TEST",
+               response_url: str = "http://127.0.0.1:9/response") -> str:
     """The form body Slack posts for a slash command."""
     return urlencode({"token": "legacy", "team_id": "T000TEST", "team_domain": "renkei-test", "channel_id": channel,
                       "channel_name": "moving-shimin", "user_id": user, "user_name": user.lower(), "command": command,
-                      "text": text, "api_app_id": "A000TEST", "response_url": "http://127.0.0.1:9/response",
+                      "text": text, "api_app_id": "A000TEST", "response_url": response_url,
                       "trigger_id": "1337.42.abcd"})
 
 

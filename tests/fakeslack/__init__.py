@@ -35,6 +35,7 @@ class Failure:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    needed: str | None = None
 
 
 @dataclass
@@ -86,6 +87,16 @@ class FakeSlack:
         assert self._server is not None, "start() first"
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
+    @property
+    def response_url(self) -> str:
+        """Where slash-command payloads say to send delayed replies; recorded as method `response_url`."""
+        return self.url.replace("/api/", "/response")
+
+    def channel_named(self, name: str) -> Channel | None:
+        """The channel with this name, if it exists."""
+        with self._lock:
+            return next((c for c in self.channels.values() if c.name == name), None)
+
     def stop(self) -> None:
         """Stop serving; later calls fail with a connection error, as when Slack is unreachable."""
         if self._server is not None:
@@ -93,12 +104,13 @@ class FakeSlack:
             self._server.server_close()
 
     def fail(self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None,
-             times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail this way."""
+             times: int = 1, needed: str | None = None) -> None:
+        """Make the next `times` calls of `method` fail this way (`needed`: the scope a missing_scope lacks)."""
         if status == 429 and retry_after is None:
             retry_after = 1
+        failure = Failure(status, error, retry_after, needed)
         with self._lock:
-            self._failures.setdefault(method, deque()).extend(Failure(status, error, retry_after) for _ in range(times))
+            self._failures.setdefault(method, deque()).extend(failure for _ in range(times))
 
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         """The recorded calls of one method (only those answered 200 when `ok_only`)."""
@@ -118,6 +130,10 @@ class FakeSlack:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         path = request.path.split("?", 1)[0]
+        if path == "/response":  # a slash command's response_url
+            self._record("response_url", json.loads(raw or b"{}"), None, 200)
+            self._send(request, 200, {"ok": True}, raw_text="ok")
+            return
         if path.startswith("/upload/"):
             self.uploads[path.rsplit("/", 1)[1]] = raw
             self._send(request, 200, {"ok": True}, raw_text="OK - uploaded")
@@ -140,7 +156,10 @@ class FakeSlack:
             self._send(request, 200, {"ok": False, "error": "not_authed" if not token else "invalid_auth"})
             return
         if failure is not None:
-            self._send(request, 200, {"ok": False, "error": failure.error or "internal_error"})
+            body = {"ok": False, "error": failure.error or "internal_error"}
+            if failure.needed:
+                body.update(needed=failure.needed, provided="commands,chat:write")
+            self._send(request, 200, body)
             return
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:

@@ -1,0 +1,30 @@
+"""App Home: publish the user's view whenever they open the Home tab."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.bootstrap import Services
+from commands.home import build_home
+from storage.home import home_data
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    """Listen for app_home_opened and answer with views.publish."""
+
+    @app.event("app_home_opened")
+    def publish_home(event: dict) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        with services.session() as session:
+            data = home_data(session, user, now=utcnow(), timezone=services.project_file.timezone)
+        view = build_home(services.translator(), data)
+        result = services.gateway.api("views.publish", user_id=user, view=view)
+        if not result.ok:
+            logger.warning("Failed to publish App Home for %s: %s", user, result.error)

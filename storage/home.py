@@ -1,0 +1,97 @@
+"""What a user's App Home shows: plain data gathered from storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from storage.models import Department, Issue, Meeting, Project, ProjectDepartment, Win
+from storage.projectfile import parse_cron
+from storage.roles import liaison_places
+
+LIMIT = 8
+
+
+@dataclass(frozen=True)
+class HomeDepartment:
+    project: str
+    department: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class HomeIssue:
+    number: int
+    title: str
+    status: str
+    waiting_on: str | None
+    waiting_on_me: bool
+
+
+@dataclass(frozen=True)
+class HomeMeeting:
+    starts_at: dt.datetime  # in the project's timezone
+    title: str
+    project: str
+
+
+@dataclass(frozen=True)
+class HomeWin:
+    text: str
+    department: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """Everything the App Home of one user shows; `more_*` count what did not fit."""
+
+    departments: list[HomeDepartment]
+    issues: list[HomeIssue]
+    more_issues: int
+    meetings: list[HomeMeeting]
+    wins: list[HomeWin]
+
+
+def next_start(meeting: Meeting, now: dt.datetime, timezone: str) -> dt.datetime | None:
+    """The next start of a meeting after `now`: its next cron firing, or its one-off time if still ahead."""
+    if meeting.cron:
+        return parse_cron(meeting.cron, timezone).get_next_fire_time(None, now.astimezone(ZoneInfo(timezone)))
+    if meeting.starts_at and meeting.starts_at > now:
+        return meeting.starts_at.astimezone(ZoneInfo(timezone))
+    return None
+
+
+def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str) -> HomeData:
+    """The user's departments, open issues they reported or that wait on their department,
+    the next meetings and the latest wins of their projects (of every project for a newcomer)."""
+    places = liaison_places(session, user_id)
+    my_departments = {w.department.id for w in places if w.department}
+    project_ids = {w.project.id for w in places} or set(session.exec(select(Project.id)))
+    names = {d.id: d.name for d in session.exec(select(Department))}
+    projects = {p.id: p for p in session.exec(select(Project))}
+    channels = {(link.project_id, link.department_id): link.channel_id for link in session.exec(select(ProjectDepartment))}
+    departments = [HomeDepartment(w.project.name, w.department.name, channels.get((w.project.id, w.department.id)))
+                   for w in places if w.department]
+
+    mine = Issue.reporter_id == user_id
+    if my_departments:
+        mine = or_(mine, Issue.waiting_on_id.in_(my_departments))
+    open_issues = session.exec(select(Issue).where(mine, Issue.status != "resolved").order_by(Issue.id.desc())).all()
+    issues = [HomeIssue(i.id, i.title, i.status, names.get(i.waiting_on_id), i.waiting_on_id in my_departments)
+              for i in open_issues[:LIMIT]]
+
+    upcoming = []
+    for meeting in session.exec(select(Meeting).where(Meeting.project_id.in_(project_ids), Meeting.cancelled == False)):  # noqa: E712
+        start = next_start(meeting, now, timezone)
+        if start is not None:
+            upcoming.append(HomeMeeting(start, meeting.title, projects[meeting.project_id].name))
+    upcoming.sort(key=lambda m: m.starts_at)
+
+    wins = session.exec(select(Win).where(Win.project_id.in_(project_ids)).order_by(Win.id.desc()).limit(5)).all()
+    return HomeData(departments=departments, issues=issues, more_issues=max(0, len(open_issues) - LIMIT),
+                    meetings=upcoming[:5], wins=[HomeWin(w.text, names.get(w.department_id, "?"), w.reporter_id) for w in wins])
