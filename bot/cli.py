@@ -171,6 +171,7 @@ def db_backup(file: Path = typer.Argument(..., help="Where to write the copy."))
 
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
     cli()

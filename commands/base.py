@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from sqlmodel import Session

@@ -41,6 +41,22 @@ class SyncReport:
         return self.ok and not any(row.status == "created" or row.invited for row in self.rows)
 
 
+class _StopWhenUnreachable:
+    """Once Slack cannot be reached at all, every further call fails at once instead of retrying again."""
+
+    def __init__(self, slack: SlackPort):
+        self.slack = slack
+        self.down: ApiResult | None = None
+
+    def api(self, method: str, **params) -> ApiResult:
+        if self.down is None:
+            result = self.slack.api(method, **params)
+            if result.error != "network":
+                return result
+            self.down = result
+        return self.down
+
+
 class _ChannelDirectory:
     """Looks existing channels up by name, listing them from Slack once, only when needed."""
 
@@ -70,9 +86,10 @@ def channel_purpose(t: Translate, project: Project, department: Department | Non
     if department is None:
         text = t("sync.purpose_leads", project=project.name, purpose=project.purpose)
     elif role_text:
-        text = t("sync.purpose_role", purpose=project.purpose or project.name, department=department.name, role=role_text)
+        text = t("sync.purpose_role", project=project.name, purpose=project.purpose, department=department.name,
+                 role=role_text)
     else:
-        text = t("sync.purpose_department", purpose=project.purpose or project.name, department=department.name)
+        text = t("sync.purpose_department", project=project.name, purpose=project.purpose, department=department.name)
     return text[:PURPOSE_LIMIT]
 
 
@@ -123,6 +140,7 @@ def sync_channels(session: Session, slack: SlackPort, t: Translate) -> SyncRepor
     Idempotent: stored channel ids are checked, taken names are reused (the bot joins them),
     `already_in_channel` is fine. One channel's failure does not stop the others.
     """
+    slack = _StopWhenUnreachable(slack)
     directory = _ChannelDirectory(slack)
     rows: list[SyncRow] = []
     for project in session.exec(select(Project).order_by(Project.id)).all():

@@ -123,7 +123,8 @@ def project_overview(session: Session) -> list[ProjectView]:
             .order_by(ProjectDepartment.id)
         ).all()
         departments = [
-            DepartmentView(d.slug, d.name, users_with_role(session, LIAISON, department_id=d.id), link.channel_name, link.channel_id)
+            DepartmentView(d.slug, d.name, users_with_role(session, LIAISON, department_id=d.id), link.channel_name,
+                           link.channel_id)
             for link, d in rows
         ]
         views.append(ProjectView(project.slug, project.name, users_with_role(session, LEAD, project_id=project.id), departments))

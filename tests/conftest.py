@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,7 +21,6 @@ from sqlalchemy.engine import make_url
 
 from bot.bootstrap import Services, bootstrap
 from bot.settings import Settings
-from storage.db import make_engine
 from storage.projectfile import load_project_file
 from tests.fakeslack import FakeSlack
 
@@ -137,3 +138,18 @@ def post_slash(app: HttpApp, command: str, text: str, **kwargs) -> requests.Resp
     """Send a correctly signed slash command to the running app."""
     body = slash_body(command, text, **kwargs)
     return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
+
+
+RENKEI = str(Path(sys.executable).parent / "renkei")
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the installed `renkei` script as an operator would, capturing what it prints."""
+    return subprocess.run([RENKEI, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    """An environment with no Slack settings, a SQLite file and the sample project."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
+    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE)}

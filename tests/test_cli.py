@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.conftest import BOT_TOKEN, ROOT, SAMPLE, SIGNING_SECRET, sign, slash_body
-
-RENKEI = str(Path(sys.executable).parent / "renkei")
-
-
-def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([RENKEI, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def env(tmp_path) -> dict[str, str]:
-    """An environment with no Slack settings, a SQLite file and the sample project."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
-    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE)}
+from tests.conftest import BOT_TOKEN, RENKEI, ROOT, SAMPLE, SIGNING_SECRET, run, sign, slash_body
 
 
 def test_check_passes_a_valid_file(env, tmp_path):

@@ -78,7 +78,8 @@ def test_an_outage_keeps_the_message_and_a_restart_sends_it_once(services, fakes
 
 
 def test_network_errors_leave_the_message_pending(services, fakeslack):
-    dead = SlackGateway(engine=services.engine, client=make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retries=1))
+    unreachable = make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retries=1)
+    dead = SlackGateway(engine=services.engine, client=unreachable)
     outcome = dead.post_message(key="net", channel="C1", text="x")
     assert outcome.status == "pending" and outcome.error.startswith("network")
     [row] = rows(services)

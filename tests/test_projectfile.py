@@ -6,8 +6,7 @@ import textwrap
 
 import pytest
 
-from storage.projectfile import (ProjectFileError, crontab_to_apscheduler, load_project_file, parse_duration,
-                                 parse_project_file)
+from storage.projectfile import ProjectFileError, crontab_to_apscheduler, load_project_file, parse_duration, parse_project_file
 from tests.conftest import SAMPLE
 
 VALID = textwrap.dedent("""\

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0002'
 down_revision: Union[str, None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None
@@ -19,7 +18,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     with op.batch_alter_table('projectdepartment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('role_text', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False, server_default=''))  # existing rows get ''
+        # existing rows get ''
+        batch_op.add_column(sa.Column('role_text', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                      server_default=''))
 
 
 def downgrade() -> None:
