@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.gateway import SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
+from commands.base import CommandContext
 from storage import migrate
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
@@ -33,6 +34,11 @@ class Services:
     def translator(self, lang: str | None = None) -> Translator:
         """A translator for `lang`, or for the configured language."""
         return Translator(lang or self.lang)
+
+    def context(self, session: Session, *, user_id: str, channel_id: str | None) -> CommandContext:
+        """What a command function needs to answer this user in this channel."""
+        return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
+                              slack=self.gateway, timezone=self.project_file.timezone)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -48,6 +48,7 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
     """Run the listeners and the scheduler."""
     from bot.app import create_app, create_wsgi
     from bot.bootstrap import bootstrap
+    from bot.jobs import add_jobs
     from reminders.scheduler import add_outbox_flush, make_scheduler
 
     settings = _settings()
@@ -65,6 +66,7 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
     services.gateway.flush_pending()  # what a previous run stored but could not send goes out first
     scheduler = make_scheduler(services.project_file.timezone)
     add_outbox_flush(scheduler, services.gateway.flush_pending)
+    add_jobs(scheduler, services)
     scheduler.start()
     try:
         if socket_mode:

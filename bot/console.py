@@ -9,7 +9,6 @@ from bot.bootstrap import bootstrap
 from bot.dispatch import run_command
 from bot.messages import project_file_problems
 from bot.settings import Settings
-from commands.base import CommandContext
 from storage.projectfile import ProjectFileError, load_project_file
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
@@ -47,12 +46,13 @@ def run_console(settings: Settings, *, user: str, stdin: TextIO, out: Callable[[
             continue
         command, _, text = line.partition(" ")
         with services.session() as session:
-            ctx = CommandContext(session=session, user_id=user, channel_id=None, t=t, slack=services.gateway)
-            reply = run_command(ctx, command, text)
-        out(reply.text)
+            reply = run_command(services.context(session, user_id=user, channel_id=None), command, text)
+        out(t("console.no_modal") if reply.modal is not None else reply.text)
         if reply.followup is not None:
             with services.session() as session:
-                out(reply.followup(session).text)
+                later = reply.followup(session)
+            if later is not None:
+                out(later.text)
         answered += 1
     return answered
 

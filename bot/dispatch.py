@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from commands import dept, renkei
+from commands import dept, issue, renkei, win
 from commands.base import CommandContext, Reply
 
 Handler = Callable[[CommandContext, str], Reply]
@@ -12,8 +12,8 @@ Handler = Callable[[CommandContext, str], Reply]
 # Every slash command of manifest.yml; a family not built yet answers that it is not ready.
 COMMANDS: dict[str, Handler | None] = {
     "/renkei": renkei.handle,
-    "/issue": None,
-    "/win": None,
+    "/issue": issue.handle,
+    "/win": win.handle,
     "/standup": None,
     "/meeting": None,
     "/report": None,

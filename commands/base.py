@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from sqlmodel import Session
@@ -51,6 +52,7 @@ class CommandContext:
     channel_id: str | None
     t: Translate
     slack: SlackPort | None = None
+    timezone: str = "Asia/Tokyo"
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,17 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] | None = None
     ephemeral: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-    # Slow work (Slack fan-out) run after the acknowledgement, in a session of its own; its Reply comes later.
-    followup: Callable[[Session], "Reply"] | None = None
+    modal: dict[str, Any] | None = None  # a view to open with the command's trigger_id (Slack only)
+    # Slow work (Slack fan-out) run after the acknowledgement, in a session of its own; a Reply it returns comes later.
+    followup: Callable[[Session], "Reply | None"] | None = None
 
 
 def escape(text: str) -> str:
-    """Escape user text for Slack so `<!channel>` or a forged `<https://…|link>` is shown, not acted on."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape user text for Slack so `<!channel>` or a forged `<https://…|link>` is shown, not acted on.
+
+    Slack's rule (&, <, > only) is exactly html.escape without quotes.
+    """
+    return html.escape(text, quote=False)
 
 
 def mention_list(user_ids: list[str], nobody: str) -> str:

@@ -1,0 +1,322 @@
+"""`/issue` (課題): report, list, show, assign, close, reopen, escalate to IT, answer."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from commands.base import CommandContext, Reply, escape
+from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
+from commands.issue_grammar import (AddIssue, AnswerIssue, AssignIssue, CloseIssue, EscalateIssue, ListIssues, OpenModal,
+                                    ReopenIssue, ShowIssue, UsageError, parse_issue)
+from commands.text import contains_my_number
+from commands.where import resolve
+from storage import issues as store
+from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
+from storage.models import Department, Issue, Project, ProjectDepartment, RoleAssignment
+from storage.roles import IT, find_department, has_role, liaison_places
+
+
+def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
+    """What was wrong (if known) and the usage line."""
+    return Reply(text="\n".join(filter(None, [problem, ctx.t("issue.usage")])))
+
+
+def refuse_residents_data(ctx: CommandContext, *texts: str) -> Reply | None:
+    """A refusal when any text holds what looks like a My Number; None when the texts are clean."""
+    if any(contains_my_number(text) for text in texts if text):
+        return Reply(text=ctx.t("privacy.my_number"))
+    return None
+
+
+def project_channel(session: Session, project_id: int, department_id: int) -> str | None:
+    """The channel id of a department in a project, once sync has made it."""
+    link = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project_id,
+                                                        ProjectDepartment.department_id == department_id)).first()
+    return link.channel_id if link else None
+
+
+def may_act_on(session: Session, user_id: str, issue: Issue) -> bool:
+    """Reporter, assignee, liaisons of its department or the waited-on one, leads, managers, admins,
+    and (once escalated) the IT department may change an issue."""
+    if user_id in (issue.reporter_id, issue.assignee_id):
+        return True
+    if has_role(session, user_id, LEAD, MANAGER, ADMIN, project_id=issue.project_id):
+        return True
+    if issue.escalated and has_role(session, user_id, IT, project_id=issue.project_id):
+        return True
+    departments = {issue.department_id, issue.waiting_on_id} - {None}
+    return session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
+                                                     RoleAssignment.department_id.in_(departments))).first() is not None
+
+
+def _issue_or_reply(ctx: CommandContext, number: int) -> Issue | Reply:
+    issue = store.get_issue(ctx.session, number)
+    if issue is None:
+        return Reply(text=ctx.t("issue.not_found", number=number))
+    return issue
+
+
+def _permitted_issue(ctx: CommandContext, number: int, action: str) -> Issue | Reply:
+    issue = _issue_or_reply(ctx, number)
+    if isinstance(issue, Issue) and not may_act_on(ctx.session, ctx.user_id, issue):
+        return Reply(text=ctx.t("issue.not_permitted", number=number, action=ctx.t(f"issue.action_{action}")))
+    return issue
+
+
+def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
+    """Post the issue's card to each channel once; returns the channels Slack refused."""
+    departments, _ = store.names(ctx.session)
+    text, blocks = issue_card(ctx.t, issue, departments)
+    failed = []
+    for channel in channels:
+        outcome = ctx.slack.post_message(key=f"issue:{issue.id}:card:{channel}", channel=channel, text=text, blocks=blocks)
+        if outcome.status == "failed":
+            failed.append(channel)
+    return failed
+
+
+def add(ctx: CommandContext, command: AddIssue) -> Reply:
+    """Store a new issue for this channel's (or the user's) department; post its card after the ack."""
+    refusal = refuse_residents_data(ctx, command.title, command.body)
+    if refusal:
+        return refusal
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    if where.department is None:
+        return Reply(text=ctx.t("issue.needs_department_channel"))
+    waiting_on = None
+    if command.waiting_on:
+        waiting_on = find_department(ctx.session, command.waiting_on)
+        problem = _waiting_on_problem(ctx, where.project, where.department, waiting_on, command.waiting_on)
+        if problem:
+            return problem
+    issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
+        project_id=where.project.id, department_id=where.department.id, reporter_id=ctx.user_id, title=command.title,
+        body=command.body, severity=command.severity, waiting_on_id=waiting_on.id if waiting_on else None))
+    return announce(ctx, issue, where.department, waiting_on)
+
+
+def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
+                        typed: str) -> Reply | None:
+    if waiting_on is None:
+        known = ", ".join(f"{d.name}（{d.slug}）" for d in project_departments(ctx.session, project.id))
+        return Reply(text=ctx.t("issue.unknown_department", name=escape(typed), known=known))
+    if waiting_on.id == own.id:
+        return Reply(text=ctx.t("issue.waiting_on_self"))
+    if waiting_on.id not in {d.id for d in project_departments(ctx.session, project.id)}:
+        return Reply(text=ctx.t("issue.department_not_in_project", name=escape(waiting_on.name), project=escape(project.name)))
+    return None
+
+
+def project_departments(session: Session, project_id: int) -> list[Department]:
+    """The departments of a project, in the order of renkei.yml."""
+    return list(session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
+                             .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
+
+
+def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
+    """The ack for a new issue (from the command or the form); the cards go to the channels in the follow-up."""
+    channels = [c for c in (project_channel(ctx.session, issue.project_id, department.id),
+                            waiting_on and project_channel(ctx.session, issue.project_id, waiting_on.id)) if c]
+    text = ctx.t("issue.created", number=issue.id, title=escape(issue.title), department=escape(department.name))
+    if waiting_on:
+        text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
+    if not channels:
+        return Reply(text=text + "\n" + ctx.t("issue.no_channel_yet"))
+    t, slack, number = ctx.t, ctx.slack, issue.id
+
+    def post(session: Session) -> Reply | None:
+        fresh = store.get_issue(session, number)
+        failed = _post_cards(CommandContext(session=session, user_id=ctx.user_id, channel_id=None, t=t, slack=slack),
+                             fresh, channels)
+        return Reply(text=t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+
+    return Reply(text=text, followup=post)
+
+
+def list_(ctx: CommandContext, command: ListIssues) -> Reply:
+    """Issues of the projects in context: open (default), all, mine, or a department's."""
+    department = None
+    if command.scope == "department":
+        department = find_department(ctx.session, command.department or "")
+        if department is None:
+            return usage(ctx, ctx.t("issue.unknown_department", name=escape(command.department or ""),
+                                    known=", ".join(f"{d.name}（{d.slug}）" for d in ctx.session.exec(select(Department)))))
+    where = resolve(ctx)
+    if not isinstance(where, Reply):
+        project_ids = {where.project.id}
+    else:
+        project_ids = {w.project.id for w in liaison_places(ctx.session, ctx.user_id)} or set(ctx.session.exec(select(Project.id)))
+    found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
+                              department_id=department.id if department else None)
+    title = ctx.t(f"issue.list_{command.scope}", department=escape(department.name) if department else "")
+    if not found:
+        return Reply(text=f"{title}\n{ctx.t('issue.list_empty')}")
+    departments, _ = store.names(ctx.session)
+    lines = [ctx.t("issue.list_line", number=i.id, status=ctx.t(f"status.{i.status}"), title=escape(i.title),
+                   department=escape(departments[i.department_id].name),
+                   waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name))
+                   if i.waiting_on_id else "",
+                   severity=ctx.t("issue.list_high") if i.severity == "high" else "") for i in found]
+    text = "\n".join([title, *lines])
+    return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}])
+
+
+def show(ctx: CommandContext, command: ShowIssue) -> Reply:
+    """One issue with its whole history."""
+    issue = _issue_or_reply(ctx, command.number)
+    if isinstance(issue, Reply):
+        return issue
+    departments, _ = store.names(ctx.session)
+    text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, issue.id), ctx.timezone)
+    return Reply(text=text, blocks=blocks)
+
+
+def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
+    """Give an issue to someone (担当)."""
+    issue = _permitted_issue(ctx, command.number, "assign")
+    if isinstance(issue, Reply):
+        return issue
+    if issue.status == store.RESOLVED:
+        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+    if not store.assign_issue(ctx.session, issue, ctx.user_id, command.user_id):
+        return Reply(text=ctx.t("issue.already_assigned", number=issue.id, user=command.user_id))
+    return Reply(text=ctx.t("issue.assigned", number=issue.id, user=command.user_id))
+
+
+def take(ctx: CommandContext, number: int) -> Reply:
+    """The user takes the issue (button 担当する)."""
+    issue = _permitted_issue(ctx, number, "take")
+    if isinstance(issue, Reply):
+        return issue
+    if not store.take_issue(ctx.session, issue, ctx.user_id):
+        key = "issue.already_resolved" if issue.status == store.RESOLVED else "issue.already_taken"
+        return Reply(text=ctx.t(key, number=issue.id, user=issue.assignee_id or ""))
+    return Reply(text=ctx.t("issue.taken", number=issue.id))
+
+
+def close(ctx: CommandContext, command: CloseIssue) -> Reply:
+    """Resolve an issue (解決), with an optional note."""
+    refusal = refuse_residents_data(ctx, command.note)
+    if refusal:
+        return refusal
+    issue = _permitted_issue(ctx, command.number, "close")
+    if isinstance(issue, Reply):
+        return issue
+    if not store.resolve_issue(ctx.session, issue, ctx.user_id, command.note):
+        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)))
+
+
+def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
+    """Open a resolved issue again (再開)."""
+    issue = _permitted_issue(ctx, command.number, "reopen")
+    if isinstance(issue, Reply):
+        return issue
+    if not store.reopen_issue(ctx.session, issue, ctx.user_id):
+        return Reply(text=ctx.t("issue.not_resolved", number=issue.id))
+    return Reply(text=ctx.t("issue.reopened", number=issue.id))
+
+
+def it_department(session: Session, project_id: int) -> tuple[Department, str | None] | None:
+    """The project's IT department (`role: it`) and its channel id."""
+    for department in project_departments(session, project_id):
+        if department.role == IT:
+            return department, project_channel(session, project_id, department.id)
+    return None
+
+
+def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
+    """Send the issue to the IT department's channel with its history (相談); the reporter is told."""
+    refusal = refuse_residents_data(ctx, command.note)
+    if refusal:
+        return refusal
+    issue = _permitted_issue(ctx, command.number, "escalate")
+    if isinstance(issue, Reply):
+        return issue
+    it = it_department(ctx.session, issue.project_id)
+    if it is None:
+        return Reply(text=ctx.t("issue.no_it_department"))
+    department, channel = it
+    if channel is None:
+        return Reply(text=ctx.t("issue.no_it_channel", department=escape(department.name)))
+    if issue.status == store.RESOLVED:
+        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+    if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
+        return Reply(text=ctx.t("issue.already_escalated", number=issue.id))
+    departments, _ = store.names(ctx.session)
+    text, blocks = escalation_card(ctx.t, issue, departments, store.history(ctx.session, issue.id), ctx.timezone,
+                                   command.note)
+    t, slack, number, actor, reporter = ctx.t, ctx.slack, issue.id, ctx.user_id, issue.reporter_id
+
+    def post(session: Session) -> Reply | None:
+        outcome = slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text, blocks=blocks)
+        if reporter != actor:
+            slack.post_message(key=f"issue:{number}:escalated:tell:{reporter}", channel=reporter,
+                               text=t("issue.escalated_tell_reporter", number=number, user=actor))
+        if outcome.status == "failed":
+            return Reply(text=t("issue.card_failed", channels=f"<#{channel}>"))
+        return None
+
+    return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=post)
+
+
+def it_take(ctx: CommandContext, number: int) -> Reply:
+    """An IT member takes an escalated issue (button in the IT channel)."""
+    issue = _issue_or_reply(ctx, number)
+    if isinstance(issue, Reply):
+        return issue
+    if not has_role(ctx.session, ctx.user_id, IT, ADMIN, project_id=issue.project_id):
+        return Reply(text=ctx.t("issue.it_only"))
+    if not store.it_takes(ctx.session, issue, ctx.user_id):
+        return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
+    if issue.status == store.OPEN:
+        store.take_issue(ctx.session, issue, ctx.user_id)
+    ctx.slack.post_message(key=f"issue:{issue.id}:it_taken:{ctx.user_id}", channel=issue.reporter_id,
+                           text=ctx.t("issue.it_taken_tell_reporter", number=issue.id, user=ctx.user_id))
+    return Reply(text=ctx.t("issue.it_taken", number=issue.id))
+
+
+def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
+    """The IT department's answer to an escalated issue; kept on the issue, sent to the reporter."""
+    refusal = refuse_residents_data(ctx, command.text)
+    if refusal:
+        return refusal
+    issue = _issue_or_reply(ctx, command.number)
+    if isinstance(issue, Reply):
+        return issue
+    if not has_role(ctx.session, ctx.user_id, IT, ADMIN, project_id=issue.project_id):
+        return Reply(text=ctx.t("issue.it_only"))
+    if not issue.escalated:
+        return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
+    store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
+    events = len(store.history(ctx.session, issue.id))
+    ctx.slack.post_message(key=f"issue:{issue.id}:answer:{events}", channel=issue.reporter_id,
+                           text=ctx.t("issue.answer_tell_reporter", number=issue.id, user=ctx.user_id,
+                                      answer=escape(command.text)))
+    return Reply(text=ctx.t("issue.answered", number=issue.id))
+
+
+def open_form(ctx: CommandContext) -> Reply:
+    """`/issue` alone: the form, preset to this channel's (or the user's) department."""
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    view = issue_modal(ctx.t, departments=project_departments(ctx.session, where.project.id),
+                       default_department_id=where.department.id if where.department else None,
+                       project_id=where.project.id, channel_id=ctx.channel_id)
+    return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=view)
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """Answer `/issue <text>`."""
+    command = parse_issue(text)
+    if isinstance(command, UsageError):
+        params = {k: escape(v) if isinstance(v, str) else v for k, v in command.params.items()}
+        return usage(ctx, ctx.t(f"issue.problem_{command.problem}", **params))
+    if isinstance(command, OpenModal):
+        return open_form(ctx)
+    handlers = {AddIssue: add, ListIssues: list_, ShowIssue: show, AssignIssue: assign, CloseIssue: close,
+                ReopenIssue: reopen, EscalateIssue: escalate, AnswerIssue: answer}
+    return handlers[type(command)](ctx, command)

@@ -1,0 +1,156 @@
+"""Block Kit for issues and wins: pure functions, tested as data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from commands.base import Translate, escape
+from commands.text import BODY_LIMIT, TITLE_LIMIT
+from storage.models import Department, Issue, IssueEvent, Win
+
+TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalate", "issue_it_take"
+MODAL_CALLBACK = "issue_modal"
+FIELDS = {"title": "issue_title", "body": "issue_body", "department": "issue_department",
+          "waiting_on": "issue_waiting_on", "severity": "issue_severity", "due": "issue_due"}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def local_time(moment: dt.datetime, timezone: str) -> str:
+    """A stored UTC time as the project's local `YYYY-MM-DD HH:MM`."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]) -> str:
+    """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people."""
+    lines = [t("issue.card_title", number=issue.id, title=escape(issue.title))]
+    facts = [t("issue.card_department", department=escape(departments[issue.department_id].name))]
+    if issue.waiting_on_id:
+        facts.append(t("issue.card_waiting", department=escape(departments[issue.waiting_on_id].name)))
+    facts += [t("issue.card_severity", severity=t(f"severity.{issue.severity}")),
+              t("issue.card_status", status=t(f"status.{issue.status}")), t("issue.card_reporter", user=issue.reporter_id)]
+    if issue.assignee_id:
+        facts.append(t("issue.card_assignee", user=issue.assignee_id))
+    if issue.escalated:
+        facts.append(t("issue.card_escalated"))
+    if issue.due_date:
+        facts.append(t("issue.card_due", due=issue.due_date.isoformat()))
+    lines.append(" ・ ".join(facts))
+    if issue.body:
+        lines.append(escape(issue.body))
+    return "\n".join(lines)
+
+
+def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -> tuple[str, list[dict[str, Any]]]:
+    """The card posted to department channels: the summary and the 担当する / 解決 / IT部門へ相談 buttons."""
+    summary = issue_summary(t, issue, departments)
+    value = str(issue.id)
+    buttons = [{"type": "button", "action_id": TAKE, "value": value, "text": {"type": "plain_text", "text": t("issue.button_take")}},
+               {"type": "button", "action_id": RESOLVE, "value": value, "style": "primary",
+                "text": {"type": "plain_text", "text": t("issue.button_resolve")}},
+               {"type": "button", "action_id": ESCALATE, "value": value,
+                "text": {"type": "plain_text", "text": t("issue.button_escalate")}}]
+    blocks = [_section(summary), {"type": "actions", "block_id": f"issue_{issue.id}", "elements": buttons}]
+    return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
+
+
+def history_lines(t: Translate, events: list[IssueEvent], timezone: str) -> list[str]:
+    """The history as lines: when, who, what, note."""
+    lines = []
+    for event in events:
+        note = escape(event.note) if event.note and event.kind not in ("nudged", "leads_alerted", "assigned") else ""
+        if event.kind == "assigned" and event.note:
+            note = f"<@{event.note}>"
+        actor = t("issue.bot") if event.actor_id == "renkei" else f"<@{event.actor_id}>"
+        lines.append(t("issue.history_line", when=local_time(event.created_at, timezone), who=actor,
+                       what=t(f"event.{event.kind}"), note=f"：{note}" if note else ""))
+    return lines
+
+
+def issue_detail(t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent],
+                 timezone: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/issue show N`: the summary, the IT answer if any, and the whole history."""
+    parts = [issue_summary(t, issue, departments)]
+    if issue.it_answer:
+        parts.append(t("issue.it_answer", answer=escape(issue.it_answer)))
+    history = "\n".join([t("issue.history_title"), *history_lines(t, events, timezone)])
+    text = "\n\n".join([*parts, history])
+    blocks = [_section(p) for p in parts] + [_section(history)]
+    return text, blocks
+
+
+def escalation_card(t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent],
+                    timezone: str, note: str) -> tuple[str, list[dict[str, Any]]]:
+    """What the IT department's channel receives: the issue, the reason, the history, a button to take it."""
+    head = t("issue.escalation_head", number=issue.id, department=escape(departments[issue.department_id].name))
+    parts = [head, issue_summary(t, issue, departments)]
+    if note:
+        parts.append(t("issue.escalation_note", note=escape(note)))
+    parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone)[-15:]]))
+    blocks = [_section(p) for p in parts]
+    blocks.append({"type": "actions", "block_id": f"it_{issue.id}", "elements": [
+        {"type": "button", "action_id": IT_TAKE, "value": str(issue.id), "style": "primary",
+         "text": {"type": "plain_text", "text": t("issue.button_it_take")}}]})
+    return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
+
+
+def win_card(t: Translate, win: Win, department: Department, project_name: str) -> tuple[str, list[dict[str, Any]]]:
+    """A small win as shared with every department."""
+    text = t("win.card", department=escape(department.name), user=win.reporter_id, text=escape(win.text),
+             project=escape(project_name))
+    return text, [_section(text)]
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
+
+
+def issue_modal(t: Translate, *, departments: list[Department], default_department_id: int | None,
+                project_id: int, channel_id: str | None) -> dict[str, Any]:
+    """The `/issue` form: 件名, 詳細, 部署, 依頼先部署, 重要度, 期限."""
+    options = [_option(d.name, str(d.id)) for d in departments][:100]
+    department_select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
+    initial = next((o for o in options if o["value"] == str(default_department_id)), None)
+    if initial:
+        department_select["initial_option"] = initial
+    severities = [_option(t(f"severity.{s}"), s) for s in ("high", "normal", "low")]
+
+    def block(key: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
+        return {"type": "input", "block_id": FIELDS[key], "optional": optional, "element": element,
+                "label": {"type": "plain_text", "text": t(label)}}
+
+    return {
+        "type": "modal", "callback_id": MODAL_CALLBACK,
+        "private_metadata": json.dumps({"project_id": project_id, "channel_id": channel_id}),
+        "title": {"type": "plain_text", "text": t("issue.modal_title")},
+        "submit": {"type": "plain_text", "text": t("issue.modal_submit")},
+        "close": {"type": "plain_text", "text": t("issue.modal_close")},
+        "blocks": [
+            block("title", "issue.field_title", {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LIMIT}),
+            block("body", "issue.field_body", {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                                               "max_length": BODY_LIMIT}, optional=True),
+            block("department", "issue.field_department", department_select),
+            block("waiting_on", "issue.field_waiting_on", {"type": "static_select", "action_id": "value",
+                                                           "options": options}, optional=True),
+            block("severity", "issue.field_severity", {"type": "static_select", "action_id": "value", "options": severities,
+                                                       "initial_option": severities[1]}),
+            block("due", "issue.field_due", {"type": "datepicker", "action_id": "value"}, optional=True),
+        ],
+    }
+
+
+def modal_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """The submitted form as plain values keyed like FIELDS."""
+    state = view.get("state", {}).get("values", {})
+    values: dict[str, str | None] = {}
+    for key, block_id in FIELDS.items():
+        element = state.get(block_id, {}).get("value", {})
+        selected = element.get("selected_option")
+        values[key] = (selected or {}).get("value") if "selected_option" in element else \
+            element.get("selected_date") if "selected_date" in element else element.get("value")
+    return values

@@ -1,0 +1,80 @@
+"""`/win` (小さな成功): record a small win and share it with every department of the project."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from commands.base import CommandContext, Reply, escape
+from commands.issue import refuse_residents_data
+from commands.issue_blocks import local_time, win_card
+from commands.text import BODY_LIMIT, normal, plain_text
+from commands.where import resolve
+from storage.issues import names
+from storage.models import Project, ProjectDepartment
+from storage.roles import liaison_places
+from storage.wins import create_win, recent_wins
+
+LIST_WORDS = {"list", "一覧"}
+
+
+def share_channels(session: Session, project: Project) -> list[str]:
+    """Every department channel of the project, then the leads channel (those that exist)."""
+    links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id)
+                         .order_by(ProjectDepartment.id)).all()
+    return [c for c in [*(link.channel_id for link in links), project.leads_channel_id] if c]
+
+
+def add(ctx: CommandContext, raw: str) -> Reply:
+    """Store the win for the user's department; share it in every channel of the project after the ack."""
+    text = plain_text(raw)
+    if len(text) > BODY_LIMIT:
+        return Reply(text="\n".join([ctx.t("win.problem_too_long", limit=BODY_LIMIT, length=len(text)), ctx.t("win.usage")]))
+    refusal = refuse_residents_data(ctx, text)
+    if refusal:
+        return refusal
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    if where.department is None:
+        return Reply(text=ctx.t("issue.needs_department_channel"))
+    win = create_win(session=ctx.session, project_id=where.project.id, department_id=where.department.id,
+                     reporter_id=ctx.user_id, text=text)
+    channels = share_channels(ctx.session, where.project)
+    if not channels:
+        return Reply(text=ctx.t("win.created_no_channels"))
+    message, blocks = win_card(ctx.t, win, where.department, where.project.name)
+    t, slack = ctx.t, ctx.slack
+
+    def share(_session: Session) -> Reply | None:
+        failed = [c for c in channels if slack.post_message(key=f"win:{win.id}:{c}", channel=c, text=message,
+                                                            blocks=blocks).status == "failed"]
+        return Reply(text=t("win.share_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+
+    return Reply(text=ctx.t("win.created", count=len(channels)), followup=share)
+
+
+def list_(ctx: CommandContext) -> Reply:
+    """The latest wins of the projects in context."""
+    where = resolve(ctx)
+    if not isinstance(where, Reply):
+        project_ids = {where.project.id}
+    else:
+        project_ids = {w.project.id for w in liaison_places(ctx.session, ctx.user_id)} or set(ctx.session.exec(select(Project.id)))
+    wins = recent_wins(ctx.session, project_ids)
+    if not wins:
+        return Reply(text=ctx.t("win.list_empty"))
+    departments, _ = names(ctx.session)
+    lines = [ctx.t("win.list_line", when=local_time(w.created_at, ctx.timezone)[:10], department=escape(departments[w.department_id].name),
+                   user=w.reporter_id, text=escape(w.text)) for w in wins]
+    text = "\n".join([ctx.t("win.list_title"), *lines])
+    return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}])
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """Answer `/win <text>` or `/win list`."""
+    words = text.split()
+    if not words:
+        return Reply(text="\n".join([ctx.t("win.problem_empty"), ctx.t("win.usage")]))
+    if normal(words[0]) in LIST_WORDS:
+        return list_(ctx) if len(words) == 1 else Reply(text=ctx.t("win.usage"))
+    return add(ctx, text)

@@ -1,0 +1,77 @@
+"""Issues that wait on another department: tell that department, then the leads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from reminders.calendar import BusinessCalendar
+from storage.issues import add_event, has_event, waiting_issues, waiting_since
+from storage.models import Department, Project, ProjectDepartment
+from storage.projectfile import EscalationSpec
+
+NUDGE, LEADS = "nudge", "leads"
+
+# post(key, channel, text) -> True when the message is (or already was) delivered
+Post = Callable[[str, str, str], bool]
+
+
+def escalation_step(waiting_business_days: int, escalation: EscalationSpec) -> str | None:
+    """The rule: after `nudge_after` business days the waited-on department is reminded;
+    after `leads_after` the leads are told. None while the wait is still short."""
+    if waiting_business_days >= escalation.leads_after:
+        return LEADS
+    if waiting_business_days >= escalation.nudge_after:
+        return NUDGE
+    return None
+
+
+@dataclass(frozen=True)
+class AgingNotice:
+    """One reminder sent (or found already sent) for a waiting issue."""
+
+    issue_id: int
+    step: str
+    channel: str
+
+
+def check_waiting_issues(session: Session, *, project: Project, escalation: EscalationSpec, calendar: BusinessCalendar,
+                         now: dt.datetime, timezone: str, post: Post, t: Callable[..., str]) -> list[AgingNotice]:
+    """Remind departments of issues waiting on them, and the leads of long waits; each once per waiting period.
+
+    Runs on business days only: on a closed day nobody is pinged.
+    """
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    if not calendar.is_business_day(today):
+        return []
+    departments = {d.id: d for d in session.exec(select(Department))}
+    channels = {link.department_id: link.channel_id for link in
+                session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id))}
+    notices = []
+    for issue in waiting_issues(session, project.id):
+        since = waiting_since(session, issue)
+        age = calendar.business_days_between(since.astimezone(zone).date(), today)
+        step = escalation_step(age, escalation)
+        steps = [NUDGE, LEADS] if step == LEADS else [NUDGE] if step == NUDGE else []
+        for current in steps:
+            kind = "nudged" if current == NUDGE else "leads_alerted"
+            period = since.isoformat()
+            if has_event(session, issue.id, kind, period):
+                continue
+            channel = channels.get(issue.waiting_on_id) if current == NUDGE else project.leads_channel_id
+            if not channel:
+                continue
+            waiting_on = departments[issue.waiting_on_id].name
+            text = t(f"aging.{current}", number=issue.id, title=html.escape(issue.title, quote=False), days=age, waiting_on=waiting_on,
+                     department=departments[issue.department_id].name)
+            if post(f"issue:{issue.id}:{kind}:{period}", channel, text):
+                add_event(session, issue.id, "renkei", kind, period)
+                session.commit()
+                notices.append(AgingNotice(issue.id, current, channel))
+    return notices

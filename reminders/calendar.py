@@ -1,0 +1,69 @@
+"""The municipality's business days: weekends, national holidays, the year-end closure, closed days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import jpholiday
+
+WEEKEND, HOLIDAY, YEAR_END, CLOSED_DAY = "weekend", "holiday", "year_end", "closed_day"
+
+
+class BusinessCalendar:
+    """Answers "is the office open on this day?" and counts business days.
+
+    National holidays come from jpholiday, which includes 振替休日 (substitute holidays) and
+    国民の休日 (a day sandwiched between two holidays).
+    """
+
+    def __init__(self, *, year_end_closure: tuple[str, str] = ("12-29", "01-03"), closed_days: Iterable[dt.date] = ()):
+        start, end = year_end_closure
+        self._closure = (tuple(int(x) for x in start.split("-")), tuple(int(x) for x in end.split("-")))
+        self._closed_days = set(closed_days)
+
+    def closed_reason(self, day: dt.date) -> str | None:
+        """Why the office is closed on `day` (weekend, holiday, year_end, closed_day), or None when open."""
+        if day.weekday() >= 5:
+            return WEEKEND
+        if jpholiday.is_holiday(day):
+            return HOLIDAY
+        if self._in_closure(day):
+            return YEAR_END
+        if day in self._closed_days:
+            return CLOSED_DAY
+        return None
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """True when the office is open."""
+        return self.closed_reason(day) is None
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The national holiday's Japanese name, if `day` is one."""
+        return jpholiday.is_holiday_name(day)
+
+    def next_business_day(self, day: dt.date) -> dt.date:
+        """`day` itself when open, else the first open day after it."""
+        while not self.is_business_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def business_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Business days after `start` up to and including `end` (0 when end <= start)."""
+        count, day = 0, start + dt.timedelta(days=1)
+        while day <= end:
+            count += self.is_business_day(day)
+            day += dt.timedelta(days=1)
+        return count
+
+    def _in_closure(self, day: dt.date) -> bool:
+        (start_month, start_day), (end_month, end_day) = self._closure
+        here = (day.month, day.day)
+        if (start_month, start_day) <= (end_month, end_day):
+            return (start_month, start_day) <= here <= (end_month, end_day)
+        return here >= (start_month, start_day) or here <= (end_month, end_day)
+
+
+def calendar_for(project_file) -> BusinessCalendar:
+    """The calendar a project file describes."""
+    return BusinessCalendar(year_end_closure=tuple(project_file.year_end_closure), closed_days=project_file.closed_days)

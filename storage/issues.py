@@ -1,0 +1,179 @@
+"""Issues (課題) and their history: every change is an event; transitions happen once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from storage.models import Department, Issue, IssueEvent, Project, utcnow
+
+OPEN, IN_PROGRESS, RESOLVED = "open", "in_progress", "resolved"
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """What a liaison reports: the project and department it belongs to, and its text."""
+
+    project_id: int
+    department_id: int
+    reporter_id: str
+    title: str
+    body: str = ""
+    severity: str = "normal"
+    waiting_on_id: int | None = None
+    due_date: dt.date | None = None
+
+
+def add_event(session: Session, issue_id: int, actor_id: str, kind: str, note: str | None = None,
+              at: dt.datetime | None = None) -> IssueEvent:
+    """Record one change in an issue's history (not committed)."""
+    event = IssueEvent(issue_id=issue_id, actor_id=actor_id, kind=kind, note=note or None, created_at=at or utcnow())
+    session.add(event)
+    return event
+
+
+def create_issue(*, session: Session, issue_in: NewIssue) -> Issue:
+    """Store a new issue with its 'created' event; its id is the number shown as #N."""
+    now = utcnow()
+    issue = Issue(project_id=issue_in.project_id, department_id=issue_in.department_id, reporter_id=issue_in.reporter_id,
+                  title=issue_in.title, body=issue_in.body, severity=issue_in.severity,
+                  waiting_on_id=issue_in.waiting_on_id, due_date=issue_in.due_date, created_at=now, updated_at=now)
+    session.add(issue)
+    session.flush()
+    add_event(session, issue.id, issue_in.reporter_id, "created", at=now)
+    if issue_in.waiting_on_id is not None:
+        add_event(session, issue.id, issue_in.reporter_id, "waiting", at=now)
+    session.commit()
+    return issue
+
+
+def _transition(session: Session, issue: Issue, actor_id: str, kind: str, note: str | None, *, allowed_from: set[str],
+                values: dict) -> bool:
+    """Change an issue only if it is still in one of `allowed_from`: two clicks at once change it once."""
+    now = utcnow()
+    result = session.execute(update(Issue).where(Issue.id == issue.id, Issue.status.in_(allowed_from))
+                             .values(updated_at=now, **values))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(issue)
+        return False
+    add_event(session, issue.id, actor_id, kind, note, at=now)
+    session.commit()
+    session.refresh(issue)
+    return True
+
+
+def take_issue(session: Session, issue: Issue, actor_id: str) -> bool:
+    """The actor takes the issue (担当する): it becomes in progress with them as assignee."""
+    return _transition(session, issue, actor_id, "taken", None, allowed_from={OPEN},
+                       values={"status": IN_PROGRESS, "assignee_id": actor_id})
+
+
+def assign_issue(session: Session, issue: Issue, actor_id: str, assignee_id: str) -> bool:
+    """Give the issue to someone; an open issue becomes in progress."""
+    if issue.assignee_id == assignee_id and issue.status == IN_PROGRESS:
+        return False
+    return _transition(session, issue, actor_id, "assigned", assignee_id, allowed_from={OPEN, IN_PROGRESS},
+                       values={"status": IN_PROGRESS, "assignee_id": assignee_id})
+
+
+def resolve_issue(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
+    """Mark the issue resolved (解決)."""
+    return _transition(session, issue, actor_id, "resolved", note, allowed_from={OPEN, IN_PROGRESS},
+                       values={"status": RESOLVED, "resolved_at": utcnow()})
+
+
+def reopen_issue(session: Session, issue: Issue, actor_id: str) -> bool:
+    """Open a resolved issue again (再開)."""
+    return _transition(session, issue, actor_id, "reopened", None, allowed_from={RESOLVED},
+                       values={"status": OPEN, "resolved_at": None})
+
+
+def escalate_to_it(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
+    """Flag the issue as escalated to the IT department (相談); once only while it stays unresolved."""
+    now = utcnow()
+    result = session.execute(update(Issue).where(Issue.id == issue.id, Issue.escalated == False,  # noqa: E712
+                                                 Issue.status != RESOLVED).values(escalated=True, updated_at=now))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(issue)
+        return False
+    add_event(session, issue.id, actor_id, "escalated", note, at=now)
+    session.commit()
+    session.refresh(issue)
+    return True
+
+
+def it_takes(session: Session, issue: Issue, actor_id: str) -> bool:
+    """An IT member takes an escalated issue; recorded once per member."""
+    taken = session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == "it_taken",
+                                                  IssueEvent.actor_id == actor_id)).first()
+    if taken is not None:
+        return False
+    add_event(session, issue.id, actor_id, "it_taken")
+    session.commit()
+    return True
+
+
+def record_it_answer(session: Session, issue: Issue, actor_id: str, answer: str) -> None:
+    """Keep the IT department's answer on the issue and in its history."""
+    issue.it_answer = answer
+    issue.updated_at = utcnow()
+    session.add(issue)
+    add_event(session, issue.id, actor_id, "answered", answer)
+    session.commit()
+
+
+def get_issue(session: Session, number: int) -> Issue | None:
+    """The issue shown as #number, if it exists."""
+    return session.get(Issue, number) if 0 < number < 2**31 else None
+
+
+def history(session: Session, issue_id: int) -> list[IssueEvent]:
+    """The issue's events, oldest first."""
+    return list(session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue_id)
+                             .order_by(IssueEvent.created_at, IssueEvent.id)))
+
+
+def list_issues(session: Session, *, project_ids: set[int], scope: str = "open", user_id: str | None = None,
+                department_id: int | None = None, limit: int = 30) -> list[Issue]:
+    """Issues of the projects, newest first: open (default), all, mine (reported or assigned), or a department's
+    (its own or those waiting on it; open ones only)."""
+    statement = select(Issue).where(Issue.project_id.in_(project_ids))
+    if scope != "all":
+        statement = statement.where(Issue.status != RESOLVED)
+    if scope == "mine":
+        statement = statement.where(or_(Issue.reporter_id == user_id, Issue.assignee_id == user_id))
+    if scope == "department":
+        statement = statement.where(or_(Issue.department_id == department_id, Issue.waiting_on_id == department_id))
+    return list(session.exec(statement.order_by(Issue.id.desc()).limit(limit)))
+
+
+def waiting_issues(session: Session, project_id: int) -> list[Issue]:
+    """Unresolved issues of a project that wait on another department."""
+    return list(session.exec(select(Issue).where(Issue.project_id == project_id, Issue.waiting_on_id.is_not(None),
+                                                 Issue.status != RESOLVED).order_by(Issue.id)))
+
+
+def waiting_since(session: Session, issue: Issue) -> dt.datetime:
+    """When the issue last started waiting: created, or reopened, whichever is latest."""
+    events = session.exec(select(IssueEvent.created_at).where(IssueEvent.issue_id == issue.id,
+                                                              IssueEvent.kind.in_(["waiting", "reopened"]))
+                          .order_by(IssueEvent.created_at.desc())).first()
+    return events or issue.created_at
+
+
+def has_event(session: Session, issue_id: int, kind: str, note: str | None = None) -> bool:
+    """True when the issue's history holds such an event (with that note, if given)."""
+    statement = select(IssueEvent.id).where(IssueEvent.issue_id == issue_id, IssueEvent.kind == kind)
+    if note is not None:
+        statement = statement.where(IssueEvent.note == note)
+    return session.exec(statement).first() is not None
+
+
+def names(session: Session) -> tuple[dict[int, Department], dict[int, Project]]:
+    """Departments and projects by id, for showing issues."""
+    return ({d.id: d for d in session.exec(select(Department))}, {p.id: p for p in session.exec(select(Project))})

@@ -1,0 +1,20 @@
+"""Small wins (小さな成功): stored once, shared with every department."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Win, utcnow
+
+
+def create_win(*, session: Session, project_id: int, department_id: int, reporter_id: str, text: str) -> Win:
+    """Store a win for the reporter's department."""
+    win = Win(project_id=project_id, department_id=department_id, reporter_id=reporter_id, text=text, created_at=utcnow())
+    session.add(win)
+    session.commit()
+    return win
+
+
+def recent_wins(session: Session, project_ids: set[int], limit: int = 10) -> list[Win]:
+    """The latest wins of the projects, newest first."""
+    return list(session.exec(select(Win).where(Win.project_id.in_(project_ids)).order_by(Win.id.desc()).limit(limit)))
