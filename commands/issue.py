@@ -6,14 +6,25 @@ from sqlmodel import Session, select
 
 from commands.base import CommandContext, Reply, escape
 from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
-from commands.issue_grammar import (AddIssue, AnswerIssue, AssignIssue, CloseIssue, EscalateIssue, ListIssues, OpenModal,
-                                    ReopenIssue, ShowIssue, UsageError, parse_issue)
+from commands.issue_grammar import (
+    AddIssue,
+    AnswerIssue,
+    AssignIssue,
+    CloseIssue,
+    EscalateIssue,
+    ListIssues,
+    OpenModal,
+    ReopenIssue,
+    ShowIssue,
+    UsageError,
+    parse_issue,
+)
 from commands.text import contains_my_number
-from commands.where import resolve
+from commands.where import projects_in_view, resolve
 from storage import issues as store
 from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
 from storage.models import Department, Issue, Project, ProjectDepartment, RoleAssignment
-from storage.roles import IT, find_department, has_role, liaison_places
+from storage.roles import IT, find_department, has_role
 
 
 def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -143,11 +154,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
         if department is None:
             return usage(ctx, ctx.t("issue.unknown_department", name=escape(command.department or ""),
                                     known=", ".join(f"{d.name}（{d.slug}）" for d in ctx.session.exec(select(Department)))))
-    where = resolve(ctx)
-    if not isinstance(where, Reply):
-        project_ids = {where.project.id}
-    else:
-        project_ids = {w.project.id for w in liaison_places(ctx.session, ctx.user_id)} or set(ctx.session.exec(select(Project.id)))
+    project_ids = projects_in_view(ctx)
     found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
                               department_id=department.id if department else None)
     title = ctx.t(f"issue.list_{command.scope}", department=escape(department.name) if department else "")

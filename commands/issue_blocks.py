@@ -50,7 +50,8 @@ def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -
     """The card posted to department channels: the summary and the 担当する / 解決 / IT部門へ相談 buttons."""
     summary = issue_summary(t, issue, departments)
     value = str(issue.id)
-    buttons = [{"type": "button", "action_id": TAKE, "value": value, "text": {"type": "plain_text", "text": t("issue.button_take")}},
+    buttons = [{"type": "button", "action_id": TAKE, "value": value,
+                "text": {"type": "plain_text", "text": t("issue.button_take")}},
                {"type": "button", "action_id": RESOLVE, "value": value, "style": "primary",
                 "text": {"type": "plain_text", "text": t("issue.button_resolve")}},
                {"type": "button", "action_id": ESCALATE, "value": value,

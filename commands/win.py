@@ -8,10 +8,9 @@ from commands.base import CommandContext, Reply, escape
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.text import BODY_LIMIT, normal, plain_text
-from commands.where import resolve
+from commands.where import projects_in_view, resolve
 from storage.issues import names
 from storage.models import Project, ProjectDepartment
-from storage.roles import liaison_places
 from storage.wins import create_win, recent_wins
 
 LIST_WORDS = {"list", "一覧"}
@@ -55,16 +54,13 @@ def add(ctx: CommandContext, raw: str) -> Reply:
 
 def list_(ctx: CommandContext) -> Reply:
     """The latest wins of the projects in context."""
-    where = resolve(ctx)
-    if not isinstance(where, Reply):
-        project_ids = {where.project.id}
-    else:
-        project_ids = {w.project.id for w in liaison_places(ctx.session, ctx.user_id)} or set(ctx.session.exec(select(Project.id)))
+    project_ids = projects_in_view(ctx)
     wins = recent_wins(ctx.session, project_ids)
     if not wins:
         return Reply(text=ctx.t("win.list_empty"))
     departments, _ = names(ctx.session)
-    lines = [ctx.t("win.list_line", when=local_time(w.created_at, ctx.timezone)[:10], department=escape(departments[w.department_id].name),
+    lines = [ctx.t("win.list_line", when=local_time(w.created_at, ctx.timezone)[:10],
+                   department=escape(departments[w.department_id].name),
                    user=w.reporter_id, text=escape(w.text)) for w in wins]
     text = "\n".join([ctx.t("win.list_title"), *lines])
     return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}])

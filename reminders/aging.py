@@ -68,8 +68,8 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
             if not channel:
                 continue
             waiting_on = departments[issue.waiting_on_id].name
-            text = t(f"aging.{current}", number=issue.id, title=html.escape(issue.title, quote=False), days=age, waiting_on=waiting_on,
-                     department=departments[issue.department_id].name)
+            text = t(f"aging.{current}", number=issue.id, title=html.escape(issue.title, quote=False), days=age,
+                     waiting_on=waiting_on, department=departments[issue.department_id].name)
             if post(f"issue:{issue.id}:{kind}:{period}", channel, text):
                 add_event(session, issue.id, "renkei", kind, period)
                 session.commit()

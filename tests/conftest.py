@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import sys
@@ -101,8 +102,14 @@ class HttpApp:
         self.services = services
         self.server = create_server(create_wsgi(create_app(services), services), host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:  # close() from the test thread pulls the socket from under waitress's select loop
+            pass
 
     def close(self) -> None:
         self.server.close()
@@ -153,3 +160,45 @@ def env(tmp_path) -> dict[str, str]:
     """An environment with no Slack settings, a SQLite file and the sample project."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
     return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE)}
+
+
+@pytest.fixture
+def synced(services, fakeslack) -> Services:
+    """The sample project with its channels made in fakeslack by the real sync."""
+    from commands.channels import sync_channels
+
+    with services.session() as session:
+        assert sync_channels(session, services.gateway, services.translator()).ok
+    return services
+
+
+def channel_id(fake: FakeSlack, name: str) -> str:
+    """The fakeslack id of a channel made by sync."""
+    channel = fake.channel_named(name)
+    assert channel is not None, name
+    return channel.id
+
+
+def post_interaction(app: HttpApp, payload: dict) -> requests.Response:
+    """Send a signed interactivity payload (button click, form submission) as Slack does."""
+    body = urlencode({"payload": json.dumps(payload)})
+    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
+
+
+def click(app: HttpApp, action_id: str, value: str, *, user: str, channel: str, response_url: str) -> requests.Response:
+    """A user clicks a button on a message the bot posted."""
+    return post_interaction(app, {
+        "type": "block_actions", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST", "trigger_id": "1.2.3",
+        "user": {"id": user, "team_id": "T000TEST"}, "channel": {"id": channel}, "response_url": response_url,
+        "container": {"type": "message", "channel_id": channel, "message_ts": "1700000000.000001"},
+        "message": {"ts": "1700000000.000001", "text": "card"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": f"issue_{value}", "value": value,
+                     "action_ts": f"{time.time():.6f}"}]})
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    """Wait until work done after the ack (follow-ups) has happened."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the follow-up"
+        time.sleep(0.05)

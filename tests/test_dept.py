@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlmodel import select
 
 from storage.models import RoleAssignment
-from tests.conftest import post_slash, run
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+from tests.conftest import post_slash, run, wait_for
 
 
 def test_dept_list_names_every_department_with_liaisons(http_app):
