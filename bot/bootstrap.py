@@ -38,7 +38,7 @@ class Services:
     def context(self, session: Session, *, user_id: str, channel_id: str | None) -> CommandContext:
         """What a command function needs to answer this user in this channel."""
         return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
-                              slack=self.gateway, timezone=self.project_file.timezone)
+                              slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -18,6 +18,8 @@ from storage.projectfile import ProjectFileError, load_project_file
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Renkei (連携): the departments' coordination bot.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backups.")
 cli.add_typer(db_cli, name="db")
+jobs_cli = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list them, run one firing.")
+cli.add_typer(jobs_cli, name="jobs")
 
 MANIFEST_CANDIDATES = (Path("manifest.yml"), Path(__file__).resolve().parent.parent / "manifest.yml")
 
@@ -48,7 +50,7 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
     """Run the listeners and the scheduler."""
     from bot.app import create_app, create_wsgi
     from bot.bootstrap import bootstrap
-    from bot.jobs import add_jobs
+    from bot.jobs import add_jobs, catch_up
     from reminders.scheduler import add_outbox_flush, make_scheduler
 
     settings = _settings()
@@ -66,6 +68,7 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
     services.gateway.flush_pending()  # what a previous run stored but could not send goes out first
     scheduler = make_scheduler(services.project_file.timezone)
     add_outbox_flush(scheduler, services.gateway.flush_pending)
+    catch_up(services)  # firings missed while no instance ran, once, if still useful
     add_jobs(scheduler, services)
     scheduler.start()
     try:
@@ -141,6 +144,81 @@ def check(manifest: Path = typer.Option(None, "--manifest", help="manifest.yml w
             typer.echo(line, err=not ok)
     if failed:
         raise typer.Exit(1)
+
+
+def _services(*, need_token: bool):
+    from bot.bootstrap import bootstrap
+
+    settings = _settings()
+    t = _translator()
+    if need_token and not settings.slack_bot_token:
+        _fail(t("settings.missing_bot_token"))
+    try:
+        return bootstrap(settings)
+    except ProjectFileError as exc:
+        _fail(project_file_problems(t, exc))
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """Every scheduled job: id, what it does, next run in local time (closed days skipped)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from bot.jobs import AGING_CRON, job_specs, upcoming
+    from commands.base import format_table, when_text
+    from reminders.calendar import calendar_for
+    from reminders.triggers import BusinessDayTrigger
+    from storage.models import Meeting
+    from storage.projectfile import parse_cron
+
+    services = _services(need_token=False)
+    t = services.translator()
+    zone = ZoneInfo(services.project_file.timezone)
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = []
+    with services.session() as session:
+        titles = {m.id: m.title for m in session.exec(select(Meeting))}
+    for spec in job_specs(services):
+        moment = upcoming(spec, now)
+        what = t(f"jobs.what_{spec.kind}", offset=spec.offset_text, title=titles.get(spec.meeting_id, ""))
+        rows.append([spec.id, what, when_text(t, moment.astimezone(zone)) if moment else t("jobs.no_next")])
+    aging = BusinessDayTrigger(parse_cron(AGING_CRON, services.project_file.timezone), calendar_for(services.project_file))
+    for project in services.project_file.projects:
+        moment = aging.get_next_fire_time(None, now)
+        rows.append([f"aging:{project.slug}", t("jobs.what_aging"), when_text(t, moment.astimezone(zone))])
+    typer.echo(format_table([t("jobs.header_id"), t("jobs.header_what"), t("jobs.header_next")], rows))
+
+
+@jobs_cli.command("run")
+def jobs_run(job_id: str = typer.Argument(..., help="e.g. standup:moving"),
+             at: str = typer.Option(None, "--at", help="Run as the firing scheduled for this ISO time (default: now).")) -> None:
+    """Run one firing now; a firing already delivered is not delivered again."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.jobs import fire
+
+    services = _services(need_token=True)
+    t = services.translator()
+    zone = ZoneInfo(services.project_file.timezone)
+    scheduled = None
+    if at:
+        try:
+            scheduled = dt.datetime.fromisoformat(at)
+        except ValueError:
+            _fail(t("jobs.bad_at"))
+        scheduled = scheduled if scheduled.tzinfo else scheduled.replace(tzinfo=zone)
+    result = fire(services, job_id, scheduled)
+    if result.status == "unknown":
+        _fail(t("jobs.unknown", job=job_id))
+    when = result.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if result.status == "delivered":
+        typer.echo(t("jobs.delivered", job=job_id, when=when, count=result.channels))
+    else:
+        typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=result.reason))
 
 
 @db_cli.command("upgrade")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from commands import dept, issue, renkei, win
+from commands import dept, issue, meeting, renkei, standup, win
 from commands.base import CommandContext, Reply
 
 Handler = Callable[[CommandContext, str], Reply]
@@ -14,8 +14,8 @@ COMMANDS: dict[str, Handler | None] = {
     "/renkei": renkei.handle,
     "/issue": issue.handle,
     "/win": win.handle,
-    "/standup": None,
-    "/meeting": None,
+    "/standup": standup.handle,
+    "/meeting": meeting.handle,
     "/report": None,
     "/dept": dept.handle,
     "/hearing": None,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from sqlmodel import Session
+
+from storage.projectfile import ProjectFile
 
 Translate = Callable[..., str]
 
@@ -53,6 +56,7 @@ class CommandContext:
     t: Translate
     slack: SlackPort | None = None
     timezone: str = "Asia/Tokyo"
+    project_file: ProjectFile | None = None  # schedules and questions from renkei.yml
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ def slack_error(t: Translate, result: ApiResult) -> str:
         return t(key, scope=result.needed or "?", code=code)
     except KeyError:
         return t("slack_error.other", code=code)
+
+
+def when_text(t: Translate, moment: dt.datetime, *, year: bool = True) -> str:
+    """A local time as `2026-12-02(水) 10:00` (or `12/02(水) 10:00`), weekday in the user's language."""
+    weekday = t("calendar.weekdays").split(",")[moment.weekday()]
+    return f"{moment:%Y-%m-%d}({weekday}) {moment:%H:%M}" if year else f"{moment:%m/%d}({weekday}) {moment:%H:%M}"
 
 
 def text_width(text: str) -> int:

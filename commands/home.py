@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.base import Translate, escape
+from commands.base import Translate, escape, when_text
 from storage.home import HomeData
 
 MAX_BLOCKS = 100
@@ -35,7 +35,7 @@ def build_home(t: Translate, data: HomeData) -> dict[str, Any]:
         lines.append(t("home.more", count=data.more_issues))
     blocks.append(_section("\n".join([t("home.my_issues"), *(lines or [t("home.no_issues")])])))
 
-    lines = [t("home.meeting_line", when=m.starts_at.strftime("%m/%d %H:%M"), title=escape(m.title),
+    lines = [t("home.meeting_line", when=when_text(t, m.starts_at, year=False), title=escape(m.title),
                project=escape(m.project)) for m in data.meetings]
     blocks.append(_section("\n".join([t("home.next_meetings"), *(lines or [t("home.no_meetings")])])))
 

@@ -45,7 +45,7 @@ def test_the_home_shows_departments_issues_meetings_and_wins_escaped():
     assert "税務課（引越し）<#C123>" in body
     assert "#7 &lt;!channel&gt; 住基連携の仕様 ［未対応］← 市民課 の対応待ち" in body and "<!channel>" not in body
     assert "ほか 3 件" in body
-    assert "12/02 10:00 定例会議（引越し）" in body
+    assert "12/02(水) 10:00 定例会議（引越し）" in body
     assert "転出届の入力が半分に &amp; 早く — 市民課・<@U01SHIMIN>" in body
     assert "はじめに" not in body
 

@@ -1,0 +1,174 @@
+"""`/meeting` (会議): add, list, next, cancel; and the reminder a meeting sends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from commands.base import CommandContext, Reply, Translate, escape, when_text
+from commands.text import TITLE_LIMIT, normal, plain_text, read_number
+from commands.where import projects_in_view, resolve
+from storage.agenda import Agenda
+from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
+from storage.home import next_start
+from storage.meetings import active_meetings, add_meeting, cancel_meeting
+from storage.models import Meeting, Project
+from storage.projectfile import DURATION_RE
+from storage.roles import has_role
+
+WEEKDAYS = {"mon": "mon", "tue": "tue", "wed": "wed", "thu": "thu", "fri": "fri", "sat": "sat", "sun": "sun",
+            "月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
+TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+DEFAULT_REMINDERS = ["1d", "15m"]
+
+
+@dataclass(frozen=True)
+class When:
+    """A weekly slot (cron) or a one-off start time."""
+
+    cron: str | None = None
+    starts_at: dt.datetime | None = None
+
+
+def read_when(day: str, time: str, timezone: str) -> When | None:
+    """`wed 10:00`, `毎週水曜 10:00`, `水 10:00` or `2026-12-03 14:00`; None when unreadable."""
+    match = TIME_RE.match(normal(time))
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    word = normal(day).removeprefix("毎週")
+    for suffix in ("曜日", "曜", "day"):  # 水曜日 / 水曜 / wednesday -> 水 / wed (wednes)
+        word = word.removesuffix(suffix) if len(word) > len(suffix) else word
+    word = word[:3] if word.isascii() else word
+    if word in WEEKDAYS:
+        return When(cron=f"{minute} {hour} * * {WEEKDAYS[word]}")
+    try:
+        date = dt.date.fromisoformat(normal(day))
+    except ValueError:
+        return None
+    return When(starts_at=dt.datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZoneInfo(timezone)))
+
+
+def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
+    return Reply(text="\n".join(filter(None, [problem, ctx.t("meeting.usage")])))
+
+
+def add(ctx: CommandContext, rest: str) -> Reply:
+    """`/meeting add <title> <when> [remind <offsets>]`."""
+    words = plain_text(rest).split()
+    reminders = DEFAULT_REMINDERS
+    for index, word in enumerate(words):
+        if normal(word) in ("remind", "リマインド"):
+            reminders = [r for part in words[index + 1:] for r in normal(part).split(",") if r]
+            words = words[:index]
+            if not reminders or any(not DURATION_RE.match(r) for r in reminders):
+                return _usage(ctx, ctx.t("meeting.problem_offsets"))
+            break
+    if len(words) < 3:
+        return _usage(ctx, ctx.t("meeting.problem_incomplete"))
+    when = read_when(words[-2], words[-1], ctx.timezone)
+    title = " ".join(words[:-2])
+    if when is None:
+        return _usage(ctx, ctx.t("meeting.problem_when", when=escape(" ".join(words[-2:]))))
+    if len(title) > TITLE_LIMIT:
+        return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
+    if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
+        return _usage(ctx, ctx.t("meeting.problem_past"))
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, LIAISON, ADMIN, project_id=where.project.id):
+        return Reply(text=ctx.t("meeting.not_permitted"))
+    meeting = add_meeting(ctx.session, project_id=where.project.id, title=title, cron=when.cron,
+                          starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
+                          remind_before=reminders, created_by=ctx.user_id)
+    return Reply(text=ctx.t("meeting.added", number=meeting.id, title=escape(title), when=_when_text(ctx, meeting),
+                            reminders=", ".join(reminders), project=escape(where.project.name)))
+
+
+def _when_text(ctx: CommandContext, meeting: Meeting) -> str:
+    start = next_start(meeting, dt.datetime.now(dt.timezone.utc), ctx.timezone)
+    return when_text(ctx.t, start) if start else ctx.t("meeting.past")
+
+
+def _upcoming(ctx: CommandContext) -> list[tuple[dt.datetime, Meeting]]:
+    now = dt.datetime.now(dt.timezone.utc)
+    pairs = [(next_start(m, now, ctx.timezone), m) for m in active_meetings(ctx.session, projects_in_view(ctx))]
+    return sorted(((s, m) for s, m in pairs if s is not None), key=lambda p: (p[0], p[1].id))
+
+
+def list_(ctx: CommandContext) -> Reply:
+    """Upcoming meetings with their numbers and reminders."""
+    upcoming = _upcoming(ctx)
+    if not upcoming:
+        return Reply(text=ctx.t("meeting.none"))
+    lines = [ctx.t("meeting.list_title")] + [
+        ctx.t("meeting.list_line", number=m.id, when=when_text(ctx.t, start), title=escape(m.title),
+              repeat=ctx.t("meeting.weekly") if m.cron else "", reminders=m.remind_before or "-",
+              source=ctx.t("meeting.from_config") if m.source == "config" else "") for start, m in upcoming]
+    return Reply(text="\n".join(lines))
+
+
+def next_(ctx: CommandContext) -> Reply:
+    """The next meeting."""
+    upcoming = _upcoming(ctx)
+    if not upcoming:
+        return Reply(text=ctx.t("meeting.none"))
+    start, meeting = upcoming[0]
+    return Reply(text=ctx.t("meeting.next", number=meeting.id, title=escape(meeting.title),
+                            when=when_text(ctx.t, start)))
+
+
+def cancel(ctx: CommandContext, rest: str) -> Reply:
+    """`/meeting cancel N`: no more reminders for a meeting added with /meeting add."""
+    number = read_number(rest) if rest and len(rest.split()) == 1 else None
+    if number is None:
+        return _usage(ctx, ctx.t("meeting.problem_number"))
+    meeting = ctx.session.get(Meeting, number) if number < 2**31 else None
+    if meeting is None or meeting.cancelled:
+        return Reply(text=ctx.t("meeting.not_found", number=number))
+    if meeting.source == "config":
+        return Reply(text=ctx.t("meeting.config_meeting", number=number))
+    if ctx.user_id != meeting.created_by and not has_role(ctx.session, ctx.user_id, LEAD, ADMIN,
+                                                           project_id=meeting.project_id):
+        return Reply(text=ctx.t("meeting.cancel_not_permitted", number=number))
+    cancel_meeting(ctx.session, meeting)
+    return Reply(text=ctx.t("meeting.cancelled", number=number, title=escape(meeting.title)))
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """Answer `/meeting <text>`."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return _usage(ctx)
+    sub, rest = normal(words[0]), (words[1] if len(words) > 1 else "").strip()
+    if sub in ("add", "追加"):
+        return add(ctx, rest)
+    if sub in ("list", "一覧") and not rest:
+        return list_(ctx)
+    if sub in ("next", "次") and not rest:
+        return next_(ctx)
+    if sub in ("cancel", "中止"):
+        return cancel(ctx, rest)
+    if sub in ("list", "一覧", "next", "次"):
+        return _usage(ctx)
+    return _usage(ctx, ctx.t("meeting.unknown_sub", sub=escape(words[0])))
+
+
+def meeting_reminder(t: Translate, *, meeting: Meeting, project: Project, start: dt.datetime, agenda: Agenda,
+                     lead_time: str) -> tuple[str, list[dict[str, Any]]]:
+    """The reminder each department channel receives: when, and the agenda material."""
+    head = t("meeting.reminder", title=escape(meeting.title), when=when_text(t, start, year=False), lead_time=lead_time,
+             project=escape(project.name))
+    counts = " ・ ".join(t("meeting.agenda_count", department=escape(name), count=count)
+                         for name, count in agenda.open_by_department)
+    waits = [t("meeting.agenda_wait", number=w.number, title=escape(w.title), department=escape(w.department),
+               waiting_on=escape(w.waiting_on), days=w.business_days) for w in agenda.oldest_waiting]
+    material = "\n".join([t("meeting.agenda_title"), t("meeting.agenda_open", counts=counts),
+                          t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"), *waits])
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": head}},
+              {"type": "section", "text": {"type": "mrkdwn", "text": material[:3000]}}]
+    return f"{head}\n{material}", blocks

@@ -1,0 +1,172 @@
+"""`/standup`: today's answer (form or text), who has answered, and the prompt and reminder jobs send."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from commands.base import CommandContext, Reply, Translate, escape, mention_list
+from commands.issue import announce, refuse_residents_data
+from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
+from commands.where import resolve
+from storage.directory import LIAISON, users_with_role
+from storage.issues import NewIssue, create_issue
+from storage.models import Department, Project, ProjectDepartment, StandupAnswer
+from storage.roles import liaison_places
+from storage.standups import answered_users, save_answer
+
+ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
+DEFAULT_QUESTIONS = ("yesterday", "today", "blockers")
+DEFAULT_KEYS = set(DEFAULT_QUESTIONS)
+BLOCKER_KEYS = {"blockers"}
+BLOCKER_LINE = re.compile(r"^(困っていること|困りごと|困:|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
+NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
+
+
+def question_label(t: Translate, question: str) -> str:
+    """Default questions come from the catalog; questions written in renkei.yml are shown as written."""
+    return t(f"standup.q_{question}") if question in DEFAULT_KEYS else question
+
+
+def today(timezone: str) -> dt.date:
+    """The project's date now."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[dict[str, Any]]]:
+    """The stand-up prompt posted to each department channel, with the 回答する button."""
+    text = t("standup.prompt", project=escape(project.name), day=day.strftime("%m/%d"))
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                  {"type": "actions", "elements": [{"type": "button", "action_id": ANSWER_BUTTON, "style": "primary",
+                                                    "value": str(project.id),
+                                                    "text": {"type": "plain_text", "text": t("standup.button")}}]}]
+
+
+def modal(t: Translate, *, project: Project, questions: list[str], channel_id: str | None) -> dict[str, Any]:
+    """Today's stand-up form: one multi-line field per question."""
+    blocks = [{"type": "input", "block_id": f"q{n}", "optional": q in BLOCKER_KEYS,
+               "label": {"type": "plain_text", "text": question_label(t, q)[:2000]},
+               "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT}}
+              for n, q in enumerate(questions)]
+    return {"type": "modal", "callback_id": MODAL_CALLBACK, "title": {"type": "plain_text", "text": t("standup.modal_title")},
+            "submit": {"type": "plain_text", "text": t("standup.modal_submit")},
+            "private_metadata": json.dumps({"project_id": project.id, "channel_id": channel_id, "questions": questions}),
+            "blocks": blocks}
+
+
+def blocker_of(answers: dict[str, str]) -> str | None:
+    """The blocker an answer names (the blockers field, or a `困っていること:` line), unless it says none."""
+    text = answers.get("blockers") or ""
+    if not text:
+        for line in (answers.get("answer") or "").splitlines():
+            match = BLOCKER_LINE.match(line.strip())
+            if match:
+                text = match.group(2)
+                break
+    text = text.strip()
+    return text if text and normal(text) not in NOTHING else None
+
+
+def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | None = None) -> Reply:
+    """Store today's answer for the user's department; offer to file a named blocker as an issue."""
+    refusal = refuse_residents_data(ctx, *answers.values())
+    if refusal:
+        return refusal
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    if project_id is not None and where.project.id != project_id:
+        where = next((w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project_id), where)
+    if where.department is None:
+        return Reply(text=ctx.t("issue.needs_department_channel"))
+    row = save_answer(ctx.session, project_id=where.project.id, department_id=where.department.id, user_id=ctx.user_id,
+                      day=today(ctx.timezone), answers=answers)
+    text = ctx.t("standup.thanks", department=escape(where.department.name))
+    blocker = blocker_of(answers)
+    if blocker is None:
+        return Reply(text=text)
+    offer = ctx.t("standup.offer_issue", blocker=escape(blocker[:200]))
+    return Reply(text=f"{text}\n{offer}", blocks=[
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{offer}"}},
+        {"type": "actions", "elements": [{"type": "button", "action_id": BLOCKER_BUTTON, "value": str(row.id),
+                                          "text": {"type": "plain_text", "text": ctx.t("standup.file_issue")}}]}])
+
+
+def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> dict[str, str]:
+    """Errors to show inline in the stand-up form: residents' data or over-long answers, by field."""
+    errors = {}
+    for n, question in enumerate(questions):
+        text = answers.get(question, "")
+        if contains_my_number(text):
+            errors[f"q{n}"] = t("issue.error_my_number")
+        elif len(text) > BODY_LIMIT:
+            errors[f"q{n}"] = t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(text))
+    return errors
+
+
+def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
+    """The 課題として登録 button: the blocker of the user's own answer becomes an issue of their department."""
+    row = ctx.session.get(StandupAnswer, answer_id) if 0 < answer_id < 2**31 else None
+    blocker = blocker_of(json.loads(row.answers)) if row is not None and row.user_id == ctx.user_id else None
+    if blocker is None:
+        return Reply(text=ctx.t("standup.no_blocker"))
+    title, _, body = blocker.partition("\n")
+    issue = create_issue(session=ctx.session, issue_in=NewIssue(
+        project_id=row.project_id, department_id=row.department_id, reporter_id=ctx.user_id,
+        title=title.strip()[:TITLE_LIMIT], body=body.strip()))
+    return announce(ctx, issue, ctx.session.get(Department, row.department_id), None)
+
+
+def status(ctx: CommandContext) -> Reply:
+    """Who has answered today, per department of the project."""
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    day = today(ctx.timezone)
+    answered = answered_users(ctx.session, where.project.id, day)
+    rows = ctx.session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
+                            .where(ProjectDepartment.project_id == where.project.id).order_by(ProjectDepartment.id)).all()
+    nobody = ctx.t("renkei.nobody")
+    lines = [ctx.t("standup.status_title", project=escape(where.project.name), day=day.strftime("%m/%d"))]
+    for department in rows:
+        liaisons = users_with_role(ctx.session, LIAISON, department_id=department.id)
+        done = [u for u in liaisons if u in answered]
+        waiting = [u for u in liaisons if u not in answered]
+        lines.append(ctx.t("standup.status_line", department=escape(department.name), done=len(done), total=len(liaisons),
+                           answered=mention_list(done, nobody), missing=mention_list(waiting, nobody)))
+    return Reply(text="\n".join(lines))
+
+
+def questions_of(ctx: CommandContext, project: Project) -> list[str]:
+    """The project's stand-up questions from renkei.yml (the three defaults otherwise)."""
+    spec = ctx.project_file.project(project.slug) if ctx.project_file else None
+    return list(spec.standup.questions) if spec and spec.standup else list(DEFAULT_QUESTIONS)
+
+
+def open_form(ctx: CommandContext) -> Reply:
+    """`/standup` alone: today's form."""
+    where = resolve(ctx)
+    if isinstance(where, Reply):
+        return where
+    questions = questions_of(ctx, where.project)
+    return Reply(text=ctx.t("issue.modal_only_in_slack"),
+                 modal=modal(ctx.t, project=where.project, questions=questions, channel_id=ctx.channel_id))
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """Answer `/standup [<text>|status]`."""
+    words = text.split()
+    if not words:
+        return open_form(ctx)
+    if normal(words[0]) in ("status", "状況") and len(words) == 1:
+        return status(ctx)
+    answer = plain_text(text)
+    if len(answer) > BODY_LIMIT:
+        return Reply(text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)),
+                                     ctx.t("standup.usage")]))
+    return record(ctx, {"answer": answer})

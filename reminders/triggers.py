@@ -1,0 +1,84 @@
+"""APScheduler 3 triggers that know the office calendar, and fire-time arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apscheduler.triggers.base import BaseTrigger
+
+from reminders.calendar import BusinessCalendar
+
+TICK = dt.timedelta(microseconds=1)
+MAX_STEPS = 400  # a year of daily firings: enough to cross any closure, small enough to never hang
+LOOKBACK = dt.timedelta(days=15)  # longer than any closure (year end + weekends, Golden Week)
+
+
+class BusinessDayTrigger(BaseTrigger):
+    """Fires like `base`, but a firing that falls on a closed day moves to the next business day, same time.
+
+    When the moved firing meets a regular one (a daily stand-up after a holiday), they are one firing.
+    """
+
+    def __init__(self, base: BaseTrigger, calendar: BusinessCalendar):
+        self.base = base
+        self.calendar = calendar
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        """The earliest firing at or after `now`: a regular one on a business day, or a moved one.
+
+        Base firings up to LOOKBACK before `now` are considered, since a firing on a closed day
+        before `now` may move to a time after it.
+        """
+        best = None
+        candidate = self.base.get_next_fire_time(None, now - LOOKBACK)
+        for _ in range(MAX_STEPS):
+            if candidate is None or (best is not None and candidate >= best):
+                break
+            day = candidate.date()
+            open_day = self.calendar.is_business_day(day)
+            if not open_day:
+                day = self.calendar.next_business_day(day)
+            moment = candidate.replace(year=day.year, month=day.month, day=day.day)
+            if moment >= now:
+                best = moment if best is None else min(best, moment)
+                if open_day:
+                    break
+            candidate = self.base.get_next_fire_time(candidate, candidate + TICK)
+        return best
+
+    def __str__(self) -> str:
+        return f"business days of {self.base}"
+
+
+class OffsetTrigger(BaseTrigger):
+    """Fires `offset` after each firing of `base` (negative: before), e.g. a reminder 1d before a meeting."""
+
+    def __init__(self, base: BaseTrigger, offset: dt.timedelta):
+        self.base = base
+        self.offset = offset
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        """The base's next firing after `now - offset`, shifted by the offset."""
+        base_time = self.base.get_next_fire_time(None, now - self.offset)
+        return base_time + self.offset if base_time is not None else None
+
+    def __str__(self) -> str:
+        return f"{self.base} {self.offset:+}"
+
+
+def fire_times(trigger: BaseTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """Every firing from `start` up to and including `end`."""
+    times, moment = [], trigger.get_next_fire_time(None, start)
+    while moment is not None and moment <= end and len(times) < 10_000:
+        if moment >= start:  # a DateTrigger answers its run date even when it lies before `start`
+            times.append(moment)
+        following = trigger.get_next_fire_time(moment, moment + TICK)
+        moment = following if following is None or following > moment else None
+    return times
+
+
+def latest_fire_time(trigger: BaseTrigger, now: dt.datetime,
+                     lookback: dt.timedelta = dt.timedelta(days=2)) -> dt.datetime | None:
+    """The firing a run at `now` belongs to: the latest one at or before `now` (within `lookback`)."""
+    times = fire_times(trigger, now - lookback, now)
+    return times[-1] if times else None

@@ -1,0 +1,46 @@
+"""Agenda material for a meeting: open issues per department and the longest waits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from storage.issues import RESOLVED, waiting_since
+from storage.models import Department, Issue, ProjectDepartment
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    number: int
+    title: str
+    department: str
+    waiting_on: str
+    business_days: int
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Open issues per department (in project order) and the oldest waiting ones."""
+
+    open_by_department: list[tuple[str, int]]
+    oldest_waiting: list[WaitingItem]
+
+
+def agenda(session: Session, project_id: int, *, today: dt.date, timezone: str,
+           business_days: Callable[[dt.date, dt.date], int], limit: int = 5) -> Agenda:
+    """What a meeting reminder carries: counts of open issues and the `limit` longest waits in business days."""
+    rows = session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
+                        .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)).all()
+    names = {d.id: d.name for d in session.exec(select(Department))}
+    open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != RESOLVED)).all()
+    counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
+    zone = ZoneInfo(timezone)
+    waits = [WaitingItem(i.id, i.title, names[i.department_id], names[i.waiting_on_id],
+                         business_days(waiting_since(session, i).astimezone(zone).date(), today))
+             for i in open_issues if i.waiting_on_id]
+    waits.sort(key=lambda w: (-w.business_days, w.number))
+    return Agenda(counts, waits[:limit])

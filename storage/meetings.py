@@ -1,0 +1,34 @@
+"""Meetings (定例会議 and one-off ones): stored, listed, cancelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from storage.models import Meeting
+
+
+def add_meeting(session: Session, *, project_id: int, title: str, cron: str | None, starts_at: dt.datetime | None,
+                remind_before: list[str], created_by: str) -> Meeting:
+    """Store a meeting added with /meeting add."""
+    meeting = Meeting(project_id=project_id, title=title, cron=cron, starts_at=starts_at,
+                      remind_before=",".join(remind_before), source="command", created_by=created_by)
+    session.add(meeting)
+    session.commit()
+    return meeting
+
+
+def active_meetings(session: Session, project_ids: set[int] | None = None) -> list[Meeting]:
+    """Meetings not cancelled, of the given projects (all when None)."""
+    statement = select(Meeting).where(Meeting.cancelled == False)  # noqa: E712
+    if project_ids is not None:
+        statement = statement.where(Meeting.project_id.in_(project_ids))
+    return list(session.exec(statement.order_by(Meeting.id)))
+
+
+def cancel_meeting(session: Session, meeting: Meeting) -> None:
+    """Cancel a meeting: no more reminders."""
+    meeting.cancelled = True
+    session.add(meeting)
+    session.commit()
