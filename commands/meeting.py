@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
-from commands.where import projects_in_view, resolve
+from commands.where import projects_in_view, resolve_project
 from storage.agenda import Agenda
 from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
 from storage.home import next_start
@@ -77,16 +77,16 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
     if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
         return _usage(ctx, ctx.t("meeting.problem_past"))
-    where = resolve(ctx)
-    if isinstance(where, Reply):
-        return where
-    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, LIAISON, ADMIN, project_id=where.project.id):
+    project = resolve_project(ctx)
+    if isinstance(project, Reply):
+        return project
+    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, LIAISON, ADMIN, project_id=project.id):
         return Reply(text=ctx.t("meeting.not_permitted"))
-    meeting = add_meeting(ctx.session, project_id=where.project.id, title=title, cron=when.cron,
+    meeting = add_meeting(ctx.session, project_id=project.id, title=title, cron=when.cron,
                           starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
                           remind_before=reminders, created_by=ctx.user_id)
     return Reply(text=ctx.t("meeting.added", number=meeting.id, title=escape(title), when=_when_text(ctx, meeting),
-                            reminders=", ".join(reminders), project=escape(where.project.name)))
+                            reminders=", ".join(reminders), project=escape(project.name)))
 
 
 def _when_text(ctx: CommandContext, meeting: Meeting) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.issue import announce, refuse_residents_data
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
-from commands.where import resolve
+from commands.where import resolve, resolve_project
 from storage.directory import LIAISON, users_with_role
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, ProjectDepartment, StandupAnswer
@@ -124,15 +124,15 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
 
 def status(ctx: CommandContext) -> Reply:
     """Who has answered today, per department of the project."""
-    where = resolve(ctx)
-    if isinstance(where, Reply):
-        return where
+    project = resolve_project(ctx)
+    if isinstance(project, Reply):
+        return project
     day = today(ctx.timezone)
-    answered = answered_users(ctx.session, where.project.id, day)
+    answered = answered_users(ctx.session, project.id, day)
     rows = ctx.session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                            .where(ProjectDepartment.project_id == where.project.id).order_by(ProjectDepartment.id)).all()
+                            .where(ProjectDepartment.project_id == project.id).order_by(ProjectDepartment.id)).all()
     nobody = ctx.t("renkei.nobody")
-    lines = [ctx.t("standup.status_title", project=escape(where.project.name), day=day.strftime("%m/%d"))]
+    lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:
         liaisons = users_with_role(ctx.session, LIAISON, department_id=department.id)
         done = [u for u in liaisons if u in answered]

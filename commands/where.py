@@ -6,16 +6,30 @@ from sqlmodel import select
 
 from commands.base import CommandContext, Reply, escape
 from storage.models import Department, Project
-from storage.roles import Ambiguous, Nowhere, Where, liaison_places, resolve_where
+from storage.roles import Ambiguous, Nowhere, Where, channel_where, member_projects, resolve_where
 
 
 def projects_in_view(ctx: CommandContext) -> set[int]:
     """Projects a listing covers: this channel's project; else the user's projects; else every project."""
-    where = resolve_where(ctx.session, user_id=ctx.user_id, channel_id=ctx.channel_id)
-    if isinstance(where, Where):
-        return {where.project.id}
-    mine = {w.project.id for w in liaison_places(ctx.session, ctx.user_id)}
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is not None:
+        return {here.project.id}
+    mine = {p.id for p in member_projects(ctx.session, ctx.user_id)}
     return mine or set(ctx.session.exec(select(Project.id)))
+
+
+def resolve_project(ctx: CommandContext) -> Project | Reply:
+    """The project a project-wide command (meetings, stand-up status) applies to: this channel's, else the
+    user's only one; a Reply asking where when that is unclear."""
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is not None:
+        return here.project
+    mine = member_projects(ctx.session, ctx.user_id)
+    if len(mine) == 1:
+        return mine[0]
+    if mine:
+        return Reply(text=ctx.t("where.ambiguous", choices=", ".join(escape(p.name) for p in mine)))
+    return Reply(text=ctx.t("where.nowhere"))
 
 
 def resolve(ctx: CommandContext, department: Department | None = None) -> Where | Reply:

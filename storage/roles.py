@@ -92,6 +92,15 @@ def liaison_places(session: Session, user_id: str) -> list[Where]:
     return places
 
 
+def member_projects(session: Session, user_id: str) -> list[Project]:
+    """Projects the user takes part in: as a liaison of one of its departments, a lead or a manager."""
+    ids = {w.project.id for w in liaison_places(session, user_id)}
+    ids |= set(session.exec(select(RoleAssignment.project_id).where(RoleAssignment.user_id == user_id,
+                                                                    RoleAssignment.role.in_([LEAD, MANAGER]))))
+    ids.discard(None)
+    return list(session.exec(select(Project).where(Project.id.in_(ids)).order_by(Project.id))) if ids else []
+
+
 def resolve_where(session: Session, *, user_id: str, channel_id: str | None,
                   department: Department | None = None) -> Where | Ambiguous | Nowhere:
     """Where a command applies.

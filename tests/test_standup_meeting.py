@@ -1,0 +1,112 @@
+"""/standup and /meeting through signed requests: answers, status, forms, blockers, meetings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import func, select
+
+from commands.standup import ANSWER_BUTTON, BLOCKER_BUTTON, MODAL_CALLBACK
+from storage.models import Issue, Meeting, StandupAnswer
+from tests.conftest import channel_id, click, post_interaction, post_slash, wait_for
+
+
+@pytest.fixture
+def app(synced, http_app):
+    return http_app
+
+
+def count(services, model) -> int:
+    with services.session() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_direct_answer_is_stored_and_shown_in_status(app, fakeslack, services):
+    text = post_slash(app, "/standup", "昨日: 様式の確認 今日: 税務課と打合せ", user="U02ZEIMU").json()["text"]
+    assert "受け付けました（税務課）" in text and "課題として登録" not in text
+    status = post_slash(app, "/standup", "status", channel=channel_id(fakeslack, "moving-zeimu")).json()["text"]
+    assert "税務課: 1/1 人 ・ 回答済み <@U02ZEIMU>" in status and "市民課: 0/1 人" in status
+    assert count(services, StandupAnswer) == 1
+    post_slash(app, "/standup", "訂正: 今日は資料作成", user="U02ZEIMU")
+    assert count(services, StandupAnswer) == 1  # one answer per person and day; the latest counts
+
+
+def test_an_answer_naming_a_blocker_offers_an_issue_and_the_button_files_it(app, fakeslack, services):
+    reply = post_slash(app, "/standup", "今日: 連携テスト\n困っていること: 税務課の回答待ちで進まない", user="U01SHIMIN").json()
+    assert "「税務課の回答待ちで進まない」を課題として登録しますか" in reply["text"]
+    button = reply["blocks"][1]["elements"][0]
+    assert button["action_id"] == BLOCKER_BUTTON
+    shimin = channel_id(fakeslack, "moving-shimin")
+    click(app, BLOCKER_BUTTON, button["value"], user="U01SHIMIN", channel="D01", response_url=fakeslack.response_url)
+    wait_for(lambda: count(services, Issue) == 1)
+    with services.session() as session:
+        issue = session.exec(select(Issue)).one()
+        assert issue.title == "税務課の回答待ちで進まない" and issue.reporter_id == "U01SHIMIN"
+    wait_for(lambda: [c for c in fakeslack.calls_to("chat.postMessage") if c.params["channel"] == shimin])
+    click(app, BLOCKER_BUTTON, button["value"], user="U02ZEIMU", channel="D02", response_url=fakeslack.response_url)
+    wait_for(lambda: any("困っていること" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    assert count(services, Issue) == 1  # someone else's answer cannot be filed by another user
+
+
+def test_none_is_not_a_blocker(app):
+    reply = post_slash(app, "/standup", "困っていること: 特になし", user="U01SHIMIN").json()
+    assert "課題として登録" not in reply["text"]
+
+
+def test_the_prompt_button_and_slash_command_open_the_form_and_it_stores_answers(app, fakeslack, services):
+    post_slash(app, "/standup", "", user="U03KOKUHO", channel=channel_id(fakeslack, "moving-kokuho"))
+    wait_for(lambda: fakeslack.calls_to("views.open"))
+    click(app, ANSWER_BUTTON, "1", user="U03KOKUHO", channel=channel_id(fakeslack, "moving-kokuho"),
+          response_url=fakeslack.response_url)
+    wait_for(lambda: len(fakeslack.calls_to("views.open")) == 2)
+    view = json.loads(fakeslack.calls_to("views.open")[1].params["view"])
+    assert view["callback_id"] == MODAL_CALLBACK
+    assert [b["label"]["text"] for b in view["blocks"]] == ["昨日やったこと", "今日やること", "困っていること"]
+
+    def submit(blocker: str):
+        values = {f"q{n}": {"value": {"type": "plain_text_input", "value": v}}
+                  for n, v in enumerate(["様式の確認", "テスト", blocker])}
+        return post_interaction(app, {"type": "view_submission", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST",
+                                      "user": {"id": "U03KOKUHO"}, "view": {**view, "id": "V9", "state": {"values": values}}})
+
+    refused = submit("住民 123456789018 の件")
+    assert refused.json()["response_action"] == "errors" and "q2" in refused.json()["errors"]
+    assert count(services, StandupAnswer) == 0
+    assert submit("国保の資格確認で止まっている").status_code == 200
+    wait_for(lambda: count(services, StandupAnswer) == 1)
+    wait_for(lambda: [c for c in fakeslack.calls_to("chat.postMessage") if c.params["channel"] == "U03KOKUHO"])
+    [dm] = [c for c in fakeslack.calls_to("chat.postMessage") if c.params["channel"] == "U03KOKUHO"]
+    assert "課題として登録" in json.dumps(dm.params["blocks"], ensure_ascii=False)
+
+
+def test_meetings_are_added_listed_and_cancelled(app, services):
+    added = post_slash(app, "/meeting", "add 受入テスト準備会 毎週木曜 15:00 remind 1d,30m", user="U10LEAD").json()["text"]
+    assert "受入テスト準備会" in added and "1d, 30m" in added
+    one_off = post_slash(app, "/meeting", "add 設計レビュー 2099-12-03 14:00", user="U02ZEIMU").json()["text"]
+    assert "2099-12-03(木) 14:00" in one_off
+    listed = post_slash(app, "/meeting", "list", user="U02ZEIMU").json()["text"]
+    assert "定例会議" in listed and "受入テスト準備会" in listed and "設計レビュー" in listed and "［renkei.yml］" in listed
+    assert "次の会議は" in post_slash(app, "/meeting", "next").json()["text"]
+    with services.session() as session:
+        weekly = session.exec(select(Meeting).where(Meeting.title == "受入テスト準備会")).one()
+        assert (weekly.cron, weekly.remind_before) == ("0 15 * * thu", "1d,30m")
+    refused = post_slash(app, "/meeting", f"cancel {weekly.id}", user="U03KOKUHO").json()["text"]
+    assert "中止できるのは" in refused
+    assert "中止しました" in post_slash(app, "/meeting", f"cancel {weekly.id}", user="U10LEAD").json()["text"]
+    assert "受入テスト準備会" not in post_slash(app, "/meeting", "list", user="U02ZEIMU").json()["text"]
+    assert "renkei.yml で決められている" in post_slash(app, "/meeting", "cancel 1", user="U10LEAD").json()["text"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", "使い方"), ("add 会議", "件名と日時を書いてください"), ("add 会議 someday 10:00", "日時として読めません"),
+    ("add 会議 wed 25:00", "日時として読めません"), ("add 会議 2020-01-01 10:00", "過去の日時"),
+    ("add 会議 wed 10:00 remind soon", "remind の後には"), ("cancel", "会議の番号を指定"),
+    ("cancel 999", "#999 は見つかりません"),
+    ("dance", "「dance」というサブコマンドはありません"), ("add <!here> 会議 wed 10:00 remind x", "remind の後には"),
+])
+def test_bad_meeting_input_is_explained_and_stores_nothing(app, services, text, expected):
+    before = count(services, Meeting)
+    reply = post_slash(app, "/meeting", text, user="U10LEAD").json()["text"]
+    assert expected in reply and "<!here>" not in reply
+    assert count(services, Meeting) == before
