@@ -20,7 +20,7 @@ from commands.issue_grammar import (
     parse_issue,
 )
 from commands.text import contains_my_number
-from commands.where import projects_in_view, resolve
+from commands.where import projects_in_view, resolve, resolve_department
 from storage import issues as store
 from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
 from storage.models import Department, Issue, Project, ProjectDepartment, RoleAssignment
@@ -91,11 +91,9 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
     refusal = refuse_residents_data(ctx, command.title, command.body)
     if refusal:
         return refusal
-    where = resolve(ctx)
+    where = resolve_department(ctx)
     if isinstance(where, Reply):
         return where
-    if where.department is None:
-        return Reply(text=ctx.t("issue.needs_department_channel"))
     waiting_on = None
     if command.waiting_on:
         waiting_on = find_department(ctx.session, command.waiting_on)

@@ -13,7 +13,7 @@ from sqlmodel import select
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.issue import announce, refuse_residents_data
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
-from commands.where import resolve, resolve_project
+from commands.where import resolve, resolve_department, resolve_project
 from storage.directory import LIAISON, users_with_role
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, ProjectDepartment, StandupAnswer
@@ -77,13 +77,12 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
     refusal = refuse_residents_data(ctx, *answers.values())
     if refusal:
         return refusal
-    where = resolve(ctx)
+    where = resolve_department(ctx)
+    if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
+        # a form sent from another project's prompt: the user's department in that project
+        where = next((w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project_id), where)
     if isinstance(where, Reply):
         return where
-    if project_id is not None and where.project.id != project_id:
-        where = next((w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project_id), where)
-    if where.department is None:
-        return Reply(text=ctx.t("issue.needs_department_channel"))
     row = save_answer(ctx.session, project_id=where.project.id, department_id=where.department.id, user_id=ctx.user_id,
                       day=today(ctx.timezone), answers=answers)
     text = ctx.t("standup.thanks", department=escape(where.department.name))

@@ -9,6 +9,14 @@ from storage.models import Department, Project
 from storage.roles import Ambiguous, Nowhere, Where, channel_where, member_projects, resolve_where
 
 
+def resolve_department(ctx: CommandContext) -> Where | Reply:
+    """Like `resolve`, but a department is required (the leads channel names none)."""
+    where = resolve(ctx)
+    if not isinstance(where, Reply) and where.department is None:
+        return Reply(text=ctx.t("issue.needs_department_channel"))
+    return where
+
+
 def projects_in_view(ctx: CommandContext) -> set[int]:
     """Projects a listing covers: this channel's project; else the user's projects; else every project."""
     here = channel_where(ctx.session, ctx.channel_id)

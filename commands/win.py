@@ -8,7 +8,7 @@ from commands.base import CommandContext, Reply, escape
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.text import BODY_LIMIT, normal, plain_text
-from commands.where import projects_in_view, resolve
+from commands.where import projects_in_view, resolve_department
 from storage.issues import names
 from storage.models import Project, ProjectDepartment
 from storage.wins import create_win, recent_wins
@@ -31,11 +31,9 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     refusal = refuse_residents_data(ctx, text)
     if refusal:
         return refusal
-    where = resolve(ctx)
+    where = resolve_department(ctx)
     if isinstance(where, Reply):
         return where
-    if where.department is None:
-        return Reply(text=ctx.t("issue.needs_department_channel"))
     win = create_win(session=ctx.session, project_id=where.project.id, department_id=where.department.id,
                      reporter_id=ctx.user_id, text=text)
     channels = share_channels(ctx.session, where.project)
