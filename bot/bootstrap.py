@@ -14,6 +14,7 @@ from bot.gateway import SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
 from commands.base import CommandContext
+from reminders.calendar import calendar_for
 from storage import migrate
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
@@ -38,7 +39,8 @@ class Services:
     def context(self, session: Session, *, user_id: str, channel_id: str | None) -> CommandContext:
         """What a command function needs to answer this user in this channel."""
         return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
-                              slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file)
+                              slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file,
+                              calendar=calendar_for(self.project_file), reports_dir=self.settings.renkei_reports_dir)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

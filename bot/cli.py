@@ -159,6 +159,84 @@ def _services(*, need_token: bool):
         _fail(project_file_problems(t, exc))
 
 
+def _project(services, slug: str):
+    from sqlmodel import select
+
+    from storage.models import Project
+
+    t = services.translator()
+    with services.session() as session:
+        project = session.exec(select(Project).where(Project.slug == slug)).first()
+    if project is None or services.project_file.project(slug) is None:
+        _fail(t("digest.unknown_project", project=slug, known=", ".join(p.slug for p in services.project_file.projects)))
+    return project
+
+
+def _date(t, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(t("report.bad_date", value=value))
+
+
+@cli.command()
+def export(project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
+           start: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD); default: the 1st of this month."),
+           end: str = typer.Option(None, "--to", help="Last day (YYYY-MM-DD); default: today."),
+           out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+           detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer.")) -> None:
+    """Write the Excel progress report of a project."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from commands.report import make_report, month_to_date
+    from reminders.calendar import calendar_for
+
+    services = _services(need_token=False)
+    t = services.translator()
+    found = _project(services, project)
+    first, last = month_to_date(dt.datetime.now(ZoneInfo(services.project_file.timezone)).date())
+    first, last = _date(t, start) or first, _date(t, end) or last
+    if first > last:
+        _fail(t("report.bad_range", start=first, end=last))
+    with services.session() as session:
+        path = make_report(session, found, start=first, end=last, out=out, calendar=calendar_for(services.project_file),
+                           timezone=services.project_file.timezone, t=t, detail=detail)
+    typer.echo(t("report.written", file=path, project=found.name, start=first, end=last))
+
+
+@cli.command()
+def digest(project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
+           post: bool = typer.Option(False, "--post", help="Post it to the leads channel instead of printing it.")) -> None:
+    """Print this week's digest, or post it to the leads channel."""
+    from commands.report import digest_for
+    from reminders.calendar import calendar_for
+
+    services = _services(need_token=post)
+    t = services.translator()
+    found = _project(services, project)
+    with services.session() as session:
+        text, blocks = digest_for(session, found, project_file=services.project_file,
+                                  calendar=calendar_for(services.project_file), t=t)
+    if not post:
+        typer.echo(text)
+        return
+    if not found.leads_channel_id:
+        _fail(t("digest.no_leads_channel"))
+    import datetime as dt
+
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat()
+    outcome = services.gateway.post_message(key=f"digest-cli:{found.slug}:{stamp}", channel=found.leads_channel_id,
+                                            text=text, blocks=blocks)
+    if outcome.status == "failed":
+        _fail(outcome.error or "failed")
+    typer.echo(t("digest.posted"))
+
+
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """Every scheduled job: id, what it does, next run in local time (closed days skipped)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from commands import dept, issue, meeting, renkei, standup, win
+from commands import dept, issue, meeting, renkei, report, standup, win
 from commands.base import CommandContext, Reply
 
 Handler = Callable[[CommandContext, str], Reply]
@@ -16,7 +16,7 @@ COMMANDS: dict[str, Handler | None] = {
     "/win": win.handle,
     "/standup": standup.handle,
     "/meeting": meeting.handle,
-    "/report": None,
+    "/report": report.handle,
     "/dept": dept.handle,
     "/hearing": None,
     "/req": None,

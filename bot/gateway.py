@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from pathlib import Path
 from typing import Any, Callable
 from urllib.error import URLError
 
@@ -24,6 +25,7 @@ from storage.db import new_session
 from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
+UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_upload_v2
 
 
 def _form(params: dict[str, Any]) -> dict[str, str]:
@@ -96,6 +98,15 @@ class SlackGateway:
             payload["blocks"] = blocks
         return self.call(key=key, method="chat.postMessage", payload=payload)
 
+    def upload_file(self, *, key: str, user: str, path, title: str, comment: str) -> Outcome:
+        """Upload a file (an Excel report) to the user's DM once per key; retried like any message."""
+        opened = self.api("conversations.open", users=user)
+        if not opened.ok:
+            return Outcome(status="failed", response=None, error=opened.error, duplicate=False)
+        payload = {"channel": opened.data["channel"]["id"], "file": str(path), "filename": Path(path).name,
+                   "title": title, "initial_comment": comment}
+        return self.call(key=key, method=UPLOAD, payload=payload)
+
     def call(self, *, key: str, method: str, payload: dict[str, Any]) -> Outcome:
         """Store the call under `key`, then send it unless it was stored (and so handled) before."""
         with new_session(self.engine) as session:
@@ -111,7 +122,11 @@ class SlackGateway:
                 return self._outcome(session.get(OutboxMessage, message_id), duplicate=True)
             row = session.get(OutboxMessage, message_id)
             try:
-                response = self.client.api_call(row.method, json=json.loads(row.payload))
+                payload = json.loads(row.payload)
+                if row.method == UPLOAD:  # three calls (URL, upload, complete) made by slack_sdk
+                    response = self.client.files_upload_v2(**payload)
+                else:
+                    response = self.client.api_call(row.method, json=payload)
                 return self._outcome(outbox.mark_sent(session, message_id, response.data))
             except SlackApiError as exc:
                 status = exc.response.status_code

@@ -7,12 +7,14 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from bot.bootstrap import Services
 from commands import meeting as meeting_commands
+from commands import report as report_commands
 from commands import standup as standup_commands
 from commands.base import when_text
 from reminders.aging import AgingNotice, check_waiting_issues
@@ -21,7 +23,7 @@ from reminders.schedule import DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND,
 from reminders.triggers import latest_fire_time
 from storage.agenda import agenda
 from storage.deliveries import DONE, SKIPPED, claim_firing, finish_firing, firing
-from storage.directory import LIAISON, users_with_role
+from storage.directory import LIAISON, MANAGER, users_with_role
 from storage.meetings import active_meetings
 from storage.models import Meeting, Project, ProjectDepartment, utcnow
 from storage.projectfile import parse_cron
@@ -166,14 +168,47 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
     return FiringResult("delivered", scheduled, sent)
 
 
-def run_not_built(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
-    """Digest and report bodies arrive with issue 6; until then the firing is recorded as skipped."""
-    logger.warning("%s has a schedule but no body yet (issue 6)", spec.id)
-    return FiringResult("skipped", scheduled, reason="not built yet")
+def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Post the week's digest to the project's leads channel."""
+    t = services.translator()
+    with services.session() as session:
+        project = _project(session, spec.project)
+        if not project.leads_channel_id:
+            return FiringResult("skipped", scheduled, reason="no leads channel")
+        text, blocks = report_commands.digest_for(session, project, project_file=services.project_file,
+                                                  calendar=calendar_for(services.project_file), t=t,
+                                                  today=_local_day(services, scheduled))
+    outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
+                                            channel=project.leads_channel_id, text=text, blocks=blocks)
+    return FiringResult("delivered", scheduled, int(outcome.status != "failed"))
 
 
-BODIES = {STANDUP: run_standup, STANDUP_REMIND: run_standup_remind, MEETING: run_meeting, DIGEST: run_not_built,
-          REPORT: run_not_built}
+def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Send the previous month's Excel report to every manager of the project, in their DMs."""
+    t = services.translator()
+    start, end = report_commands.previous_month(_local_day(services, scheduled))
+    with services.session() as session:
+        project = _project(session, spec.project)
+        managers = users_with_role(session, MANAGER, project_id=project.id)
+        if not managers:
+            return FiringResult("skipped", scheduled, reason="no managers")
+        folder = Path(services.settings.renkei_reports_dir)
+        path = report_commands.make_report(session, project, start=start, end=end,
+                                           out=folder / report_commands.report_filename(project, start, end),
+                                           calendar=calendar_for(services.project_file),
+                                           timezone=services.project_file.timezone, t=t)
+    sent = 0
+    for manager in managers:
+        outcome = services.gateway.upload_file(key=f"{spec.id}@{scheduled.isoformat()}:{manager}", user=manager, path=path,
+                                               title=t("report.file_title", project=project.name, start=start, end=end),
+                                               comment=t("report.monthly_comment", project=project.name, start=start,
+                                                         end=end))
+        sent += outcome.status != "failed"
+    return FiringResult("delivered", scheduled, sent)
+
+
+BODIES = {STANDUP: run_standup, STANDUP_REMIND: run_standup_remind, MEETING: run_meeting, DIGEST: run_digest,
+          REPORT: run_report}
 
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:

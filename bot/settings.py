@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     renkei_config: str = "renkei.yml"
     renkei_lang: Literal["ja", "en"] | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    renkei_reports_dir: str = "reports"  # extension: where Excel reports are written before upload
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

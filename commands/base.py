@@ -45,6 +45,9 @@ class SlackPort(Protocol):
                      **extra: Any) -> Outcome:
         """Post a message once per idempotency key, through the outbox."""
 
+    def upload_file(self, *, key: str, user: str, path: Any, title: str, comment: str) -> Outcome:
+        """Upload a file to a user's DM once per idempotency key, through the outbox."""
+
 
 @dataclass(frozen=True)
 class CommandContext:
@@ -57,6 +60,8 @@ class CommandContext:
     slack: SlackPort | None = None
     timezone: str = "Asia/Tokyo"
     project_file: ProjectFile | None = None  # schedules and questions from renkei.yml
+    calendar: Any = None  # the municipality's business days (reminders.calendar.BusinessCalendar)
+    reports_dir: str = "reports"  # where Excel reports are written before upload
 
 
 @dataclass(frozen=True)

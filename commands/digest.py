@@ -1,0 +1,79 @@
+"""The weekly digest for leads: who needs attention first, a table per department, the week's wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.base import Translate, escape, format_table
+from storage.projectfile import EscalationSpec
+from storage.summary import DepartmentSummary, Figures, ProjectSummary
+
+MAX_BLOCKS = 50
+TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under Slack's 3,000 characters
+LOW_ANSWER_RATE = 0.5
+
+
+def rate_text(figures: Figures) -> str:
+    """The stand-up answer rate as a percentage, or '-' when no answer was expected."""
+    rate = figures.answer_rate
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def attention(t: Translate, department: DepartmentSummary, escalation: EscalationSpec) -> list[str]:
+    """Why a department needs the leads' attention: long waits, unanswered stand-ups, escalations."""
+    reasons, f = [], department.figures
+    if f.waiting and f.longest_wait >= escalation.nudge_after:
+        reasons.append(t("digest.reason_wait", count=f.waiting, days=f.longest_wait))
+    if f.answer_rate is not None and f.answer_rate < LOW_ANSWER_RATE:
+        reasons.append(t("digest.reason_standup", rate=rate_text(f)))
+    if f.escalations:
+        reasons.append(t("digest.reason_escalation", count=f.escalations))
+    return reasons
+
+
+def _change(t: Translate, now: int, before: int | None) -> str:
+    if before is None:
+        return str(now)
+    return t("digest.change", value=now, delta=f"{now - before:+d}")
+
+
+def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSpec) -> tuple[str, list[dict[str, Any]]]:
+    """Plain text (for the CLI and notifications) and Block Kit (at most 50 blocks) of one period."""
+    period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
+    head = t("digest.title", project=escape(summary.name), period=period)
+    totals, previous = summary.totals, summary.previous
+    overview = t("digest.totals", opened=_change(t, totals.opened, previous and previous.opened),
+                 resolved=_change(t, totals.resolved, previous and previous.resolved),
+                 open=_change(t, totals.open, previous and previous.open), overdue=totals.overdue,
+                 escalations=totals.escalations, wins=_change(t, totals.wins, previous and previous.wins),
+                 rate=rate_text(totals))
+
+    flagged = [(d, attention(t, d, escalation)) for d in summary.departments]
+    flagged = sorted([(d, r) for d, r in flagged if r], key=lambda p: (-p[0].figures.longest_wait, p[0].name))
+    attention_lines = [t("digest.attention_line", department=escape(d.name), reasons="、".join(r)) for d, r in flagged]
+    for department, _ in flagged:
+        for wait in department.waits[:2]:
+            attention_lines.append(t("digest.wait_line", number=wait.number, title=escape(wait.title),
+                                     waiting_on=escape(wait.waiting_on), days=wait.business_days))
+    attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
+
+    header = [t(f"digest.col_{c}") for c in ("department", "rate", "opened", "resolved", "open", "overdue", "waiting",
+                                             "escalations", "wins")]
+    rows = [[d.name, rate_text(d.figures), d.figures.opened, d.figures.resolved, d.figures.open, d.figures.overdue,
+             d.figures.waiting, d.figures.escalations, d.figures.wins] for d in summary.departments]
+    tables = [format_table(header, rows[i:i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
+
+    win_lines = [t("digest.win_line", department=escape(w.department), user=w.user_id, text=escape(w.text[:200]))
+                 for w in summary.wins[-10:]]
+    wins_text = "\n".join([t("digest.wins_title"), *(win_lines or [t("digest.wins_none")])])
+
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
+                                    _section(overview), _section(attention_text), _section(t("digest.table_title"))]
+    blocks += [_section(f"```\n{table}\n```") for table in tables]
+    blocks.append(_section(wins_text))
+    text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text])
+    return text, blocks[:MAX_BLOCKS]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}

@@ -1,0 +1,110 @@
+"""`/report` and the report/digest services: the Excel progress report and the weekly digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.base import CommandContext, Reply, escape
+from commands.digest import build_digest
+from commands.text import normal
+from commands.where import resolve_project
+from storage.directory import ADMIN, LEAD, MANAGER
+from storage.excel import ReportOptions, write_report
+from storage.models import Project
+from storage.projectfile import EscalationSpec, ProjectFile
+from storage.roles import has_role
+from storage.summary import ProjectSummary, summarize, weekly_open_trend
+
+TREND_WEEKS = 12
+
+
+def month_to_date(today: dt.date) -> tuple[dt.date, dt.date]:
+    """From the first of this month to today."""
+    return today.replace(day=1), today
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The whole previous calendar month (the monthly report's period)."""
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The seven days ending today (the weekly digest's period)."""
+    return today - dt.timedelta(days=6), today
+
+
+def project_summary(session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: Any,
+                    timezone: str) -> ProjectSummary:
+    """The period's figures, with business days from the municipality's calendar."""
+    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    return summarize(session, project, start, end, timezone=timezone, today=today,
+                     business_days=calendar.business_days_between, is_business_day=calendar.is_business_day)
+
+
+def digest_for(session: Session, project: Project, *, project_file: ProjectFile, calendar: Any, t,
+               today: dt.date | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """This week's digest of one project: text and blocks."""
+    today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
+    start, end = last_week(today)
+    summary = project_summary(session, project, start, end, calendar=calendar, timezone=project_file.timezone)
+    spec = project_file.project(project.slug)
+    return build_digest(t, summary, spec.escalation if spec else EscalationSpec())
+
+
+def make_report(session: Session, project: Project, *, start: dt.date, end: dt.date, out: str | Path, calendar: Any,
+                timezone: str, t, detail: bool = False) -> Path:
+    """Write the Excel progress report of one project and period."""
+    summary = project_summary(session, project, start, end, calendar=calendar, timezone=timezone)
+    trend = weekly_open_trend(session, project, end, weeks=TREND_WEEKS, timezone=timezone)
+    days = [start + dt.timedelta(n) for n in range((end - start).days + 1)]
+    return write_report(out, session=session, project=project, summary=summary, trend=trend,
+                        options=ReportOptions(start=start, end=end, timezone=timezone, detail=detail), t=t,
+                        business_days=calendar.business_days_between,
+                        business_day_list=[d for d in days if calendar.is_business_day(d)])
+
+
+def report_filename(project: Project, start: dt.date, end: dt.date) -> str:
+    """`moving_2026-11-01_2026-11-26.xlsx`."""
+    return f"{re.sub(r'[^a-z0-9_-]', '_', project.slug)}_{start}_{end}.xlsx"
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    """`/report` (the Excel report in your DM) or `/report digest` (this week's digest, only to you)."""
+    words = text.split()
+    if len(words) > 1 or (words and normal(words[0]) not in ("digest", "ダイジェスト")):
+        return Reply(text=ctx.t("report.usage"))
+    project = resolve_project(ctx)
+    if isinstance(project, Reply):
+        return project
+    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, ADMIN, project_id=project.id):
+        return Reply(text=ctx.t("report.not_permitted", project=escape(project.name)))
+    if words:
+        digest_text, blocks = digest_for(ctx.session, project, project_file=ctx.project_file, calendar=ctx.calendar, t=ctx.t)
+        return Reply(text=digest_text, blocks=blocks)
+    today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
+    start, end = month_to_date(today)
+    t, slack, user, calendar, timezone, project_id = ctx.t, ctx.slack, ctx.user_id, ctx.calendar, ctx.timezone, project.id
+    folder = Path(ctx.reports_dir)
+
+    def build_and_send(session: Session) -> Reply:
+        fresh = session.get(Project, project_id)
+        path = make_report(session, fresh, start=start, end=end, out=folder / report_filename(fresh, start, end),
+                           calendar=calendar, timezone=timezone, t=t)
+        outcome = slack.upload_file(key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}", user=user,
+                                    path=path, title=t("report.file_title", project=fresh.name, start=start, end=end),
+                                    comment=t("report.dm_comment", project=fresh.name, start=start, end=end))
+        if outcome.status == "failed":
+            return Reply(text=t("report.upload_failed", error=outcome.error))
+        if outcome.status == "pending":
+            return Reply(text=t("report.upload_pending"))
+        return Reply(text=t("report.delivered", file=path.name))
+
+    return Reply(text=ctx.t("report.building", project=escape(project.name), start=start, end=end),
+                 followup=build_and_send)

@@ -1,0 +1,214 @@
+"""What happened in a project over a period, per department: plain data for digests and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.directory import LIAISON
+from storage.issues import RESOLVED
+from storage.models import Department, Issue, IssueEvent, Project, ProjectDepartment, RoleAssignment, StandupAnswer, Win
+
+BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
+IsBusinessDay = Callable[[dt.date], bool]
+
+
+@dataclass(frozen=True)
+class Wait:
+    """An open issue waiting on another department, and for how many business days."""
+
+    number: int
+    title: str
+    waiting_on: str
+    business_days: int
+
+
+@dataclass
+class Figures:
+    """The counts the digest and report show, for one department or the whole project."""
+
+    standup_expected: int = 0
+    standup_answered: int = 0
+    opened: int = 0
+    resolved: int = 0
+    open: int = 0
+    overdue: int = 0
+    waiting: int = 0
+    longest_wait: int = 0
+    escalations: int = 0
+    wins: int = 0
+
+    @property
+    def answer_rate(self) -> float | None:
+        """Share of expected stand-up answers given (None when none were expected)."""
+        return self.standup_answered / self.standup_expected if self.standup_expected else None
+
+    def add(self, other: Figures) -> None:
+        """Add another department's figures (longest wait: the maximum)."""
+        for f in fields(self):
+            if f.name == "longest_wait":
+                self.longest_wait = max(self.longest_wait, other.longest_wait)
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class DepartmentSummary:
+    slug: str
+    name: str
+    liaisons: int
+    figures: Figures = field(default_factory=Figures)
+    waits: list[Wait] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WinItem:
+    day: dt.date
+    department: str
+    user_id: str
+    text: str
+
+
+@dataclass
+class ProjectSummary:
+    """A project over [start, end] (local dates, inclusive), with the previous period's totals to compare."""
+
+    slug: str
+    name: str
+    start: dt.date
+    end: dt.date
+    departments: list[DepartmentSummary]
+    totals: Figures
+    previous: Figures | None
+    wins: list[WinItem]
+
+
+def period_bounds(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants [start 00:00 local, day after end 00:00 local)."""
+    zone = ZoneInfo(timezone)
+    first = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.timezone.utc)
+    last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
+    return first, last
+
+
+def _pairs(session: Session, statement) -> dict:
+    """A two-column query as a dict (a Result has keys(), so dict() cannot take it directly)."""
+    return {key: value for key, value in session.exec(statement)}
+
+
+def liaison_counts(session: Session) -> dict[int, int]:
+    """How many liaisons each department has."""
+    return _pairs(session, select(RoleAssignment.department_id, func.count(func.distinct(RoleAssignment.user_id)))
+                  .where(RoleAssignment.role == LIAISON).group_by(RoleAssignment.department_id))
+
+
+def _departments(session: Session, project_id: int) -> list[Department]:
+    return list(session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
+                             .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
+
+
+def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
+             business_days: BusinessDays, is_business_day: IsBusinessDay) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
+    begin, finish = period_bounds(start, end, timezone)
+    zone = ZoneInfo(timezone)
+    departments = _departments(session, project.id)
+    names = {d.id: d.name for d in session.exec(select(Department))}
+    figures = {d.id: Figures() for d in departments}
+    waits: dict[int, list[Wait]] = {d.id: [] for d in departments}
+
+    counted_until = min(end, today)
+    days = [start + dt.timedelta(n) for n in range((counted_until - start).days + 1)] if counted_until >= start else []
+    open_days = sum(1 for day in days if is_business_day(day))
+    liaisons = liaison_counts(session)
+    answers = _pairs(session, select(StandupAnswer.department_id, func.count())
+                     .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= start, StandupAnswer.day <= end)
+                     .group_by(StandupAnswer.department_id))
+    for department_id, figure in figures.items():
+        figure.standup_expected = liaisons.get(department_id, 0) * open_days
+        figure.standup_answered = answers.get(department_id, 0)
+
+    waiting_start = {issue_id: moment for issue_id, moment in session.exec(
+        select(IssueEvent.issue_id, func.max(IssueEvent.created_at)).join(Issue, Issue.id == IssueEvent.issue_id)
+        .where(Issue.project_id == project.id, IssueEvent.kind.in_(["waiting", "reopened"]), IssueEvent.created_at < finish)
+        .group_by(IssueEvent.issue_id))}
+    issues = session.exec(select(Issue).where(Issue.project_id == project.id, Issue.created_at < finish)).all()
+    for issue in issues:
+        figure = figures.get(issue.department_id)
+        if figure is None:
+            continue
+        if issue.created_at >= begin:
+            figure.opened += 1
+        if issue.resolved_at is not None and begin <= issue.resolved_at < finish:
+            figure.resolved += 1
+        open_at_end = issue.status != RESOLVED or (issue.resolved_at is not None and issue.resolved_at >= finish)
+        if not open_at_end:
+            continue
+        figure.open += 1
+        if issue.due_date is not None and issue.due_date < end:
+            figure.overdue += 1
+        if issue.waiting_on_id:
+            since = waiting_start.get(issue.id, issue.created_at).astimezone(zone).date()
+            age = business_days(since, min(end, today))
+            figure.waiting += 1
+            figure.longest_wait = max(figure.longest_wait, age)
+            waits[issue.department_id].append(Wait(issue.id, issue.title, names.get(issue.waiting_on_id, "?"), age))
+    escalations = session.exec(select(Issue.department_id, func.count()).join(IssueEvent, IssueEvent.issue_id == Issue.id)
+                               .where(Issue.project_id == project.id, IssueEvent.kind == "escalated",
+                                      IssueEvent.created_at >= begin, IssueEvent.created_at < finish)
+                               .group_by(Issue.department_id)).all()
+    for department_id, count in escalations:
+        if department_id in figures:
+            figures[department_id].escalations = count
+    wins = session.exec(select(Win.department_id, func.count()).where(Win.project_id == project.id, Win.created_at >= begin,
+                                                                      Win.created_at < finish).group_by(Win.department_id))
+    for department_id, count in wins:
+        if department_id in figures:
+            figures[department_id].wins = count
+    for items in waits.values():
+        items.sort(key=lambda w: (-w.business_days, w.number))
+    return figures, waits
+
+
+def summarize(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
+              business_days: BusinessDays, is_business_day: IsBusinessDay) -> ProjectSummary:
+    """Per-department figures for [start, end], project totals, the previous period of the same length, the wins."""
+    options = {"timezone": timezone, "today": today, "business_days": business_days, "is_business_day": is_business_day}
+    figures, waits = _figures(session, project, start, end, **options)
+    length = (end - start).days + 1
+    previous_figures, _ = _figures(session, project, start - dt.timedelta(days=length), start - dt.timedelta(days=1),
+                                   **options)
+    departments = []
+    liaisons = liaison_counts(session)
+    for department in _departments(session, project.id):
+        departments.append(DepartmentSummary(department.slug, department.name, liaisons.get(department.id, 0),
+                                             figures[department.id], waits[department.id]))
+    totals, previous = Figures(), Figures()
+    for figure in figures.values():
+        totals.add(figure)
+    for figure in previous_figures.values():
+        previous.add(figure)
+    begin, finish = period_bounds(start, end, timezone)
+    names = {d.id: d.name for d in session.exec(select(Department))}
+    zone = ZoneInfo(timezone)
+    wins = [WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
+            for w in session.exec(select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
+                                                    Win.created_at < finish).order_by(Win.created_at))]
+    return ProjectSummary(project.slug, project.name, start, end, departments, totals, previous, wins)
+
+
+def weekly_open_trend(session: Session, project: Project, end: dt.date, *, weeks: int,
+                      timezone: str) -> list[tuple[dt.date, int]]:
+    """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart)."""
+    ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
+    rows = session.exec(select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)).all()
+    trend = []
+    for week_end in ends:
+        _, finish = period_bounds(week_end, week_end, timezone)
+        trend.append((week_end, sum(1 for created, resolved, status in rows if created < finish and
+                                    (status != RESOLVED or (resolved is not None and resolved >= finish)))))
+    return trend
