@@ -22,13 +22,21 @@ class BusinessCalendar:
         self._closure = (tuple(int(x) for x in start.split("-")), tuple(int(x) for x in end.split("-")))
         self._closed_days = set(closed_days)
         self._year_prefix: dict[int, list[int]] = {}  # year -> business days up to each day of that year
-        self._year_start: dict[int, int] = {}  # year -> business days from 2000-01-01 to the start of that year
+        self._year_start: dict[int, int] = {}  # year -> business days from the anchor year to the start of that year
+        self._anchor: int | None = None  # the first year asked about; only differences of counts are ever used
+        self._holiday_years: dict[int, frozenset[dt.date]] = {}
+
+    def _holidays(self, year: int) -> frozenset[dt.date]:
+        """The national holidays of a year, asked of jpholiday once per year (it is slow per date)."""
+        if year not in self._holiday_years:
+            self._holiday_years[year] = frozenset(day for day, _ in jpholiday.year_holidays(year))
+        return self._holiday_years[year]
 
     def closed_reason(self, day: dt.date) -> str | None:
         """Why the office is closed on `day` (weekend, holiday, year_end, closed_day), or None when open."""
         if day.weekday() >= 5:
             return WEEKEND
-        if jpholiday.is_holiday(day):
+        if day in self._holidays(day.year):
             return HOLIDAY
         if self._in_closure(day):
             return YEAR_END
@@ -60,14 +68,17 @@ class BusinessCalendar:
         return self._count_through(end) - self._count_through(start)
 
     def _count_through(self, day: dt.date) -> int:
-        """Business days from 2000-01-01 (or back to it, negative, before) up to and including `day`."""
+        """Business days from the anchor year's start (negative before it) up to and including `day`."""
+        if self._anchor is None:
+            self._anchor = day.year
         return self._before_year(day.year) + self._prefix(day.year)[day.timetuple().tm_yday]
 
     def _before_year(self, year: int) -> int:
+        anchor = self._anchor
         if year not in self._year_start:
-            if year == 2000:
+            if year == anchor:
                 self._year_start[year] = 0
-            elif year > 2000:
+            elif year > anchor:
                 self._year_start[year] = self._before_year(year - 1) + self._prefix(year - 1)[-1]
             else:
                 self._year_start[year] = self._before_year(year + 1) - self._prefix(year)[-1]

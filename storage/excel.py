@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,9 @@ from storage.summary import ProjectSummary, period_bounds
 
 Translate = Callable[..., str]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
-DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 BATCH = 2000
 
@@ -46,21 +47,26 @@ def fitted_widths(header: list[str], rows: Iterable[list[Any]], *, minimum: int 
     return [float(min(max(w + 2, minimum), maximum)) for w in widths]
 
 
-def cell(ws: Worksheet, value: Any) -> WriteOnlyCell:
-    """A cell for untrusted or typed values: text never becomes a formula; dates get a date format."""
+def cell(ws: Worksheet, value: Any) -> Any:
+    """A value ready to append: text never becomes a formula, times get a date format, the rest stays as is.
+
+    Plain values are returned unchanged (the cheap path for a million rows); only text that
+    starts like a formula and date-times need a cell of their own.
+    """
     if isinstance(value, str):
-        value = "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)  # control characters break the XML
+        if CONTROL_CHARACTERS.search(value):
+            value = CONTROL_CHARACTERS.sub("", value)  # they are not allowed in the XML
+        if not value.startswith(FORMULA_STARTS):
+            return value
         out = WriteOnlyCell(ws, value=value)
-        if value.startswith(FORMULA_STARTS):
-            out.data_type = "s"  # stored as text even though it starts with '=' …
-            out.quotePrefix = True  # … and Excel keeps it text when the cell is edited
+        out.data_type = "s"  # stored as text even though it starts with '=' …
+        out.quotePrefix = True  # … and Excel keeps it text when the cell is edited
         return out
-    out = WriteOnlyCell(ws, value=value)
     if isinstance(value, dt.datetime):
+        out = WriteOnlyCell(ws, value=value)
         out.number_format = DATETIME_FORMAT
-    elif isinstance(value, dt.date):
-        out.number_format = DATE_FORMAT
-    return out
+        return out
+    return value  # numbers; dates get openpyxl's yyyy-mm-dd
 
 
 def header_cells(ws: Worksheet, header: list[str]) -> list[WriteOnlyCell]:
@@ -149,8 +155,9 @@ def _overview(wb: Workbook, summary: ProjectSummary, trend: list[tuple[dt.date, 
     ws = start_sheet(wb, t("report.sheet_overview"), header, fitted_widths(header, rows), title)
     for row in rows:
         cells = [cell(ws, v) for v in row]
-        cells[2].number_format = "0%"
-        ws.append(cells)
+        rate = WriteOnlyCell(ws, value=row[2])
+        rate.number_format = "0%"
+        ws.append([*cells[:2], rate, *cells[3:]])
     ws.append([])
     trend_top = len(rows) + 3
     ws.append(header_cells(ws, trend_header))
