@@ -54,7 +54,8 @@ def generate(db: Path, scale: float) -> None:
     liaisons = max(1, -(-answers_target // (departments * len(days))))  # enough people for the answers
     spec = {"departments": [{"slug": f"d{n:02d}", "name": f"部署{n:02d}課",
                              "liaisons": [f"U{n:02d}{k:05d}" for k in range(liaisons)]} for n in range(departments)],
-            "projects": [{"slug": "city", "name": "大都市の全庁プロジェクト", "departments": [f"d{n:02d}" for n in range(departments)],
+            "projects": [{"slug": "city", "name": "大都市の全庁プロジェクト",
+                          "departments": [f"d{n:02d}" for n in range(departments)],
                           "leads": ["U99LEAD"], "managers": ["U99BOSS"]}]}
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
@@ -100,7 +101,8 @@ def generate(db: Path, scale: float) -> None:
     flush(StandupAnswer, force=True)
     for n in range(int(2_000 * scale) + 1):
         batch.append({"project_id": 1, "department_id": rng.randrange(1, departments + 1), "reporter_id": "U00000001",
-                      "text": f"窓口の待ち時間を短縮できた {n}", "created_at": dt.datetime.combine(rng.choice(days), dt.time(15), TZ)})
+                      "text": f"窓口の待ち時間を短縮できた {n}",
+                      "created_at": dt.datetime.combine(rng.choice(days), dt.time(15), TZ)})
         flush(Win)
     flush(Win, force=True)
     print(json.dumps({"issues": issues, "answers": written, "departments": departments, "liaisons_per_department": liaisons}))
