@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -14,7 +15,7 @@ from bot.gateway import SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
 from commands.base import CommandContext
-from reminders.calendar import calendar_for
+from reminders.calendar import BusinessCalendar, calendar_for
 from storage import migrate
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
@@ -32,6 +33,11 @@ class Services:
     gateway: SlackGateway
     lang: str
 
+    @functools.cached_property
+    def calendar(self) -> BusinessCalendar:
+        """The municipality's business days, from the project file."""
+        return calendar_for(self.project_file)
+
     def translator(self, lang: str | None = None) -> Translator:
         """A translator for `lang`, or for the configured language."""
         return Translator(lang or self.lang)
@@ -40,7 +46,7 @@ class Services:
         """What a command function needs to answer this user in this channel."""
         return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
                               slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file,
-                              calendar=calendar_for(self.project_file), reports_dir=self.settings.renkei_reports_dir)
+                              calendar=self.calendar, reports_dir=self.settings.renkei_reports_dir)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

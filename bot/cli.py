@@ -194,7 +194,6 @@ def export(project: str = typer.Option(..., "--project", help="Project slug from
     from zoneinfo import ZoneInfo
 
     from commands.report import make_report, month_to_date
-    from reminders.calendar import calendar_for
 
     services = _services(need_token=False)
     t = services.translator()
@@ -204,7 +203,7 @@ def export(project: str = typer.Option(..., "--project", help="Project slug from
     if first > last:
         _fail(t("report.bad_range", start=first, end=last))
     with services.session() as session:
-        path = make_report(session, found, start=first, end=last, out=out, calendar=calendar_for(services.project_file),
+        path = make_report(session, found, start=first, end=last, out=out, calendar=services.calendar,
                            timezone=services.project_file.timezone, t=t, detail=detail)
     typer.echo(t("report.written", file=path, project=found.name, start=first, end=last))
 
@@ -214,14 +213,13 @@ def digest(project: str = typer.Option(..., "--project", help="Project slug from
            post: bool = typer.Option(False, "--post", help="Post it to the leads channel instead of printing it.")) -> None:
     """Print this week's digest, or post it to the leads channel."""
     from commands.report import digest_for
-    from reminders.calendar import calendar_for
 
     services = _services(need_token=post)
     t = services.translator()
     found = _project(services, project)
     with services.session() as session:
         text, blocks = digest_for(session, found, project_file=services.project_file,
-                                  calendar=calendar_for(services.project_file), t=t)
+                                  calendar=services.calendar, t=t)
     if not post:
         typer.echo(text)
         return
@@ -247,7 +245,6 @@ def jobs_list() -> None:
 
     from bot.jobs import AGING_CRON, job_specs, upcoming
     from commands.base import format_table, when_text
-    from reminders.calendar import calendar_for
     from reminders.triggers import BusinessDayTrigger
     from storage.models import Meeting
     from storage.projectfile import parse_cron
@@ -263,7 +260,7 @@ def jobs_list() -> None:
         moment = upcoming(spec, now)
         what = t(f"jobs.what_{spec.kind}", offset=spec.offset_text, title=titles.get(spec.meeting_id, ""))
         rows.append([spec.id, what, when_text(t, moment.astimezone(zone)) if moment else t("jobs.no_next")])
-    aging = BusinessDayTrigger(parse_cron(AGING_CRON, services.project_file.timezone), calendar_for(services.project_file))
+    aging = BusinessDayTrigger(parse_cron(AGING_CRON, services.project_file.timezone), services.calendar)
     for project in services.project_file.projects:
         moment = aging.get_next_fire_time(None, now)
         rows.append([f"aging:{project.slug}", t("jobs.what_aging"), when_text(t, moment.astimezone(zone))])

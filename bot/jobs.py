@@ -18,7 +18,6 @@ from commands import report as report_commands
 from commands import standup as standup_commands
 from commands.base import when_text
 from reminders.aging import AgingNotice, check_waiting_issues
-from reminders.calendar import calendar_for
 from reminders.schedule import DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
 from reminders.triggers import latest_fire_time
 from storage.agenda import agenda
@@ -52,7 +51,7 @@ def job_specs(services: Services) -> list[JobSpec]:
     with services.session() as session:
         meetings = active_meetings(session)
         slugs = {p.id: p.slug for p in session.exec(select(Project))}
-    return derive_jobs(services.project_file, meetings, slugs, calendar_for(services.project_file))
+    return derive_jobs(services.project_file, meetings, slugs, services.calendar)
 
 
 def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
@@ -100,7 +99,7 @@ def _department_channels(session, project: Project) -> list[tuple[int, str]]:
 
 
 def _closed(services: Services, day: dt.date) -> bool:
-    return not calendar_for(services.project_file).is_business_day(day)
+    return not services.calendar.is_business_day(day)
 
 
 def run_standup(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
@@ -142,7 +141,7 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
     """Remind every department channel of a meeting, with agenda material; on a closed day, warn the leads."""
     start = scheduled + spec.offset
     t = services.translator()
-    calendar = calendar_for(services.project_file)
+    calendar = services.calendar
     tz = services.project_file.timezone
     with services.session() as session:
         meeting = session.get(Meeting, spec.meeting_id)
@@ -176,7 +175,7 @@ def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
         if not project.leads_channel_id:
             return FiringResult("skipped", scheduled, reason="no leads channel")
         text, blocks = report_commands.digest_for(session, project, project_file=services.project_file,
-                                                  calendar=calendar_for(services.project_file), t=t,
+                                                  calendar=services.calendar, t=t,
                                                   today=_local_day(services, scheduled))
     outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
                                             channel=project.leads_channel_id, text=text, blocks=blocks)
@@ -195,7 +194,7 @@ def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
         folder = Path(services.settings.renkei_reports_dir)
         path = report_commands.make_report(session, project, start=start, end=end,
                                            out=folder / report_commands.report_filename(project, start, end),
-                                           calendar=calendar_for(services.project_file),
+                                           calendar=services.calendar,
                                            timezone=services.project_file.timezone, t=t)
     sent = 0
     for manager in managers:
@@ -253,7 +252,7 @@ def run_aging(services: Services, project_slug: str) -> list[AgingNotice]:
     with services.session() as session:
         project = _project(session, project_slug)
         notices = check_waiting_issues(session, project=project, escalation=spec.escalation,
-                                       calendar=calendar_for(services.project_file), now=utcnow(),
+                                       calendar=services.calendar, now=utcnow(),
                                        timezone=services.project_file.timezone, post=post, t=services.translator())
     logger.info("aging:%s sent %d reminder(s)", project_slug, len(notices))
     return notices

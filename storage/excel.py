@@ -196,12 +196,15 @@ def _issues(wb: Workbook, session: Session, project: Project, options: ReportOpt
     latest = (select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
               .where(IssueEvent.note.is_not(None), IssueEvent.kind.in_(["resolved", "escalated", "answered"]))
               .group_by(IssueEvent.issue_id).subquery())
-    statement = (select(Issue, IssueEvent.note).outerjoin(latest, latest.c.issue_id == Issue.id)
+    columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.severity, Issue.reporter_id,
+               Issue.assignee_id, Issue.created_at, Issue.resolved_at, Issue.due_date, Issue.title)
+    statement = (select(*columns, IssueEvent.note).outerjoin(latest, latest.c.issue_id == Issue.id)
                  .outerjoin(IssueEvent, IssueEvent.id == latest.c.event_id)
                  .where(Issue.project_id == project.id, Issue.created_at < finish).order_by(Issue.id))
     today = min(options.end, dt.datetime.now(zone).date())
     count = 0
-    for issue, note in _streamed(session, statement):
+    for issue in _streamed(session, statement):  # plain columns: no ORM objects piling up in the session
+        note = issue.note
         created = issue.created_at.astimezone(zone)
         until = issue.resolved_at.astimezone(zone).date() if issue.resolved_at else today
         ws.append([issue.id, cell(ws, names.get(issue.department_id, "")), cell(ws, names.get(issue.waiting_on_id, "")),

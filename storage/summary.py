@@ -136,8 +136,11 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
         select(IssueEvent.issue_id, func.max(IssueEvent.created_at)).join(Issue, Issue.id == IssueEvent.issue_id)
         .where(Issue.project_id == project.id, IssueEvent.kind.in_(["waiting", "reopened"]), IssueEvent.created_at < finish)
         .group_by(IssueEvent.issue_id))}
-    issues = session.exec(select(Issue).where(Issue.project_id == project.id, Issue.created_at < finish)).all()
-    for issue in issues:
+    # Plain columns, streamed: 100,000 ORM objects would sit in the session's identity map.
+    columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.created_at, Issue.resolved_at,
+               Issue.due_date, Issue.title)
+    statement = select(*columns).where(Issue.project_id == project.id, Issue.created_at < finish)
+    for issue in session.execute(statement.execution_options(yield_per=5000)):
         figure = figures.get(issue.department_id)
         if figure is None:
             continue
@@ -205,7 +208,8 @@ def weekly_open_trend(session: Session, project: Project, end: dt.date, *, weeks
                       timezone: str) -> list[tuple[dt.date, int]]:
     """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart)."""
     ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
-    rows = session.exec(select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)).all()
+    rows = session.execute(select(Issue.created_at, Issue.resolved_at, Issue.status)
+                           .where(Issue.project_id == project.id)).all()
     trend = []
     for week_end in ends:
         _, finish = period_bounds(week_end, week_end, timezone)

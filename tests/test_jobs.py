@@ -167,9 +167,9 @@ def test_a_meeting_on_a_closed_day_warns_the_leads_instead(synced, fakeslack):
     assert not any(posts(fakeslack, n) for n in DEPARTMENT_CHANNELS)
 
 
-def test_digest_and_report_have_their_schedule_but_no_body_yet(synced, fakeslack):
-    assert fire(synced, "digest:moving", at("2026-11-27", 16)).reason == "not built yet"
+def test_an_unknown_job_is_named_unknown(synced, fakeslack):
     assert fire(synced, "unknown:job").status == "unknown"
+    assert not fakeslack.calls_to("chat.postMessage")
 
 
 def test_sample_file_is_the_one_used(synced):
