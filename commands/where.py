@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from commands.base import CommandContext, Reply, escape
+from storage.directory import ADMIN
 from storage.models import Department, Project
-from storage.roles import Ambiguous, Nowhere, Where, channel_where, member_projects, resolve_where
+from storage.roles import Ambiguous, Nowhere, Where, channel_where, has_role, member_projects, resolve_where
 
 
 def resolve_department(ctx: CommandContext) -> Where | Reply:
@@ -33,6 +34,8 @@ def resolve_project(ctx: CommandContext) -> Project | Reply:
     if here is not None:
         return here.project
     mine = member_projects(ctx.session, ctx.user_id)
+    if not mine and has_role(ctx.session, ctx.user_id, ADMIN):  # admins act on every project
+        mine = list(ctx.session.exec(select(Project).order_by(Project.id)))
     if len(mine) == 1:
         return mine[0]
     if mine:

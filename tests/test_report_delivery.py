@@ -100,3 +100,8 @@ def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_pat
     assert workbook["概要"]._charts
     bad = run(["export", "--project", "moving", "--from", "2026-13-01", "--out", str(out)], env, tmp_path)
     assert bad.returncode == 1 and "2026-13-01" in bad.stderr
+
+
+def test_an_admin_outside_every_project_may_ask_for_the_digest(app):
+    body = post_slash(app, "/report", "digest", user="U99ADMIN").json()
+    assert "週次ダイジェスト: 引越しワンストップ化" in body["text"]
