@@ -84,6 +84,11 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def department_choices(departments) -> str:
+    """`市民課（shimin）, 税務課（zeimu）`: what a user may type to name a department."""
+    return ", ".join(f"{escape(d.name)}（{d.slug}）" for d in departments)
+
+
 def mention_list(user_ids: list[str], nobody: str) -> str:
     """Mentions of known user ids (from storage, never user text), or `nobody`."""
     return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else nobody

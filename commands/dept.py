@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from commands.base import CommandContext, Reply, escape, mention_list
+from commands.base import CommandContext, Reply, department_choices, escape, mention_list
 from commands.channels import format_report, sync_channels
 from storage.directory import ADMIN, LIAISON, project_overview, users_with_role
 from storage.models import Department
@@ -23,7 +23,7 @@ def _department_or_reply(ctx: CommandContext, sub: str, name: str) -> Department
         return _usage(ctx, ctx.t("dept.needs_department", sub=sub))
     department = find_department(ctx.session, name)
     if department is None:
-        known = ", ".join(f"{d.name}（{d.slug}）" for d in ctx.session.exec(select(Department).order_by(Department.id)))
+        known = department_choices(ctx.session.exec(select(Department).order_by(Department.id)))
         return Reply(text=ctx.t("dept.unknown_department", name=escape(name), known=known))
     return department
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from commands.base import CommandContext, Reply, escape
+from commands.base import CommandContext, Reply, department_choices, escape
 from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
 from commands.issue_grammar import (
     AddIssue,
@@ -22,7 +22,7 @@ from commands.issue_grammar import (
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department
 from storage import issues as store
-from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
+from storage.directory import ADMIN, LEAD, LIAISON, MANAGER, project_departments
 from storage.models import Department, Issue, Project, ProjectDepartment, RoleAssignment
 from storage.roles import IT, find_department, has_role
 
@@ -109,19 +109,13 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
 def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
                         typed: str) -> Reply | None:
     if waiting_on is None:
-        known = ", ".join(f"{d.name}（{d.slug}）" for d in project_departments(ctx.session, project.id))
+        known = department_choices(project_departments(ctx.session, project.id))
         return Reply(text=ctx.t("issue.unknown_department", name=escape(typed), known=known))
     if waiting_on.id == own.id:
         return Reply(text=ctx.t("issue.waiting_on_self"))
     if waiting_on.id not in {d.id for d in project_departments(ctx.session, project.id)}:
         return Reply(text=ctx.t("issue.department_not_in_project", name=escape(waiting_on.name), project=escape(project.name)))
     return None
-
-
-def project_departments(session: Session, project_id: int) -> list[Department]:
-    """The departments of a project, in the order of renkei.yml."""
-    return list(session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                             .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
 
 
 def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
@@ -151,7 +145,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
         department = find_department(ctx.session, command.department or "")
         if department is None:
             return usage(ctx, ctx.t("issue.unknown_department", name=escape(command.department or ""),
-                                    known=", ".join(f"{d.name}（{d.slug}）" for d in ctx.session.exec(select(Department)))))
+                                    known=department_choices(ctx.session.exec(select(Department).order_by(Department.id)))))
     project_ids = projects_in_view(ctx)
     found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
                               department_id=department.id if department else None)

@@ -8,10 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply
-from commands.issue import announce, project_departments
+from commands.issue import announce
 from commands.issue_blocks import FIELDS, modal_values
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
+from storage.directory import project_departments
 from storage.models import Department, Project
 
 

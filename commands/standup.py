@@ -8,15 +8,13 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.issue import announce, refuse_residents_data
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import resolve, resolve_department, resolve_project
-from storage.directory import LIAISON, users_with_role
+from storage.directory import LIAISON, project_departments, users_with_role
 from storage.issues import NewIssue, create_issue
-from storage.models import Department, Project, ProjectDepartment, StandupAnswer
+from storage.models import Department, Project, StandupAnswer
 from storage.roles import liaison_places
 from storage.standups import answered_users, save_answer
 
@@ -128,8 +126,7 @@ def status(ctx: CommandContext) -> Reply:
         return project
     day = today(ctx.timezone)
     answered = answered_users(ctx.session, project.id, day)
-    rows = ctx.session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                            .where(ProjectDepartment.project_id == project.id).order_by(ProjectDepartment.id)).all()
+    rows = project_departments(ctx.session, project.id)
     nobody = ctx.t("renkei.nobody")
     lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from storage.directory import department_names, project_departments
 from storage.issues import RESOLVED, waiting_since
-from storage.models import Department, Issue, ProjectDepartment
+from storage.models import Issue
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,8 @@ class Agenda:
 def agenda(session: Session, project_id: int, *, today: dt.date, timezone: str,
            business_days: Callable[[dt.date, dt.date], int], limit: int = 5) -> Agenda:
     """What a meeting reminder carries: counts of open issues and the `limit` longest waits in business days."""
-    rows = session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                        .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)).all()
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    rows = project_departments(session, project_id)
+    names = department_names(session)
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != RESOLVED)).all()
     counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)

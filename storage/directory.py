@@ -101,6 +101,17 @@ class ProjectView:
     departments: list[DepartmentView]
 
 
+def project_departments(session: Session, project_id: int) -> list[Department]:
+    """The departments of a project, in the order of renkei.yml."""
+    return list(session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
+                             .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
+
+
+def department_names(session: Session) -> dict[int, str]:
+    """Every department's name by id."""
+    return {d.id: d.name for d in session.exec(select(Department))}
+
+
 def users_with_role(session: Session, role: str, *, project_id: int | None = None,
                     department_id: int | None = None) -> list[str]:
     """User ids holding `role` in the given scope, in a stable order."""

@@ -20,7 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import Department, Issue, IssueEvent, Meeting, Project, ProjectDepartment, StandupAnswer, Win
+from storage.directory import department_names, project_departments
+from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
 from storage.summary import ProjectSummary, period_bounds
 
 Translate = Callable[..., str]
@@ -191,7 +192,7 @@ def _issues(wb: Workbook, session: Session, project: Project, options: ReportOpt
                                                "reporter", "assignee", "created", "resolved", "due", "title", "note")]
     widths = [8, 16, 16, 10, 8, 10, 14, 14, 18, 18, 12, 50, 50]
     ws = start_sheet(wb, t("report.sheet_issues"), header, [float(w) for w in widths], title)
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = department_names(session)
     _, finish = period_bounds(options.start, options.end, options.timezone)
     latest = (select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
               .where(IssueEvent.note.is_not(None), IssueEvent.kind.in_(["resolved", "escalated", "answered"]))
@@ -220,7 +221,7 @@ def _wins(wb: Workbook, session: Session, project: Project, options: ReportOptio
           title: str) -> None:
     header = [t(f"report.win_{k}") for k in ("date", "department", "reporter", "text")]
     ws = start_sheet(wb, t("report.sheet_wins"), header, [18.0, 16.0, 14.0, 80.0], title)
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = department_names(session)
     begin, finish = period_bounds(options.start, options.end, options.timezone)
     count = 0
     for (win,) in _streamed(session, select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
@@ -234,8 +235,7 @@ def _wins(wb: Workbook, session: Session, project: Project, options: ReportOptio
 def _standup_matrix(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate, title: str,
                     business_day_list: list[dt.date]) -> None:
     """Departments × business days: how many liaisons answered (12,500 cells for 50 departments over a year)."""
-    departments = session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                               .where(ProjectDepartment.project_id == project.id).order_by(ProjectDepartment.id)).all()
+    departments = project_departments(session, project.id)
     counts: dict[tuple[int, dt.date], int] = dict(
         ((department_id, day), n) for department_id, day, n in session.exec(
             select(StandupAnswer.department_id, StandupAnswer.day, func.count())
@@ -264,7 +264,7 @@ def _standup_detail(wb: Workbook, session: Session, project: Project, options: R
                     title: str) -> None:
     header = [t(f"report.detail_{k}") for k in ("day", "department", "user", "answers")]
     ws = start_sheet(wb, t("report.sheet_standup_detail"), header, [12.0, 16.0, 14.0, 100.0], title)
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = department_names(session)
     statement = (select(StandupAnswer.day, StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
                  .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start,
                         StandupAnswer.day <= options.end).order_by(StandupAnswer.day, StandupAnswer.id))

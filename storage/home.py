@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from storage.models import Department, Issue, Meeting, Project, ProjectDepartment, Win
+from storage.directory import department_names
+from storage.models import Issue, Meeting, Project, ProjectDepartment, Win
 from storage.projectfile import parse_cron
 from storage.roles import liaison_places
 
@@ -72,7 +73,7 @@ def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str
     places = liaison_places(session, user_id)
     my_departments = {w.department.id for w in places if w.department}
     project_ids = {w.project.id for w in places} or set(session.exec(select(Project.id)))
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = department_names(session)
     projects = {p.id: p for p in session.exec(select(Project))}
     channels = {(link.project_id, link.department_id): link.channel_id for link in session.exec(select(ProjectDepartment))}
     departments = [HomeDepartment(w.project.name, w.department.name, channels.get((w.project.id, w.department.id)))

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.directory import LIAISON
+from storage.directory import LIAISON, department_names, project_departments
 from storage.issues import RESOLVED
-from storage.models import Department, Issue, IssueEvent, Project, ProjectDepartment, RoleAssignment, StandupAnswer, Win
+from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win
 
 BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
 IsBusinessDay = Callable[[dt.date], bool]
@@ -107,17 +107,12 @@ def liaison_counts(session: Session) -> dict[int, int]:
                   .where(RoleAssignment.role == LIAISON).group_by(RoleAssignment.department_id))
 
 
-def _departments(session: Session, project_id: int) -> list[Department]:
-    return list(session.exec(select(Department).join(ProjectDepartment, ProjectDepartment.department_id == Department.id)
-                             .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
-
-
 def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
              business_days: BusinessDays, is_business_day: IsBusinessDay) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
     begin, finish = period_bounds(start, end, timezone)
     zone = ZoneInfo(timezone)
-    departments = _departments(session, project.id)
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    departments = project_departments(session, project.id)
+    names = department_names(session)
     figures = {d.id: Figures() for d in departments}
     waits: dict[int, list[Wait]] = {d.id: [] for d in departments}
 
@@ -187,7 +182,7 @@ def summarize(session: Session, project: Project, start: dt.date, end: dt.date, 
                                    **options)
     departments = []
     liaisons = liaison_counts(session)
-    for department in _departments(session, project.id):
+    for department in project_departments(session, project.id):
         departments.append(DepartmentSummary(department.slug, department.name, liaisons.get(department.id, 0),
                                              figures[department.id], waits[department.id]))
     totals, previous = Figures(), Figures()
@@ -196,7 +191,7 @@ def summarize(session: Session, project: Project, start: dt.date, end: dt.date, 
     for figure in previous_figures.values():
         previous.add(figure)
     begin, finish = period_bounds(start, end, timezone)
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = department_names(session)
     zone = ZoneInfo(timezone)
     wins = [WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
             for w in session.exec(select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
