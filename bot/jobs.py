@@ -16,15 +16,15 @@ from bot.bootstrap import Services
 from commands import meeting as meeting_commands
 from commands import report as report_commands
 from commands import standup as standup_commands
-from commands.base import when_text
+from commands.base import post_to_channels, when_text
 from reminders.aging import AgingNotice, check_waiting_issues
 from reminders.schedule import DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
 from reminders.triggers import latest_fire_time
 from storage.agenda import agenda
 from storage.deliveries import DONE, SKIPPED, claim_firing, finish_firing, firing
-from storage.directory import LIAISON, MANAGER, users_with_role
+from storage.directory import LIAISON, MANAGER, department_channels, users_with_role
 from storage.meetings import active_meetings
-from storage.models import Meeting, Project, ProjectDepartment, utcnow
+from storage.models import Meeting, Project, utcnow
 from storage.projectfile import parse_cron
 from storage.standups import answered_users
 
@@ -92,12 +92,6 @@ def _project(session, slug: str) -> Project:
     return session.exec(select(Project).where(Project.slug == slug)).one()
 
 
-def _department_channels(session, project: Project) -> list[tuple[int, str]]:
-    links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id)
-                         .order_by(ProjectDepartment.id)).all()
-    return [(link.department_id, link.channel_id) for link in links if link.channel_id]
-
-
 def _closed(services: Services, day: dt.date) -> bool:
     return not services.calendar.is_business_day(day)
 
@@ -110,11 +104,11 @@ def run_standup(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
     t = services.translator()
     with services.session() as session:
         project = _project(session, spec.project)
-        channels = _department_channels(session, project)
+        channels = list(department_channels(session, project.id).values())
         text, blocks = standup_commands.prompt(t, project=project, day=day)
-    sent = sum(services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{channel}", channel=channel,
-                                             text=text, blocks=blocks).status != "failed" for _, channel in channels)
-    return FiringResult("delivered", scheduled, sent)
+    failed = post_to_channels(services.gateway, key=f"{spec.id}@{scheduled.isoformat()}", channels=channels, text=text,
+                              blocks=blocks)
+    return FiringResult("delivered", scheduled, len(channels) - len(failed))
 
 
 def run_standup_remind(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
@@ -127,7 +121,7 @@ def run_standup_remind(services: Services, spec: JobSpec, scheduled: dt.datetime
     with services.session() as session:
         project = _project(session, spec.project)
         answered = answered_users(session, project.id, day)
-        for department_id, channel in _department_channels(session, project):
+        for department_id, channel in department_channels(session, project.id).items():
             missing = [u for u in users_with_role(session, LIAISON, department_id=department_id) if u not in answered]
             if missing:
                 text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
@@ -161,10 +155,9 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
                           business_days=calendar.business_days_between)
         text, blocks = meeting_commands.meeting_reminder(t, meeting=meeting, project=project, start=local_start,
                                                          agenda=material, lead_time=spec.offset_text)
-        channels = _department_channels(session, project)
-    sent = sum(services.gateway.post_message(key=f"{key}:{channel}", channel=channel, text=text,
-                                             blocks=blocks).status != "failed" for _, channel in channels)
-    return FiringResult("delivered", scheduled, sent)
+        channels = list(department_channels(session, project.id).values())
+    failed = post_to_channels(services.gateway, key=key, channels=channels, text=text, blocks=blocks)
+    return FiringResult("delivered", scheduled, len(channels) - len(failed))
 
 
 def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:

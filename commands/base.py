@@ -94,6 +94,13 @@ def mention_list(user_ids: list[str], nobody: str) -> str:
     return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else nobody
 
 
+def post_to_channels(slack: SlackPort, *, key: str, channels: list[str], text: str,
+                     blocks: list[dict[str, Any]] | None = None) -> list[str]:
+    """Post the same message to each channel once (key `<key>:<channel>`); returns the channels Slack refused."""
+    return [channel for channel in channels
+            if slack.post_message(key=f"{key}:{channel}", channel=channel, text=text, blocks=blocks).status == "failed"]
+
+
 def slack_error(t: Translate, result: ApiResult) -> str:
     """Slack's error code in plain words; a missing scope names the scope to add."""
     code = result.error or "unknown"

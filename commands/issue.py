@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from commands.base import CommandContext, Reply, department_choices, escape
+from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
 from commands.issue_grammar import (
     AddIssue,
@@ -22,8 +22,8 @@ from commands.issue_grammar import (
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department
 from storage import issues as store
-from storage.directory import ADMIN, LEAD, LIAISON, MANAGER, project_departments
-from storage.models import Department, Issue, Project, ProjectDepartment, RoleAssignment
+from storage.directory import ADMIN, LEAD, LIAISON, MANAGER, department_channels, project_departments
+from storage.models import Department, Issue, Project, RoleAssignment
 from storage.roles import IT, find_department, has_role
 
 
@@ -41,9 +41,7 @@ def refuse_residents_data(ctx: CommandContext, *texts: str) -> Reply | None:
 
 def project_channel(session: Session, project_id: int, department_id: int) -> str | None:
     """The channel id of a department in a project, once sync has made it."""
-    link = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project_id,
-                                                        ProjectDepartment.department_id == department_id)).first()
-    return link.channel_id if link else None
+    return department_channels(session, project_id).get(department_id)
 
 
 def may_act_on(session: Session, user_id: str, issue: Issue) -> bool:
@@ -78,12 +76,7 @@ def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[
     """Post the issue's card to each channel once; returns the channels Slack refused."""
     departments, _ = store.names(ctx.session)
     text, blocks = issue_card(ctx.t, issue, departments)
-    failed = []
-    for channel in channels:
-        outcome = ctx.slack.post_message(key=f"issue:{issue.id}:card:{channel}", channel=channel, text=text, blocks=blocks)
-        if outcome.status == "failed":
-            failed.append(channel)
-    return failed
+    return post_to_channels(ctx.slack, key=f"issue:{issue.id}:card", channels=channels, text=text, blocks=blocks)
 
 
 def add(ctx: CommandContext, command: AddIssue) -> Reply:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from commands.base import CommandContext, Reply, escape
+from commands.base import CommandContext, Reply, escape, post_to_channels
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.text import BODY_LIMIT, normal, plain_text
 from commands.where import projects_in_view, resolve_department
+from storage.directory import department_channels
 from storage.issues import names
-from storage.models import Project, ProjectDepartment
+from storage.models import Project
 from storage.wins import create_win, recent_wins
 
 LIST_WORDS = {"list", "一覧"}
@@ -18,9 +19,7 @@ LIST_WORDS = {"list", "一覧"}
 
 def share_channels(session: Session, project: Project) -> list[str]:
     """Every department channel of the project, then the leads channel (those that exist)."""
-    links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id)
-                         .order_by(ProjectDepartment.id)).all()
-    return [c for c in [*(link.channel_id for link in links), project.leads_channel_id] if c]
+    return [c for c in [*department_channels(session, project.id).values(), project.leads_channel_id] if c]
 
 
 def add(ctx: CommandContext, raw: str) -> Reply:
@@ -43,8 +42,7 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     t, slack = ctx.t, ctx.slack
 
     def share(_session: Session) -> Reply | None:
-        failed = [c for c in channels if slack.post_message(key=f"win:{win.id}:{c}", channel=c, text=message,
-                                                            blocks=blocks).status == "failed"]
+        failed = post_to_channels(slack, key=f"win:{win.id}", channels=channels, text=message, blocks=blocks)
         return Reply(text=t("win.share_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
     return Reply(text=ctx.t("win.created", count=len(channels)), followup=share)

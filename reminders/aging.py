@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from reminders.calendar import BusinessCalendar
+from storage.directory import department_channels
 from storage.issues import add_event, has_event, waiting_issues, waiting_since
-from storage.models import Department, Project, ProjectDepartment
+from storage.models import Department, Project
 from storage.projectfile import EscalationSpec
 
 NUDGE, LEADS = "nudge", "leads"
@@ -51,8 +52,7 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
     if not calendar.is_business_day(today):
         return []
     departments = {d.id: d for d in session.exec(select(Department))}
-    channels = {link.department_id: link.channel_id for link in
-                session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id))}
+    channels = department_channels(session, project.id)
     notices = []
     for issue in waiting_issues(session, project.id):
         since = waiting_since(session, issue)

@@ -107,6 +107,13 @@ def project_departments(session: Session, project_id: int) -> list[Department]:
                              .where(ProjectDepartment.project_id == project_id).order_by(ProjectDepartment.id)))
 
 
+def department_channels(session: Session, project_id: int) -> dict[int, str]:
+    """Department id -> channel id of a project's channels that sync has made, in the order of renkei.yml."""
+    links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project_id)
+                         .order_by(ProjectDepartment.id))
+    return {link.department_id: link.channel_id for link in links if link.channel_id}
+
+
 def department_names(session: Session) -> dict[int, str]:
     """Every department's name by id."""
     return {d.id: d.name for d in session.exec(select(Department))}
