@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -14,12 +15,14 @@ from sqlmodel import Session
 from bot.gateway import SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
-from commands.base import CommandContext
+from commands.base import CommandContext, Reply
 from reminders.calendar import BusinessCalendar, calendar_for
 from storage import migrate
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
 from storage.projectfile import ProjectFile, load_project_file
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,6 +50,20 @@ class Services:
         return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
                               slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file,
                               calendar=self.calendar, reports_dir=self.settings.renkei_reports_dir)
+
+    def follow_up(self, reply: Reply, what: str) -> Reply | None:
+        """Run a reply's follow-up (slow Slack work after the ack) in a session of its own; what it has to say.
+
+        A failure is logged with its traceback and becomes the catalog's "something went wrong" reply.
+        """
+        if reply.followup is None:
+            return None
+        try:
+            with self.session() as session:
+                return reply.followup(session)
+        except Exception:
+            logger.exception("Failed to finish %s", what)
+            return Reply(text=self.translator()("command.failed"))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -48,11 +48,9 @@ def run_console(settings: Settings, *, user: str, stdin: TextIO, out: Callable[[
         with services.session() as session:
             reply = run_command(services.context(session, user_id=user, channel_id=None), command, text)
         out(t("console.no_modal") if reply.modal is not None else reply.text)
-        if reply.followup is not None:
-            with services.session() as session:
-                later = reply.followup(session)
-            if later is not None:
-                out(later.text)
+        later = services.follow_up(reply, command)
+        if later is not None:
+            out(later.text)
         answered += 1
     return answered
 

@@ -44,7 +44,7 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(on_button)
 
     @app.view(MODAL_CALLBACK)
-    def on_submit(ack: Ack, body: dict, view: dict, respond: Respond) -> None:
+    def on_submit(ack: Ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
         with services.session() as session:
             result = submit(services.context(session, user_id=user, channel_id=None), view)
@@ -53,8 +53,6 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         services.gateway.post_message(key=f"modal:{view.get('id')}:{user}", channel=user, text=result.text)
-        if result.followup is not None:
-            with services.session() as session:
-                later = result.followup(session)
-            if later is not None:
-                services.gateway.post_message(key=f"modal:{view.get('id')}:{user}:later", channel=user, text=later.text)
+        later = services.follow_up(result, MODAL_CALLBACK)
+        if later is not None:
+            services.gateway.post_message(key=f"modal:{view.get('id')}:{user}:later", channel=user, text=later.text)

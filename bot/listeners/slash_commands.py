@@ -14,15 +14,8 @@ logger = logging.getLogger(__name__)
 
 
 def finish(services: Services, reply: Reply, respond: Respond, what: str) -> None:
-    """Run a reply's follow-up (slow Slack work) after the ack, and send what it has to say."""
-    if reply.followup is None:
-        return
-    try:
-        with services.session() as session:
-            later = reply.followup(session)
-    except Exception:
-        logger.exception("Failed to finish %s", what)
-        later = Reply(text=services.translator()("command.failed"))
+    """Run a reply's follow-up (slow Slack work) after the ack, and send what it has to say to the user."""
+    later = services.follow_up(reply, what)
     if later is not None:
         respond(response_type="ephemeral", replace_original=False, text=later.text, blocks=later.blocks)
 
