@@ -167,13 +167,19 @@ def _parse_assign(rest: str) -> AssignIssue | UsageError:
     return AssignIssue(number, user)
 
 
-def _parse_close(rest: str) -> CloseIssue | UsageError:
-    number, note = _number_then(rest)
-    if number is None:
-        return UsageError("needs_number", {"sub": "close"})
-    note = plain_text(note)
-    return UsageError("note_too_long", {"limit": BODY_LIMIT, "length": len(note)}) if len(note) > BODY_LIMIT \
-        else CloseIssue(number, note)
+def _number_and_note(sub: str, command: type[CloseIssue] | type[EscalateIssue]):
+    """`close N [note]` and `escalate N [note]`: a number, then an optional note within the body limit."""
+
+    def parse(rest: str) -> CloseIssue | EscalateIssue | UsageError:
+        number, note = _number_then(rest)
+        if number is None:
+            return UsageError("needs_number", {"sub": sub})
+        note = plain_text(note)
+        if len(note) > BODY_LIMIT:
+            return UsageError("note_too_long", {"limit": BODY_LIMIT, "length": len(note)})
+        return command(number, note)
+
+    return parse
 
 
 def _parse_reopen(rest: str) -> ReopenIssue | UsageError:
@@ -181,15 +187,6 @@ def _parse_reopen(rest: str) -> ReopenIssue | UsageError:
     if number is None or remainder:
         return UsageError("needs_number", {"sub": "reopen"})
     return ReopenIssue(number)
-
-
-def _parse_escalate(rest: str) -> EscalateIssue | UsageError:
-    number, note = _number_then(rest)
-    if number is None:
-        return UsageError("needs_number", {"sub": "escalate"})
-    note = plain_text(note)
-    return UsageError("note_too_long", {"limit": BODY_LIMIT, "length": len(note)}) if len(note) > BODY_LIMIT \
-        else EscalateIssue(number, note)
 
 
 def _parse_answer(rest: str) -> AnswerIssue | UsageError:
@@ -204,5 +201,5 @@ def _parse_answer(rest: str) -> AnswerIssue | UsageError:
     return AnswerIssue(number, text)
 
 
-_SUB_PARSERS = {"list": _parse_list, "show": _parse_show, "assign": _parse_assign, "close": _parse_close,
-                "reopen": _parse_reopen, "escalate": _parse_escalate, "answer": _parse_answer}
+_SUB_PARSERS = {"list": _parse_list, "show": _parse_show, "assign": _parse_assign, "close": _number_and_note("close", CloseIssue),
+                "reopen": _parse_reopen, "escalate": _number_and_note("escalate", EscalateIssue), "answer": _parse_answer}
