@@ -150,11 +150,16 @@ def _parse_list(rest: str) -> ListIssues | UsageError:
     return ListIssues(scope=scope) if scope else ListIssues(scope="department", department=plain_text(words[0]))
 
 
-def _parse_show(rest: str) -> ShowIssue | UsageError:
-    number, remainder = _number_then(rest)
-    if number is None or remainder:
-        return UsageError("needs_number", {"sub": "show"})
-    return ShowIssue(number)
+def _number_only(sub: str, command: type[ShowIssue] | type[ReopenIssue]):
+    """`show N` and `reopen N`: exactly one issue number."""
+
+    def parse(rest: str) -> ShowIssue | ReopenIssue | UsageError:
+        number, remainder = _number_then(rest)
+        if number is None or remainder:
+            return UsageError("needs_number", {"sub": sub})
+        return command(number)
+
+    return parse
 
 
 def _parse_assign(rest: str) -> AssignIssue | UsageError:
@@ -182,13 +187,6 @@ def _number_and_note(sub: str, command: type[CloseIssue] | type[EscalateIssue]):
     return parse
 
 
-def _parse_reopen(rest: str) -> ReopenIssue | UsageError:
-    number, remainder = _number_then(rest)
-    if number is None or remainder:
-        return UsageError("needs_number", {"sub": "reopen"})
-    return ReopenIssue(number)
-
-
 def _parse_answer(rest: str) -> AnswerIssue | UsageError:
     number, text = _number_then(rest)
     if number is None:
@@ -201,5 +199,6 @@ def _parse_answer(rest: str) -> AnswerIssue | UsageError:
     return AnswerIssue(number, text)
 
 
-_SUB_PARSERS = {"list": _parse_list, "show": _parse_show, "assign": _parse_assign, "close": _number_and_note("close", CloseIssue),
-                "reopen": _parse_reopen, "escalate": _number_and_note("escalate", EscalateIssue), "answer": _parse_answer}
+_SUB_PARSERS = {"list": _parse_list, "show": _number_only("show", ShowIssue), "assign": _parse_assign,
+                "close": _number_and_note("close", CloseIssue), "reopen": _number_only("reopen", ReopenIssue),
+                "escalate": _number_and_note("escalate", EscalateIssue), "answer": _parse_answer}
