@@ -88,11 +88,26 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
 
 
 @cli.command()
-def console(user: str = typer.Option("U01SHIMIN", "--user", help="Slack user id to act as.")) -> None:
-    """The bot in the terminal, without Slack (uses the sample project when renkei.yml is missing)."""
+def console(user: str = typer.Option(None, "--user", help="Slack user id to act as (default: the first person).")) -> None:
+    """The bot in the terminal, without Slack: what each command and job posts where (sample project if no renkei.yml)."""
     from bot.console import run_console
 
-    run_console(_settings(), user=user, stdin=sys.stdin, out=typer.echo)
+    def prompt(text: str) -> None:
+        typer.echo(text, nl=False)
+
+    run_console(_settings(), user=user, stdin=sys.stdin, out=typer.echo, prompt=prompt if sys.stdin.isatty() else None)
+
+
+@cli.command()
+def demo(out: Path = typer.Option(Path("demo"), "--out", help="Folder for renkei.yml, the database and the report."),
+         weeks: int = typer.Option(4, "--weeks", min=1, max=12, help="How many weeks of activity to play."),
+         force: bool = typer.Option(False, "--force", help="Replace a demo database already in the folder.")) -> None:
+    """A sample 引越しワンストップ化 project with weeks of activity, its digest and its Excel report."""
+    from bot.demo import run_demo
+
+    code = run_demo(out, weeks=weeks, lang=_settings().renkei_lang or "ja", echo=typer.echo, force=force)
+    if code:
+        raise typer.Exit(code)
 
 
 @cli.command()
@@ -241,29 +256,18 @@ def jobs_list() -> None:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from sqlmodel import select
-
-    from bot.jobs import AGING_CRON, job_specs, upcoming
+    from bot.jobs import describe, job_specs, upcoming
     from commands.base import format_table, when_text
-    from reminders.triggers import BusinessDayTrigger
-    from storage.models import Meeting
-    from storage.projectfile import parse_cron
 
     services = _services(need_token=False)
     t = services.translator()
     zone = ZoneInfo(services.project_file.timezone)
     now = dt.datetime.now(dt.timezone.utc)
     rows = []
-    with services.session() as session:
-        titles = {m.id: m.title for m in session.exec(select(Meeting))}
     for spec in job_specs(services):
         moment = upcoming(spec, now)
-        what = t(f"jobs.what_{spec.kind}", offset=spec.offset_text, title=titles.get(spec.meeting_id, ""))
+        what = describe(services, spec)
         rows.append([spec.id, what, when_text(t, moment.astimezone(zone)) if moment else t("jobs.no_next")])
-    aging = BusinessDayTrigger(parse_cron(AGING_CRON, services.project_file.timezone), services.calendar)
-    for project in services.project_file.projects:
-        moment = aging.get_next_fire_time(None, now)
-        rows.append([f"aging:{project.slug}", t("jobs.what_aging"), when_text(t, moment.astimezone(zone))])
     typer.echo(format_table([t("jobs.header_id"), t("jobs.header_what"), t("jobs.header_next")], rows))
 
 

@@ -1,62 +1,378 @@
-"""`renkei console`: type slash commands as a chosen user and read the replies, without Slack."""
+"""`renkei console`: a municipality's day in the terminal, without Slack.
+
+The console runs the same code as Slack mode — `bot.interactions` for commands, buttons and forms,
+`bot.jobs.fire` for scheduled work, the real outbox gateway — against `LocalSlack`, and prints what
+each department would see, where: `→ #moving-zeimu`, `→ DM 佐藤 花子`, or a reply only the typing
+person sees. Buttons are numbered and pressed with `:press N`; forms are asked field by field;
+`:time` moves the clock and fires, once, every job that falls due on the way.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
+from zoneinfo import ZoneInfo
 
-from bot.bootstrap import bootstrap
-from bot.dispatch import run_command
+from bot import interactions
+from bot.bootstrap import Services, bootstrap
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.localslack import LocalSlack, Seen
 from bot.messages import project_file_problems
+from bot.render import Button, message_lines
 from bot.settings import Settings
-from storage.projectfile import ProjectFileError, load_project_file
+from commands.base import when_text
+from storage.projectfile import ProjectFileError, load_project_file, parse_duration
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
+INDENT = "    "
 
 
-def run_console(settings: Settings, *, user: str, stdin: TextIO, out: Callable[[str], None]) -> int:
-    """Read commands line by line until EOF or `:quit`; returns how many commands were answered."""
+@dataclass(frozen=True)
+class Placed:
+    """A numbered button and the message it sits under."""
+
+    channel: str | None
+    button: Button
+
+
+def local_services(settings: Settings, project_file) -> tuple[Services, LocalSlack]:
+    """Services whose gateway talks to an in-memory workspace, with the project channels made in it.
+
+    Every call still goes through the outbox and is recorded as sent, so the digest and reports stay true.
+    """
+    from commands.channels import sync_channels
+
+    slack = LocalSlack(project_file.people)
+    services = bootstrap(settings, project_file=project_file, client=slack)  # type: ignore[arg-type]
+    with services.session() as session:
+        sync_channels(session, services.gateway, services.translator())
+    return services, slack
+
+
+def normal(text: str) -> str:
+    """For matching what people type: NFKC, no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+class Console:
+    """One terminal session: who is typing, the numbered buttons, the clock."""
+
+    def __init__(self, services: Services, slack: LocalSlack, *, user: str, out: Callable[[str], None],
+                 read: Callable[[str], str | None], interactive: bool = False):
+        self.services = services
+        self.slack = slack
+        self.user = user
+        self.out = out
+        self.read = read
+        self.interactive = interactive
+        self.t = services.translator()
+        self.buttons: dict[int, Placed] = {}
+        self.forms: list[dict[str, Any]] = []
+        self.clock = Clock(services)
+        self.zone = ZoneInfo(services.project_file.timezone)
+        slack.listeners.append(self.seen)
+
+    # --- showing -----------------------------------------------------------------
+
+    def person(self, user_id: str) -> str:
+        return self.services.project_file.person(user_id)
+
+    def place(self, channel: str) -> str:
+        """`#moving-zeimu`, or `DM 佐藤 花子` for a direct message."""
+        if channel in self.slack.channels:
+            return f"#{self.slack.channels[channel]}"
+        return self.t("console.dm", name=self.person(channel))
+
+    def show(self, head: str, text: str, blocks: list[dict[str, Any]] | None, channel: str | None) -> None:
+        lines, buttons = message_lines(text, blocks, person=self.person,
+                                       channel=lambda c: self.slack.channels.get(c, c))
+        self.out(head)
+        for line in lines:
+            self.out(INDENT + line)
+        if buttons:
+            numbered = []
+            for button in buttons:
+                number = len(self.buttons) + 1
+                self.buttons[number] = Placed(channel, button)
+                numbered.append(f"[{number}] {button.label}")
+            self.out(INDENT + "  ".join(numbered))
+
+    def seen(self, seen: Seen) -> None:
+        """What LocalSlack was asked to show: a post, an update, a file; forms wait for `fill`."""
+        if seen.kind == "form":
+            self.forms.append(seen.view or {})
+        elif seen.kind == "file":
+            self.show(self.t("console.to", place=self.place(seen.channel)), seen.text, None, None)
+            self.out(INDENT + self.t("console.file", file=seen.file))
+        else:
+            key = "console.to" if seen.kind == "post" else "console.updated"
+            head = self.t(key, place=self.place(seen.channel))
+            self.show(head, seen.text, seen.blocks, seen.channel if seen.channel in self.slack.channels else None)
+
+    def reply(self, channel: str | None) -> Callable[..., None]:
+        """Bolt's ack/respond for the console: a reply only the typing person sees, or a card shown anew."""
+
+        def respond(text: str = "", blocks: list[dict[str, Any]] | None = None, replace_original: bool = False,
+                    **_: Any) -> None:
+            if not text and not blocks:
+                return
+            if replace_original and channel:
+                self.show(self.t("console.updated", place=self.place(channel)), text, blocks, channel)
+            else:
+                self.show(self.t("console.only_you"), text, blocks, channel)
+
+        return respond
+
+    # --- acting ------------------------------------------------------------------
+
+    def command(self, line: str) -> None:
+        command, _, text = line.partition(" ")
+        interactions.slash(self.services, user_id=self.user, channel_id=None, command=command, text=text.strip(),
+                           trigger_id="console", ack=self.reply(None), respond=self.reply(None))
+        self.fill_forms()
+
+    def press(self, arg: str) -> None:
+        number = int(arg) if arg.isdigit() else 0
+        placed = self.buttons.get(number)
+        if placed is None:
+            self.out(self.t("console.press_unknown", number=arg or "?"))
+            return
+        interactions.button(self.services, user_id=self.user, channel_id=placed.channel,
+                            action_id=placed.button.action_id, value=placed.button.value, trigger_id="console",
+                            respond=self.reply(placed.channel))
+        self.fill_forms()
+
+    def fill_forms(self) -> None:
+        while self.forms:
+            self.fill(self.forms.pop(0))
+
+    def fill(self, view: dict[str, Any]) -> None:
+        """Ask a form's fields one by one, submit it as Slack would, ask again what the form refused."""
+        inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        self.out(self.t("console.form_title", title=(view.get("title") or {}).get("text", "")))
+        state: dict[str, dict[str, Any]] = {}
+        ask = inputs
+        errors: dict[str, str] = {}
+        for attempt in range(5):
+            for block in ask:
+                if errors.get(block["block_id"]):
+                    self.out(self.t("console.form_error", error=errors[block["block_id"]]))
+                value = self.field(block)
+                if value is None:
+                    self.out(self.t("console.form_cancelled"))
+                    return
+                state[block["block_id"]] = {"value": value}
+            submitted = {**view, "id": f"VCONSOLE{id(view)}{attempt}", "state": {"values": state}}
+            result: dict[str, Any] = {}
+            interactions.form(self.services, user_id=self.user, view=submitted,
+                              ack=lambda **kw: result.update(kw))
+            errors = result.get("errors") or {}
+            if not errors:
+                return
+            ask = [b for b in inputs if b["block_id"] in errors]
+        self.out(self.t("console.form_cancelled"))
+
+    def field(self, block: dict[str, Any]) -> dict[str, Any] | None:
+        """One input of a form as Slack's state holds it; None when the person cancels."""
+        element = block.get("element", {})
+        kind = element.get("type")
+        label = (block.get("label") or {}).get("text", "")
+        optional = block.get("optional", False)
+        options = element.get("options") or []
+        initial = element.get("initial_option")
+        hint = ""
+        if kind == "static_select":
+            hint = " " + self.t("console.form_choose", choices="  ".join(
+                f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
+        elif kind == "datepicker":
+            hint = " " + self.t("console.form_date_hint")
+        while True:
+            answer = self.ask(f"{label}{self.t('console.form_optional') if optional else ''}{hint}: ")
+            if answer is None or answer.strip() == ":cancel":
+                return None
+            answer = answer.strip()
+            if not answer:
+                if kind == "static_select" and initial:
+                    return {"type": kind, "selected_option": initial}
+                if optional:
+                    return {"type": kind, "value": None} if kind == "plain_text_input" else \
+                        {"type": kind, "selected_date": None} if kind == "datepicker" else \
+                        {"type": kind, "selected_option": None}
+                self.out(self.t("console.form_required"))
+                continue
+            if kind == "static_select":
+                chosen = next((o for n, o in enumerate(options, 1)
+                               if normal(answer) in (str(n), normal(o["text"]["text"]))), None)
+                if chosen is None:
+                    self.out(self.t("console.form_bad_choice"))
+                    continue
+                return {"type": kind, "selected_option": chosen}
+            if kind == "datepicker":
+                return {"type": kind, "selected_date": answer}
+            return {"type": kind, "value": answer}
+
+    def ask(self, question: str) -> str | None:
+        """A form question: shown as the prompt at a terminal, as a line of its own when input is piped."""
+        if not self.interactive:
+            self.out(question.rstrip())
+        return self.read(question)
+
+    def switch(self, who: str) -> None:
+        people = self.people()
+        wanted = normal(who)
+        found = [u for u in people if normal(u) == wanted or normal(self.person(u)) == wanted]
+        found = found or [u for u in people if wanted and wanted in normal(self.person(u))]
+        if len(found) != 1:
+            key = "console.user_unknown" if not found else "console.user_ambiguous"
+            self.out(self.t(key, who=who, choices="、".join(self.person(u) for u in found)))
+            return
+        self.user = found[0]
+        self.out(self.t("console.user_set", name=self.person(self.user), user=self.user))
+
+    def people(self) -> dict[str, list[str]]:
+        """Everyone renkei.yml names, with their roles in words."""
+        pf = self.services.project_file
+        roles: dict[str, list[str]] = {u: [] for u in pf.people}
+        for department in pf.departments:
+            for user in department.liaisons:
+                roles.setdefault(user, []).append(self.t("console.role_liaison", department=department.name))
+        for project in pf.projects:
+            for user in project.leads:
+                roles.setdefault(user, []).append(self.t("console.role_lead", project=project.name))
+            for user in project.managers:
+                roles.setdefault(user, []).append(self.t("console.role_manager", project=project.name))
+        for user in pf.admins:
+            roles.setdefault(user, []).append(self.t("console.role_admin"))
+        return roles
+
+    def who(self) -> None:
+        self.out(self.t("console.who_title"))
+        for user, roles in self.people().items():
+            mark = "*" if user == self.user else " "
+            self.out(self.t("console.who_line", mark=mark, name=self.person(user), user=user,
+                            roles="、".join(roles) or "-"))
+
+    # --- the clock ---------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def time(self, arg: str) -> None:
+        start = self.now()
+        if not arg:
+            self.out(self.t("console.time_now", when=when_text(self.t, start.astimezone(self.zone))))
+            return
+        target = self.target(arg, start)
+        if target is None:
+            self.out(self.t("console.time_usage"))
+            return
+        if target <= start:
+            self.out(self.t("console.time_past", when=when_text(self.t, start.astimezone(self.zone))))
+            return
+        self.move_to(target)
+        self.out(self.t("console.time_moved", when=when_text(self.t, target.astimezone(self.zone))))
+
+    def target(self, arg: str, start: dt.datetime) -> dt.datetime | None:
+        arg = unicodedata.normalize("NFKC", arg).strip()
+        if arg.startswith("+"):
+            try:
+                return start + parse_duration(arg[1:])
+            except ValueError:
+                return None
+        try:
+            moment = dt.datetime.fromisoformat(arg.replace("/", "-"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+
+    def move_to(self, target: dt.datetime) -> None:
+        """Fire, in order and once each, every job due after now up to `target`; then stay at `target`."""
+        from bot.jobs import describe
+
+        def announce(moment: dt.datetime, spec) -> None:
+            self.fill_forms()
+            self.out(self.t("console.job_fired", when=when_text(self.t, moment.astimezone(self.zone)),
+                            what=describe(self.services, spec)))
+
+        self.clock.advance(target, before_each=announce)
+        self.fill_forms()
+
+    def close(self) -> None:
+        self.clock.stop()
+
+    # --- the loop ----------------------------------------------------------------
+
+    def run(self) -> int:
+        """Read lines until EOF or `:quit`; returns how many commands and presses were answered."""
+        answered = 0
+        while True:
+            raw = self.read(self.t("console.prompt", user=self.person(self.user)))
+            if raw is None:
+                break
+            line = raw.strip()
+            if not line:
+                continue
+            word, _, arg = line.partition(" ")
+            if word in {":quit", ":q", "exit"}:
+                break
+            actions = {":user": self.switch, ":press": self.press, ":p": self.press, ":time": self.time,
+                       ":who": lambda _: self.who(), ":help": lambda _: self.out(self.t("console.help"))}
+            if word in actions:
+                actions[word](arg.strip())
+                answered += word in {":press", ":p"}
+            elif line.startswith("/"):
+                self.command(line)
+                answered += 1
+            else:
+                self.out(self.t("console.not_a_command"))
+        return answered
+
+
+def run_console(settings: Settings, *, user: str | None, stdin: TextIO, out: Callable[[str], None],
+                prompt: Callable[[str], None] | None = None) -> int:
+    """The console on RENKEI_CONFIG (the sample project when it is missing); returns how many actions ran."""
+    t = bootstrap_translator(settings)
     config_path = Path(settings.renkei_config)
     if not config_path.exists():
         config_path = SAMPLE_PROJECT
     try:
         project_file = load_project_file(config_path)
     except ProjectFileError as exc:
-        for line in project_file_problems(bootstrap_translator(settings), exc):
+        for line in project_file_problems(t, exc):
             out(line)
         return 0
-    services = bootstrap(settings, project_file=project_file)
-    t = services.translator()
-    if config_path == SAMPLE_PROJECT:
-        out(t("console.sample", file=config_path))
-    out(t("console.banner"))
-    answered = 0
-    for raw in stdin:
-        line = raw.strip()
-        if not line:
-            continue
-        if line in {":quit", ":q", "exit"}:
-            break
-        if line.startswith(":user "):
-            user = line.split(maxsplit=1)[1].strip()
-            out(t("console.user_set", user=user))
-            continue
-        if not line.startswith("/"):
-            out(t("console.not_a_command"))
-            continue
-        command, _, text = line.partition(" ")
-        with services.session() as session:
-            reply = run_command(services.context(session, user_id=user, channel_id=None), command, text)
-        out(t("console.no_modal") if reply.modal is not None else reply.text)
-        later = services.follow_up(reply, command)
-        if later is not None:
-            out(later.text)
-        answered += 1
-    return answered
+    logging.disable(logging.ERROR)  # the console shows what people see, not log lines
+    try:
+        services, slack = local_services(settings, project_file)
+        t = services.translator()
+        if config_path == SAMPLE_PROJECT:
+            out(t("console.sample", file=config_path))
+        out(t("console.banner"))
+
+        def read(text: str) -> str | None:
+            if prompt is not None:
+                prompt(text)
+            line = stdin.readline()
+            return line if line else None
+
+        everyone = [*project_file.people, *(u for d in project_file.departments for u in d.liaisons), *project_file.admins]
+        chosen = user or next(iter(everyone), "U00CONSOLE")
+        console = Console(services, slack, user=chosen, out=out, read=read, interactive=prompt is not None)
+        out(t("console.user_set", name=console.person(chosen), user=chosen))
+        try:
+            return console.run()
+        finally:
+            console.close()
+            services.engine.dispose()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
-def bootstrap_translator(settings: Settings):
+def bootstrap_translator(settings: Settings) -> Translator:
     """A translator before the project file is known: RENKEI_LANG or Japanese."""
-    from bot.i18n import Translator
-
     return Translator(settings.renkei_lang or "ja")

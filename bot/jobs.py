@@ -18,19 +18,17 @@ from commands import report as report_commands
 from commands import standup as standup_commands
 from commands.base import post_to_channels, when_text
 from reminders.aging import AgingNotice, check_waiting_issues
-from reminders.schedule import DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
+from reminders.schedule import AGING, DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
 from reminders.triggers import latest_fire_time
 from storage.agenda import agenda
 from storage.deliveries import DONE, SKIPPED, claim_firing, finish_firing, firing
 from storage.directory import LIAISON, MANAGER, department_channels, users_with_role
 from storage.meetings import active_meetings
 from storage.models import Meeting, Project, utcnow
-from storage.projectfile import parse_cron
 from storage.standups import answered_users
 
 logger = logging.getLogger(__name__)
 
-AGING_CRON = "0 9 * * mon-fri"  # each business morning; closed days are skipped by the job itself
 CATCH_UP_WINDOW = dt.timedelta(days=1)
 RECONCILE_SECONDS = 60
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
@@ -52,6 +50,16 @@ def job_specs(services: Services) -> list[JobSpec]:
         meetings = active_meetings(session)
         slugs = {p.id: p.slug for p in session.exec(select(Project))}
     return derive_jobs(services.project_file, meetings, slugs, services.calendar)
+
+
+def describe(services: Services, spec: JobSpec) -> str:
+    """What a job does, in the configured language (`会議「定例会議」のリマインド（前日）`)."""
+    title = ""
+    if spec.meeting_id is not None:
+        with services.session() as session:
+            meeting = session.get(Meeting, spec.meeting_id)
+            title = meeting.title if meeting else ""
+    return services.translator()(f"jobs.what_{spec.kind}", offset=spec.offset_text, title=title)
 
 
 def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
@@ -199,14 +207,34 @@ def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
     return FiringResult("delivered", scheduled, sent)
 
 
+def aging_notices(services: Services, project_slug: str, now: dt.datetime | None = None) -> list[AgingNotice]:
+    """Remind departments of issues waiting on them, and the leads of long waits; what was sent."""
+    escalation = services.project_file.project(project_slug).escalation
+
+    def post(key: str, channel: str, text: str) -> bool:
+        return services.gateway.post_message(key=key, channel=channel, text=text).status != "failed"
+
+    with services.session() as session:
+        project = _project(session, project_slug)
+        return check_waiting_issues(session, project=project, escalation=escalation, calendar=services.calendar,
+                                    now=now or utcnow(), timezone=services.project_file.timezone, post=post,
+                                    t=services.translator())
+
+
+def run_aging(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Job `aging:<project>`, each business morning: the reminders of `aging_notices`."""
+    return FiringResult("delivered", scheduled, len(aging_notices(services, spec.project, scheduled)))
+
+
 BODIES = {STANDUP: run_standup, STANDUP_REMIND: run_standup_remind, MEETING: run_meeting, DIGEST: run_digest,
-          REPORT: run_report}
+          REPORT: run_report, AGING: run_aging}
 
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
     """Whether a firing missed while the bot was down is still worth sending now.
 
-    Stand-up (and its reminder), digest, report: only on the same local day. Meeting reminder: only before the meeting.
+    Stand-up (and its reminder), digest, report, aging: only on the same local day. Meeting reminder: only before
+    the meeting.
     """
     if spec.kind == MEETING:
         return now < scheduled + spec.offset
@@ -235,22 +263,6 @@ def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[s
     return done
 
 
-def run_aging(services: Services, project_slug: str) -> list[AgingNotice]:
-    """Remind departments of issues waiting on them, and the leads of long waits (job `aging:<project>`)."""
-    spec = services.project_file.project(project_slug)
-
-    def post(key: str, channel: str, text: str) -> bool:
-        return services.gateway.post_message(key=key, channel=channel, text=text).status != "failed"
-
-    with services.session() as session:
-        project = _project(session, project_slug)
-        notices = check_waiting_issues(session, project=project, escalation=spec.escalation,
-                                       calendar=services.calendar, now=utcnow(),
-                                       timezone=services.project_file.timezone, post=post, t=services.translator())
-    logger.info("aging:%s sent %d reminder(s)", project_slug, len(notices))
-    return notices
-
-
 def upcoming(spec: JobSpec, now: dt.datetime) -> dt.datetime | None:
     """The job's next firing after `now` (None for a one-off reminder whose time has passed)."""
     moment = spec.trigger.get_next_fire_time(None, now)
@@ -265,9 +277,6 @@ def add_jobs(scheduler, services: Services) -> None:
             continue
         scheduler.add_job(fire_scheduled, spec.trigger, args=[services, spec.id], id=spec.id, replace_existing=True,
                           misfire_grace_time=300, coalesce=True)
-    for project in services.project_file.projects:
-        scheduler.add_job(run_aging, parse_cron(AGING_CRON, services.project_file.timezone),
-                          args=[services, project.slug], id=f"aging:{project.slug}", replace_existing=True)
     scheduler.add_job(reconcile_meetings, "interval", seconds=RECONCILE_SECONDS, args=[scheduler, services],
                       id="meetings:reconcile", replace_existing=True)
 

@@ -14,7 +14,8 @@ from reminders.triggers import BusinessDayTrigger, OffsetTrigger
 from storage.models import Meeting
 from storage.projectfile import ProjectFile, parse_cron, parse_duration
 
-STANDUP, STANDUP_REMIND, MEETING, DIGEST, REPORT = "standup", "standup-remind", "meeting", "digest", "report"
+STANDUP, STANDUP_REMIND, MEETING, DIGEST, REPORT, AGING = "standup", "standup-remind", "meeting", "digest", "report", "aging"
+AGING_CRON = "0 9 * * mon-fri"  # each business morning: waiting issues are nudged or raised to the leads
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str) -> list[Job
 
 def derive_jobs(project_file: ProjectFile, meetings: list[Meeting], project_slugs: dict[int, str],
                 calendar: BusinessCalendar | None = None) -> list[JobSpec]:
-    """Every job of every project: stand-up (moved off closed days), its reminder, meetings, digest, report."""
+    """Every job of every project: stand-up (moved off closed days), its reminder, meetings, digest, report, aging."""
     calendar = calendar or calendar_for(project_file)
     tz = project_file.timezone
     specs: list[JobSpec] = []
@@ -66,4 +67,6 @@ def derive_jobs(project_file: ProjectFile, meetings: list[Meeting], project_slug
             specs.append(JobSpec(f"{DIGEST}:{project.slug}", DIGEST, project.slug, parse_cron(project.digest.cron, tz)))
         if project.report:
             specs.append(JobSpec(f"{REPORT}:{project.slug}", REPORT, project.slug, parse_cron(project.report.cron, tz)))
+        specs.append(JobSpec(f"{AGING}:{project.slug}", AGING, project.slug,
+                             BusinessDayTrigger(parse_cron(AGING_CRON, tz), calendar)))
     return specs

@@ -191,6 +191,8 @@ class ProjectFile(_Strict):
     admins: list[str] = []
     departments: list[DepartmentSpec] = Field(min_length=1)
     projects: list[ProjectSpec] = Field(min_length=1)
+    # Slack user id -> the name colleagues use (佐藤 花子): for the console and the demo, where no Slack answers.
+    people: dict[str, str] = {}
 
     @field_validator("timezone")
     @classmethod
@@ -213,6 +215,19 @@ class ProjectFile(_Strict):
         return value
 
     _check_admins = field_validator("admins")(lambda cls, v: _users(v))
+
+    @field_validator("people")
+    @classmethod
+    def _check_people(cls, value: dict[str, str]) -> dict[str, str]:
+        _users(list(value))
+        for name in value.values():
+            if not str(name).strip() or len(str(name)) > 80:
+                raise PydanticCustomError("bad_person_name", "bad name", {"value": name})
+        return value
+
+    def person(self, user_id: str) -> str:
+        """A person's name as colleagues write it; the Slack user id when renkei.yml gives none."""
+        return self.people.get(user_id, user_id)
 
     def department(self, slug: str) -> DepartmentSpec | None:
         """The department with this slug, if any."""
@@ -260,7 +275,8 @@ def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]
             code, params = "unknown_key", {"key": path[-1]}
         elif kind == "missing":
             code, params = "missing_key", {"key": path[-1]}
-        elif kind in {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day"}:
+        elif kind in {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day",
+                      "bad_person_name"}:
             code = kind
         elif kind == "too_short" and path and path[-1] in {"departments", "projects"}:
             code = "empty_" + str(path[-1]) if len(path) == 1 else "project_without_departments"

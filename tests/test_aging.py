@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.jobs import run_aging
+from bot.jobs import aging_notices
 from reminders.aging import LEADS, NUDGE, escalation_step
 from reminders.calendar import BusinessCalendar
 from storage.issues import NewIssue, create_issue, reopen_issue, resolve_issue
@@ -53,7 +53,7 @@ def waiting_issue(services, created: dt.datetime) -> int:
 
 def run_on(services, moment: dt.datetime):
     with time_machine.travel(moment, tick=False):
-        return run_aging(services, "moving")
+        return aging_notices(services, "moving")
 
 
 def posted(fakeslack, name: str) -> list[str]:

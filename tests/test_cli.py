@@ -158,8 +158,9 @@ def test_console_answers_commands_as_the_chosen_user(env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "サンプルプロジェクト" in result.stdout
     assert "/issue" in result.stdout and "税務課" in result.stdout
-    assert "U02ZEIMU に切り替えました" in result.stdout
-    assert "スラッシュコマンド" in result.stdout
+    assert "鈴木 一郎（U02ZEIMU）として操作します" in result.stdout
+    assert "「:」で始まる操作" in result.stdout  # `hello` is neither a command nor an action
+    assert result.stderr == ""  # no log lines, no tracebacks
 
 
 def test_the_installed_script_is_on_path_next_to_python():

@@ -36,7 +36,7 @@ def posts(fakeslack, name: str) -> list:
 def test_the_derived_jobs_have_the_designed_ids(synced):
     ids = [spec.id for spec in job_specs(synced)]
     assert ids == ["standup:moving", "standup-remind:moving", "meeting:moving:1:1d", "meeting:moving:1:15m",
-                   "digest:moving", "report:moving"]
+                   "digest:moving", "report:moving", "aging:moving"]
 
 
 def test_a_standup_firing_reaches_every_department_channel_once(synced, fakeslack):

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.bootstrap import Services
-from bot.listeners import app_home, issue_actions, slash_commands, standup_actions
+from bot.listeners import app_home, issue_actions, slash_commands
 
 
 def register(app: App, services: Services) -> None:
@@ -11,4 +11,3 @@ def register(app: App, services: Services) -> None:
     slash_commands.register(app, services)
     app_home.register(app, services)
     issue_actions.register(app, services)
-    standup_actions.register(app, services)

@@ -1,0 +1,219 @@
+"""`renkei demo`: the sample project with weeks of realistic activity, played through the bot's own code.
+
+Every step goes where a Slack request would go (`bot.interactions` for commands, buttons and forms)
+and every scheduled job fires through `bot.jobs.fire` as the clock moves (stand-up prompts and
+reminders, meeting reminders, waiting-issue nudges, the digest, the monthly report), on business
+days only, against `LocalSlack`. The result is a database a newcomer can explore with `renkei console`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot import interactions
+from bot.bootstrap import Services
+from bot.clock import Clock
+from bot.console import SAMPLE_PROJECT, local_services
+from bot.i18n import Translator
+from bot.render import message_lines
+from bot.settings import Settings
+from commands.issue_blocks import IT_TAKE, TAKE
+from commands.report import digest_for, make_report, report_filename
+from commands.standup import BLOCKER_BUTTON
+from storage.models import Issue, Project, StandupAnswer
+from storage.projectfile import load_project_file
+
+LEAD, IT = "U10LEAD", "U09IT"
+LIAISONS = {"shimin": "U01SHIMIN", "zeimu": "U02ZEIMU", "kokuho": "U03KOKUHO", "fukushi": "U04FUKUSHI",
+            "kosodate": "U05KOSODATE", "it": IT}
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something a person does on the `day`-th business day at `time`."""
+
+    day: int
+    time: str
+    user: str
+    command: str = ""
+    text: str = ""
+    press: str = ""  # an action id; `issue` names the issue (by its title's start) whose button is pressed
+    issue: str = ""
+
+
+# The story: issues that wait on other departments (one long enough to reach the leads), one escalated
+# to IT and answered, resolved ones, wins, a design review; the stand-ups are added day by day.
+STORY = [
+    Step(0, "10:15", "U01SHIMIN", "/issue", "転出届の異動情報が税務課のシステムに翌日まで反映されない to:zeimu !高"),
+    Step(1, "11:00", "U03KOKUHO", "/issue", "転入時の本人確認書類の扱いが国保と市民課で違う to:shimin"),
+    Step(2, "09:50", "U02ZEIMU", press=TAKE, issue="転出届の異動情報"),
+    Step(3, "14:00", "U05KOSODATE", "/issue", "児童手当の転入手続きで所得情報の照会方法が決まっていない to:zeimu"),
+    Step(4, "15:30", "U01SHIMIN", "/win", "転入届の入力項目を5つ減らせた"),
+    Step(5, "10:30", "U04FUKUSHI", "/issue", "障害福祉サービスの住所変更を窓口で案内する文言がない"),
+    Step(5, "10:45", "U04FUKUSHI", press=TAKE, issue="障害福祉サービス"),
+    Step(5, "16:00", "U05KOSODATE", "/issue", "escalate {児童手当} 照会の仕組みをIT部門に相談したい"),
+    Step(6, "09:40", IT, press=IT_TAKE, issue="児童手当"),
+    Step(6, "11:20", LEAD, "/meeting", "add 設計レビュー（転入手続き） {day:11} 14:00"),
+    Step(6, "15:10", IT, "/issue", "answer {児童手当} 庁内連携システムの照会画面で取得できます。手順書を共有します"),
+    Step(7, "13:30", "U04FUKUSHI", "/issue", "close {障害福祉サービス} 案内文を窓口マニュアルに追加しました"),
+    Step(8, "10:10", "U02ZEIMU", "/issue", "転出者の住民税の通知先の扱いを市民課と合わせたい to:shimin !低"),
+    Step(8, "16:20", "U05KOSODATE", "/issue", "close {児童手当} 手順書どおりに照会できることを確認"),
+    Step(9, "11:00", "U02ZEIMU", "/issue", "close {転出届の異動情報} 夜間処理を日に2回に増やして解消"),
+    Step(9, "15:00", "U02ZEIMU", "/win", "市民課からの問い合わせが先週より3割減った"),
+    Step(10, "10:20", "U01SHIMIN", "/issue", "窓口の受付票に部署ごとの手続き一覧を載せたい"),
+    Step(11, "09:45", "U01SHIMIN", press=TAKE, issue="窓口の受付票"),
+    Step(13, "14:40", "U04FUKUSHI", "/win", "転入者への案内時間が平均5分短くなった"),
+    Step(14, "16:30", "U01SHIMIN", "/issue", "close {窓口の受付票} 受付票の様式を更新しました"),
+    Step(15, "10:05", "U05KOSODATE", "/issue", "保育所の転園手続きで案内している必要書類が古い to:fukushi"),
+    Step(15, "15:00", "U05KOSODATE", "/win", "児童手当の転入手続きを1回の来庁で終えられるようになった"),
+    Step(16, "10:30", IT, "/issue", "テスト環境のアカウント発行が遅れている"),
+    Step(17, "11:15", IT, "/issue", "close {テスト環境} 発行手順を見直し、当日中に発行できるようにした"),
+    Step(17, "14:00", IT, "/win", "テスト環境を全部署が使えるようになった"),
+]
+
+DONE = ["転入届の画面確認", "税務課との打ち合わせ", "窓口マニュアルの見直し", "様式の洗い出し", "テストデータの準備",
+        "住民向け案内文の作成", "業務フローの確認", "研修資料の作成"]
+BLOCKERS = ["他課の回答待ちで様式が確定できない", "テスト環境に入れない職員がいる", "窓口の繁忙期で作業時間が取れない"]
+
+
+def business_days(calendar: Any, today: dt.date, weeks: int) -> list[dt.date]:
+    """The business days of the `weeks` weeks that end today."""
+    first = today - dt.timedelta(days=7 * weeks - 1)
+    return [first + dt.timedelta(days=n) for n in range((today - first).days + 1)
+            if calendar.is_business_day(first + dt.timedelta(days=n))]
+
+
+class Player:
+    """Plays the story and the stand-ups, day by day, as the people of the sample project."""
+
+    def __init__(self, services: Services, days: list[dt.date], seed: int = 8):
+        self.services = services
+        self.days = days
+        self.zone = ZoneInfo(services.project_file.timezone)
+        self.clock = Clock(services, tick=False)
+        self.random = random.Random(seed)
+        self.real_now = dt.datetime.now(dt.timezone.utc)  # nothing is played after this moment
+
+    def at(self, day: int, time: str) -> dt.datetime:
+        hour, minute = (int(x) for x in time.split(":"))
+        date = self.days[day]
+        return dt.datetime(date.year, date.month, date.day, hour, minute, tzinfo=self.zone)
+
+    def issue_number(self, title_start: str) -> int:
+        with self.services.session() as session:
+            found = session.exec(select(Issue.id).where(Issue.title.startswith(title_start))).first()
+        return found or 0
+
+    def fill(self, text: str) -> str:
+        """`{転出届…}` → the issue's number; `{day:11}` → that business day's date."""
+        while "{" in text:
+            start, end = text.index("{"), text.index("}")
+            inner = text[start + 1:end]
+            if inner.startswith("day:"):
+                value = self.days[min(int(inner[4:]), len(self.days) - 1)].isoformat()
+            else:
+                value = str(self.issue_number(inner))
+            text = text[:start] + value + text[end + 1:]
+        return text
+
+    def play(self, step: Step) -> None:
+        quiet = lambda **_: None  # noqa: E731 - what the person saw is in the database and the outbox
+        if step.press:
+            interactions.button(self.services, user_id=step.user, channel_id=None, action_id=step.press,
+                                value=str(self.issue_number(step.issue)), trigger_id="demo", respond=quiet)
+            return
+        interactions.slash(self.services, user_id=step.user, channel_id=None, command=step.command,
+                           text=self.fill(step.text), trigger_id="demo", ack=quiet, respond=quiet)
+
+    def standups(self, day: int) -> list[Step]:
+        """Most liaisons answer each morning; some miss a day, a few name a blocker."""
+        steps = []
+        for slug, user in LIAISONS.items():
+            if self.random.random() < 0.18:
+                continue
+            blocker = self.random.choice(BLOCKERS) if self.random.random() < 0.08 else "なし"
+            text = (f"昨日: {self.random.choice(DONE)}\n今日: {self.random.choice(DONE)}\n"
+                    f"困っていること: {blocker}")
+            minute = self.random.randint(35, 59)
+            steps.append(Step(day, f"10:{minute:02d}", user, "/standup", text))
+            if blocker != "なし" and slug == "kokuho":  # 国保 files its blocker as an issue with the offered button
+                steps.append(Step(day, f"11:{minute:02d}", user, press=BLOCKER_BUTTON))
+        return steps
+
+    def press_blocker(self, step: Step) -> None:
+        with self.services.session() as session:
+            answer = session.exec(select(StandupAnswer.id).where(StandupAnswer.user_id == step.user)
+                                  .order_by(StandupAnswer.id.desc())).first()
+        interactions.button(self.services, user_id=step.user, channel_id=None, action_id=BLOCKER_BUTTON,
+                            value=str(answer or 0), trigger_id="demo", respond=lambda **_: None)
+
+    def run(self, progress: Callable[[str], None]) -> None:
+        self.clock.set(self.at(0, "00:00"))
+        try:
+            for day in range(len(self.days)):
+                steps = sorted([s for s in STORY if s.day == day] + self.standups(day), key=lambda s: s.time)
+                for step in steps:
+                    if self.at(day, step.time) > self.real_now:
+                        break
+                    self.clock.advance(self.at(day, step.time))
+                    if step.press == BLOCKER_BUTTON:
+                        self.press_blocker(step)
+                    else:
+                        self.play(step)
+                self.clock.advance(min(self.at(day, "23:59"), self.real_now))
+                if self.days[day].weekday() == 4 or day == len(self.days) - 1:
+                    progress(self.days[day].isoformat())
+        finally:
+            self.clock.stop()
+
+
+def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str], None] = print,
+             force: bool = False) -> int:
+    """Write the sample project, play `weeks` weeks, print the digest, write the report; 0 when done."""
+    t = Translator(lang)
+    out = Path(out)
+    database = out / "renkei.db"
+    if database.exists() and not force:
+        echo(t("demo.exists", folder=out))
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in (database, out / "renkei.db-wal", out / "renkei.db-shm"):
+        stale.unlink(missing_ok=True)
+    config = out / "renkei.yml"
+    shutil.copyfile(SAMPLE_PROJECT, config)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}", renkei_config=str(config),
+                        renkei_lang=lang, renkei_reports_dir=str(out / "reports"))
+    logging.disable(logging.ERROR)
+    try:
+        services, _ = local_services(settings, load_project_file(config))
+        t = services.translator()
+        today = dt.datetime.now(ZoneInfo(services.project_file.timezone)).date()
+        days = business_days(services.calendar, today, weeks)
+        echo(t("demo.playing", start=days[0].isoformat(), end=days[-1].isoformat(), days=len(days)))
+        Player(services, days).run(lambda day: echo(t("demo.week_done", day=day)))
+        with services.session() as session:
+            project = session.exec(select(Project)).first()
+            text, blocks = digest_for(session, project, project_file=services.project_file,
+                                      calendar=services.calendar, t=t, today=today)
+            report = make_report(session, project, start=days[0], end=today,
+                                 out=out / report_filename(project, days[0], today), calendar=services.calendar,
+                                 timezone=services.project_file.timezone, t=t)
+        services.engine.dispose()
+    finally:
+        logging.disable(logging.NOTSET)
+    echo("")
+    lines, _ = message_lines(text, blocks, person=services.project_file.person, channel=lambda c: c)
+    for line in lines:
+        echo(line)
+    echo("")
+    echo(t("demo.done", config=config, database=database, report=report, folder=out))
+    return 0
