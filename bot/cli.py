@@ -21,8 +21,6 @@ cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list them, run one firing.")
 cli.add_typer(jobs_cli, name="jobs")
 
-MANIFEST_CANDIDATES = (Path("manifest.yml"), Path(__file__).resolve().parent.parent / "manifest.yml")
-
 
 def _translator() -> Translator:
     lang = os.environ.get("RENKEI_LANG", "ja")
@@ -149,10 +147,14 @@ def check(manifest: Path = typer.Option(None, "--manifest", help="manifest.yml w
     if not settings.slack_bot_token:
         typer.echo(t("check.no_token"))
     else:
+        from bot.resources import manifest_path
         from bot.slack_check import check_token
 
-        path = manifest or next((p for p in MANIFEST_CANDIDATES if p.exists()), MANIFEST_CANDIDATES[-1])
-        wanted = yaml.safe_load(path.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+        path = manifest or manifest_path()
+        try:
+            wanted = yaml.safe_load(path.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError):
+            _fail(t("check.manifest_unreadable", file=path))
         ok, lines = check_token(settings, t, wanted)
         failed = failed or not ok
         for line in lines:

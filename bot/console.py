@@ -30,6 +30,7 @@ from storage.projectfile import ProjectFileError, load_project_file, parse_durat
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
 INDENT = "    "
+MAX_STEP = dt.timedelta(days=31)  # one move of the clock fires at most a month of jobs
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,9 @@ class Console:
         if target <= start:
             self.out(self.t("console.time_past", when=when_text(self.t, start.astimezone(self.zone))))
             return
+        if target - start > MAX_STEP:
+            self.out(self.t("console.time_too_far", days=MAX_STEP.days))
+            return
         self.move_to(target)
         self.out(self.t("console.time_moved", when=when_text(self.t, target.astimezone(self.zone))))
 
@@ -338,7 +342,8 @@ def run_console(settings: Settings, *, user: str | None, stdin: TextIO, out: Cal
     """The console on RENKEI_CONFIG (the sample project when it is missing); returns how many actions ran."""
     t = bootstrap_translator(settings)
     config_path = Path(settings.renkei_config)
-    if not config_path.exists():
+    sample = not config_path.exists()
+    if sample:
         config_path = SAMPLE_PROJECT
     try:
         project_file = load_project_file(config_path)
@@ -350,7 +355,7 @@ def run_console(settings: Settings, *, user: str | None, stdin: TextIO, out: Cal
     try:
         services, slack = local_services(settings, project_file)
         t = services.translator()
-        if config_path == SAMPLE_PROJECT:
+        if sample:
             out(t("console.sample", file=config_path))
         out(t("console.banner"))
 

@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env`, with the names DESIGN.md fixes."""
+"""Settings from the environment and `.env`, under the names docs/configuration.md lists."""
 
 from __future__ import annotations
 

@@ -1,0 +1,152 @@
+"""`renkei console` driven through scripted standard input: what each department would see, where."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import Session, select
+
+from bot.console import run_console
+from bot.settings import Settings
+from storage.db import make_engine
+from storage.models import Issue, OutboxMessage, StandupAnswer
+from tests.conftest import SAMPLE
+
+JST = ZoneInfo("Asia/Tokyo")
+TUESDAY_MORNING = dt.datetime(2026, 12, 1, 8, 0, tzinfo=JST)
+
+
+@pytest.fixture
+def console_settings(database_url, fakeslack, tmp_path) -> Settings:
+    """No token; SLACK_API_URL points at fakeslack only to prove the console never calls it."""
+    return Settings(_env_file=None, database_url=database_url, renkei_config=str(SAMPLE), renkei_lang="ja",
+                    slack_api_url=fakeslack.url, renkei_reports_dir=str(tmp_path / "reports"))
+
+
+def play(settings: Settings, script: str, *, user: str = "U05KOSODATE", at: dt.datetime = TUESDAY_MORNING) -> str:
+    lines: list[str] = []
+    with time_machine.travel(at, tick=False):
+        run_console(settings, user=user, stdin=io.StringIO(script), out=lines.append)
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def stored(settings: Settings) -> Iterator[Session]:
+    """A session on the console's database, to check what it stored."""
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def block_after(output: str, head: str, nth: int = 0) -> str:
+    """The lines printed under the `nth` message headed `head` (up to the next head)."""
+    parts = output.split("\n" + head + "\n")
+    assert len(parts) > nth + 1, f"{head} not printed {nth + 1} time(s):\n{output}"
+    lines = []
+    for line in parts[nth + 1].splitlines():
+        if not line.startswith("    "):
+            break
+        lines.append(line.strip())
+    return "\n".join(lines)
+
+
+def test_a_waiting_issue_reaches_the_other_department_is_taken_and_the_next_day_brings_the_prompt(console_settings,
+                                                                                                  fakeslack):
+    output = play(console_settings, "\n".join([
+        "/issue 転入届の様式を確認したい to:shimin",
+        ":user 佐藤 花子",
+        ":press 4",
+        ":time +1d",
+        ":quit"]) + "\n", at=dt.datetime(2026, 11, 30, 17, 0, tzinfo=JST))
+    mine = block_after(output, "→ #moving-kosodate")
+    theirs = block_after(output, "→ #moving-shimin")
+    for card in (mine, theirs):
+        assert "転入届の様式を確認したい" in card and "報告: 伊藤 由美" in card and "状態: 未対応" in card
+    assert "[4] 担当する" in theirs  # numbered on from the first card's [1] [2] [3]
+    assert "佐藤 花子（U01SHIMIN）として操作します" in output
+    updated = block_after(output, "↻ #moving-shimin（更新されたメッセージ）")
+    assert "状態: 対応中" in updated and "担当: 佐藤 花子" in updated
+    assert "2026-12-01(火) 09:30" in output  # the clock passed the next morning's prompt
+    prompt = block_after(output, "→ #moving-shimin", nth=1)
+    assert "12/01" in prompt and "回答する" in prompt
+    assert "U01SHIMIN" not in theirs and "<@" not in output  # people by name, no Slack markup
+    with stored(console_settings) as session:
+        issue = session.exec(select(Issue)).one()
+        assert issue.assignee_id == "U01SHIMIN" and issue.status == "in_progress"
+        statuses = {row.status for row in session.exec(select(OutboxMessage))}
+    assert statuses == {"sent"}  # the outbox tells the truth: every post recorded as sent
+    assert fakeslack.calls == []  # and nothing went to any Slack
+
+
+def test_the_stand_up_button_opens_the_form_field_by_field(console_settings):
+    output = play(console_settings, "\n".join([
+        ":time 2026-12-01 09:31",
+        ":user U01SHIMIN",
+        ":press 1",
+        "転入画面の確認", "様式の洗い出し", "税務課の回答待ち",
+        ":quit"]) + "\n")
+    assert "フォーム「" in output and "今日" in output
+    dm = block_after(output, "→ DM 佐藤 花子")
+    assert "市民課" in dm and "課題として登録" in dm  # a named blocker is offered as an issue
+    with stored(console_settings) as session:
+        answer = session.exec(select(StandupAnswer)).one()
+    assert answer.user_id == "U01SHIMIN" and json.loads(answer.answers)["blockers"] == "税務課の回答待ち"
+
+
+def test_a_form_refusal_is_asked_again_and_cancel_stores_nothing(console_settings):
+    output = play(console_settings, "\n".join([
+        "/issue",
+        "件名だけ", "", "5", "5", "", "",  # 子育て支援課 waiting on itself: refused
+        ":cancel",
+        ":quit"]) + "\n")
+    assert "依頼先" in output and "入力し直してください" in output
+    assert "フォームの入力を中止しました" in output
+    with stored(console_settings) as session:
+        assert session.exec(select(Issue)).all() == []
+
+
+def test_bad_console_input_says_what_to_type_and_changes_nothing(console_settings):
+    output = play(console_settings, "\n".join([
+        ":press 99", ":press abc", ":press", ":time 2020-01-01 10:00", ":time +40d", ":time soon", ":user 誰か",
+        "hello", "\u200b", ":who", ":time", ":quit"]) + "\n")
+    assert output.count("番のボタンはありません") == 3
+    assert "時刻は先へ進めることしかできません" in output and "31 日まで" in output and "時刻の進め方" in output
+    assert "「誰か」に当てはまる人が見つかりません" in output
+    assert "「:」で始まる操作" in output
+    assert "* 伊藤 由美（U05KOSODATE）: 子育て支援課の連絡担当" in output
+    assert "2026-12-01(火) 08:00" in output  # nothing moved the clock
+
+
+def test_jobs_fire_once_each_as_the_clock_passes_them(console_settings):
+    output = play(console_settings, ":time +1d\n:time 2026-12-02 20:00\n:quit\n", at=dt.datetime(2026, 11, 30, 8, 0,
+                                                                                              tzinfo=JST))
+    fired = [line for line in output.splitlines() if line.startswith("⏰")]
+    assert [line.split("　")[0] for line in fired] == [
+        "⏰ 2026-11-30(月) 09:00", "⏰ 2026-11-30(月) 09:30", "⏰ 2026-11-30(月) 12:30",
+        "⏰ 2026-12-01(火) 08:00",  # the monthly report, on the 1st
+        "⏰ 2026-12-01(火) 09:00", "⏰ 2026-12-01(火) 09:30", "⏰ 2026-12-01(火) 10:00",  # 定例会議 (Wed 10:00), 1 day before
+        "⏰ 2026-12-01(火) 12:30", "⏰ 2026-12-02(水) 09:00", "⏰ 2026-12-02(水) 09:30", "⏰ 2026-12-02(水) 09:45",
+        "⏰ 2026-12-02(水) 12:30"]
+    assert output.count("→ #moving-zeimu") == 3 + 3 + 2  # prompts, reminders (nobody answered), meeting reminders
+    report = block_after(output, "→ DM 中村 浩")  # the manager receives November's workbook
+    assert "添付ファイル:" in report and report.endswith("moving_2026-11-01_2026-11-30.xlsx")
+
+
+def test_the_console_without_a_project_file_uses_the_sample_and_says_so(console_settings, tmp_path):
+    settings = console_settings.model_copy(update={"renkei_config": str(tmp_path / "absent.yml")})
+    output = play(settings, "/renkei status\n:quit\n")
+    assert "サンプルプロジェクトを使います" in output and "#moving-shimin" in output
+
+
+def test_a_project_file_that_exists_is_used_without_a_word_about_the_sample(console_settings):
+    assert "サンプルプロジェクト" not in play(console_settings, ":quit\n")
