@@ -299,7 +299,8 @@ def jobs_run(job_id: str = typer.Argument(..., help="e.g. standup:moving"),
     if result.status == "delivered":
         typer.echo(t("jobs.delivered", job=job_id, when=when, count=result.channels))
     else:
-        typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=result.reason))
+        reason = t(f"jobs.reason.{result.reason}") if result.reason else ""
+        typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=reason))
 
 
 @db_cli.command("upgrade")

@@ -17,6 +17,7 @@ from commands import meeting as meeting_commands
 from commands import report as report_commands
 from commands import standup as standup_commands
 from commands.base import post_to_channels, when_text
+from commands.durations import AFTER, BEFORE, duration_text
 from reminders.aging import AgingNotice, check_waiting_issues
 from reminders.schedule import AGING, DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
 from reminders.triggers import latest_fire_time
@@ -36,7 +37,10 @@ INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
 @dataclass(frozen=True)
 class FiringResult:
-    """What one run of a job did: delivered (to `channels`), duplicate, skipped (with a reason), or unknown."""
+    """What one run of a job did: delivered (to `channels`), duplicate, skipped, or unknown.
+
+    `reason` is a code worded by the catalog's `jobs.reason.<code>` (closed_day, no_managers …).
+    """
 
     status: str
     scheduled_at: dt.datetime | None
@@ -59,7 +63,9 @@ def describe(services: Services, spec: JobSpec) -> str:
         with services.session() as session:
             meeting = session.get(Meeting, spec.meeting_id)
             title = meeting.title if meeting else ""
-    return services.translator()(f"jobs.what_{spec.kind}", offset=spec.offset_text, title=title)
+    t = services.translator()
+    offset = duration_text(t, spec.offset_text, BEFORE if spec.kind == MEETING else AFTER) if spec.offset_text else ""
+    return t(f"jobs.what_{spec.kind}", offset=offset, title=title)
 
 
 def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
@@ -108,7 +114,7 @@ def run_standup(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
     """Post the stand-up prompt with its 回答する button to every department channel."""
     day = _local_day(services, scheduled)
     if _closed(services, day):
-        return FiringResult("skipped", scheduled, reason="closed day")
+        return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
     with services.session() as session:
         project = _project(session, spec.project)
@@ -123,7 +129,7 @@ def run_standup_remind(services: Services, spec: JobSpec, scheduled: dt.datetime
     """Mention, once, the liaisons of each department who have not answered today's stand-up."""
     day = _local_day(services, scheduled - spec.offset)
     if _closed(services, day):
-        return FiringResult("skipped", scheduled, reason="closed day")
+        return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
     sent = 0
     with services.session() as session:
@@ -154,11 +160,11 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
         key = f"{spec.id}@{scheduled.isoformat()}"
         if not calendar.is_business_day(local_start.date()):
             if not project.leads_channel_id:
-                return FiringResult("skipped", scheduled, reason="closed day, no leads channel")
+                return FiringResult("skipped", scheduled, reason="closed_day_no_leads_channel")
             text = t("meeting.closed_day_warning", title=meeting.title, when=when_text(t, local_start, year=False),
                      reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"), number=meeting.id)
             services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
-            return FiringResult("delivered", scheduled, 1, reason="closed day: leads warned")
+            return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
         material = agenda(session, project.id, today=_local_day(services, scheduled), timezone=tz,
                           business_days=calendar.business_days_between)
         text, blocks = meeting_commands.meeting_reminder(t, meeting=meeting, project=project, start=local_start,
@@ -174,7 +180,7 @@ def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
     with services.session() as session:
         project = _project(session, spec.project)
         if not project.leads_channel_id:
-            return FiringResult("skipped", scheduled, reason="no leads channel")
+            return FiringResult("skipped", scheduled, reason="no_leads_channel")
         text, blocks = report_commands.digest_for(session, project, project_file=services.project_file,
                                                   calendar=services.calendar, t=t,
                                                   today=_local_day(services, scheduled))
@@ -191,7 +197,7 @@ def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
         project = _project(session, spec.project)
         managers = users_with_role(session, MANAGER, project_id=project.id)
         if not managers:
-            return FiringResult("skipped", scheduled, reason="no managers")
+            return FiringResult("skipped", scheduled, reason="no_managers")
         folder = Path(services.settings.renkei_reports_dir)
         path = report_commands.make_report(session, project, start=start, end=end,
                                            out=folder / report_commands.report_filename(project, start, end),

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from commands.base import CommandContext, Reply, department_choices, escape, mention_list
 from commands.channels import format_report, sync_channels
+from commands.suggest import echo, fold, unknown_department, unknown_sub
 from storage.directory import ADMIN, LIAISON, project_overview, users_with_role
 from storage.models import Department
 from storage.roles import channel_where, find_department, has_role, join_department, leave_department, liaison_places
@@ -19,12 +20,14 @@ def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
 
 
 def _department_or_reply(ctx: CommandContext, sub: str, name: str) -> Department | Reply:
-    if not name:
+    if not fold(name):
         return _usage(ctx, ctx.t("dept.needs_department", sub=sub))
-    department = find_department(ctx.session, name)
+    department = find_department(ctx.session, fold(name))
     if department is None:
-        known = department_choices(ctx.session.exec(select(Department).order_by(Department.id)))
-        return Reply(text=ctx.t("dept.unknown_department", name=escape(name), known=known))
+        departments = list(ctx.session.exec(select(Department).order_by(Department.id)))
+        return Reply(text=unknown_department(
+            ctx.t, ctx.t("dept.unknown_department", name=echo(name)), name, departments, f"/dept {sub} {{}}",
+            ctx.t("suggest.known_departments", known=department_choices(departments))))
     return department
 
 
@@ -98,10 +101,10 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     words = text.split(maxsplit=1)
     if not words:
         return _usage(ctx)
-    sub = ALIASES.get(words[0].lower())
+    sub = ALIASES.get(fold(words[0]))
     rest = words[1].strip() if len(words) > 1 else ""
     if sub is None:
-        return _usage(ctx, ctx.t("dept.unknown_sub", sub=escape(words[0])))
+        return Reply(text=unknown_sub(ctx.t, "/dept", words[0], ALIASES, ctx.t("dept.usage")))
     if sub in ("list", "sync"):
         if rest:
             return _usage(ctx)

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
 from commands.issue_grammar import (
+    SUBCOMMANDS,
     AddIssue,
     AnswerIssue,
     AssignIssue,
@@ -19,6 +20,7 @@ from commands.issue_grammar import (
     UsageError,
     parse_issue,
 )
+from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department
 from storage import issues as store
@@ -89,7 +91,7 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
         return where
     waiting_on = None
     if command.waiting_on:
-        waiting_on = find_department(ctx.session, command.waiting_on)
+        waiting_on = find_department(ctx.session, fold(command.waiting_on))
         problem = _waiting_on_problem(ctx, where.project, where.department, waiting_on, command.waiting_on)
         if problem:
             return problem
@@ -102,13 +104,20 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
 def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
                         typed: str) -> Reply | None:
     if waiting_on is None:
-        known = department_choices(project_departments(ctx.session, project.id))
-        return Reply(text=ctx.t("issue.unknown_department", name=escape(typed), known=known))
+        return Reply(text=_unknown_department(ctx, typed, project_departments(ctx.session, project.id), "to:{}",
+                                              "issue.project_departments"))
     if waiting_on.id == own.id:
         return Reply(text=ctx.t("issue.waiting_on_self"))
     if waiting_on.id not in {d.id for d in project_departments(ctx.session, project.id)}:
         return Reply(text=ctx.t("issue.department_not_in_project", name=escape(waiting_on.name), project=escape(project.name)))
     return None
+
+
+def _unknown_department(ctx: CommandContext, typed: str, departments: list[Department], correct: str,
+                        known_key: str) -> str:
+    """No such department: the nearest one (`to:市民課`, `/issue list 市民課`) and the departments there are."""
+    return unknown_department(ctx.t, ctx.t("issue.unknown_department", name=echo(typed)), typed, departments, correct,
+                              ctx.t(known_key, known=department_choices(departments)))
 
 
 def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
@@ -135,10 +144,11 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     """Issues of the projects in context: open (default), all, mine, or a department's."""
     department = None
     if command.scope == "department":
-        department = find_department(ctx.session, command.department or "")
+        department = find_department(ctx.session, fold(command.department or ""))
         if department is None:
-            return usage(ctx, ctx.t("issue.unknown_department", name=escape(command.department or ""),
-                                    known=department_choices(ctx.session.exec(select(Department).order_by(Department.id)))))
+            departments = list(ctx.session.exec(select(Department).order_by(Department.id)))
+            return usage(ctx, _unknown_department(ctx, command.department or "", departments, "/issue list {}",
+                                                  "suggest.known_departments"))
     project_ids = projects_in_view(ctx)
     found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
                               department_id=department.id if department else None)
@@ -304,6 +314,9 @@ def open_form(ctx: CommandContext) -> Reply:
 def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/issue <text>`."""
     command = parse_issue(text)
+    if isinstance(command, UsageError) and command.problem == "unknown_sub":
+        return Reply(text=unknown_sub(ctx.t, "/issue", str(command.params["sub"]), SUBCOMMANDS, ctx.t("issue.usage"),
+                                      hint=ctx.t("issue.problem_unknown_sub")))
     if isinstance(command, UsageError):
         params = {k: escape(v) if isinstance(v, str) else v for k, v in command.params.items()}
         return usage(ctx, ctx.t(f"issue.problem_{command.problem}", **params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from commands.suggest import fold, nearest
 from commands.text import BODY_LIMIT, TITLE_LIMIT, normal, plain_text, read_number, read_user
 
 SUBCOMMANDS = {
@@ -94,11 +95,16 @@ def parse_issue(text: str) -> IssueCommand:
         return OpenModal()
     first = text.split(maxsplit=1)[0]
     rest = text[len(first):].strip()
-    sub = SUBCOMMANDS.get(normal(first))
+    word = fold(first)
+    sub = SUBCOMMANDS.get(word)
     if sub is not None:
         return _SUB_PARSERS[sub](rest)
     words = text.split()
-    if re.fullmatch(r"[a-z]+", first) and (len(words) == 1 or read_number(words[1]) is not None):
+    before_number = len(words) > 1 and read_number(words[1]) is not None
+    # `frobnicate`, `shw 5`: an English word alone or before a number is no issue title. A Japanese word is one,
+    # unless it is near a subcommand and a number follows (`解決済 5`).
+    if ((re.fullmatch(r"[a-z]+", word) and (len(words) == 1 or before_number))
+            or (before_number and nearest(first, SUBCOMMANDS) is not None)):
         return UsageError("unknown_sub", {"sub": first})
     return _parse_add(text)
 
@@ -123,7 +129,7 @@ def _parse_add(text: str) -> AddIssue | UsageError:
                 kept.append(token)
         lines.append(" ".join(kept))
     title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
-    if not title:
+    if not fold(title):  # nothing, or only invisible characters (a zero-width space)
         return UsageError("empty_title")
     if len(title) > TITLE_LIMIT:
         return UsageError("title_too_long", {"limit": TITLE_LIMIT, "length": len(title)})
@@ -146,7 +152,7 @@ def _parse_list(rest: str) -> ListIssues | UsageError:
         return ListIssues()
     if len(words) > 1:
         return UsageError("list_one_filter")
-    scope = LIST_SCOPES.get(normal(words[0]))
+    scope = LIST_SCOPES.get(fold(words[0]))
     return ListIssues(scope=scope) if scope else ListIssues(scope="department", department=plain_text(words[0]))
 
 

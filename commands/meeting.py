@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, when_text
+from commands.durations import BEFORE, duration_text, durations_text, read_durations
+from commands.suggest import fold, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project
 from storage.agenda import Agenda
@@ -16,13 +18,15 @@ from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
 from storage.home import next_start
 from storage.meetings import active_meetings, add_meeting, cancel_meeting
 from storage.models import Meeting, Project
-from storage.projectfile import DURATION_RE
 from storage.roles import has_role
 
 WEEKDAYS = {"mon": "mon", "tue": "tue", "wed": "wed", "thu": "thu", "fri": "fri", "sat": "sat", "sun": "sun",
             "月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_REMINDERS = ["1d", "15m"]
+SUBCOMMANDS = {"add": "add", "追加": "add", "list": "list", "一覧": "list", "next": "next", "次": "next",
+               "cancel": "cancel", "中止": "cancel"}
+REMIND_WORDS = ("remind", "リマインド")
 
 
 @dataclass(frozen=True)
@@ -57,15 +61,16 @@ def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
 
 
 def add(ctx: CommandContext, rest: str) -> Reply:
-    """`/meeting add <title> <when> [remind <offsets>]`."""
+    """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`."""
     words = plain_text(rest).split()
     reminders = DEFAULT_REMINDERS
     for index, word in enumerate(words):
-        if normal(word) in ("remind", "リマインド"):
-            reminders = [r for part in words[index + 1:] for r in normal(part).split(",") if r]
+        if fold(word) in REMIND_WORDS:
+            read = [r for part in words[index + 1:] for r in read_durations(part)]
             words = words[:index]
-            if not reminders or any(not DURATION_RE.match(r) for r in reminders):
+            if not read or None in read:
                 return _usage(ctx, ctx.t("meeting.problem_offsets"))
+            reminders = list(dict.fromkeys(read))
             break
     if len(words) < 3:
         return _usage(ctx, ctx.t("meeting.problem_incomplete"))
@@ -86,7 +91,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
                           starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
                           remind_before=reminders, created_by=ctx.user_id)
     return Reply(text=ctx.t("meeting.added", number=meeting.id, title=escape(title), when=_when_text(ctx, meeting),
-                            reminders=", ".join(reminders), project=escape(project.name)))
+                            reminders=durations_text(ctx.t, reminders, BEFORE), project=escape(project.name)))
 
 
 def _when_text(ctx: CommandContext, meeting: Meeting) -> str:
@@ -107,7 +112,8 @@ def list_(ctx: CommandContext) -> Reply:
         return Reply(text=ctx.t("meeting.none"))
     lines = [ctx.t("meeting.list_title")] + [
         ctx.t("meeting.list_line", number=m.id, when=when_text(ctx.t, start), title=escape(m.title),
-              repeat=ctx.t("meeting.weekly") if m.cron else "", reminders=m.remind_before or "-",
+              repeat=ctx.t("meeting.weekly") if m.cron else "",
+              reminders=durations_text(ctx.t, m.remind_before, BEFORE) if m.remind_before else ctx.t("meeting.no_reminders"),
               source=ctx.t("meeting.from_config") if m.source == "config" else "") for start, m in upcoming]
     return Reply(text="\n".join(lines))
 
@@ -144,25 +150,23 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     words = text.split(maxsplit=1)
     if not words:
         return _usage(ctx)
-    sub, rest = normal(words[0]), (words[1] if len(words) > 1 else "").strip()
-    if sub in ("add", "追加"):
+    sub, rest = SUBCOMMANDS.get(fold(words[0])), (words[1] if len(words) > 1 else "").strip()
+    if sub is None:
+        return Reply(text=unknown_sub(ctx.t, "/meeting", words[0], SUBCOMMANDS, ctx.t("meeting.usage")))
+    if sub == "add":
         return add(ctx, rest)
-    if sub in ("list", "一覧") and not rest:
-        return list_(ctx)
-    if sub in ("next", "次") and not rest:
-        return next_(ctx)
-    if sub in ("cancel", "中止"):
+    if sub == "cancel":
         return cancel(ctx, rest)
-    if sub in ("list", "一覧", "next", "次"):
+    if rest:
         return _usage(ctx)
-    return _usage(ctx, ctx.t("meeting.unknown_sub", sub=escape(words[0])))
+    return list_(ctx) if sub == "list" else next_(ctx)
 
 
 def meeting_reminder(t: Translate, *, meeting: Meeting, project: Project, start: dt.datetime, agenda: Agenda,
                      lead_time: str) -> tuple[str, list[dict[str, Any]]]:
     """The reminder each department channel receives: when, and the agenda material."""
-    head = t("meeting.reminder", title=escape(meeting.title), when=when_text(t, start, year=False), lead_time=lead_time,
-             project=escape(project.name))
+    head = t("meeting.reminder", title=escape(meeting.title), when=when_text(t, start, year=False),
+             lead_time=duration_text(t, lead_time, BEFORE), project=escape(project.name))
     counts = " ・ ".join(t("meeting.agenda_count", department=escape(name), count=count)
                          for name, count in agenda.open_by_department)
     waits = [t("meeting.agenda_wait", number=w.number, title=escape(w.title), department=escape(w.department),

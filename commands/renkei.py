@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from commands.base import CommandContext, Reply, escape, mention_list
+from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
-HELP_SECTIONS = ("renkei", "issue", "win", "standup", "meeting", "report", "dept", "hearing", "req", "uat")
+HELP_SECTIONS = ("renkei", "issue", "win", "standup", "meeting", "report", "dept")
+HELP_WORDS, STATUS_WORDS = ("help", "ヘルプ"), ("status", "状況")
 
 
 def build_help(ctx: CommandContext) -> Reply:
@@ -38,12 +40,12 @@ def build_status(ctx: CommandContext) -> Reply:
 
 def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/renkei <text>`: help (also with no text), status, or the usage line."""
-    words = text.split()
-    sub = words[0].lower() if words else "help"
-    if sub in {"help", "ヘルプ"} and len(words) <= 1:
+    words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
+    sub = fold(words[0]) if words else "help"
+    if sub in HELP_WORDS and len(words) <= 1:
         return build_help(ctx)
-    if sub in {"status", "状況"} and len(words) == 1:
+    if sub in STATUS_WORDS and len(words) == 1:
         return build_status(ctx)
-    if sub in {"help", "ヘルプ", "status", "状況"}:
+    if sub in HELP_WORDS + STATUS_WORDS:
         return Reply(text=ctx.t("renkei.usage"))
-    return Reply(text=f"{ctx.t('renkei.unknown_sub', sub=escape(words[0]))}\n{ctx.t('renkei.usage')}")
+    return Reply(text=unknown_sub(ctx.t, "/renkei", words[0], HELP_WORDS + STATUS_WORDS, ctx.t("renkei.usage")))

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commands.base import CommandContext, Reply, escape
 from commands.digest import build_digest
-from commands.text import normal
+from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
 from storage.directory import ADMIN, LEAD, MANAGER
 from storage.excel import ReportOptions, write_report
@@ -22,6 +22,7 @@ from storage.roles import has_role
 from storage.summary import ProjectSummary, summarize, weekly_open_trend
 
 TREND_WEEKS = 12
+DIGEST_WORDS = ("digest", "週次まとめ", "まとめ", "ダイジェスト")
 
 
 def month_to_date(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -77,8 +78,10 @@ def report_filename(project: Project, start: dt.date, end: dt.date) -> str:
 
 def handle(ctx: CommandContext, text: str) -> Reply:
     """`/report` (the Excel report in your DM) or `/report digest` (this week's digest, only to you)."""
-    words = text.split()
-    if len(words) > 1 or (words and normal(words[0]) not in ("digest", "ダイジェスト")):
+    words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
+    if len(words) == 1 and fold(words[0]) not in DIGEST_WORDS:
+        return Reply(text=unknown_sub(ctx.t, "/report", words[0], DIGEST_WORDS, ctx.t("report.usage")))
+    if len(words) > 1:
         return Reply(text=ctx.t("report.usage"))
     project = resolve_project(ctx)
     if isinstance(project, Reply):

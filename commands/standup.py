@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.issue import announce, refuse_residents_data
+from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import resolve, resolve_department, resolve_project
 from storage.directory import LIAISON, project_departments, users_with_role
@@ -24,6 +25,7 @@ DEFAULT_KEYS = set(DEFAULT_QUESTIONS)
 BLOCKER_KEYS = {"blockers"}
 BLOCKER_LINE = re.compile(r"^(困っていること|困りごと|困:|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
+STATUS_WORDS = ("status", "状況")
 
 
 def question_label(t: Translate, question: str) -> str:
@@ -156,11 +158,13 @@ def open_form(ctx: CommandContext) -> Reply:
 
 def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/standup [<text>|status]`."""
-    words = text.split()
+    words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
     if not words:
         return open_form(ctx)
-    if normal(words[0]) in ("status", "状況") and len(words) == 1:
+    if fold(words[0]) in STATUS_WORDS and len(words) == 1:
         return status(ctx)
+    if len(words) == 1 and nearest(words[0], STATUS_WORDS):  # `/standup stauts` is a typo, not an answer
+        return Reply(text=unknown_sub(ctx.t, "/standup", words[0], STATUS_WORDS, ctx.t("standup.usage")))
     answer = plain_text(text)
     if len(answer) > BODY_LIMIT:
         return Reply(text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)),

@@ -7,14 +7,15 @@ from sqlmodel import Session
 from commands.base import CommandContext, Reply, escape, post_to_channels
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
-from commands.text import BODY_LIMIT, normal, plain_text
+from commands.suggest import fold, nearest, unknown_sub
+from commands.text import BODY_LIMIT, plain_text
 from commands.where import projects_in_view, resolve_department
 from storage.directory import department_channels
 from storage.issues import names
 from storage.models import Project
 from storage.wins import create_win, recent_wins
 
-LIST_WORDS = {"list", "一覧"}
+LIST_WORDS = ("list", "一覧")
 
 
 def share_channels(session: Session, project: Project) -> list[str]:
@@ -64,9 +65,11 @@ def list_(ctx: CommandContext) -> Reply:
 
 def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/win <text>` or `/win list`."""
-    words = text.split()
+    words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
     if not words:
         return Reply(text="\n".join([ctx.t("win.problem_empty"), ctx.t("win.usage")]))
-    if normal(words[0]) in LIST_WORDS:
+    if fold(words[0]) in LIST_WORDS:
         return list_(ctx) if len(words) == 1 else Reply(text=ctx.t("win.usage"))
+    if len(words) == 1 and nearest(words[0], LIST_WORDS):  # `/win lsit` is a typo, not a win
+        return Reply(text=unknown_sub(ctx.t, "/win", words[0], LIST_WORDS, ctx.t("win.usage")))
     return add(ctx, text)

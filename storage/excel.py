@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from commands.durations import BEFORE, durations_text
 from storage.directory import department_names, project_departments
 from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
 from storage.summary import ProjectSummary, period_bounds
@@ -252,7 +253,7 @@ def _standup_matrix(wb: Workbook, session: Session, project: Project, options: R
 def _meetings(wb: Workbook, session: Session, project: Project, zone: ZoneInfo, t: Translate, title: str) -> None:
     header = [t(f"report.meeting_{k}") for k in ("number", "title", "repeat", "starts", "reminders", "source", "state")]
     meetings = session.exec(select(Meeting).where(Meeting.project_id == project.id).order_by(Meeting.id)).all()
-    rows = [[m.id, m.title, m.cron or "", local(m.starts_at, zone), m.remind_before,
+    rows = [[m.id, m.title, m.cron or "", local(m.starts_at, zone), durations_text(t, m.remind_before or "", BEFORE),
              t(f"report.source_{m.source}"), t("report.cancelled") if m.cancelled else t("report.active")] for m in meetings]
     ws = start_sheet(wb, t("report.sheet_meetings"), header, fitted_widths(header, rows), title)
     for row in rows:

@@ -75,7 +75,7 @@ def test_a_waiting_issue_reaches_the_other_department_is_taken_and_the_next_day_
     assert "[4] 担当する" in theirs  # numbered on from the first card's [1] [2] [3]
     assert "佐藤 花子（U01SHIMIN）として操作します" in output
     updated = block_after(output, "↻ #moving-shimin（更新されたメッセージ）")
-    assert "状態: 対応中" in updated and "担当: 佐藤 花子" in updated
+    assert "状態: 対応中" in updated and "担当者: 佐藤 花子" in updated
     assert "2026-12-01(火) 09:30" in output  # the clock passed the next morning's prompt
     prompt = block_after(output, "→ #moving-shimin", nth=1)
     assert "12/01" in prompt and "回答する" in prompt

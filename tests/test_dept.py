@@ -23,7 +23,7 @@ def test_dept_who_by_slug_and_by_japanese_name(http_app):
 
 
 def test_join_is_stored_shown_and_removable(http_app, services):
-    assert "担当者になりました" in post_slash(http_app, "/dept", "join 福祉課", user="U77NEW").json()["text"]
+    assert "連絡担当になりました" in post_slash(http_app, "/dept", "join 福祉課", user="U77NEW").json()["text"]
     assert "<@U77NEW>" in post_slash(http_app, "/dept", "who fukushi").json()["text"]
     with services.session() as session:
         [role] = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == "U77NEW")).all()
@@ -31,11 +31,11 @@ def test_join_is_stored_shown_and_removable(http_app, services):
     assert "すでに" in post_slash(http_app, "/dept", "join fukushi", user="U77NEW").json()["text"]
     assert "外れました" in post_slash(http_app, "/dept", "leave 福祉課", user="U77NEW").json()["text"]
     assert "<@U77NEW>" not in post_slash(http_app, "/dept", "who fukushi").json()["text"]
-    assert "担当者ではありません" in post_slash(http_app, "/dept", "leave fukushi", user="U77NEW").json()["text"]
+    assert "連絡担当ではありません" in post_slash(http_app, "/dept", "leave fukushi", user="U77NEW").json()["text"]
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("", "使い方"), ("dance", "「dance」というサブコマンドはありません"), ("who", "部署を指定してください"),
+    ("", "使い方"), ("dance", "「/dept dance」というコマンドはありません"), ("who", "部署を指定してください"),
     ("join 総務課", "部署「総務課」は見つかりません"), ("list extra", "使い方"), ("who <!here>", "&lt;!here&gt;"),
 ])
 def test_bad_dept_input_is_explained_and_changes_nothing(http_app, services, text, expected):

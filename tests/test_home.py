@@ -30,7 +30,7 @@ def test_a_newcomer_sees_what_to_do_first():
     assert view["type"] == "home"
     body = texts(view)
     assert "はじめに" in body and "/dept join" in body and "/issue" in body and "/win" in body
-    assert "まだどの部署の担当者でもありません" in body
+    assert "まだどの部署の連絡担当でもありません" in body
 
 
 def test_the_home_shows_departments_issues_meetings_and_wins_escaped():
@@ -43,7 +43,7 @@ def test_the_home_shows_departments_issues_meetings_and_wins_escaped():
     )
     body = texts(build_home(Translator("ja"), data))
     assert "税務課（引越し）<#C123>" in body
-    assert "#7 &lt;!channel&gt; 住基連携の仕様 ［未対応］← 市民課 の対応待ち" in body and "<!channel>" not in body
+    assert "#7 &lt;!channel&gt; 住基連携の仕様 ［未対応］← 市民課の回答待ち" in body and "<!channel>" not in body
     assert "ほか 3 件" in body
     assert "12/02(水) 10:00 定例会議（引越し）" in body
     assert "転出届の入力が半分に &amp; 早く — 市民課・<@U01SHIMIN>" in body

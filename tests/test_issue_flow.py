@@ -46,7 +46,7 @@ def test_a_reported_issue_gets_a_number_and_cards_in_both_channels(app, fakeslac
         [card] = posts_to(fakeslack, name)
         actions = [e["action_id"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert actions == [TAKE, RESOLVE, ESCALATE]
-        assert "重要度: 高" in card.params["blocks"][0]["text"]["text"]
+        assert "優先度: 高" in card.params["blocks"][0]["text"]["text"]
     with services.session() as session:
         issue = session.get(Issue, 1)
         assert (issue.severity, issue.reporter_id, issue.status) == ("high", "U01SHIMIN", "open")
@@ -57,7 +57,7 @@ def test_list_show_close_and_the_open_list(app, fakeslack):
     report(app, fakeslack)
     report(app, fakeslack, text="窓口端末の更新時期を決めたい")
     listed = post_slash(app, "/issue", "list").json()["text"]
-    assert "#1" in listed and "#2" in listed and "【重要】" in listed
+    assert "#1" in listed and "#2" in listed and "【優先度: 高】" in listed
     closed = post_slash(app, "/issue", "close 1 税務課と合意した").json()["text"]
     assert "#1" in closed and "解決" in closed
     listed = post_slash(app, "/issue", "一覧").json()["text"]
@@ -97,7 +97,7 @@ def test_an_issue_with_a_valid_my_number_is_not_stored(app, fakeslack, services)
     ("あ" * 151, "件名が長すぎます（151文字、上限150文字）"),
     ("件名 to:somu", "部署「somu」は見つかりません"),
     ("件名 to:shimin", "自分の部署は指定できません"),
-    ("frobnicate", "「frobnicate」というサブコマンドはありません"),
+    ("frobnicate", "「/issue frobnicate」というコマンドはありません"),
     ("show", "課題番号を指定してください"),
 ])
 def test_bad_input_is_named_and_stores_nothing(app, fakeslack, services, text, expected):

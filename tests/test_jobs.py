@@ -44,7 +44,7 @@ def test_a_standup_firing_reaches_every_department_channel_once(synced, fakeslac
     assert (result.status, result.channels) == ("delivered", 6)
     for name in DEPARTMENT_CHANNELS:
         [prompt] = posts(fakeslack, name)
-        assert "スタンドアップ（11/27）" in prompt.params["text"]
+        assert "朝会（11/27）" in prompt.params["text"]
         assert prompt.params["blocks"][1]["elements"][0]["action_id"] == "standup_answer"
     again = fire(synced, "standup:moving", at("2026-11-27", 9, 30))
     assert again.status == "duplicate"
@@ -59,7 +59,7 @@ def test_429s_during_the_fan_out_still_reach_every_channel(synced, fakeslack):
 
 def test_no_prompt_on_a_holiday(synced, fakeslack):
     result = fire(synced, "standup:moving", at("2026-11-23", 9, 30))
-    assert result.status == "skipped" and result.reason == "closed day"
+    assert result.status == "skipped" and result.reason == "closed_day"
     assert not fakeslack.calls_to("chat.postMessage")
 
 
@@ -122,7 +122,7 @@ def test_a_missed_meeting_reminder_is_sent_only_before_the_meeting(synced, fakes
     with time_machine.travel(at("2026-12-02", 10, 30), tick=False):  # the 15m reminder: the meeting has begun
         assert dict(catch_up(synced))["meeting:moving:1:15m"].status == "skipped"
     reminders = [c for c in posts(fakeslack, "moving-zeimu") if "定例会議" in c.params["text"]]
-    assert len(reminders) == 1 and "1d 前" in reminders[0].params["text"]
+    assert len(reminders) == 1 and "前日のお知らせ" in reminders[0].params["text"]
 
 
 def test_the_standup_reminder_mentions_only_who_has_not_answered(synced, fakeslack):
@@ -136,7 +136,7 @@ def test_the_standup_reminder_mentions_only_who_has_not_answered(synced, fakesla
     assert result.channels == 4
     assert not posts(fakeslack, "moving-shimin") and not posts(fakeslack, "moving-zeimu")
     [text] = [c.params["text"] for c in posts(fakeslack, "moving-kokuho")]
-    assert "<@U03KOKUHO>" in text and "スタンドアップ" in text
+    assert "<@U03KOKUHO>" in text and "朝会" in text
     assert fire(synced, "standup-remind:moving", at("2026-11-27", 12, 30)).status == "duplicate"
 
 
@@ -161,7 +161,7 @@ def test_a_meeting_on_a_closed_day_warns_the_leads_instead(synced, fakeslack):
                               starts_at=at("2026-12-29", 10).astimezone(dt.timezone.utc), remind_before=["1d"],
                               created_by="U10LEAD")
     result = fire(synced, f"meeting:moving:{meeting.id}:1d", at("2026-12-28", 10))
-    assert result.reason == "closed day: leads warned"
+    assert result.reason == "closed_day_leads_warned"
     [warning] = posts(fakeslack, "moving-leads")
     assert "年末年始の閉庁期間" in warning.params["text"]
     assert not any(posts(fakeslack, n) for n in DEPARTMENT_CHANNELS)

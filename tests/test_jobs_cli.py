@@ -19,7 +19,9 @@ def test_jobs_list_shows_every_job_with_its_next_run(env, tmp_path):
                 "report:moving", "aging:moving"):
         assert job in result.stdout
     line = next(row for row in result.stdout.splitlines() if row.startswith("meeting:moving:1:15m"))
-    assert "定例会議" in line and "(水) 09:45" in line  # the meeting is Wednesday 10:00
+    assert "定例会議" in line and "(水) 09:45" in line and "15分前" in line  # the meeting is Wednesday 10:00
+    assert "前日" in next(row for row in result.stdout.splitlines() if row.startswith("meeting:moving:1:1d"))
+    assert "1d" not in result.stdout.replace("meeting:moving:1:1d", "")  # durations in words, not 1d / 15m
     assert "(金) 16:00" in next(row for row in result.stdout.splitlines() if row.startswith("digest:moving"))
 
 
@@ -56,7 +58,7 @@ def test_jobs_run_reaches_every_channel_through_429s_and_posts_once(env, tmp_pat
 def test_jobs_run_on_a_holiday_says_why_nothing_was_sent(env, tmp_path, fakeslack):
     env = {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fakeslack.url}
     result = run(["jobs", "run", "standup:moving", "--at", "2026-11-23T09:30"], env, tmp_path)
-    assert result.returncode == 0 and "送りませんでした（理由: closed day）" in result.stdout
+    assert result.returncode == 0 and "送りませんでした（理由: 閉庁日）" in result.stdout
 
 
 def test_jobs_run_refuses_unknown_jobs_and_bad_times(env, tmp_path, fakeslack):
@@ -65,3 +67,11 @@ def test_jobs_run_refuses_unknown_jobs_and_bad_times(env, tmp_path, fakeslack):
     assert unknown.returncode == 1 and "standup:nowhere" in unknown.stderr and "jobs list" in unknown.stderr
     bad = run(["jobs", "run", "standup:moving", "--at", "next friday"], env, tmp_path)
     assert bad.returncode == 1 and "ISO" in bad.stderr
+
+
+def test_jobs_run_aging_is_a_job_like_the_others_claimed_once(env, tmp_path, fakeslack):
+    env = {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fakeslack.url}
+    first = run(["jobs", "run", "aging:moving", "--at", "2026-11-27T09:00"], env, tmp_path)
+    assert first.returncode == 0 and "2026-11-27 09:00 の回として実行し" in first.stdout, first.stdout + first.stderr
+    second = run(["jobs", "run", "aging:moving", "--at", "2026-11-27T09:00"], env, tmp_path)
+    assert "すでに配信済みです" in second.stdout

@@ -43,7 +43,7 @@ def test_a_liaison_is_refused_politely(app, fakeslack):
 
 def test_report_digest_is_shown_only_to_the_requester(app, fakeslack):
     body = post_slash(app, "/report", "digest", user="U20BOSS").json()
-    assert body["response_type"] == "ephemeral" and "週次ダイジェスト" in body["text"]
+    assert body["response_type"] == "ephemeral" and "週次まとめ" in body["text"]
     assert not fakeslack.calls_to("chat.postMessage")
     assert "使い方" in post_slash(app, "/report", "excel now", user="U20BOSS").json()["text"]
 
@@ -104,4 +104,4 @@ def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_pat
 
 def test_an_admin_outside_every_project_may_ask_for_the_digest(app):
     body = post_slash(app, "/report", "digest", user="U99ADMIN").json()
-    assert "週次ダイジェスト: 引越しワンストップ化" in body["text"]
+    assert "週次まとめ: 引越しワンストップ化" in body["text"]

@@ -85,9 +85,9 @@ def test_the_digest_puts_departments_needing_attention_first_and_names_everyone(
     project, _ = activity
     text, blocks = build_digest(T, summary_for(services, project), EscalationSpec())
     attention = text.split("*まず確認が必要な部署*")[1].split("*部署別の状況*")[0]
-    assert attention.strip().startswith("• *市民課*: 対応待ち 1 件（最長 3 営業日）、IT部門へ相談 1 件\n")
+    assert attention.strip().startswith("• *市民課*: 回答待ち 1 件（最長 3 営業日）、IT部門へ相談 1 件\n")
     assert "#2 =HYPERLINK" in attention and "→ 税務課（3 営業日）" in attention
-    assert "• *税務課*: スタンドアップ回答率 0%" in attention  # nobody in 税務課 answered
+    assert "• *税務課*: 朝会の回答率 0%" in attention  # nobody in 税務課 answered
     for name in ("市民課", "税務課", "国民健康保険課", "福祉課", "子育て支援課", "情報政策課"):
         assert name in text.split("*部署別の状況*")[1]
     assert "新規 3（前週比 +2）" in text and "窓口の待ち時間が半分に" in text
@@ -114,9 +114,9 @@ def test_the_workbook_has_every_sheet_with_rows_charts_and_formats(services, act
         path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 20),
                            out=tmp_path / "report.xlsx", calendar=CALENDAR, timezone="Asia/Tokyo", t=T)
     wb = read_back(path)
-    assert wb.sheetnames == ["概要", "課題", "成功事例", "スタンドアップ", "会議"]
+    assert wb.sheetnames == ["概要", "課題", "成功事例", "朝会", "会議"]
     overview = wb["概要"]
-    assert [c.value for c in overview[1]][:3] == ["部署", "担当者数", "スタンドアップ回答率"]
+    assert [c.value for c in overview[1]][:3] == ["部署", "連絡担当の人数", "朝会の回答率"]
     assert overview["A2"].value == "市民課" and overview["A8"].value == "合計"
     assert overview["C2"].number_format == "0%"
     kinds = {type(chart) for chart in overview._charts}
@@ -137,7 +137,7 @@ def test_the_workbook_has_every_sheet_with_rows_charts_and_formats(services, act
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
     assert issues.column_dimensions["L"].width >= 40  # titles in Japanese get room
     assert wb["成功事例"]["D2"].value == "窓口の待ち時間が半分に"
-    standup = wb["スタンドアップ"]
+    standup = wb["朝会"]
     header = [c.value for c in standup[1]]
     assert header[:2] == ["部署", "合計"] and "11/03" not in header and "11/23" not in header  # holidays: no column
     assert standup["A2"].value == "市民課" and standup["B2"].value == 3
@@ -167,5 +167,5 @@ def test_the_report_is_written_in_write_only_mode(services, activity, tmp_path):
     # openpyxl's write-only mode streams rows with inline strings; the normal mode collects shared strings.
     assert "xl/sharedStrings.xml" not in archive.namelist()
     assert 't="inlineStr"' in archive.read("xl/worksheets/sheet2.xml").decode()
-    detail = load_workbook(path)["スタンドアップ詳細"]
+    detail = load_workbook(path)["朝会の詳細"]
     assert detail.max_row == 4 and detail["D2"].value == "作業"

@@ -1,0 +1,166 @@
+"""The Japanese catalog keeps docs/glossary.md: the rules a machine can check, over every sentence of ja.yml.
+
+What staff read is Japanese first: one word per idea (連絡担当 is never 担当者, 解決済み, 優先度, 依頼先部署,
+回答待ち, 朝会, 週次まとめ), durations in words (前日, 15分前), no English but the allowed names, no space between
+a name and its particle.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from bot.dispatch import run_command
+from bot.i18n import Translator, catalog
+from commands import dept, issue_grammar, meeting, renkei, report, standup, win
+from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration
+from storage.models import Meeting
+
+JA, EN = catalog("ja"), catalog("en")
+
+# What users type after a slash command: the English words of each grammar (code, so always in step with it).
+COMMAND_WORDS = {word for words in (issue_grammar.SUBCOMMANDS, issue_grammar.LIST_SCOPES, dept.ALIASES,
+                                    meeting.SUBCOMMANDS, renkei.HELP_WORDS, renkei.STATUS_WORDS, report.DIGEST_WORDS,
+                                    win.LIST_WORDS, standup.STATUS_WORDS)
+                 for word in words if word.isascii()} | {"to"}  # `to:<依頼先部署>`
+ALLOWED_ASCII = COMMAND_WORDS | {
+    # names staff know
+    "Renkei", "renkei", "Slack", "Excel", "PDF", "IT", "DM", "ID", "URL",
+    # department slugs in examples (`/dept who zeimu`, `to:zeimu`, `departments: [shimin, zeimu]`)
+    "zeimu", "shimin",
+    # setup messages for the administrator: Slack's own (English) screen names, files, tools, renkei.yml keys
+    "OAuth", "Permissions", "Bot", "User", "Token", "Basic", "Information", "Signing", "Secret", "HTTP", "Socket",
+    "Mode", "PostgreSQL", "pg_dump", "README", "YAML", "ISO", "cron", "renkei.yml", "manifest.yml", "renkei.sql",
+    "env", "healthz", "x-oauth-scopes", "xoxb-", "xapp-", "U", "U01ABC", "U01ABCDEF", "MM-DD", "mon-fri", "Asia",
+    "Tokyo", "timezone", "departments", "projects", "department_roles", "admins", "role", "it",
+    # the operator's command line (`renkei sync`, `renkei jobs list`, `--at`, `--manifest`, `renkei demo --out … --force`)
+    "jobs", "at", "console", "demo", "serve", "out", "force", "cd", "manifest",
+    # the console's own actions (`:user`, `:who`, `:press`, `:time`, `:cancel`, `:quit`) and the Enter key
+    "user", "press", "time", "cancel", "quit", "Enter",
+}
+ENVIRONMENT_VARIABLE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+EMOJI = re.compile(r":[a-z0-9_+\-]+:")
+URL = re.compile(r"https?://\S+")
+SLASH_COMMAND = re.compile(r"(?<![\w.])/[a-z]+")
+ASCII_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_.\-]*")
+# a placeholder that is a department's, a project's or a person's name, then a space, then a particle
+NAME_SPACE_PARTICLE = re.compile(r"(\{(?:name|department|waiting_on|project)\}|<@\{user\}>)[ \u3000]+(の|が|を|に|へ|で|と|は)")
+SHORT_DURATION = re.compile(r"(?<![0-9A-Za-z])\d+[mhd](?![A-Za-z])")
+# sentences that teach the short form people must write themselves: renkei.yml and the console's clock
+DURATION_SYNTAX_KEYS = {"config.bad_duration", "console.help", "console.time_usage"}
+
+
+def english_words(sentence: str) -> list[str]:
+    """The ASCII words of a Japanese sentence that the allow-list does not cover."""
+    for pattern in (URL, PLACEHOLDER, EMOJI, SLASH_COMMAND):
+        sentence = pattern.sub(" ", sentence)
+    return [word for word in ASCII_WORD.findall(sentence)
+            if word not in ALLOWED_ASCII and word.rstrip(".") not in ALLOWED_ASCII
+            and not ENVIRONMENT_VARIABLE.fullmatch(word)]
+
+
+def english(key: str) -> str:
+    """The en sentence of a key without its placeholders (`{waiting}` is no word), in lower case."""
+    return PLACEHOLDER.sub("", EN[key]).lower()
+
+
+def offenders(rule) -> dict[str, str]:
+    """Every ja sentence the rule finds fault with, by key: the failure message names them all at once."""
+    return {key: sentence for key, sentence in JA.items() if rule(key, sentence)}
+
+
+def test_resolved_is_kaiketsuzumi_never_kaiketsu_ni_shimashita():
+    assert offenders(lambda _, s: re.search(r"解決に(し|する|なり)", s)) == {}
+    assert JA["status.resolved"] == "解決済み"
+
+
+def test_the_status_and_priority_words_are_the_glossarys():
+    assert {k: JA[f"status.{k}"] for k in ("open", "in_progress", "resolved")} == {
+        "open": "未対応", "in_progress": "対応中", "resolved": "解決済み"}
+    assert [JA[f"severity.{k}"] for k in ("high", "normal", "low")] == ["高", "中", "低"]
+    assert offenders(lambda _, s: "重要度" in s or "【重要】" in s) == {}
+    assert offenders(lambda k, s: "severit" in english(k) and "優先度" not in s) == {}
+
+
+def test_the_department_an_issue_waits_on_has_one_name():
+    assert offenders(lambda _, s: re.search(r"依頼先(?!部署)", s)) == {}
+    assert offenders(lambda _, s: "対応待ち" in s) == {}  # an issue waits for an answer: 回答待ち
+    assert offenders(lambda k, s: re.search(r"\bwait", english(k), re.I) and not re.search("回答待ち|依頼先部署", s)) == {}
+
+
+def test_liaison_and_assignee_are_never_confused():
+    """連絡担当 (a department's liaison, renkei.yml `liaisons`) and 担当者 (who handles an issue) never stand for each other."""
+    assert offenders(lambda k, s: "liaison" in english(k) and "連絡担当" not in s) == {}
+    assert offenders(lambda k, s: "連絡担当" in s and "liaison" not in english(k)) == {}
+    assert offenders(lambda k, s: "担当者" in s.replace("連絡担当", "") and "assign" not in english(k)) == {}
+    assert offenders(lambda _, s: "連絡担当者" in s) == {}
+
+
+def test_loan_words_staff_would_not_know_are_japanese():
+    assert offenders(lambda _, s: "ダイジェスト" in s or "エスカレーション" in s or "サブコマンド" in s) == {}
+    assert offenders(lambda _, s: "スタンドアップ" in s.replace("朝会（スタンドアップ）", "")) == {}
+    assert "朝会（スタンドアップ）" in JA["help.standup"]  # explained once, where /standup is introduced
+
+
+def test_no_english_words_but_the_allowed_ones():
+    assert offenders(lambda _, s: english_words(s)) == {}
+
+
+def test_durations_are_words_not_1d_or_15m():
+    assert offenders(lambda k, s: k not in DURATION_SYNTAX_KEYS and SHORT_DURATION.search(s)) == {}
+
+
+def test_no_space_between_a_name_and_its_particle():
+    assert offenders(lambda _, s: NAME_SPACE_PARTICLE.search(s)) == {}
+
+
+@pytest.mark.parametrize("sentence,words", [
+    ("`/issue list` で一覧を表示", []), ("{department}の回答待ち", []), ("remind 1d", ["remind"]),
+    ("理由: closed day", ["closed", "day"]), ("SLACK_BOT_TOKEN を設定", []), (":sos: *相談*", []),
+    ("http://0.0.0.0:8000/slack/events", []), ("`/issue show N`", ["N"]),
+])
+def test_the_english_rule_itself(sentence, words):
+    assert english_words(sentence) == words
+
+
+@pytest.mark.parametrize("sentence,caught", [
+    ("福祉課 の担当者", False), ("{department} の担当者", True), ("{name}の連絡担当", False), ("<@{user}> を招待", True),
+    ("*{project}* の朝会", False),  # Slack needs the space after bold text
+])
+def test_the_space_rule_itself(sentence, caught):
+    assert bool(NAME_SPACE_PARTICLE.search(sentence)) is caught
+
+
+@pytest.mark.parametrize("short,direction,ja,en", [
+    ("1d", BEFORE, "前日", "the day before"), ("15m", BEFORE, "15分前", "15 min before"),
+    ("2d", BEFORE, "2日前", "2 days before"),
+    ("3h", AFTER, "3時間後", "3 h after"), ("1d", AFTER, "翌日", "the day after"), ("前日", BEFORE, "前日", "前日"),
+])
+def test_a_duration_is_worded_once_in_each_language(short, direction, ja, en):
+    assert duration_text(Translator("ja"), short, direction) == ja
+    assert duration_text(Translator("en"), short, direction) == en
+
+
+def test_several_offsets_read_as_a_japanese_list():
+    assert durations_text(Translator("ja"), "1d,15m", BEFORE) == "前日、15分前"
+
+
+@pytest.mark.parametrize("typed,short", [
+    ("前日", "1d"), ("1日前", "1d"), ("15分前", "15m"), ("１５分", "15m"), ("3時間", "3h"), ("1d", "1d"), ("30M", "30m"),
+    ("3時間後", None), ("soon", None), ("", None),
+])
+def test_what_people_type_as_an_offset(typed, short):
+    assert read_duration(typed) == short
+
+
+def test_the_japanese_usage_example_works_as_typed(services):
+    example = re.search(r"`(リマインド [^`]+)`", JA["meeting.problem_offsets"]).group(1)
+    assert example in JA["meeting.usage"].replace("[", "`").replace("]", "`")
+    with services.session() as session:
+        ctx = services.context(session, user_id="U10LEAD", channel_id=None)
+        reply = run_command(ctx, "/meeting", f"add 様式の確認会 毎週木曜 15:00 {example}").text
+        stored = session.exec(select(Meeting).where(Meeting.title == "様式の確認会")).one()
+    assert stored.remind_before == "1d,15m" and "リマインド: 前日、15分前" in reply
