@@ -162,3 +162,28 @@ class OutboxMessage(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow)
     sent_at: dt.datetime | None = None
+
+
+class HandledRequest(SQLModel, table=True):
+    """A slash command or form submission already answered, keyed by Slack's trigger_id or view id + hash.
+
+    A replay (the same signed request sent again) is answered with the stored reply and creates nothing.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=200)
+    user_id: str = Field(max_length=32)
+    reply: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the first answer, as JSON
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RoleRequest(SQLModel, table=True):
+    """`/dept join`: a request to become a department's liaison, granted only when a liaison or admin approves."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(index=True, max_length=32)
+    department_id: int = Field(foreign_key="department.id")
+    status: str = Field(default="pending", max_length=20)  # pending, approved, declined
+    decided_by: str | None = Field(default=None, max_length=32)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    decided_at: dt.datetime | None = None
