@@ -30,6 +30,7 @@ from storage.projectfile import ProjectFileError, load_project_file, parse_durat
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
 INDENT = "    "
+ACTIONS = {":press", ":p", ":user", ":who", ":time", ":help", ":quit", ":q"}  # what a form answer may not start with
 MAX_STEP = dt.timedelta(days=31)  # one move of the clock fires at most a month of jobs
 
 
@@ -188,14 +189,19 @@ class Console:
         initial = element.get("initial_option")
         hint = ""
         if kind == "static_select":
-            hint = " " + self.t("console.form_choose", choices="  ".join(
+            hint = self.t("console.form_choose", choices="  ".join(
                 f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
+            if initial:
+                hint += self.t("console.form_default", value=initial["text"]["text"])
         elif kind == "datepicker":
-            hint = " " + self.t("console.form_date_hint")
+            hint = self.t("console.form_date_hint")
         while True:
             answer = self.ask(f"{label}{self.t('console.form_optional') if optional else ''}{hint}: ")
             if answer is None or answer.strip() == ":cancel":
                 return None
+            if answer.strip().split(" ")[0] in ACTIONS:
+                self.out(self.t("console.form_busy"))
+                continue
             answer = answer.strip()
             if not answer:
                 if kind == "static_select" and initial:

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import random
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -176,6 +177,12 @@ class Player:
             self.clock.stop()
 
 
+def renkei_command() -> str:
+    """`renkei` when it is on PATH, else the path of the script installed beside this Python (a venv)."""
+    beside = Path(sys.executable).with_name("renkei")
+    return "renkei" if shutil.which("renkei") else str(beside) if beside.exists() else "renkei"
+
+
 def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str], None] = print,
              force: bool = False) -> int:
     """Write the sample project, play `weeks` weeks, print the digest, write the report; 0 when done."""
@@ -183,7 +190,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
     out = Path(out)
     database = out / "renkei.db"
     if database.exists() and not force:
-        echo(t("demo.exists", folder=out))
+        echo(t("demo.exists", folder=out, renkei=renkei_command()))
         return 1
     out.mkdir(parents=True, exist_ok=True)
     for stale in (database, out / "renkei.db-wal", out / "renkei.db-shm"):
@@ -215,5 +222,5 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
     for line in lines:
         echo(line)
     echo("")
-    echo(t("demo.done", config=config, database=database, report=report, folder=out))
+    echo(t("demo.done", config=config, database=database, report=report, folder=out, renkei=renkei_command()))
     return 0

@@ -18,7 +18,8 @@ LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 EMOJI = {"calendar": "📅", "hourglass_flowing_sand": "⏳", "sos": "🆘", "sunrise": "🌅", "tada": "🎉",
          "warning": "⚠️", "white_check_mark": "✅", "memo": "📝", "bulb": "💡"}
 EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
-BOLD = re.compile(r"(?<![^\s(（「【])\*([^*\n]+)\*(?![^\s)）」】:：、。,.])")
+BOLD = re.compile(r"\*([^*\s][^*\n]*?)\*")  # *太字* (Slack bold), shown plain
+CODE = re.compile(r"`([^`\n]+)`")  # `/issue show 8` (Slack code), shown plain
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def plain(text: str, *, person: Callable[[str], str], channel: Callable[[str], s
     text = CHANNEL.sub(lambda m: "#" + (m.group(2) or channel(m.group(1))), text)
     text = SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    text = BOLD.sub(r"\1", text).replace("```", "")
+    text = CODE.sub(r"\1", BOLD.sub(r"\1", text.replace("```", "")))
     text = EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
     return html.unescape(text)
 

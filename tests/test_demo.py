@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +12,7 @@ import time_machine
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.demo import run_demo
+from bot.demo import renkei_command, run_demo
 from reminders.calendar import calendar_for
 from storage.db import make_engine
 from storage.models import Delivery, Issue, IssueEvent, OutboxMessage, StandupAnswer, Win
@@ -41,7 +43,7 @@ def test_the_demo_prints_the_digest_naming_every_department_and_where_things_are
     for name in DEPARTMENTS:
         assert name in printed
     assert str(folder / "renkei.yml") in printed and str(folder / "renkei.db") in printed
-    assert f"cd {folder} && renkei console" in printed
+    assert f"cd {folder} && {renkei_command()} console" in printed  # a command that runs as printed
     assert "<@" not in printed and "*" not in printed  # read as a person reads it: names, no markup
 
 
@@ -113,3 +115,8 @@ def test_a_second_demo_in_the_same_folder_keeps_the_data_unless_forced(demo):
     assert run_demo(folder, echo=printed.append) == 1
     assert "--force" in printed[0] and "renkei console" in printed[0]
     assert len(session.exec(select(Issue)).all()) == before
+
+
+def test_the_printed_command_is_one_that_exists():
+    command = renkei_command()
+    assert command == "renkei" and shutil.which("renkei") or Path(command).exists()

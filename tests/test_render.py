@@ -31,6 +31,9 @@ def channel(channel_id: str) -> str:
     ("&lt;!channel&gt; &amp; <!here>", "<!channel> & @here"),  # escaped user text stays text
     ("<https://example.jp|手順書>", "手順書 (https://example.jp)"),
     ("*全体* 新規 2 ・ *税務課*: 待ち", "全体 新規 2 ・ 税務課: 待ち"),
+    ("🎉 *小さな成功*（市民課） • *市民課*（shimin） *引越し*の朝会", "🎉 小さな成功（市民課） • 市民課（shimin） 引越しの朝会"),
+    ("`/issue show 8` で確認、`/standup`", "/issue show 8 で確認、/standup"),
+    ("2 * 3 = 6", "2 * 3 = 6"),
     (":sunrise: 朝会 :unknown_code:", "🌅 朝会 :unknown_code:"),
 ])
 def test_mrkdwn_reads_as_plain_text(mrkdwn, shown):
