@@ -18,7 +18,8 @@ LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 EMOJI = {"calendar": "📅", "hourglass_flowing_sand": "⏳", "sos": "🆘", "sunrise": "🌅", "tada": "🎉",
          "warning": "⚠️", "white_check_mark": "✅", "memo": "📝", "bulb": "💡"}
 EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
-BOLD = re.compile(r"\*([^*\s][^*\n]*?)\*")  # *太字* (Slack bold), shown plain
+# *太字* (Slack bold), shown plain; the space Slack needs before a Japanese particle goes with it
+BOLD = re.compile(r"\*([^*\s][^*\n]*?)\*(?: (?=[のがをにへでとはもや]))?")
 CODE = re.compile(r"`([^`\n]+)`")  # `/issue show 8` (Slack code), shown plain
 
 

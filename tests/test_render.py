@@ -34,6 +34,7 @@ def channel(channel_id: str) -> str:
     ("🎉 *小さな成功*（市民課） • *市民課*（shimin） *引越し*の朝会", "🎉 小さな成功（市民課） • 市民課（shimin） 引越しの朝会"),
     ("`/issue show 8` で確認、`/standup`", "/issue show 8 で確認、/standup"),
     ("2 * 3 = 6", "2 * 3 = 6"),
+    ("🌅 *引越しワンストップ化* の朝会", "🌅 引越しワンストップ化の朝会"),
     (":sunrise: 朝会 :unknown_code:", "🌅 朝会 :unknown_code:"),
 ])
 def test_mrkdwn_reads_as_plain_text(mrkdwn, shown):
