@@ -158,7 +158,7 @@ def test_a_double_click_does_one_thing_once(app, fakeslack, services):
 
 
 def test_the_form_opens_and_shows_errors_inline(app, fakeslack, services):
-    post_slash(app, "/issue", "", channel=channel_id(fakeslack, "moving-zeimu"))
+    post_slash(app, "/issue", "", channel=channel_id(fakeslack, "moving-zeimu"), trigger_id="1337.42.abcd")
     wait_for(lambda: fakeslack.calls_to("views.open"))
     [opened] = fakeslack.calls_to("views.open")
     view = json.loads(opened.params["view"])
