@@ -46,7 +46,7 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
           socket: bool = typer.Option(False, "--socket", help="Use Socket Mode (default with SLACK_APP_TOKEN)."),
           port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000).")) -> None:
     """Run the listeners and the scheduler."""
-    from bot.app import create_app, create_wsgi
+    from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
     from bot.jobs import add_jobs, catch_up
     from reminders.scheduler import add_outbox_flush, make_scheduler
@@ -80,7 +80,8 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
 
             port = port or settings.port
             typer.echo(t("serve.starting_http", port=port))
-            waitress_serve(create_wsgi(app, services), host="0.0.0.0", port=port, threads=8, ident="renkei")
+            waitress_serve(create_wsgi(app, services), host="0.0.0.0", port=port, threads=8, ident="renkei",
+                           max_request_body_size=MAX_REQUEST_BYTES)  # 413 on a larger declared body, unread
     finally:
         scheduler.shutdown(wait=False)
 

@@ -14,12 +14,14 @@ from typing import Any, Callable
 
 from bot.bootstrap import Services
 from bot.dispatch import run_command
-from commands import issue, standup
+from commands import dept, issue, standup
 from commands.base import CommandContext, Reply
 from commands.issue_blocks import ESCALATE, IT_TAKE, RESOLVE, TAKE, issue_card
 from commands.issue_blocks import MODAL_CALLBACK as ISSUE_FORM
 from commands.issue_grammar import CloseIssue, EscalateIssue
 from commands.issue_modal import submit as submit_issue_form
+from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
+from storage.guard import ResidentsDataRefused
 from storage.issues import get_issue, names
 from storage.models import Project
 
@@ -70,6 +72,8 @@ BUTTONS: dict[str, Callable[[CommandContext, str], Pressed]] = {
     IT_TAKE: _issue_button(issue.it_take, show_card=False),
     standup.ANSWER_BUTTON: _standup_answer,
     standup.BLOCKER_BUTTON: _standup_blocker,
+    dept.APPROVE_BUTTON: lambda ctx, value: Pressed(*dept.approve(ctx, value)),
+    dept.DECLINE_BUTTON: lambda ctx, value: Pressed(*dept.decline(ctx, value)),
 }
 
 
@@ -78,8 +82,8 @@ def press(services: Services, *, user_id: str, channel_id: str | None, action_id
     run = BUTTONS.get(action_id)
     if run is None:
         return Pressed()
-    with services.session() as session:
-        return run(services.context(session, user_id=user_id, channel_id=channel_id), str(value or ""))
+    with services.session() as session:  # a button's value is an id we made; anything else is no id (read_id)
+        return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
 
 
 def _standup_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -112,9 +116,61 @@ FORMS: dict[str, Callable[[Services, str, dict[str, Any]], dict[str, str] | Repl
 
 
 def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[str, str] | Reply | None:
-    """Run a form's submission: errors by block id (shown in the form), the reply, or None for an unknown form."""
+    """Run a form's submission: errors by block id (shown in the form), the reply, or None for an unknown form.
+
+    Every value of the form passes the input gate first; a refused one is an error on its field and the form's
+    function does not run at all.
+    """
     run = FORMS.get(str(view.get("callback_id")))
-    return run(services, user_id, view) if run else None
+    if run is None:
+        return None
+    t = services.translator()
+    view, errors = _gated_view(t, view)
+    if errors:
+        return errors
+    try:
+        return run(services, user_id, view)
+    except ResidentsDataRefused:  # the storage guard: a road the gate did not see
+        logger.warning("Refused to store a My Number from form %s", view.get("callback_id"))
+        return Reply(text=t("privacy.my_number"))
+
+
+# --- the input gate (commands.text.gate): every text a person gives, before any command runs ----------
+
+
+def refusal(t: Callable[..., str], gated: Gated) -> str:
+    """Why the gate refused a text, in the user's words: residents' data, or too long."""
+    if gated.problem == MY_NUMBER:
+        return t("privacy.my_number")
+    return t("input.too_long", length=gated.length, limit=gated.limit)
+
+
+def _gated_values(value: Any, problems: list[Gated]) -> Any:
+    """Every string of a field's state through the gate (typed text, chosen options, dates); refusals noted."""
+    if isinstance(value, str):
+        gated = gate(value, FIELD_LIMIT)
+        if gated.problem:
+            problems.append(gated)
+        return gated.text
+    if isinstance(value, dict):
+        return {k: _gated_values(v, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_gated_values(v, problems) for v in value]
+    return value
+
+
+def _gated_view(t: Callable[..., str], view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The view with every value of view["state"]["values"] cleaned, and the errors by block id of refused ones."""
+    values = (view.get("state") or {}).get("values") or {}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for block_id, actions in values.items():
+        problems: list[Gated] = []
+        cleaned[block_id] = _gated_values(actions, problems)
+        if problems:
+            worst = next((p for p in problems if p.problem == MY_NUMBER), problems[0])
+            errors[block_id] = refusal(t, worst)
+    return {**view, "state": {**(view.get("state") or {}), "values": cleaned}}, errors
 
 
 # --- the whole exchange, as Slack's listeners and the console both run it -----------------
@@ -131,9 +187,18 @@ def slash(services: Services, *, user_id: str, channel_id: str | None, command: 
           trigger_id: str | None, ack: Callable[..., Any], respond: Respond) -> None:
     """A slash command: ack at once with the command function's reply (or open its form), then the follow-up."""
     t = services.translator()
+    gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
+    if gated.problem:
+        ack(response_type="ephemeral", text=refusal(t, gated))
+        return
     try:
         with services.session() as session:
-            reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command, text)
+            reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command,
+                                gated.text)
+    except ResidentsDataRefused:  # the storage guard: a road the gate did not see
+        logger.warning("Refused to store a My Number from %s", command)
+        ack(response_type="ephemeral", text=t("privacy.my_number"))
+        return
     except Exception:
         logger.exception("Failed to answer %s", command)
         ack(response_type="ephemeral", text=t("command.failed"))

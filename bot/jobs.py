@@ -14,9 +14,8 @@ from sqlmodel import select
 
 from bot.bootstrap import Services
 from commands import meeting as meeting_commands
-from commands import report as report_commands
 from commands import standup as standup_commands
-from commands.base import post_to_channels, when_text
+from commands.base import escape, post_to_channels, when_text
 from commands.durations import AFTER, BEFORE, duration_text
 from reminders.aging import AgingNotice, check_waiting_issues
 from reminders.schedule import AGING, DIGEST, MEETING, REPORT, STANDUP, STANDUP_REMIND, JobSpec, derive_jobs
@@ -57,15 +56,13 @@ def job_specs(services: Services) -> list[JobSpec]:
 
 
 def describe(services: Services, spec: JobSpec) -> str:
-    """What a job does, in the configured language (`会議「定例会議」のリマインド（前日）`)."""
-    title = ""
-    if spec.meeting_id is not None:
-        with services.session() as session:
-            meeting = session.get(Meeting, spec.meeting_id)
-            title = meeting.title if meeting else ""
+    """What a job does, in the configured language (`会議「定例会議」のリマインド（前日）`).
+
+    The meeting's title comes with the spec (no query per job: `renkei jobs list` stays fast with many meetings).
+    """
     t = services.translator()
     offset = duration_text(t, spec.offset_text, BEFORE if spec.kind == MEETING else AFTER) if spec.offset_text else ""
-    return t(f"jobs.what_{spec.kind}", offset=offset, title=title)
+    return t(f"jobs.what_{spec.kind}", offset=offset, title=spec.title)
 
 
 def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
@@ -161,7 +158,7 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
         if not calendar.is_business_day(local_start.date()):
             if not project.leads_channel_id:
                 return FiringResult("skipped", scheduled, reason="closed_day_no_leads_channel")
-            text = t("meeting.closed_day_warning", title=meeting.title, when=when_text(t, local_start, year=False),
+            text = t("meeting.closed_day_warning", title=escape(meeting.title), when=when_text(t, local_start, year=False),
                      reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"), number=meeting.id)
             services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
             return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
@@ -176,6 +173,8 @@ def run_meeting(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fi
 
 def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Post the week's digest to the project's leads channel."""
+    from commands import report as report_commands  # openpyxl: imported when a report job runs, not by `jobs list`
+
     t = services.translator()
     with services.session() as session:
         project = _project(session, spec.project)
@@ -191,6 +190,8 @@ def run_digest(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
 
 def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Send the previous month's Excel report to every manager of the project, in their DMs."""
+    from commands import report as report_commands
+
     t = services.translator()
     start, end = report_commands.previous_month(_local_day(services, scheduled))
     with services.session() as session:
@@ -207,7 +208,7 @@ def run_report(services: Services, spec: JobSpec, scheduled: dt.datetime) -> Fir
     for manager in managers:
         outcome = services.gateway.upload_file(key=f"{spec.id}@{scheduled.isoformat()}:{manager}", user=manager, path=path,
                                                title=t("report.file_title", project=project.name, start=start, end=end),
-                                               comment=t("report.monthly_comment", project=project.name, start=start,
+                                               comment=t("report.monthly_comment", project=escape(project.name), start=start,
                                                          end=end))
         sent += outcome.status != "failed"
     return FiringResult("delivered", scheduled, sent)

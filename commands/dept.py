@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
-from commands.base import CommandContext, Reply, department_choices, escape, mention_list
+from commands.base import CommandContext, Reply, department_choices, escape, mention_list, post_to_channels
 from commands.channels import format_report, sync_channels
 from commands.suggest import echo, fold, unknown_department, unknown_sub
-from storage.directory import ADMIN, LIAISON, project_overview, users_with_role
-from storage.models import Department
-from storage.roles import channel_where, find_department, has_role, join_department, leave_department, liaison_places
+from storage.directory import ADMIN, APPROVED, LIAISON, project_overview, users_with_role
+from storage.models import Department, ProjectDepartment, RoleRequest
+from storage.roles import (
+    IT,
+    Action,
+    approvers,
+    channel_where,
+    decide_request,
+    find_department,
+    leave_department,
+    liaison_places,
+    may,
+    request_join,
+)
+
+APPROVE_BUTTON, DECLINE_BUTTON = "dept_join_approve", "dept_join_decline"
 
 ALIASES = {"list": "list", "一覧": "list", "who": "who", "誰": "who", "join": "join", "参加": "join",
            "leave": "leave", "脱退": "leave", "sync": "sync", "同期": "sync"}
@@ -69,15 +84,95 @@ def who(ctx: CommandContext, department: Department) -> Reply:
     return Reply(text="\n".join(lines))
 
 
+def request_targets(session: Session, department_id: int) -> tuple[list[str], bool]:
+    """Where a join request goes, and whether those are channels: the department's project channels;
+    without any (before `renkei sync`), the DMs of its liaisons from renkei.yml, else of the administrators."""
+    channels = list(dict.fromkeys(session.exec(
+        select(ProjectDepartment.channel_id).where(ProjectDepartment.department_id == department_id,
+                                                   ProjectDepartment.channel_id.is_not(None)).order_by(ProjectDepartment.id))))
+    if channels:
+        return channels, True
+    return approvers(session, department_id) or users_with_role(session, ADMIN), False
+
+
+def request_card(t, request: RoleRequest, department: Department) -> tuple[str, list[dict[str, Any]]]:
+    """The card asking the department's liaisons to approve (承認) or decline (却下) a join request."""
+    text = t("dept.request_card", user=request.user_id, name=escape(department.name))
+    value = str(request.id)
+    buttons = [{"type": "button", "action_id": APPROVE_BUTTON, "value": value, "style": "primary",
+                "text": {"type": "plain_text", "text": t("dept.button_approve")}},
+               {"type": "button", "action_id": DECLINE_BUTTON, "value": value,
+                "text": {"type": "plain_text", "text": t("dept.button_decline")}}]
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                  {"type": "actions", "block_id": f"role_request_{request.id}", "elements": buttons}]
+
+
 def join(ctx: CommandContext, department: Department) -> Reply:
-    """The user becomes a liaison of the department (stored; shown by list and who)."""
-    if join_department(ctx.session, ctx.user_id, department):
-        return Reply(text=ctx.t("dept.joined", name=escape(department.name), slug=department.slug))
-    return Reply(text=ctx.t("dept.already_member", name=escape(department.name)))
+    """Ask to become the department's liaison: a card to its channels; nothing is granted until approved."""
+    name = escape(department.name)
+    outcome, request = request_join(ctx.session, ctx.user_id, department)
+    if outcome != "requested":
+        return Reply(text=ctx.t({"it": "dept.join_it", "member": "dept.already_member", "pending": "dept.join_pending"}[outcome],
+                                name=name))
+    targets, channels = request_targets(ctx.session, department.id)
+    if not targets:
+        return Reply(text=ctx.t("dept.join_requested_nobody", name=name))
+    text, blocks = request_card(ctx.t, request, department)
+    t, slack, request_id = ctx.t, ctx.slack, request.id
+
+    def post(_session: Session) -> Reply | None:
+        failed = post_to_channels(slack, key=f"role_request:{request_id}:card", channels=targets, text=text, blocks=blocks)
+        shown = ", ".join(f"<#{c}>" if channels else f"<@{c}>" for c in failed)
+        return Reply(text=t("dept.request_card_failed", targets=shown)) if failed else None
+
+    return Reply(text=ctx.t("dept.join_requested", name=name), followup=post)
+
+
+def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tuple[str, list[dict[str, Any]]] | None]:
+    """The 承認 / 却下 buttons: a liaison from renkei.yml or an admin decides a join request, once.
+
+    Returns the reply for the presser and, once decided, the card's new text (no buttons) for everyone.
+    The requester is told the outcome by DM either way.
+    """
+    text = str(value or "")
+    request = ctx.session.get(RoleRequest, int(text)) if text.isdigit() and len(text) < 10 else None
+    department = ctx.session.get(Department, request.department_id) if request is not None else None
+    if request is None or department is None:
+        return Reply(text=ctx.t("dept.request_not_found")), None
+    name = escape(department.name)
+    if not may(ctx.session, ctx.user_id, Action.APPROVE_JOIN, department_id=department.id):
+        return Reply(text=ctx.t("dept.decide_not_permitted", name=name)), None
+    if approve and department.role == IT:  # made `role: it` after the request: only renkei.yml names IT
+        return Reply(text=ctx.t("dept.approve_it", name=name)), None
+    if not decide_request(ctx.session, request.id, ctx.user_id, approve=approve):
+        ctx.session.refresh(request)
+        return Reply(text=ctx.t("dept.request_already_decided", user=request.decided_by or "",
+                                outcome=ctx.t(f"dept.outcome_{request.status}"))), _decided_card(ctx, request, name)
+    ctx.session.refresh(request)
+    outcome = "approved" if request.status == APPROVED else "declined"
+    ctx.slack.post_message(key=f"role_request:{request.id}:{outcome}", channel=request.user_id,
+                           text=ctx.t(f"dept.{outcome}_dm", name=name, slug=department.slug, decider=ctx.user_id))
+    return Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name)), _decided_card(ctx, request, name)
+
+
+def _decided_card(ctx: CommandContext, request: RoleRequest, name: str) -> tuple[str, list[dict[str, Any]]]:
+    text = ctx.t("dept.request_decided_card", user=request.user_id, name=name,
+                 outcome=ctx.t(f"dept.outcome_{request.status}"), decider=request.decided_by or "")
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def approve(ctx: CommandContext, value: str) -> tuple[Reply, tuple[str, list[dict[str, Any]]] | None]:
+    """The 承認 button."""
+    return decide(ctx, value, approve=True)
+
+
+def decline(ctx: CommandContext, value: str) -> tuple[Reply, tuple[str, list[dict[str, Any]]] | None]:
+    """The 却下 button."""
+    return decide(ctx, value, approve=False)
 
 
 def leave(ctx: CommandContext, department: Department) -> Reply:
-    """The user stops being a liaison they became with /dept join."""
+    """The user stops being a liaison they became by an approved /dept join."""
     outcome = leave_department(ctx.session, ctx.user_id, department)
     return Reply(text=ctx.t(f"dept.{ {'left': 'left', 'config': 'left_config', 'not_member': 'not_member'}[outcome] }",
                             name=escape(department.name)))
@@ -85,7 +180,7 @@ def leave(ctx: CommandContext, department: Department) -> Reply:
 
 def sync(ctx: CommandContext) -> Reply:
     """Admins only: run the same channel sync as `renkei sync`, reporting the table when done."""
-    if not has_role(ctx.session, ctx.user_id, ADMIN):
+    if not may(ctx.session, ctx.user_id, Action.SYNC):
         return Reply(text=ctx.t("dept.admins_only"))
     slack, t = ctx.slack, ctx.t
 

@@ -22,11 +22,12 @@ from commands.issue_grammar import (
 )
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
-from commands.where import projects_in_view, resolve, resolve_department
+from commands.where import projects_in_view, resolve, resolve_department, view_refusal
 from storage import issues as store
-from storage.directory import ADMIN, LEAD, LIAISON, MANAGER, department_channels, project_departments
-from storage.models import Department, Issue, Project, RoleAssignment
-from storage.roles import IT, find_department, has_role
+from storage import limits
+from storage.directory import department_channels, project_departments
+from storage.models import Department, Issue, Project
+from storage.roles import IT, Action, find_department, may
 
 
 def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -46,20 +47,6 @@ def project_channel(session: Session, project_id: int, department_id: int) -> st
     return department_channels(session, project_id).get(department_id)
 
 
-def may_act_on(session: Session, user_id: str, issue: Issue) -> bool:
-    """Reporter, assignee, liaisons of its department or the waited-on one, leads, managers, admins,
-    and (once escalated) the IT department may change an issue."""
-    if user_id in (issue.reporter_id, issue.assignee_id):
-        return True
-    if has_role(session, user_id, LEAD, MANAGER, ADMIN, project_id=issue.project_id):
-        return True
-    if issue.escalated and has_role(session, user_id, IT, project_id=issue.project_id):
-        return True
-    departments = {issue.department_id, issue.waiting_on_id} - {None}
-    return session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
-                                                     RoleAssignment.department_id.in_(departments))).first() is not None
-
-
 def _issue_or_reply(ctx: CommandContext, number: int) -> Issue | Reply:
     issue = store.get_issue(ctx.session, number)
     if issue is None:
@@ -69,7 +56,7 @@ def _issue_or_reply(ctx: CommandContext, number: int) -> Issue | Reply:
 
 def _permitted_issue(ctx: CommandContext, number: int, action: str) -> Issue | Reply:
     issue = _issue_or_reply(ctx, number)
-    if isinstance(issue, Issue) and not may_act_on(ctx.session, ctx.user_id, issue):
+    if isinstance(issue, Issue) and not may(ctx.session, ctx.user_id, Action.CHANGE_ISSUE, issue=issue):
         return Reply(text=ctx.t("issue.not_permitted", number=number, action=ctx.t(f"issue.action_{action}")))
     return issue
 
@@ -83,12 +70,18 @@ def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[
 
 def add(ctx: CommandContext, command: AddIssue) -> Reply:
     """Store a new issue for this channel's (or the user's) department; post its card after the ack."""
+    limited = limits.issue_rate_limit(ctx)
+    if limited:
+        return limited
     refusal = refuse_residents_data(ctx, command.title, command.body)
     if refusal:
         return refusal
     where = resolve_department(ctx)
     if isinstance(where, Reply):
         return where
+    refused = _may_file(ctx, where.project)
+    if refused:
+        return refused
     waiting_on = None
     if command.waiting_on:
         waiting_on = find_department(ctx.session, fold(command.waiting_on))
@@ -99,6 +92,13 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
         project_id=where.project.id, department_id=where.department.id, reporter_id=ctx.user_id, title=command.title,
         body=command.body, severity=command.severity, waiting_on_id=waiting_on.id if waiting_on else None))
     return announce(ctx, issue, where.department, waiting_on)
+
+
+def _may_file(ctx: CommandContext, project: Project) -> Reply | None:
+    """The refusal when the user is no member of the project (an outsider in its public channel)."""
+    if may(ctx.session, ctx.user_id, Action.FILE_ISSUE, project_id=project.id):
+        return None
+    return Reply(text=ctx.t("issue.file_not_permitted", project=escape(project.name)))
 
 
 def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
@@ -149,6 +149,9 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
             departments = list(ctx.session.exec(select(Department).order_by(Department.id)))
             return usage(ctx, _unknown_department(ctx, command.department or "", departments, "/issue list {}",
                                                   "suggest.known_departments"))
+    refused = view_refusal(ctx)
+    if refused:
+        return refused
     project_ids = projects_in_view(ctx)
     found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
                               department_id=department.id if department else None)
@@ -170,6 +173,8 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
     issue = _issue_or_reply(ctx, command.number)
     if isinstance(issue, Reply):
         return issue
+    if not may(ctx.session, ctx.user_id, Action.VIEW_ISSUE, issue=issue):
+        return Reply(text=ctx.t("issue.not_visible", number=issue.id))
     departments, _ = store.names(ctx.session)
     text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, issue.id), ctx.timezone)
     return Reply(text=text, blocks=blocks)
@@ -269,8 +274,12 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
     issue = _issue_or_reply(ctx, number)
     if isinstance(issue, Reply):
         return issue
-    if not has_role(ctx.session, ctx.user_id, IT, ADMIN, project_id=issue.project_id):
+    if not may(ctx.session, ctx.user_id, Action.IT_TAKE, issue=issue):
         return Reply(text=ctx.t("issue.it_only"))
+    if not issue.escalated:
+        return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
+    if issue.status == store.RESOLVED:
+        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.it_takes(ctx.session, issue, ctx.user_id):
         return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
     if issue.status == store.OPEN:
@@ -288,7 +297,7 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     issue = _issue_or_reply(ctx, command.number)
     if isinstance(issue, Reply):
         return issue
-    if not has_role(ctx.session, ctx.user_id, IT, ADMIN, project_id=issue.project_id):
+    if not may(ctx.session, ctx.user_id, Action.IT_ANSWER, issue=issue):
         return Reply(text=ctx.t("issue.it_only"))
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
@@ -305,6 +314,9 @@ def open_form(ctx: CommandContext) -> Reply:
     where = resolve(ctx)
     if isinstance(where, Reply):
         return where
+    refused = _may_file(ctx, where.project)
+    if refused:
+        return refused
     view = issue_modal(ctx.t, departments=project_departments(ctx.session, where.project.id),
                        default_department_id=where.department.id if where.department else None,
                        project_id=where.project.id, channel_id=ctx.channel_id)

@@ -13,6 +13,7 @@ from commands.issue_blocks import FIELDS, modal_values
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
 from storage.directory import project_departments
+from storage.limits import issue_rate_limit
 from storage.models import Department, Project
 
 
@@ -52,6 +53,9 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         errors[FIELDS["due"]] = ctx.t("issue.error_due_past")
     if errors:
         return errors
+    limited = issue_rate_limit(ctx)
+    if limited:
+        return {FIELDS["title"]: limited.text}
     issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
         project_id=project.id, department_id=department.id, reporter_id=ctx.user_id, title=title, body=body,
         severity=severity, waiting_on_id=waiting_on.id if waiting_on else None, due_date=due))

@@ -12,13 +12,13 @@ from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.durations import BEFORE, duration_text, durations_text, read_durations
 from commands.suggest import fold, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
-from commands.where import projects_in_view, resolve_project
+from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
-from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
 from storage.home import next_start
+from storage.limits import meeting_limit, reminder_limit
 from storage.meetings import active_meetings, add_meeting, cancel_meeting
 from storage.models import Meeting, Project
-from storage.roles import has_role
+from storage.roles import Action, may
 
 WEEKDAYS = {"mon": "mon", "tue": "tue", "wed": "wed", "thu": "thu", "fri": "fri", "sat": "sat", "sun": "sun",
             "月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
@@ -61,7 +61,11 @@ def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
 
 
 def add(ctx: CommandContext, rest: str) -> Reply:
-    """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`."""
+    """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`.
+
+    At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, and MAX_MEETINGS_PER_PROJECT scheduled
+    meetings (storage.limits); a refused meeting is not stored.
+    """
     words = plain_text(rest).split()
     reminders = DEFAULT_REMINDERS
     for index, word in enumerate(words):
@@ -72,6 +76,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
                 return _usage(ctx, ctx.t("meeting.problem_offsets"))
             reminders = list(dict.fromkeys(read))
             break
+    limited = reminder_limit(ctx, reminders)
+    if limited:
+        return limited
     if len(words) < 3:
         return _usage(ctx, ctx.t("meeting.problem_incomplete"))
     when = read_when(words[-2], words[-1], ctx.timezone)
@@ -85,8 +92,11 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     project = resolve_project(ctx)
     if isinstance(project, Reply):
         return project
-    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, LIAISON, ADMIN, project_id=project.id):
+    if not may(ctx.session, ctx.user_id, Action.ADD_MEETING, project_id=project.id):
         return Reply(text=ctx.t("meeting.not_permitted"))
+    limited = meeting_limit(ctx, project.id)
+    if limited:
+        return limited
     meeting = add_meeting(ctx.session, project_id=project.id, title=title, cron=when.cron,
                           starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
                           remind_before=reminders, created_by=ctx.user_id)
@@ -107,6 +117,9 @@ def _upcoming(ctx: CommandContext) -> list[tuple[dt.datetime, Meeting]]:
 
 def list_(ctx: CommandContext) -> Reply:
     """Upcoming meetings with their numbers and reminders."""
+    refused = view_refusal(ctx)
+    if refused:
+        return refused
     upcoming = _upcoming(ctx)
     if not upcoming:
         return Reply(text=ctx.t("meeting.none"))
@@ -120,6 +133,9 @@ def list_(ctx: CommandContext) -> Reply:
 
 def next_(ctx: CommandContext) -> Reply:
     """The next meeting."""
+    refused = view_refusal(ctx)
+    if refused:
+        return refused
     upcoming = _upcoming(ctx)
     if not upcoming:
         return Reply(text=ctx.t("meeting.none"))
@@ -138,8 +154,7 @@ def cancel(ctx: CommandContext, rest: str) -> Reply:
         return Reply(text=ctx.t("meeting.not_found", number=number))
     if meeting.source == "config":
         return Reply(text=ctx.t("meeting.config_meeting", number=number))
-    if ctx.user_id != meeting.created_by and not has_role(ctx.session, ctx.user_id, LEAD, ADMIN,
-                                                           project_id=meeting.project_id):
+    if not may(ctx.session, ctx.user_id, Action.CANCEL_MEETING, meeting=meeting):
         return Reply(text=ctx.t("meeting.cancel_not_permitted", number=number))
     cancel_meeting(ctx.session, meeting)
     return Reply(text=ctx.t("meeting.cancelled", number=number, title=escape(meeting.title)))

@@ -14,11 +14,10 @@ from commands.base import CommandContext, Reply, escape
 from commands.digest import build_digest
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
-from storage.directory import ADMIN, LEAD, MANAGER
 from storage.excel import ReportOptions, write_report
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
-from storage.roles import has_role
+from storage.roles import Action, may
 from storage.summary import ProjectSummary, summarize, weekly_open_trend
 
 TREND_WEEKS = 12
@@ -86,7 +85,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     project = resolve_project(ctx)
     if isinstance(project, Reply):
         return project
-    if not has_role(ctx.session, ctx.user_id, LEAD, MANAGER, ADMIN, project_id=project.id):
+    if not may(ctx.session, ctx.user_id, Action.REPORT, project_id=project.id):
         return Reply(text=ctx.t("report.not_permitted", project=escape(project.name)))
     if words:
         digest_text, blocks = digest_for(ctx.session, project, project_file=ctx.project_file, calendar=ctx.calendar, t=ctx.t)
@@ -102,7 +101,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
                            calendar=calendar, timezone=timezone, t=t)
         outcome = slack.upload_file(key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}", user=user,
                                     path=path, title=t("report.file_title", project=fresh.name, start=start, end=end),
-                                    comment=t("report.dm_comment", project=fresh.name, start=start, end=end))
+                                    comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end))
         if outcome.status == "failed":
             return Reply(text=t("report.upload_failed", error=outcome.error))
         if outcome.status == "pending":

@@ -12,11 +12,12 @@ from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.issue import announce, refuse_residents_data
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
-from commands.where import resolve, resolve_department, resolve_project
+from commands.where import project_view_refusal, resolve, resolve_department, resolve_project
 from storage.directory import LIAISON, project_departments, users_with_role
 from storage.issues import NewIssue, create_issue
+from storage.limits import issue_rate_limit
 from storage.models import Department, Project, StandupAnswer
-from storage.roles import liaison_places
+from storage.roles import Action, liaison_places, may
 from storage.standups import answered_users, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
@@ -83,6 +84,9 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
         where = next((w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project_id), where)
     if isinstance(where, Reply):
         return where
+    if not may(ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id,
+               department_id=where.department.id):  # answers count only from the department's own liaisons
+        return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
     row = save_answer(ctx.session, project_id=where.project.id, department_id=where.department.id, user_id=ctx.user_id,
                       day=today(ctx.timezone), answers=answers)
     text = ctx.t("standup.thanks", department=escape(where.department.name))
@@ -110,6 +114,9 @@ def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> 
 
 def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     """The 課題として登録 button: the blocker of the user's own answer becomes an issue of their department."""
+    limited = issue_rate_limit(ctx)
+    if limited:
+        return limited
     row = ctx.session.get(StandupAnswer, answer_id) if 0 < answer_id < 2**31 else None
     blocker = blocker_of(json.loads(row.answers)) if row is not None and row.user_id == ctx.user_id else None
     if blocker is None:
@@ -126,6 +133,9 @@ def status(ctx: CommandContext) -> Reply:
     project = resolve_project(ctx)
     if isinstance(project, Reply):
         return project
+    refused = project_view_refusal(ctx, project)
+    if refused:
+        return refused
     day = today(ctx.timezone)
     answered = answered_users(ctx.session, project.id, day)
     rows = project_departments(ctx.session, project.id)

@@ -5,9 +5,19 @@ from __future__ import annotations
 from sqlmodel import select
 
 from commands.base import CommandContext, Reply, escape
-from storage.directory import ADMIN
 from storage.models import Department, Project
-from storage.roles import Ambiguous, Nowhere, Where, channel_where, has_role, member_projects, resolve_where
+from storage.roles import (
+    Action,
+    Ambiguous,
+    Nowhere,
+    Where,
+    channel_where,
+    grants,
+    may,
+    member_projects,
+    resolve_where,
+    viewable_projects,
+)
 
 
 def resolve_department(ctx: CommandContext) -> Where | Reply:
@@ -19,12 +29,29 @@ def resolve_department(ctx: CommandContext) -> Where | Reply:
 
 
 def projects_in_view(ctx: CommandContext) -> set[int]:
-    """Projects a listing covers: this channel's project; else the user's projects; else every project."""
+    """Projects a listing covers: this channel's project, else the user's own ones (every one for an admin);
+    only projects the user may read (`may(view_project)`): reading follows membership, so it may be empty."""
     here = channel_where(ctx.session, ctx.channel_id)
     if here is not None:
-        return {here.project.id}
-    mine = {p.id for p in member_projects(ctx.session, ctx.user_id)}
-    return mine or set(ctx.session.exec(select(Project.id)))
+        return {here.project.id} if may(ctx.session, ctx.user_id, Action.VIEW_PROJECT, project_id=here.project.id) else set()
+    return {p.id for p in viewable_projects(ctx.session, ctx.user_id)}
+
+
+def view_refusal(ctx: CommandContext) -> Reply | None:
+    """The polite refusal when the user may read no project here (see `projects_in_view`); None otherwise."""
+    if projects_in_view(ctx):
+        return None
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is not None:
+        return Reply(text=ctx.t("where.not_member_here", project=escape(here.project.name)))
+    return Reply(text=ctx.t("where.not_member"))
+
+
+def project_view_refusal(ctx: CommandContext, project: Project) -> Reply | None:
+    """The polite refusal when the user may not read this project; None when they may."""
+    if may(ctx.session, ctx.user_id, Action.VIEW_PROJECT, project_id=project.id):
+        return None
+    return Reply(text=ctx.t("where.not_member_here", project=escape(project.name)))
 
 
 def resolve_project(ctx: CommandContext) -> Project | Reply:
@@ -34,7 +61,7 @@ def resolve_project(ctx: CommandContext) -> Project | Reply:
     if here is not None:
         return here.project
     mine = member_projects(ctx.session, ctx.user_id)
-    if not mine and has_role(ctx.session, ctx.user_id, ADMIN):  # admins act on every project
+    if not mine and grants(ctx.session, ctx.user_id).admin:  # admins act on every project
         mine = list(ctx.session.exec(select(Project).order_by(Project.id)))
     if len(mine) == 1:
         return mine[0]

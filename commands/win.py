@@ -9,10 +9,12 @@ from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
-from commands.where import projects_in_view, resolve_department
+from commands.where import projects_in_view, resolve_department, view_refusal
 from storage.directory import department_channels
 from storage.issues import names
+from storage.limits import win_rate_limit
 from storage.models import Project
+from storage.roles import Action, may
 from storage.wins import create_win, recent_wins
 
 LIST_WORDS = ("list", "一覧")
@@ -25,6 +27,9 @@ def share_channels(session: Session, project: Project) -> list[str]:
 
 def add(ctx: CommandContext, raw: str) -> Reply:
     """Store the win for the user's department; share it in every channel of the project after the ack."""
+    limited = win_rate_limit(ctx)
+    if limited:
+        return limited
     text = plain_text(raw)
     if len(text) > BODY_LIMIT:
         return Reply(text="\n".join([ctx.t("win.problem_too_long", limit=BODY_LIMIT, length=len(text)), ctx.t("win.usage")]))
@@ -34,6 +39,8 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     where = resolve_department(ctx)
     if isinstance(where, Reply):
         return where
+    if not may(ctx.session, ctx.user_id, Action.SHARE_WIN, project_id=where.project.id):
+        return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
     win = create_win(session=ctx.session, project_id=where.project.id, department_id=where.department.id,
                      reporter_id=ctx.user_id, text=text)
     channels = share_channels(ctx.session, where.project)
@@ -51,6 +58,9 @@ def add(ctx: CommandContext, raw: str) -> Reply:
 
 def list_(ctx: CommandContext) -> Reply:
     """The latest wins of the projects in context."""
+    refused = view_refusal(ctx)
+    if refused:
+        return refused
     project_ids = projects_in_view(ctx)
     wins = recent_wins(ctx.session, project_ids)
     if not wins:

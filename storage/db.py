@@ -9,7 +9,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from storage import guard
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
+guard.install()  # no My Number and no NUL in any row written through a session (see storage/guard.py)
 
 
 def normalise_url(url: str) -> str:

@@ -10,6 +10,10 @@ from storage.models import Department, Meeting, Project, ProjectDepartment, Role
 from storage.projectfile import ProjectFile, ProjectSpec
 
 ADMIN, LEAD, MANAGER, LIAISON = "admin", "lead", "manager", "liaison"
+# Where a role comes from: renkei.yml, or a `/dept join` request that a liaison or an admin approved.
+# Nothing else grants anything (rows a user once made for themselves, source 'self', are ignored).
+CONFIG, APPROVED = "config", "approved"
+GRANTED_SOURCES = (CONFIG, APPROVED)
 
 
 def _upsert_department(session: Session, slug: str, name: str, role: str | None) -> Department:
@@ -35,11 +39,11 @@ def _upsert_project(session: Session, slug: str, name: str, purpose: str, leads_
 def apply_project_file(session: Session, project_file: ProjectFile) -> None:
     """Make the stored departments, projects, links and config roles match the file.
 
-    Channel ids found by earlier syncs are kept; roles a user took with a command
-    (source other than 'config') are left alone.
+    Channel ids found by earlier syncs are kept; only the file's own roles (source 'config') are
+    replaced: roles granted by an approved `/dept join` (source 'approved') are left alone.
     """
     departments = {d.slug: _upsert_department(session, d.slug, d.name, d.role) for d in project_file.departments}
-    session.exec(delete(RoleAssignment).where(RoleAssignment.source == "config"))
+    session.exec(delete(RoleAssignment).where(RoleAssignment.source == CONFIG))
     roles: list[RoleAssignment] = [RoleAssignment(user_id=u, role=ADMIN) for u in project_file.admins]
     for spec in project_file.departments:
         roles += [RoleAssignment(user_id=u, role=LIAISON, department_id=departments[spec.slug].id) for u in spec.liaisons]
@@ -121,7 +125,7 @@ def department_names(session: Session) -> dict[int, str]:
 
 def users_with_role(session: Session, role: str, *, project_id: int | None = None,
                     department_id: int | None = None) -> list[str]:
-    """User ids holding `role` in the given scope, in a stable order."""
+    """User ids holding `role` in the given scope, in a stable order (what they may do is `storage.roles.may`'s)."""
     statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
     if project_id is not None:
         statement = statement.where(RoleAssignment.project_id == project_id)

@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from commands.durations import BEFORE, durations_text
+from commands.text import strip_xml_invalid
 from storage.directory import department_names, project_departments
 from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
 from storage.summary import ProjectSummary, period_bounds
@@ -32,6 +33,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 BATCH = 2000
+HEADER_FOOTER_LIMIT = 255  # characters of a page header or footer, codes included (Excel's limit)
 
 
 def display_width(value: Any) -> int:
@@ -56,8 +58,7 @@ def cell(ws: Worksheet, value: Any) -> Any:
     starts like a formula and date-times need a cell of their own.
     """
     if isinstance(value, str):
-        if CONTROL_CHARACTERS.search(value):
-            value = CONTROL_CHARACTERS.sub("", value)  # they are not allowed in the XML
+        value = strip_xml_invalid(value)  # NUL, other controls, U+FFFE, lone surrogates: no XML may hold them
         if not value.startswith(FORMULA_STARTS):
             return value
         out = WriteOnlyCell(ws, value=value)
@@ -82,6 +83,27 @@ def header_cells(ws: Worksheet, header: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
+def header_text(text: str, limit: int = HEADER_FOOTER_LIMIT - len("&C")) -> str:
+    """Text printed as it is in a page header or footer.
+
+    There a lone `&` starts a code (&P page, &D date, &10 a font size, &B bold …), so a project named `A&B` or
+    `第2期&10課` would print wrong: each `&` is doubled (Excel's literal ampersand). The result is cut, with `…`,
+    never between the two `&` of a pair, to `limit` characters: Excel repairs a file whose header or footer
+    (with its `&C`) passes 255.
+    """
+    escaped = text.replace("&", "&&")
+    if len(escaped) <= limit:
+        return escaped
+    out, used = [], 0
+    for char in text:
+        piece = "&&" if char == "&" else char
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out) + "…"
+
+
 def start_sheet(wb: Workbook, title: str, header: list[str], widths: list[float], print_title: str) -> Worksheet:
     """A write-only sheet set up before its first row: widths, frozen header, A4 landscape fit to width."""
     ws = wb.create_sheet(title)
@@ -94,8 +116,8 @@ def start_sheet(wb: Workbook, title: str, header: list[str], widths: list[float]
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:1"
-    ws.oddHeader.center.text = print_title
-    ws.oddFooter.center.text = "&P / &N"
+    ws.oddHeader.center.text = header_text(print_title)  # the project's name: text, never codes
+    ws.oddFooter.center.text = "&P / &N"  # codes: page / pages
     ws.append(header_cells(ws, header))
     return ws
 

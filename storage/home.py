@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from storage.directory import department_names
 from storage.models import Issue, Meeting, Project, ProjectDepartment, Win
 from storage.projectfile import parse_cron
-from storage.roles import liaison_places
+from storage.roles import liaison_places, viewable_projects
 
 LIMIT = 8
 
@@ -69,10 +69,10 @@ def next_start(meeting: Meeting, now: dt.datetime, timezone: str) -> dt.datetime
 
 def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str) -> HomeData:
     """The user's departments, open issues they reported or that wait on their department,
-    the next meetings and the latest wins of their projects (of every project for a newcomer)."""
+    the next meetings and the latest wins of the projects they may read (none for a newcomer)."""
     places = liaison_places(session, user_id)
     my_departments = {w.department.id for w in places if w.department}
-    project_ids = {w.project.id for w in places} or set(session.exec(select(Project.id)))
+    project_ids = {p.id for p in viewable_projects(session, user_id)}
     names = department_names(session)
     projects = {p.id: p for p in session.exec(select(Project))}
     channels = {(link.project_id, link.department_id): link.channel_id for link in session.exec(select(ProjectDepartment))}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
+from storage.guard import refuse_my_number, without_xml_invalid
 from storage.models import OutboxMessage, utcnow
 from storage.upsert import insert_if_absent
 
@@ -16,7 +17,13 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
 def enqueue(session: Session, *, key: str, method: str, payload: dict[str, Any]) -> tuple[OutboxMessage, bool]:
-    """Store a call under `key` unless stored already; returns the row and whether it is new."""
+    """Store a call under `key` unless stored already; returns the row and whether it is new.
+
+    A payload holding a My Number is refused (ResidentsDataRefused, nothing stored); NUL and the other characters
+    PostgreSQL refuses are removed (a core insert passes no ORM guard).
+    """
+    payload = without_xml_invalid(payload)
+    refuse_my_number([key, payload], f"outbox {method}")
     values = {"idempotency_key": key, "method": method, "payload": json.dumps(payload, ensure_ascii=False),
               "status": PENDING, "attempts": 0, "created_at": utcnow()}
     created = insert_if_absent(session, OutboxMessage, values, ["idempotency_key"])

@@ -26,6 +26,11 @@ MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 # crontab counts weekdays from Sunday = 0 (7 too); APScheduler from Monday = 0: names are unambiguous.
 CRON_WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_STANDUP_QUESTIONS = ["yesterday", "today", "blockers"]
+# Slack's rule for a channel name (conversations.create): at most 80 lower-case letters, digits, hyphens and
+# underscores, not punctuation alone (invalid_name_punctuation). `<project>-<department>` of two 40-character
+# slugs would be 81, and `leads_channel` is free text: `_channel_problems` checks both.
+CHANNEL_NAME_LIMIT = 80
+CHANNEL_NAME_RE = re.compile(r"^[a-z0-9_-]*[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,20 @@ def _slug(value: str) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        """Every text of renkei.yml cleaned as user input is (commands.text.clean): no NUL, nothing XML refuses."""
+        from commands.text import clean
+
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, list):
+            return [clean(v) if isinstance(v, str) else v for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
 
 class DepartmentSpec(_Strict):
@@ -324,6 +343,48 @@ def _reference_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _channel_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
+    """The channel names sync will ask Slack for: within Slack's rule, and no two channels with one name.
+
+    Each `<project>-<department>` is reported at its `departments` entry, the leads channel at `leads_channel`.
+    Slugs that break SLUG_RE are left to `bad_slug`; projects may share one leads channel.
+    """
+    problems: list[Problem] = []
+    taken: dict[str, tuple[str, tuple[Any, ...]]] = {}  # name -> (what it is, where it was first named)
+
+    def claim(name: str, what: str, path: tuple[Any, ...]) -> None:
+        first = taken.setdefault(name, (what, path))
+        if first[0] != what:
+            params = {"name": name, "other": _dotted(first[1])}
+            problems.append(Problem("channel_name_taken", _line_of(root, path), _dotted(path), params))
+
+    for i, project in enumerate(data.get("projects") or []):
+        slug = project.get("slug") if isinstance(project, dict) else None
+        if not isinstance(slug, str) or not SLUG_RE.match(slug):
+            continue
+        listed = project.get("departments") or []
+        for j, department in enumerate(listed if isinstance(listed, list) else []):
+            if not isinstance(department, str) or not SLUG_RE.match(department) or listed.index(department) != j:
+                continue
+            name, path = f"{slug}-{department}", ("projects", i, "departments", j)
+            if len(name) > CHANNEL_NAME_LIMIT:
+                params = {"name": name, "length": len(name), "limit": CHANNEL_NAME_LIMIT}
+                problems.append(Problem("channel_name_too_long", _line_of(root, path), _dotted(path), params))
+            claim(name, f"department:{slug}:{department}", path)
+        leads = project.get("leads_channel")
+        if leads is not None and not isinstance(leads, str):
+            continue  # not text: pydantic reports it
+        name, path = leads or f"{slug}-leads", ("projects", i, "leads_channel" if leads else "slug")
+        if not CHANNEL_NAME_RE.match(name):
+            problems.append(Problem("bad_channel_name", _line_of(root, path), _dotted(path), {"name": name}))
+        elif len(name) > CHANNEL_NAME_LIMIT:
+            params = {"name": name, "length": len(name), "limit": CHANNEL_NAME_LIMIT}
+            problems.append(Problem("leads_channel_too_long", _line_of(root, path), _dotted(path), params))
+        else:
+            claim(name, "leads", path)
+    return problems
+
+
 def parse_project_file(text: str, *, source: str = "renkei.yml") -> ProjectFile:
     """Validate the text of a project file; raise ProjectFileError listing every problem."""
     try:
@@ -335,7 +396,7 @@ def parse_project_file(text: str, *, source: str = "renkei.yml") -> ProjectFile:
         raise ProjectFileError(source, [Problem("yaml_syntax", line, "", {"detail": str(getattr(exc, "problem", exc))})])
     if not isinstance(data, dict):
         raise ProjectFileError(source, [Problem("not_a_mapping", 1, "", {})])
-    problems = _reference_problems(root, data)
+    problems = _reference_problems(root, data) + _channel_problems(root, data)
     try:
         parsed = ProjectFile.model_validate(data)
     except ValidationError as exc:

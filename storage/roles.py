@@ -1,45 +1,132 @@
-"""Who may do what, and where a command applies: the one place every command asks."""
+"""Who may do what, and where a command applies: the one place every command asks.
+
+`may(session, user_id, action, ...)` holds every permission rule. Roles count only when renkei.yml
+gave them (source 'config') or a liaison or an admin approved a `/dept join` request (source 'approved').
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from storage.directory import ADMIN, LEAD, LIAISON, MANAGER
-from storage.models import Department, Project, ProjectDepartment, RoleAssignment
+from storage.directory import ADMIN, APPROVED, CONFIG, GRANTED_SOURCES, LEAD, LIAISON, MANAGER
+from storage.models import Department, Issue, Meeting, Project, ProjectDepartment, RoleAssignment, RoleRequest, utcnow
 
 IT = "it"  # not stored: every liaison of a `role: it` department holds it
+PENDING, DECLINED = "pending", "declined"  # a RoleRequest's status; APPROVED ('approved') when granted
 
 
-def has_role(session: Session, user_id: str, *roles: str, project_id: int | None = None) -> bool:
-    """True when the user holds one of `roles` (in `project_id`, for project roles); admins hold every role.
+class Action(StrEnum):
+    """Everything a permission rule decides; `may` answers for each."""
+
+    VIEW_PROJECT = "view_project"  # list a project's issues, meetings, wins; its stand-up status
+    VIEW_ISSUE = "view_issue"  # /issue show N
+    FILE_ISSUE = "file_issue"  # /issue <text>, the /issue form
+    CHANGE_ISSUE = "change_issue"  # take, resolve, reopen, escalate, assign
+    IT_TAKE = "it_take"  # the IT department's 対応する button on an escalated issue
+    IT_ANSWER = "it_answer"  # /issue answer N
+    APPROVE_JOIN = "approve_join"  # approve or decline a /dept join request
+    ADD_MEETING = "add_meeting"
+    CANCEL_MEETING = "cancel_meeting"
+    REPORT = "report"  # /report, /report digest
+    SYNC = "sync"  # /dept sync
+    ANSWER_STANDUP = "answer_standup"
+    SHARE_WIN = "share_win"
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The roles a user was given (renkei.yml or an approved request): nothing they made themselves."""
+
+    admin: bool
+    leads: frozenset[int]  # project ids
+    manages: frozenset[int]  # project ids
+    liaison_of: dict[int, str]  # department id -> source ('config' or 'approved')
+
+
+def grants(session: Session, user_id: str) -> Grants:
+    """The user's granted roles."""
+    rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id,
+                                                     RoleAssignment.source.in_(GRANTED_SOURCES))).all()
+    liaison_of: dict[int, str] = {}
+    for row in rows:
+        if row.role == LIAISON and row.department_id is not None and liaison_of.get(row.department_id) != CONFIG:
+            liaison_of[row.department_id] = row.source
+    return Grants(admin=any(r.role == ADMIN for r in rows),
+                  leads=frozenset(r.project_id for r in rows if r.role == LEAD and r.project_id is not None),
+                  manages=frozenset(r.project_id for r in rows if r.role == MANAGER and r.project_id is not None),
+                  liaison_of=liaison_of)
+
+
+def _departments_of(session: Session, project_id: int | None) -> set[int]:
+    if project_id is None:
+        return set()
+    return set(session.exec(select(ProjectDepartment.department_id).where(ProjectDepartment.project_id == project_id)))
+
+
+def _it_departments(session: Session) -> set[int]:
+    return set(session.exec(select(Department.id).where(Department.role == IT)))
+
+
+def may(session: Session, user_id: str, action: Action | str, *, issue: Issue | None = None,
+        project_id: int | None = None, department_id: int | None = None, meeting: Meeting | None = None) -> bool:
+    """True when the user may do `action`: every permission rule of Renkei, in one place.
 
     Args:
-        roles: any of admin, lead, manager, liaison, it.
-        project_id: the project a lead/manager/liaison/it role must belong to; None means any.
+        issue: for view_issue, change_issue, it_take, it_answer (its project is the project).
+        project_id: for view_project, file_issue, share_win, add_meeting, report, answer_standup.
+        department_id: for approve_join (the requested department) and answer_standup (the answering one).
+        meeting: for cancel_meeting.
+
+    A member of a project is an admin, its lead or manager, or a liaison of one of its departments
+    (the IT department included). State (resolved, escalated) is checked by the commands, with their own words.
     """
-    assignments = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id)).all()
-    if any(a.role == ADMIN for a in assignments):
-        return True
-    project_departments = None
-    if project_id is not None:
-        project_departments = set(session.exec(
-            select(ProjectDepartment.department_id).where(ProjectDepartment.project_id == project_id)))
-    for assignment in assignments:
-        if assignment.role in (LEAD, MANAGER) and assignment.role in roles:
-            if project_id is None or assignment.project_id == project_id:
-                return True
-        if assignment.role == LIAISON and (LIAISON in roles or IT in roles):
-            if project_departments is not None and assignment.department_id not in project_departments:
-                continue
-            if LIAISON in roles:
-                return True
-            department = session.get(Department, assignment.department_id)
-            if department is not None and department.role == IT:
-                return True
-    return False
+    action = Action(action)
+    if issue is not None:
+        project_id = issue.project_id
+    elif meeting is not None:
+        project_id = meeting.project_id
+    g = grants(session, user_id)
+    in_project = _departments_of(session, project_id)
+    my_departments = set(g.liaison_of) & in_project
+    runs_project = g.admin or project_id in g.leads or project_id in g.manages
+    member = runs_project or bool(my_departments)
+
+    if action is Action.SYNC:
+        return g.admin
+    if action is Action.APPROVE_JOIN:
+        return g.admin or g.liaison_of.get(_required(department_id, action)) == CONFIG
+    if action in (Action.VIEW_PROJECT, Action.FILE_ISSUE, Action.SHARE_WIN, Action.ADD_MEETING):
+        _required(project_id, action)
+        return member
+    if action is Action.REPORT:
+        _required(project_id, action)
+        return runs_project
+    if action is Action.ANSWER_STANDUP:  # only the department's own liaisons answer for it
+        return _required(department_id, action) in my_departments
+    if action is Action.CANCEL_MEETING:
+        meeting = _required(meeting, action)
+        return meeting.created_by == user_id or g.admin or meeting.project_id in g.leads
+    issue = _required(issue, action)
+    it_here = bool(my_departments & _it_departments(session))
+    if action in (Action.IT_TAKE, Action.IT_ANSWER):
+        return g.admin or it_here
+    involved = user_id in (issue.reporter_id, issue.assignee_id)
+    if action is Action.VIEW_ISSUE:
+        return involved or member
+    # CHANGE_ISSUE
+    return (involved or runs_project or bool({issue.department_id, issue.waiting_on_id} & set(g.liaison_of))
+            or (issue.escalated and it_here))
+
+
+def _required(value, action: Action):
+    if value is None:
+        raise ValueError(f"may({action.value!r}) needs its subject")
+    return value
 
 
 @dataclass(frozen=True)
@@ -82,7 +169,8 @@ def liaison_places(session: Session, user_id: str) -> list[Where]:
                         .join(ProjectDepartment, ProjectDepartment.project_id == Project.id)
                         .join(Department, Department.id == ProjectDepartment.department_id)
                         .join(RoleAssignment, RoleAssignment.department_id == Department.id)
-                        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON)
+                        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
+                               RoleAssignment.source.in_(GRANTED_SOURCES))
                         .order_by(Project.id, ProjectDepartment.id)).all()
     seen, places = set(), []
     for project, department in rows:
@@ -96,9 +184,16 @@ def member_projects(session: Session, user_id: str) -> list[Project]:
     """Projects the user takes part in: as a liaison of one of its departments, a lead or a manager."""
     ids = {w.project.id for w in liaison_places(session, user_id)}
     ids |= set(session.exec(select(RoleAssignment.project_id).where(RoleAssignment.user_id == user_id,
-                                                                    RoleAssignment.role.in_([LEAD, MANAGER]))))
+                                                                    RoleAssignment.role.in_([LEAD, MANAGER]),
+                                                                    RoleAssignment.source.in_(GRANTED_SOURCES))))
     ids.discard(None)
     return list(session.exec(select(Project).where(Project.id.in_(ids)).order_by(Project.id))) if ids else []
+
+
+def viewable_projects(session: Session, user_id: str) -> list[Project]:
+    """Every project the user may read (`may(view_project)`): their own ones; every one for an admin."""
+    return [p for p in session.exec(select(Project).order_by(Project.id))
+            if may(session, user_id, Action.VIEW_PROJECT, project_id=p.id)]
 
 
 def resolve_where(session: Session, *, user_id: str, channel_id: str | None,
@@ -147,26 +242,71 @@ def find_department(session: Session, text: str) -> Department | None:
     return None
 
 
-def join_department(session: Session, user_id: str, department: Department) -> bool:
-    """Make the user a liaison of the department; False when they already were."""
-    if session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
-                                                 RoleAssignment.department_id == department.id)).first():
+def is_liaison(session: Session, user_id: str, department_id: int) -> bool:
+    """True when the user was granted the department's liaison role (renkei.yml or an approved request)."""
+    return department_id in grants(session, user_id).liaison_of
+
+
+def approvers(session: Session, department_id: int) -> list[str]:
+    """Who may approve a request to join the department: its liaisons from renkei.yml (admins too, see `may`)."""
+    return sorted(set(session.exec(select(RoleAssignment.user_id).where(
+        RoleAssignment.role == LIAISON, RoleAssignment.department_id == department_id, RoleAssignment.source == CONFIG))))
+
+
+def pending_request(session: Session, user_id: str, department_id: int) -> RoleRequest | None:
+    """The user's request to join the department that nobody has decided yet."""
+    return session.exec(select(RoleRequest).where(RoleRequest.user_id == user_id, RoleRequest.department_id == department_id,
+                                                  RoleRequest.status == PENDING)).first()
+
+
+def request_join(session: Session, user_id: str, department: Department) -> tuple[str, RoleRequest | None]:
+    """Ask to become the department's liaison; nothing is granted until someone allowed approves.
+
+    Returns ('requested', the new request), ('pending', the open one), ('member', None) when the user
+    already is a liaison, or ('it', None): the IT department's liaisons come only from renkei.yml.
+    """
+    if department.role == IT:
+        return "it", None
+    if is_liaison(session, user_id, department.id):
+        return "member", None
+    waiting = pending_request(session, user_id, department.id)
+    if waiting is not None:
+        return "pending", waiting
+    request = RoleRequest(user_id=user_id, department_id=department.id, status=PENDING)
+    session.add(request)
+    session.commit()
+    return "requested", request
+
+
+def decide_request(session: Session, request_id: int, decider_id: str, *, approve: bool) -> bool:
+    """Approve (the requester becomes a liaison, source 'approved') or decline a pending request.
+
+    The caller has asked `may(approve_join)`. A request is decided once: a second click (or a
+    click on another copy of the card) changes nothing and returns False.
+    """
+    result = session.execute(update(RoleRequest).where(RoleRequest.id == request_id, RoleRequest.status == PENDING)
+                             .values(status=APPROVED if approve else DECLINED, decided_by=decider_id, decided_at=utcnow()))
+    if result.rowcount != 1:
+        session.rollback()
         return False
-    session.add(RoleAssignment(user_id=user_id, role=LIAISON, department_id=department.id, source="self"))
+    request = session.get(RoleRequest, request_id)
+    session.refresh(request)
+    if approve and not is_liaison(session, request.user_id, request.department_id):
+        session.add(RoleAssignment(user_id=request.user_id, role=LIAISON, department_id=request.department_id,
+                                   source=APPROVED))
     session.commit()
     return True
 
 
 def leave_department(session: Session, user_id: str, department: Department) -> str:
-    """Drop a liaison role the user took with /dept join: 'left', 'config' (only renkei.yml can) or 'not_member'."""
+    """Drop a liaison role granted by an approved request: 'left', 'config' (only renkei.yml can) or 'not_member'."""
     roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
                                                       RoleAssignment.department_id == department.id)).all()
     if not roles:
         return "not_member"
-    own = [r for r in roles if r.source != "config"]
-    if not own:
+    if any(r.source == CONFIG for r in roles):
         return "config"
-    for role in own:
+    for role in roles:
         session.delete(role)
     session.commit()
     return "left"

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
 import threading
@@ -146,18 +148,71 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
 
 
 def slash_body(command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "C0TEST",
-               response_url: str = "http://127.0.0.1:9/response") -> str:
-    """The form body Slack posts for a slash command."""
+               response_url: str = "http://127.0.0.1:9/response", trigger_id: str | None = None) -> str:
+    """The form body Slack posts for a slash command; like Slack's, each invocation has its own trigger_id."""
     return urlencode({"token": "legacy", "team_id": "T000TEST", "team_domain": "renkei-test", "channel_id": channel,
                       "channel_name": "moving-shimin", "user_id": user, "user_name": user.lower(), "command": command,
                       "text": text, "api_app_id": "A000TEST", "response_url": response_url,
-                      "trigger_id": "1337.42.abcd"})
+                      "trigger_id": trigger_id or new_trigger_id()})
+
+
+def new_trigger_id() -> str:
+    """A fresh trigger_id, as Slack sends with every slash command and click (the replay key of a command)."""
+    return f"1337.42.{uuid.uuid4().hex[:12]}"
+
+
+def sign_bytes(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None,
+               content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    """Like `sign`, for a body of any bytes (not necessarily UTF-8) and any content type."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature, "Content-Type": content_type}
+
+
+def post_raw(app: HttpApp, body: bytes, headers: dict[str, str]) -> requests.Response:
+    """POST these exact bytes to /slack/events with these headers."""
+    return requests.post(f"{app.url}/slack/events", data=body, headers=headers, timeout=10)
 
 
 def post_slash(app: HttpApp, command: str, text: str, **kwargs) -> requests.Response:
     """Send a correctly signed slash command to the running app."""
     body = slash_body(command, text, **kwargs)
     return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
+
+
+def send_large_body(url: str, size: int, *, chunked: bool = False, send_body: bool = True,
+                    headers: dict[str, str] | None = None) -> tuple[int, int]:
+    """POST `size` bytes to `url`/slack/events through a socket, never holding more than 1 MB of it; the status and
+    how many body bytes went out before the server answered (or closed).
+
+    With a Content-Length (or, `chunked`, in 1 MB chunks); `send_body=False` sends the headers only and waits for the
+    answer, which a server gives at once only when it refuses the body without reading it.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    lines = ["POST /slack/events HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
+             "Content-Type: application/x-www-form-urlencoded",
+             "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}",
+             *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    block = memoryview(b"0" * (1 << 20))
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            while send_body and sent < size and not select.select([connection], [], [], 0)[0]:
+                piece = block[:min(len(block), size - sent)]
+                connection.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n" if chunked else piece)
+                sent += len(piece)
+            if send_body and sent >= size and chunked:
+                connection.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):  # the server answered and closed while we were sending
+            pass
+        answer = b""
+        while b"\r\n" not in answer:
+            data = connection.recv(4096)
+            if not data:
+                break
+            answer += data
+    return int(answer.split(b" ", 2)[1]), sent
 
 
 RENKEI = str(Path(sys.executable).parent / "renkei")

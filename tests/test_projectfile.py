@@ -6,6 +6,8 @@ import textwrap
 
 import pytest
 
+from bot.i18n import Translator
+from bot.messages import project_file_problems
 from storage.projectfile import ProjectFileError, crontab_to_apscheduler, load_project_file, parse_duration, parse_project_file
 from tests.conftest import SAMPLE
 
@@ -109,3 +111,57 @@ def test_crontab_weekday_numbers_keep_their_crontab_meaning():
     assert crontab_to_apscheduler("0 9 * * 0,7") == "0 9 * * sun,sun"
     assert crontab_to_apscheduler("0 8 1 * *") == "0 8 1 * *"
     assert crontab_to_apscheduler("*/15 9 * * mon") == "*/15 9 * * mon"
+
+
+# --- channel names: Slack takes at most 80 lower-case letters, digits, hyphens and underscores ----------------
+
+LONG_PROJECT, LONG_DEPARTMENT = "p" * 40, "d" * 40  # each slug at its limit: `<project>-<department>` is 81
+
+
+def with_slugs(project: str, department: str) -> str:
+    return (VALID.replace("slug: moving", f"slug: {project}").replace("{slug: zeimu,", f"{{slug: {department},")
+            .replace("[shimin, zeimu, it]", f"[shimin, {department}, it]"))
+
+
+def with_leads_channel(name: str) -> str:
+    return VALID.replace("    leads: [U10LEAD]\n", f"    leads: [U10LEAD]\n    leads_channel: {name}\n")
+
+
+def test_a_department_channel_over_80_characters_is_named_at_its_line():
+    [problem] = problems_of(with_slugs(LONG_PROJECT, LONG_DEPARTMENT))
+    assert (problem.code, problem.line, problem.path) == ("channel_name_too_long", 9, "projects[0].departments[1]")
+    assert problem.params == {"name": f"{LONG_PROJECT}-{LONG_DEPARTMENT}", "length": 81, "limit": 80}
+    message = project_file_problems(Translator("ja"), ProjectFileError("renkei.yml", [problem]))[1]
+    assert message.startswith("renkei.yml 9 行目（projects[0].departments[1]）: チャンネル名「ppp")
+    assert "81 文字" in message and "スラッグを短くしてください" in message
+    project = parse_project_file(with_slugs(LONG_PROJECT[1:], LONG_DEPARTMENT)).projects[0]
+    assert len(project.channel_name(LONG_DEPARTMENT)) == 80  # exactly Slack's limit is fine
+
+
+@pytest.mark.parametrize("name", ["Moving-Leads", "'#moving-leads'", "moving.leads", "moving leads", "リーダー", "---", "_"])
+def test_a_leads_channel_slack_would_refuse_is_named_at_its_line(name):
+    [problem] = problems_of(with_leads_channel(name))
+    assert (problem.code, problem.line, problem.path) == ("bad_channel_name", 11, "projects[0].leads_channel")
+    assert problem.params == {"name": name.strip("'")}
+
+
+def test_a_leads_channel_over_80_characters_is_named_and_80_is_fine():
+    [problem] = problems_of(with_leads_channel("l" * 81))
+    assert (problem.code, problem.line, problem.params["length"]) == ("leads_channel_too_long", 11, 81)
+    for name in ("l" * 80, "moving_leads", "2026-moving-leads"):
+        assert parse_project_file(with_leads_channel(name)).projects[0].leads_channel_name == name
+
+
+def test_two_channels_with_one_name_are_refused_but_projects_may_share_leads():
+    [problem] = problems_of(with_leads_channel("moving-zeimu"))
+    assert (problem.code, problem.line) == ("channel_name_taken", 11)
+    assert problem.params == {"name": "moving-zeimu", "other": "projects[0].departments[1]"}
+    # `<project>-<department>` is ambiguous: moving + zeimu-kikaku and moving-zeimu + kikaku are one channel
+    second = ("  - slug: moving-zeimu\n    name: 税務の別プロジェクト\n    departments: [kikaku]\n"
+              "    leads_channel: moving-leads\n")  # the leads channel of the first project too: that is fine
+    text = (with_leads_channel("moving-leads").replace("[shimin, zeimu, it]", "[shimin, zeimu, it, zeimu-kikaku]")
+            .replace("  - {slug: it,", "  - {slug: zeimu-kikaku, name: 税務課企画係}\n  - {slug: kikaku, name: 企画課}\n"
+                     "  - {slug: it,") + second)
+    [clash] = problems_of(text)
+    assert (clash.code, clash.path, clash.params) == ("channel_name_taken", "projects[1].departments[0]",
+                                                      {"name": "moving-zeimu-kikaku", "other": "projects[0].departments[3]"})

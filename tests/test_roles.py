@@ -1,4 +1,4 @@
-"""Roles from renkei.yml and /dept join, checked by one function; where a command applies."""
+"""Roles from renkei.yml and approved /dept join requests, asked of one function (`may`); where a command applies."""
 
 from __future__ import annotations
 
@@ -13,9 +13,20 @@ from commands.where import resolve
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
 from storage.migrate import upgrade
-from storage.models import Project, ProjectDepartment
+from storage.models import Project, ProjectDepartment, RoleAssignment
 from storage.projectfile import parse_project_file
-from storage.roles import Ambiguous, Nowhere, Where, find_department, has_role, join_department, resolve_where
+from storage.roles import (
+    Action,
+    Ambiguous,
+    Nowhere,
+    Where,
+    decide_request,
+    find_department,
+    grants,
+    may,
+    request_join,
+    resolve_where,
+)
 
 TWO_PROJECTS = textwrap.dedent("""\
     admins: [U99ADMIN]
@@ -53,22 +64,43 @@ def project_id(session, slug):
 
 def test_one_function_answers_every_role(session):
     moving, online = project_id(session, "moving"), project_id(session, "online")
-    assert has_role(session, "U99ADMIN", "lead", project_id=online)  # admins hold every role
-    assert has_role(session, "U10LEAD", "lead", project_id=moving)
-    assert not has_role(session, "U10LEAD", "lead", project_id=online)
-    assert has_role(session, "U20BOSS", "lead", "manager", project_id=moving)
-    assert not has_role(session, "U20BOSS", "admin")
-    assert has_role(session, "U02ZEIMU", "liaison", project_id=moving)
-    assert not has_role(session, "U02ZEIMU", "liaison", project_id=online)
-    assert has_role(session, "U09IT", "it") and not has_role(session, "U01SHIMIN", "it")
-    assert not has_role(session, "U55NOBODY", "liaison")
+    assert may(session, "U99ADMIN", Action.REPORT, project_id=online)  # admins may everything but answer stand-ups
+    assert may(session, "U10LEAD", Action.REPORT, project_id=moving)
+    assert not may(session, "U10LEAD", Action.REPORT, project_id=online)
+    assert may(session, "U20BOSS", Action.REPORT, project_id=moving) and not may(session, "U20BOSS", Action.SYNC)
+    assert may(session, "U02ZEIMU", Action.ADD_MEETING, project_id=moving)
+    assert not may(session, "U02ZEIMU", Action.VIEW_PROJECT, project_id=online)
+    assert may(session, "U09IT", Action.VIEW_PROJECT, project_id=online)  # the IT department is in both projects
+    assert not may(session, "U55NOBODY", Action.VIEW_PROJECT, project_id=moving)
+    with pytest.raises(ValueError):
+        may(session, "U99ADMIN", Action.CHANGE_ISSUE)  # an issue action without its issue is a programming error
 
 
-def test_join_makes_a_liaison_that_the_role_check_sees(session):
-    fukushi = find_department(session, "福祉課")
-    assert not has_role(session, "U02ZEIMU", "liaison", project_id=project_id(session, "online"))
-    assert join_department(session, "U02ZEIMU", fukushi) and not join_department(session, "U02ZEIMU", fukushi)
-    assert has_role(session, "U02ZEIMU", "liaison", project_id=project_id(session, "online"))
+def test_a_join_request_grants_nothing_until_approved(session):
+    fukushi, online = find_department(session, "福祉課"), project_id(session, "online")
+    outcome, request = request_join(session, "U02ZEIMU", fukushi)
+    assert outcome == "requested" and request.status == "pending"
+    assert not may(session, "U02ZEIMU", Action.VIEW_PROJECT, project_id=online)
+    assert request_join(session, "U02ZEIMU", fukushi) == ("pending", request)  # a second request is the same one
+    assert decide_request(session, request.id, "U04FUKUSHI", approve=True)
+    assert not decide_request(session, request.id, "U04FUKUSHI", approve=False)  # decided once
+    assert may(session, "U02ZEIMU", Action.VIEW_PROJECT, project_id=online)
+    assert grants(session, "U02ZEIMU").liaison_of[fukushi.id] == "approved"
+    assert request_join(session, "U02ZEIMU", fukushi) == ("member", None)
+
+
+def test_the_it_department_is_never_requested(session):
+    assert request_join(session, "U55NOBODY", find_department(session, "it")) == ("it", None)
+
+
+def test_a_role_a_user_made_for_themselves_counts_for_nothing(session):
+    fukushi = find_department(session, "fukushi")
+    session.add(RoleAssignment(user_id="U55NOBODY", role="liaison", department_id=fukushi.id, source="self"))
+    session.add(RoleAssignment(user_id="U55NOBODY", role="lead", project_id=project_id(session, "online"), source="self"))
+    session.commit()
+    assert grants(session, "U55NOBODY") == grants(session, "U55NEVERSEEN")  # nothing at all
+    assert not may(session, "U55NOBODY", Action.VIEW_PROJECT, project_id=project_id(session, "online"))
+    assert isinstance(resolve_where(session, user_id="U55NOBODY", channel_id=None), Nowhere)
 
 
 def test_departments_are_found_by_slug_or_japanese_name(session):

@@ -1,4 +1,8 @@
-"""Buttons (issue cards, stand-up prompts) and form submissions: thin adapters over bot.interactions."""
+"""Buttons (issue cards, stand-up prompts) and form submissions: thin adapters over bot.interactions.
+
+A button acts through conditional updates (a second click changes nothing); a form submission is handled once
+per view id + hash (storage.requests).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import interactions
 from bot.bootstrap import Services
+from storage.requests import handle_once, request_key
 
 
 def register(app: App, services: Services) -> None:
@@ -21,7 +26,15 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(on_button)
 
     def on_submit(ack: Ack, body: dict, view: dict) -> None:
-        interactions.form(services, user_id=body["user"]["id"], view=view, ack=ack)
+        user_id = body["user"]["id"]
+
+        def run(ack_once) -> None:
+            interactions.form(services, user_id=user_id, view=view, ack=ack_once)
+
+        # Once per submitted view (id + hash): a replay gets the first answer and creates nothing. A submission sent
+        # back with errors keeps no key, so the corrected form (same view id and hash) goes through.
+        handle_once(services.session, key=request_key("view", view["id"], view.get("hash") or ""), user_id=user_id,
+                    ack=ack, run=run, keep=lambda reply: reply["kwargs"].get("response_action") != "errors")
 
     for callback_id in interactions.FORMS:
         app.view(callback_id)(on_submit)

@@ -1,0 +1,217 @@
+"""Limits that keep one person from flooding everyone (storage/limits.py), and a project's name in the print header.
+
+Each refusal is a polite sentence and stores nothing: reminders per meeting (and no two at one time), meetings
+per project, new issues and wins per person per minute. Meetings stored before the limits no longer flood the
+scheduler. The Excel header prints a project's name as text, never as `&` codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+from sqlalchemy import event
+from sqlmodel import func, select
+
+from bot.dispatch import run_command
+from bot.jobs import describe, job_specs
+from commands import issue_modal, standup
+from commands.issue_blocks import FIELDS
+from commands.report import make_report
+from reminders.calendar import BusinessCalendar
+from reminders.schedule import MEETING, meeting_jobs
+from storage.excel import HEADER_FOOTER_LIMIT, header_text
+from storage.limits import (
+    MAX_ISSUES_PER_MINUTE,
+    MAX_MEETINGS_PER_PROJECT,
+    MAX_REMINDERS_PER_MEETING,
+    MAX_WINS_PER_MINUTE,
+)
+from storage.meetings import add_meeting, cancel_meeting
+from storage.models import Department, Issue, Meeting, Project, Win
+from storage.standups import save_answer
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)  # a Wednesday
+LIAISON, OTHER, LEAD = "U01SHIMIN", "U02ZEIMU", "U10LEAD"
+
+
+def count(services, model) -> int:
+    with services.session() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def say(services, user: str, command: str, text: str) -> str:
+    with services.session() as session:
+        return run_command(services.context(session, user_id=user, channel_id=None), command, text).text
+
+
+def project_id(services) -> int:
+    with services.session() as session:
+        return session.exec(select(Project)).one().id
+
+
+# --- reminders per meeting ------------------------------------------------------------------------------------
+
+
+def test_at_most_three_reminders_per_meeting_and_nothing_stored_beyond(services):
+    assert MAX_REMINDERS_PER_MEETING == 3
+    with time_machine.travel(NOW, tick=False):
+        refused = say(services, LEAD, "/meeting", "add 様式の確認会 毎週木曜 15:00 リマインド 2日前,前日,3時間前,15分前")
+        assert refused == "リマインドは1つの会議に 3 つまでです（4 つ書かれています）。例: `リマインド 前日,15分前`"
+        assert count(services, Meeting) == 1  # the sample's 定例会議 only
+        added = say(services, LEAD, "/meeting", "add 様式の確認会 毎週木曜 15:00 リマインド 前日,3時間前,15分前")
+    assert "リマインド: 前日、3時間前、15分前" in added and count(services, Meeting) == 2
+
+
+@pytest.mark.parametrize("offsets,first,second", [("前日,24時間前", "前日", "24時間前"), ("60分前,15m,1h", "60分前", "1時間前")])
+def test_two_reminders_at_one_time_are_refused(services, offsets, first, second):
+    with time_machine.travel(NOW, tick=False):
+        reply = say(services, LEAD, "/meeting", f"add 様式の確認会 毎週木曜 15:00 リマインド {offsets}")
+    assert reply == f"リマインドの「{first}」と「{second}」は同じ時刻です。どちらか一方だけを書いてください。"
+    assert count(services, Meeting) == 1
+
+
+def test_the_flood_of_the_incident_schedules_nothing(services):
+    """21 `/meeting add` of 699 offsets each made 21 x 699 + 2 = 14,681 jobs: now each is refused."""
+    offsets = ",".join(f"{n}m" for n in range(1, 700))
+    with time_machine.travel(NOW, tick=False):
+        replies = {say(services, LEAD, "/meeting", f"add 定例{n} 毎週水曜 10:00 リマインド {offsets}") for n in range(21)}
+    assert replies == {"リマインドは1つの会議に 3 つまでです（699 つ書かれています）。例: `リマインド 前日,15分前`"}
+    assert sum(spec.kind == MEETING for spec in job_specs(services)) == 2
+
+
+def test_a_meeting_stored_before_the_limit_schedules_only_its_first_reminders(services):
+    with services.session() as session:
+        flood = add_meeting(session, project_id=project_id(services), title="定例", cron="0 10 * * wed", starts_at=None,
+                            remind_before=[f"{n}m" for n in range(1, 700)], created_by=LIAISON)
+        config = Meeting(project_id=flood.project_id, title="設定の会議", cron="0 10 * * thu", remind_before="2d,1d,3h,15m")
+        same = Meeting(project_id=flood.project_id, title="同じ時刻", cron="0 10 * * fri", remind_before="1d,24h,1440m",
+                       source="command")
+        for meeting in (config, same):
+            session.add(meeting)
+        session.commit()
+        jobs = {m.title: [s.offset_text for s in meeting_jobs(m, "moving", "Asia/Tokyo")] for m in (flood, config, same)}
+    assert jobs == {"定例": ["1m", "2m", "3m"], "設定の会議": ["2d", "1d", "3h", "15m"], "同じ時刻": ["1d"]}
+    assert sum(spec.kind == MEETING for spec in job_specs(services)) == 2 + 3 + 4 + 1
+
+
+def test_a_meeting_job_is_described_with_its_title_without_a_query(services):
+    spec = next(s for s in job_specs(services) if s.kind == MEETING)
+    statements: list[str] = []
+    event.listen(services.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert describe(services, spec) == services.translator()("jobs.what_meeting", offset="前日", title="定例会議")
+    assert statements == []  # `renkei jobs list` asks the database once, not once per meeting job
+
+
+# --- meetings per project -------------------------------------------------------------------------------------
+
+
+def test_at_most_thirty_scheduled_meetings_per_project(services):
+    assert MAX_MEETINGS_PER_PROJECT == 30
+    pid = project_id(services)
+    with time_machine.travel(NOW, tick=False), services.session() as session:
+        for n in range(MAX_MEETINGS_PER_PROJECT - 2):  # with the sample's 定例会議: 29 scheduled
+            add_meeting(session, project_id=pid, title=f"会議{n}", cron=f"{n} 9 * * mon", starts_at=None,
+                        remind_before=["1d"], created_by=LEAD)
+        # neither a past one-off meeting nor a cancelled one counts
+        add_meeting(session, project_id=pid, title="終わった会議", cron=None, starts_at=NOW - dt.timedelta(days=1),
+                    remind_before=["1d"], created_by=LEAD)
+        cancel_meeting(session, add_meeting(session, project_id=pid, title="中止した会議", cron="0 9 * * tue",
+                                            starts_at=None, remind_before=["1d"], created_by=LEAD))
+    with time_machine.travel(NOW, tick=False):
+        thirtieth = say(services, LEAD, "/meeting", "add 三十番目 2026-12-03 14:00")
+        assert "会議 #" in thirtieth and "を登録しました" in thirtieth
+        before = count(services, Meeting)
+        refused = say(services, LEAD, "/meeting", "add 三十一番目 2026-12-04 14:00")
+    assert refused == ("1つのプロジェクトに予定できる会議は 30 件までで、このプロジェクトにはすでに 30 件あります。"
+                       "不要になった会議を `/meeting cancel <番号>` で中止してから、もう一度登録してください"
+                       "（番号は `/meeting list` で確認できます）。")
+    assert count(services, Meeting) == before
+
+
+# --- new issues and wins per person per minute ----------------------------------------------------------------
+
+
+def test_at_most_five_new_issues_per_person_per_minute(services):
+    assert MAX_ISSUES_PER_MINUTE == 5
+    with time_machine.travel(NOW, tick=False):
+        for n in range(MAX_ISSUES_PER_MINUTE):
+            assert "を登録しました" in say(services, LIAISON, "/issue", f"様式の確認 その{n}")
+        refused = say(services, LIAISON, "/issue", "様式の確認 その6")
+        assert refused == "課題の登録は1人1分間に 5 件までです。少し時間をおいてから、もう一度登録してください。"
+        assert count(services, Issue) == MAX_ISSUES_PER_MINUTE
+        assert "を登録しました" in say(services, OTHER, "/issue", "税務課の様式")  # someone else is not held back
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        assert "を登録しました" in say(services, LIAISON, "/issue", "様式の確認 その6")
+    assert count(services, Issue) == MAX_ISSUES_PER_MINUTE + 2
+
+
+def form(department_id: int, pid: int, title: str) -> dict:
+    values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+              FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(department_id)}}},
+              FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}}}
+    return {"private_metadata": json.dumps({"project_id": pid, "channel_id": None}), "state": {"values": values}}
+
+
+def test_the_form_and_the_standup_button_count_and_refuse_too(services):
+    pid = project_id(services)
+    with time_machine.travel(NOW, tick=False), services.session() as session:
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        ctx = services.context(session, user_id=LIAISON, channel_id=None)
+        answer = save_answer(session, project_id=pid, department_id=shimin.id, user_id=LIAISON, day=NOW.date(),
+                             answers={"answer": "困っていること: 税務課の回答が来ない"})
+        for n in range(MAX_ISSUES_PER_MINUTE - 1):
+            assert not isinstance(issue_modal.submit(ctx, form(shimin.id, pid, f"入力画面から {n}")), dict)
+        assert "を登録しました" in standup.file_blocker(ctx, answer.id).text  # the fifth
+        refused = issue_modal.submit(ctx, form(shimin.id, pid, "六件目"))
+        assert refused == {FIELDS["title"]: ctx.t("limits.issues_per_minute", limit=MAX_ISSUES_PER_MINUTE)}
+        assert standup.file_blocker(ctx, answer.id).text == ctx.t("limits.issues_per_minute", limit=5)
+    assert count(services, Issue) == MAX_ISSUES_PER_MINUTE
+
+
+def test_at_most_three_wins_per_person_per_minute(services):
+    assert MAX_WINS_PER_MINUTE == 3
+    with time_machine.travel(NOW, tick=False):
+        for n in range(MAX_WINS_PER_MINUTE):
+            assert "小さな成功を" in say(services, LIAISON, "/win", f"入力項目を{n}つ減らせた")
+        refused = say(services, LIAISON, "/win", "もう一つ減らせた")
+        assert refused == "小さな成功の共有は1人1分間に 3 件までです。少し時間をおいてから、もう一度共有してください。"
+        assert count(services, Win) == MAX_WINS_PER_MINUTE
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        assert "小さな成功を" in say(services, LIAISON, "/win", "もう一つ減らせた")
+    assert count(services, Win) == MAX_WINS_PER_MINUTE + 1
+
+
+# --- the project's name in the print header -------------------------------------------------------------------
+
+
+def test_a_project_name_with_ampersands_prints_as_text_in_the_header(services, tmp_path):
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        project.name = "転入&転出 &P"
+        session.add(project)
+        session.commit()
+        path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
+                           out=tmp_path / "r.xlsx", calendar=BusinessCalendar(), timezone="Asia/Tokyo",
+                           t=services.translator())
+    for sheet in load_workbook(path):
+        assert sheet.oddHeader.center.text == "転入&&転出 &&P 進捗レポート 2026-11-01〜2026-11-30", sheet.title
+        assert sheet.oddFooter.center.text == "&P / &N"  # the page numbers stay codes
+    sheet_xml = ElementTree.fromstring(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    [header] = sheet_xml.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}oddHeader")
+    assert header.text == "&C転入&&転出 &&P 進捗レポート 2026-11-01〜2026-11-30"  # what Excel reads: `&&` prints `&`
+
+
+def test_a_long_header_stays_within_excels_limit_and_keeps_its_pairs():
+    assert header_text("A&B") == "A&&B" and header_text("第2期&10課") == "第2期&&10課"
+    for name in ("&" * 200, "課" * 300, "a" + "&" * 200):
+        text = header_text(name)
+        assert len("&C" + text) <= HEADER_FOOTER_LIMIT and text.endswith("…")
+        assert "&" not in text.rstrip("…").replace("&&", "")  # never a lone `&` (a code) left by the cut
