@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from commands.base import escape
 from reminders.calendar import BusinessCalendar
 from storage.directory import department_channels
 from storage.issues import add_event, has_event, waiting_issues, waiting_since
@@ -67,9 +67,9 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
             channel = channels.get(issue.waiting_on_id) if current == NUDGE else project.leads_channel_id
             if not channel:
                 continue
-            waiting_on = departments[issue.waiting_on_id].name
-            text = t(f"aging.{current}", number=issue.id, title=html.escape(issue.title, quote=False), days=age,
-                     waiting_on=waiting_on, department=departments[issue.department_id].name)
+            text = t(f"aging.{current}", number=issue.id, title=escape(issue.title), days=age,
+                     waiting_on=escape(departments[issue.waiting_on_id].name),
+                     department=escape(departments[issue.department_id].name))
             if post(f"issue:{issue.id}:{kind}:{period}", channel, text):
                 add_event(session, issue.id, "renkei", kind, period)
                 session.commit()

@@ -126,7 +126,8 @@ def department_names(session: Session) -> dict[int, str]:
 def users_with_role(session: Session, role: str, *, project_id: int | None = None,
                     department_id: int | None = None) -> list[str]:
     """User ids holding `role` in the given scope, in a stable order (what they may do is `storage.roles.may`'s)."""
-    statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
+    statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role,
+                                                      RoleAssignment.source.in_(GRANTED_SOURCES))
     if project_id is not None:
         statement = statement.where(RoleAssignment.project_id == project_id)
     if department_id is not None:

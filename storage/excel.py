@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ from storage.summary import ProjectSummary, period_bounds
 
 Translate = Callable[..., str]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"

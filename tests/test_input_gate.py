@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,6 +47,7 @@ from storage import outbox
 from storage.excel import cell
 from storage.guard import ResidentsDataRefused
 from storage.models import Department, Issue, IssueEvent, Meeting, OutboxMessage, Project, Win
+from storage.projectfile import parse_project_file
 from tests.conftest import channel_id
 
 T = Translator("ja")
@@ -461,3 +463,12 @@ def test_a_report_with_invalid_characters_in_storage_opens(world, tmp_path):
     texts = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert "成功しました" in texts and "古い記録" in texts and "窓口予約" in texts
     assert not any("\ufffe" in t for t in texts)
+
+
+def test_renkei_yml_texts_are_cleaned_like_user_input():
+    sample = (Path(__file__).resolve().parent.parent / "bot" / "sample" / "renkei.yml").read_text(encoding="utf-8")
+    sample = sample.replace("title: 定例会議", 'title: "定例\\x00会議\\ufffe\\u200b"')
+    sample = sample.replace("name: 引越しワンストップ化", 'name: "引越し\\u200bワンストップ化"')
+    parsed = parse_project_file(sample)
+    assert parsed.projects[0].meetings[0].title == "定例会議"
+    assert parsed.projects[0].name == "引越しワンストップ化"

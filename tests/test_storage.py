@@ -78,7 +78,8 @@ def test_applying_the_project_file_twice_changes_nothing(database_url):
     project_file = load_project_file(SAMPLE)
     with new_session(engine) as session:
         apply_project_file(session, project_file)
-        session.add(RoleAssignment(user_id="U77SELF", role=LIAISON, department_id=1, source="self"))
+        session.add(RoleAssignment(user_id="U77SELF", role=LIAISON, department_id=1, source="approved"))
+        session.add(RoleAssignment(user_id="U78OLD", role=LIAISON, department_id=1, source="self"))  # made by hand once
         session.commit()
         apply_project_file(session, project_file)
         departments = session.exec(select(Department)).all()
@@ -88,7 +89,8 @@ def test_applying_the_project_file_twice_changes_nothing(database_url):
         leads = users_with_role(session, LEAD, project_id=1)
     assert len(departments) == 6 and len(links) == 6
     assert [d.slug for d in overview[0].departments] == ["shimin", "zeimu", "kokuho", "fukushi", "kosodate", "it"]
-    assert overview[0].departments[0].liaisons == ["U01SHIMIN", "U77SELF"]
+    assert overview[0].departments[0].liaisons == ["U01SHIMIN", "U77SELF"]  # an approved role is kept, a self-made one
+    # (from before joining needed approval) is neither listed nor trusted
     assert overview[0].departments[1].channel_name == "moving-zeimu"
     assert leads == ["U10LEAD"]
     assert len([r for r in roles if r.source == "config"]) == 1 + 6 + 1 + 1  # admin, liaisons, lead, manager
