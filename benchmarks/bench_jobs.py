@@ -106,8 +106,8 @@ def measure(meetings: int, repeat: int, profile: bool, offsets: int = len(OFFSET
 
     from bot.bootstrap import bootstrap
     from bot.cli import cli
-    from bot.jobs import job_specs
     from bot.settings import Settings
+    from reminders.firing import job_specs
 
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp), meetings, offsets)

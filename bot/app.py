@@ -37,7 +37,9 @@ def create_app(services: Services) -> App:
     """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client."""
     # Signatures are always checked; Bolt itself skips the check for Socket Mode envelopes.
     app = App(client=services.client, signing_secret=services.settings.slack_signing_secret or "")
-    listeners.register(app, services)
+    app.use(listeners.provide(services))  # every listener reads context["services"]; none captures them
+    app.error(listeners.on_error)  # a failure no listener answered: logged, and the person is told
+    listeners.register(app)
     return app
 
 

@@ -51,19 +51,16 @@ class Services:
                               slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file,
                               calendar=self.calendar, reports_dir=self.settings.renkei_reports_dir)
 
-    def follow_up(self, reply: Reply, what: str) -> Reply | None:
-        """Run a reply's follow-up (slow Slack work after the ack) in a session of its own; what it has to say.
+    def follow_up(self, reply: Reply, *, user_id: str, channel_id: str | None) -> Reply | None:
+        """Run a reply's follow-up (slow Slack work after the ack) with a fresh context for the same user and channel,
+        in a session of its own; what it has to say later (None when it has nothing to say, or no follow-up).
 
-        A failure is logged with its traceback and becomes the catalog's "something went wrong" reply.
+        A failure is raised: the caller's wrapper (bot.interactions.Answer) logs it and tells the user.
         """
         if reply.followup is None:
             return None
-        try:
-            with self.session() as session:
-                return reply.followup(session)
-        except Exception:
-            logger.exception("Failed to finish %s", what)
-            return Reply(text=self.translator()("command.failed"))
+        with self.session() as session:
+            return reply.followup(self.context(session, user_id=user_id, channel_id=channel_id))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -48,8 +48,8 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
     """Run the listeners and the scheduler."""
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
-    from bot.jobs import add_jobs, catch_up
-    from reminders.scheduler import add_outbox_flush, make_scheduler
+    from bot.scheduler import add_jobs, add_outbox_flush, make_scheduler
+    from reminders.firing import catch_up
 
     settings = _settings()
     socket_mode = socket or (bool(settings.slack_app_token) and not http)
@@ -259,8 +259,8 @@ def jobs_list() -> None:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from bot.jobs import describe, job_specs, upcoming
     from commands.base import format_table, when_text
+    from reminders.firing import describe, job_specs, upcoming
 
     services = _services(need_token=False)
     t = services.translator()
@@ -281,7 +281,7 @@ def jobs_run(job_id: str = typer.Argument(..., help="e.g. standup:moving"),
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from bot.jobs import fire
+    from reminders.firing import fire
 
     services = _services(need_token=True)
     t = services.translator()

@@ -1,5 +1,5 @@
 """A clock the demo and the console can move: the whole process sees the moved time (time-machine),
-and every job due on the way fires once, in order, through `bot.jobs.fire` as the scheduler would."""
+and every job due on the way fires once, in order, through `reminders.firing.fire` as the scheduler would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Callable
 import time_machine
 
 from bot.bootstrap import Services
-from reminders.schedule import JobSpec
+from reminders.jobs.base import JobSpec
 
 
 class Clock:
@@ -32,7 +32,7 @@ class Clock:
 
     def advance(self, target: dt.datetime, before_each: Callable[[dt.datetime, JobSpec], None] | None = None) -> int:
         """Go forward to `target`, firing every job due after now up to `target`; how many firings ran."""
-        from bot.jobs import fire, job_specs
+        from reminders.firing import fire, job_specs
         from reminders.triggers import fire_times
 
         after = self.now() + dt.timedelta(microseconds=1)

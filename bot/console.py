@@ -1,7 +1,7 @@
 """`renkei console`: a municipality's day in the terminal, without Slack.
 
 The console runs the same code as Slack mode — `bot.interactions` for commands, buttons and forms,
-`bot.jobs.fire` for scheduled work, the real outbox gateway — against `LocalSlack`, and prints what
+`reminders.firing.fire` for scheduled work, the real outbox gateway — against `LocalSlack`, and prints what
 each department would see, where: `→ #moving-zeimu`, `→ DM 佐藤 花子`, or a reply only the typing
 person sees. Buttons are numbered and pressed with `:press N`; forms are asked field by field;
 `:time` moves the clock and fires, once, every job that falls due on the way.
@@ -302,7 +302,7 @@ class Console:
 
     def move_to(self, target: dt.datetime) -> None:
         """Fire, in order and once each, every job due after now up to `target`; then stay at `target`."""
-        from bot.jobs import describe
+        from reminders.firing import describe
 
         def announce(moment: dt.datetime, spec) -> None:
             self.fill_forms()

@@ -1,7 +1,7 @@
 """`renkei demo`: the sample project with weeks of realistic activity, played through the bot's own code.
 
 Every step goes where a Slack request would go (`bot.interactions` for commands, buttons and forms)
-and every scheduled job fires through `bot.jobs.fire` as the clock moves (stand-up prompts and
+and every scheduled job fires through `reminders.firing.fire` as the clock moves (stand-up prompts and
 reminders, meeting reminders, waiting-issue nudges, the digest, the monthly report), on business
 days only, against `LocalSlack`. The result is a database a newcomer can explore with `renkei console`.
 """
@@ -198,7 +198,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
     config = out / "renkei.yml"
     shutil.copyfile(SAMPLE_PROJECT, config)
     settings = Settings(_env_file=None, database_url=f"sqlite:///{database}", renkei_config=str(config),
-                        renkei_lang=lang, renkei_reports_dir=str(out / "reports"))
+                        renkei_lang=lang, renkei_reports_dir=str(out / "excel-reports"))
     logging.disable(logging.ERROR)
     try:
         services, _ = local_services(settings, load_project_file(config))

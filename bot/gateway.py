@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import random
+import time
 from pathlib import Path
 from typing import Any, Callable
 from urllib.error import URLError
@@ -17,8 +19,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from sqlalchemy.engine import Engine
 
+from bot.settings import Settings
 from commands.base import ApiResult, Outcome
 from storage import outbox
 from storage.db import new_session
@@ -48,15 +52,56 @@ class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
         return response is not None and response.status_code >= 500
 
 
-def make_web_client(*, token: str | None, base_url: str, retries: int = 3) -> WebClient:
-    """A WebClient on `base_url` that retries 429 after Retry-After, 5xx and network errors with backoff."""
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+class ScaledInterval(RetryIntervalCalculator):
+    """Another calculator's waits (back-off and its jitter) times `scale`: 1 in production (RENKEI_RETRY_SCALE)."""
+
+    def __init__(self, inner: RetryIntervalCalculator, scale: float):
+        self.inner = inner
+        self.scale = scale
+
+    def calculate_sleep_duration(self, current_attempt: int) -> float:
+        return self.inner.calculate_sleep_duration(current_attempt) * self.scale
+
+
+class ScaledRateLimitErrorRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler: waits Retry-After plus up to a second of jitter, here times `scale` (1 in production)."""
+
+    def __init__(self, *, max_retry_count: int, scale: float):
+        super().__init__(max_retry_count=max_retry_count)
+        self.scale = scale
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        if response is None:
+            raise error
+        state.next_attempt_requested = True
+        retry_after = next((values for name, values in response.headers.items() if name.lower() == "retry-after"), None)
+        try:
+            seconds = float(retry_after[0]) if retry_after else 1.0
+        except ValueError:  # an HTTP date, which Slack does not send: wait as for a missing header
+            seconds = 1.0
+        time.sleep((seconds + random.random()) * self.scale)
+        state.increment_current_attempt()
+
+
+def configured_retry_scale() -> float:
+    """RENKEI_RETRY_SCALE as the settings read it (environment, then .env); 1 unless tests or operators change it."""
+    return Settings().renkei_retry_scale
+
+
+def make_web_client(*, token: str | None, base_url: str, retries: int = 3, retry_scale: float | None = None) -> WebClient:
+    """A WebClient on `base_url` that retries 429 after Retry-After, 5xx and network errors with backoff.
+
+    Every wait is multiplied by `retry_scale` (default: RENKEI_RETRY_SCALE, which is 1); the test suite sets it small
+    so that retries are exercised without sleeping through real back-off and Retry-After.
+    """
+    scale = configured_retry_scale() if retry_scale is None else retry_scale
+    backoff = ScaledInterval(BackoffRetryIntervalCalculator(backoff_factor=0.5), scale)
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=10,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=retries + 2),
+            ScaledRateLimitErrorRetryHandler(max_retry_count=retries + 2, scale=scale),
             AnyServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
             ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
         ],

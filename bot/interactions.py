@@ -1,84 +1,72 @@
-"""What a button press or a form submission does: shared by the Bolt listeners and the console.
+"""What a slash command, a button press or a form submission does: shared by the Bolt listeners and the console.
 
-Each function takes plain values (who pressed, where, which action, which value) and returns what to
-show; the Slack listeners turn that into ack/respond/views.open, the console prints it. Nothing here
-talks to Bolt, so the same code answers a click in Slack and `:press 3` in the terminal.
+This module routes and nothing more. It passes every text a person gives through the input gate (one place, below),
+opens a session, builds the command's context, calls the command function of commands/ that answers (COMMANDS in
+bot.dispatch, BUTTONS and FORMS here), answers through the ack and respond it is given, and runs the reply's
+follow-up after the ack. Reading a form's values, a button's value and rebuilding a card is the commands' work
+(commands.buttons, commands.standup, commands.issue_modal). Nothing here talks to Bolt, so the same code answers a
+click in Slack and `:press 3` in the terminal.
+
+Every exchange runs inside an Answer: the one wrapper that tells the person when something fails (bot.listeners
+uses it too, in the app's error handler, for a failure outside this module).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot.bootstrap import Services
 from bot.dispatch import run_command
-from commands import dept, issue, standup
+from commands import buttons, dept, standup
 from commands.base import CommandContext, Reply
-from commands.issue_blocks import ESCALATE, IT_TAKE, RESOLVE, TAKE, issue_card
+from commands.buttons import Button, Pressed
+from commands.issue_blocks import ESCALATE, IT_TAKE, RESOLVE, TAKE
 from commands.issue_blocks import MODAL_CALLBACK as ISSUE_FORM
-from commands.issue_grammar import CloseIssue, EscalateIssue
 from commands.issue_modal import submit as submit_issue_form
 from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
 from storage.guard import ResidentsDataRefused
-from storage.issues import get_issue, names
-from storage.models import Project
 
 logger = logging.getLogger(__name__)
 Respond = Callable[..., Any]  # Bolt's respond(): text, blocks, response_type, replace_original
+Ack = Callable[..., Any]  # Bolt's ack(): text, blocks, response_type, or response_action and errors for a form
+
+BUTTONS: dict[str, Button] = {
+    TAKE: buttons.take_issue,
+    RESOLVE: buttons.resolve_issue,
+    ESCALATE: buttons.escalate_issue,
+    IT_TAKE: buttons.it_take_issue,
+    standup.ANSWER_BUTTON: buttons.answer_standup,
+    standup.BLOCKER_BUTTON: buttons.file_blocker,
+    dept.APPROVE_BUTTON: buttons.approve_join,
+    dept.DECLINE_BUTTON: buttons.decline_join,
+}
+
+
+def _nowhere(view: dict[str, Any]) -> str | None:
+    return None
+
 
 @dataclass(frozen=True)
-class Pressed:
-    """The outcome of a button: a reply for the presser, a new version of the pressed message, a form to open."""
+class Form:
+    """A form: its command function (the gated view: errors by block id, or the reply) and the channel it came from."""
 
-    reply: Reply | None = None
-    replace: tuple[str, list[dict[str, Any]]] | None = None
-    modal: dict[str, Any] | None = None
-
-
-def _number(value: Any) -> int:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 10 else 0
+    submit: Callable[[CommandContext, dict[str, Any]], dict[str, str] | Reply]
+    channel: Callable[[dict[str, Any]], str | None] = _nowhere
 
 
-def _issue_button(run: Callable[[CommandContext, int], Reply], *, show_card: bool = True):
-    def press(ctx: CommandContext, value: str) -> Pressed:
-        number = _number(value)
-        reply = run(ctx, number)
-        current = get_issue(ctx.session, number) if show_card else None
-        card = issue_card(ctx.t, current, names(ctx.session)[0]) if current is not None else None
-        return Pressed(reply=reply, replace=card)
-
-    return press
-
-
-def _standup_answer(ctx: CommandContext, value: str) -> Pressed:
-    project = ctx.session.get(Project, _number(value)) if _number(value) else None
-    if project is None:
-        return Pressed()
-    return Pressed(modal=standup.modal(ctx.t, project=project, questions=standup.questions_of(ctx, project),
-                                       channel_id=ctx.channel_id))
-
-
-def _standup_blocker(ctx: CommandContext, value: str) -> Pressed:
-    return Pressed(reply=standup.file_blocker(ctx, _number(value)))
-
-
-BUTTONS: dict[str, Callable[[CommandContext, str], Pressed]] = {
-    TAKE: _issue_button(issue.take),
-    RESOLVE: _issue_button(lambda ctx, number: issue.close(ctx, CloseIssue(number))),
-    ESCALATE: _issue_button(lambda ctx, number: issue.escalate(ctx, EscalateIssue(number))),
-    IT_TAKE: _issue_button(issue.it_take, show_card=False),
-    standup.ANSWER_BUTTON: _standup_answer,
-    standup.BLOCKER_BUTTON: _standup_blocker,
-    dept.APPROVE_BUTTON: lambda ctx, value: Pressed(*dept.approve(ctx, value)),
-    dept.DECLINE_BUTTON: lambda ctx, value: Pressed(*dept.decline(ctx, value)),
+FORMS: dict[str, Form] = {
+    ISSUE_FORM: Form(submit_issue_form),
+    standup.MODAL_CALLBACK: Form(standup.submit, channel=standup.form_channel),
 }
 
 
 def press(services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any) -> Pressed:
-    """Run the button `action_id` with `value` as `user_id` in `channel_id` (unknown buttons do nothing)."""
+    """Run the button `action_id` with `value` as `user_id` in `channel_id` (unknown buttons do nothing).
+
+    The reply's follow-up is not run here: `button` runs it after showing the reply.
+    """
     run = BUTTONS.get(action_id)
     if run is None:
         return Pressed()
@@ -86,33 +74,13 @@ def press(services: Services, *, user_id: str, channel_id: str | None, action_id
         return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
 
 
-def _standup_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = view.get("state", {}).get("values", {})
-    answers = {q: (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip()
-               for n, q in enumerate(meta.get("questions", []))}
-    return meta, answers
-
-
-def _submit_standup(services: Services, user_id: str, view: dict[str, Any]) -> dict[str, str] | Reply:
-    meta, answers = _standup_values(view)
-    errors = standup.form_errors(services.translator(), meta.get("questions", []), answers)
-    if errors:
-        return errors
-    with services.session() as session:
-        ctx = services.context(session, user_id=user_id, channel_id=meta.get("channel_id"))
-        return standup.record(ctx, answers, project_id=meta.get("project_id"))
-
-
-def _submit_issue(services: Services, user_id: str, view: dict[str, Any]) -> dict[str, str] | Reply:
-    with services.session() as session:
-        return submit_issue_form(services.context(session, user_id=user_id, channel_id=None), view)
-
-
-FORMS: dict[str, Callable[[Services, str, dict[str, Any]], dict[str, str] | Reply]] = {
-    ISSUE_FORM: _submit_issue,
-    standup.MODAL_CALLBACK: _submit_standup,
-}
+def form_channel(view: dict[str, Any]) -> str | None:
+    """The channel a submitted form was opened from (its follow-up runs there); None when unknown."""
+    chosen = FORMS.get(str(view.get("callback_id")))
+    try:
+        return chosen.channel(view) if chosen is not None else None
+    except (ValueError, TypeError, AttributeError):  # metadata that is no JSON object: the form itself says so
+        return None
 
 
 def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[str, str] | Reply | None:
@@ -121,15 +89,16 @@ def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[st
     Every value of the form passes the input gate first; a refused one is an error on its field and the form's
     function does not run at all.
     """
-    run = FORMS.get(str(view.get("callback_id")))
-    if run is None:
+    chosen = FORMS.get(str(view.get("callback_id")))
+    if chosen is None:
         return None
     t = services.translator()
     view, errors = _gated_view(t, view)
     if errors:
         return errors
     try:
-        return run(services, user_id, view)
+        with services.session() as session:
+            return chosen.submit(services.context(session, user_id=user_id, channel_id=form_channel(view)), view)
     except ResidentsDataRefused:  # the storage guard: a road the gate did not see
         logger.warning("Refused to store a My Number from form %s", view.get("callback_id"))
         return Reply(text=t("privacy.my_number"))
@@ -176,72 +145,146 @@ def _gated_view(t: Callable[..., str], view: dict[str, Any]) -> tuple[dict[str, 
 # --- the whole exchange, as Slack's listeners and the console both run it -----------------
 
 
-def finish(services: Services, reply: Reply, respond: Respond, what: str) -> None:
-    """Run a reply's follow-up (slow Slack work) after the ack, and tell the user what it has to say."""
-    later = services.follow_up(reply, what)
-    if later is not None:
-        respond(response_type="ephemeral", replace_original=False, text=later.text, blocks=later.blocks)
+class Answer:
+    """One request's ways back to the person who typed, pressed or submitted; the one wrapper around every exchange.
+
+    `ack` answers Slack within its 3 seconds, once. After it, `say` shows something to the person only: ephemeral
+    through `respond` when the request has a response_url (commands, message buttons), else in a DM sent once per
+    idempotency key (forms, buttons without a message). `follow_up` runs a reply's slow work after the ack, with a
+    fresh context for the same user and channel, and says what it has to say.
+
+    As a context manager it is where a failure of a command, a button or a form ends, before or after the ack: the
+    traceback goes to the log and the person gets the catalog's `command.failed` — as the ack itself when it has
+    not been sent (a command's ephemeral answer; a form just closes and the sentence comes by DM), else through
+    `say`. The app's error handler (bot.listeners.errors) answers a failure outside this module the same way.
+    """
+
+    def __init__(self, services: Services, *, what: str, user_id: str, channel_id: str | None, key: str,
+                 ack: Ack | None = None, respond: Respond | None = None, failure_in_ack: bool = True):
+        self.services, self.what, self.user_id, self.channel_id, self.key = services, what, user_id, channel_id, key
+        self._ack, self.respond, self.failure_in_ack = ack, respond, failure_in_ack
+        self.acked = ack is None  # no ack to give: Slack has had it (a button's listener acks first)
+
+    @classmethod
+    def to_command(cls, services: Services, *, user_id: str, channel_id: str | None, command: str,
+                   trigger_id: str | None, ack: Ack | None, respond: Respond | None) -> Answer:
+        """The answer to a slash command (its trigger_id is new for every invocation)."""
+        return cls(services, what=command, user_id=user_id, channel_id=channel_id, key=f"slash:{trigger_id}", ack=ack,
+                   respond=respond)
+
+    @classmethod
+    def to_button(cls, services: Services, *, user_id: str, channel_id: str | None, action_id: str,
+                  trigger_id: str | None, respond: Respond | None, ack: Ack | None = None) -> Answer:
+        """The answer to a click (its trigger_id is new for every click)."""
+        return cls(services, what=action_id, user_id=user_id, channel_id=channel_id, key=f"button:{trigger_id}",
+                   ack=ack, respond=respond, failure_in_ack=False)
+
+    @classmethod
+    def to_form(cls, services: Services, *, user_id: str, view: dict[str, Any], ack: Ack | None,
+                respond: Respond | None = None) -> Answer:
+        """The answer to a form submission: by DM, keyed by the view id and the user."""
+        return cls(services, what=str(view.get("callback_id")), user_id=user_id, channel_id=form_channel(view),
+                   key=f"form:{view.get('id')}:{user_id}", ack=ack, respond=respond, failure_in_ack=False)
+
+    def ack(self, *args: Any, **kwargs: Any) -> None:
+        """Answer Slack's request (within 3 seconds)."""
+        self.acked = True
+        if self._ack is not None:
+            self._ack(*args, **kwargs)
+
+    def say(self, text: str, blocks: list[dict[str, Any]] | None = None, *, key: str | None = None) -> None:
+        """Show `text` to the person only: ephemeral through respond, else by DM once per `key` (the answer's own)."""
+        if self.respond is not None:
+            self.respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+        else:
+            self.services.gateway.post_message(key=key or self.key, channel=self.user_id, text=text, blocks=blocks)
+
+    def follow_up(self, reply: Reply) -> None:
+        """Run the reply's follow-up (after the ack) and say what it has to say."""
+        later = self.services.follow_up(reply, user_id=self.user_id, channel_id=self.channel_id)
+        if later is not None:
+            self.say(later.text, later.blocks, key=f"{self.key}:later")
+
+    def failed(self, error: BaseException) -> None:
+        """Log the failure with its traceback and tell the person the catalog's failure sentence."""
+        logger.error("Failed to answer %s", self.what, exc_info=error)
+        text = self.services.translator()("command.failed")
+        try:
+            if not self.acked and self.failure_in_ack:
+                self.ack(response_type="ephemeral", text=text)
+                return
+            if not self.acked:
+                self.ack()
+            self.say(text, key=f"{self.key}:failed")
+        except Exception:  # the sentence could not go out either; both tracebacks are in the log
+            logger.exception("Failed to tell %s that %s failed", self.user_id, self.what)
+
+    def __enter__(self) -> Answer:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> bool:
+        if isinstance(error, Exception):
+            self.failed(error)
+            return True
+        return False
 
 
 def slash(services: Services, *, user_id: str, channel_id: str | None, command: str, text: str,
-          trigger_id: str | None, ack: Callable[..., Any], respond: Respond) -> None:
+          trigger_id: str | None, ack: Ack, respond: Respond | None) -> None:
     """A slash command: ack at once with the command function's reply (or open its form), then the follow-up."""
-    t = services.translator()
-    gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
-    if gated.problem:
-        ack(response_type="ephemeral", text=refusal(t, gated))
-        return
-    try:
-        with services.session() as session:
-            reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command,
-                                gated.text)
-    except ResidentsDataRefused:  # the storage guard: a road the gate did not see
-        logger.warning("Refused to store a My Number from %s", command)
-        ack(response_type="ephemeral", text=t("privacy.my_number"))
-        return
-    except Exception:
-        logger.exception("Failed to answer %s", command)
-        ack(response_type="ephemeral", text=t("command.failed"))
-        return
-    if reply.modal is not None:
-        ack()
-        opened = services.gateway.api("views.open", trigger_id=trigger_id, view=reply.modal)
-        if not opened.ok:
-            logger.warning("Failed to open a form for %s: %s", command, opened.error)
-            respond(response_type="ephemeral", text=t("command.failed"))
-        return
-    ack(response_type="ephemeral" if reply.ephemeral else "in_channel", text=reply.text, blocks=reply.blocks)
-    finish(services, reply, respond, command)
+    with Answer.to_command(services, user_id=user_id, channel_id=channel_id, command=command, trigger_id=trigger_id,
+                           ack=ack, respond=respond) as answer:
+        t = services.translator()
+        gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
+        if gated.problem:
+            answer.ack(response_type="ephemeral", text=refusal(t, gated))
+            return
+        try:
+            with services.session() as session:
+                reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command,
+                                    gated.text)
+        except ResidentsDataRefused:  # the storage guard: a road the gate did not see
+            logger.warning("Refused to store a My Number from %s", command)
+            answer.ack(response_type="ephemeral", text=t("privacy.my_number"))
+            return
+        if reply.modal is not None:
+            answer.ack()
+            opened = services.gateway.api("views.open", trigger_id=trigger_id, view=reply.modal)
+            if not opened.ok:
+                logger.warning("Failed to open a form for %s: %s", command, opened.error)
+                answer.say(t("command.failed"))
+            return
+        answer.ack(response_type="ephemeral" if reply.ephemeral else "in_channel", text=reply.text, blocks=reply.blocks)
+        answer.follow_up(reply)
 
 
 def button(services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any,
-           trigger_id: str | None, respond: Respond) -> None:
-    """A button (after the ack): open its form, answer the presser, show the new state on the card itself."""
-    pressed = press(services, user_id=user_id, channel_id=channel_id, action_id=action_id, value=value)
-    if pressed.modal is not None:
-        opened = services.gateway.api("views.open", trigger_id=trigger_id, view=pressed.modal)
-        if not opened.ok:
-            logger.warning("Failed to open a form for %s: %s", action_id, opened.error)
-    if pressed.reply is not None:
-        respond(response_type="ephemeral", replace_original=False, text=pressed.reply.text,
-                blocks=pressed.reply.blocks)
-    if pressed.replace is not None:  # everyone in the channel sees the new state on the card itself
-        respond(replace_original=True, text=pressed.replace[0], blocks=pressed.replace[1])
-    if pressed.reply is not None:
-        finish(services, pressed.reply, respond, action_id)
+           trigger_id: str | None, respond: Respond | None) -> None:
+    """A button (after the ack): open its form, answer the presser, show the new state on the card, the follow-up."""
+    with Answer.to_button(services, user_id=user_id, channel_id=channel_id, action_id=action_id,
+                          trigger_id=trigger_id, respond=respond) as answer:
+        pressed = press(services, user_id=user_id, channel_id=channel_id, action_id=action_id, value=value)
+        if pressed.modal is not None:
+            opened = services.gateway.api("views.open", trigger_id=trigger_id, view=pressed.modal)
+            if not opened.ok:
+                logger.warning("Failed to open a form for %s: %s", action_id, opened.error)
+                answer.say(services.translator()("command.failed"))
+        if pressed.reply is not None:
+            answer.say(pressed.reply.text, pressed.reply.blocks)
+        if pressed.replace is not None and respond is not None:  # everyone in the channel sees the card's new state
+            respond(replace_original=True, text=pressed.replace[0], blocks=pressed.replace[1])
+        if pressed.reply is not None:
+            answer.follow_up(pressed.reply)
 
 
-def form(services: Services, *, user_id: str, view: dict[str, Any], ack: Callable[..., Any]) -> None:
+def form(services: Services, *, user_id: str, view: dict[str, Any], ack: Ack) -> None:
     """A form submission: errors back into the form, or the reply (and the follow-up's) in the user's DM."""
-    result = submit(services, user_id=user_id, view=view)
-    if isinstance(result, dict):
-        ack(response_action="errors", errors=result)
-        return
-    ack()
-    if not isinstance(result, Reply):
-        return
-    key = f"form:{view.get('id')}:{user_id}"
-    services.gateway.post_message(key=key, channel=user_id, text=result.text, blocks=result.blocks)
-    later = services.follow_up(result, str(view.get("callback_id")))
-    if later is not None:
-        services.gateway.post_message(key=f"{key}:later", channel=user_id, text=later.text, blocks=later.blocks)
+    with Answer.to_form(services, user_id=user_id, view=view, ack=ack) as answer:
+        result = submit(services, user_id=user_id, view=view)
+        if isinstance(result, dict):
+            answer.ack(response_action="errors", errors=result)
+            return
+        answer.ack()
+        if isinstance(result, Reply):
+            answer.say(result.text, result.blocks)
+            answer.follow_up(result)

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     renkei_config: str = "renkei.yml"
     renkei_lang: Literal["ja", "en"] | None = None
     port: int = Field(default=3000, ge=1, le=65535)
-    renkei_reports_dir: str = "reports"  # extension: where Excel reports are written before upload
+    renkei_reports_dir: str = "excel-reports"  # extension: where Excel reports are written before upload
+    renkei_retry_scale: float = Field(default=1.0, ge=0, le=1)  # times every retry wait of the Slack client (tests: small)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

@@ -61,7 +61,7 @@ class CommandContext:
     timezone: str = "Asia/Tokyo"
     project_file: ProjectFile | None = None  # schedules and questions from renkei.yml
     calendar: Any = None  # the municipality's business days (reminders.calendar.BusinessCalendar)
-    reports_dir: str = "reports"  # where Excel reports are written before upload
+    reports_dir: str = "excel-reports"  # where Excel reports are written before upload
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,10 @@ class Reply:
     blocks: list[dict[str, Any]] | None = None
     ephemeral: bool = True
     modal: dict[str, Any] | None = None  # a view to open with the command's trigger_id (Slack only)
-    # Slow work (Slack fan-out) run after the acknowledgement, in a session of its own; a Reply it returns comes later.
-    followup: Callable[[Session], "Reply | None"] | None = None
+    # Slow work (anything sent to Slack) run after the acknowledgement, given a fresh CommandContext for the same user
+    # and channel (a session of its own) built by the services (bot.bootstrap.Services.follow_up); a Reply it returns
+    # comes later. A follow-up keeps ids and texts from the command, never its context.
+    followup: Callable[[CommandContext], "Reply | None"] | None = None
 
 
 def escape(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from commands.base import CommandContext, Reply, department_choices, escape, mention_list, post_to_channels
+from commands.blocks import actions, button, message, section
 from commands.channels import format_report, sync_channels
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from storage.directory import ADMIN, APPROVED, LIAISON, project_overview, users_with_role
@@ -67,7 +68,7 @@ def list_departments(ctx: CommandContext) -> Reply:
             lines.append(ctx.t("dept.list_line", name=escape(d.name), slug=d.slug, liaisons=mention_list(d.liaisons, nobody),
                                channel=channel, it=ctx.t("dept.it_mark") if d.slug in it_slugs else ""))
         sections.append("\n".join(lines))
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": section[:3000]}} for section in sections][:50]
+    blocks = message(*(section(text) for text in sections), t=ctx.t)
     return Reply(text="\n\n".join(sections), blocks=blocks)
 
 
@@ -99,12 +100,9 @@ def request_card(t, request: RoleRequest, department: Department) -> tuple[str, 
     """The card asking the department's liaisons to approve (承認) or decline (却下) a join request."""
     text = t("dept.request_card", user=request.user_id, name=escape(department.name))
     value = str(request.id)
-    buttons = [{"type": "button", "action_id": APPROVE_BUTTON, "value": value, "style": "primary",
-                "text": {"type": "plain_text", "text": t("dept.button_approve")}},
-               {"type": "button", "action_id": DECLINE_BUTTON, "value": value,
-                "text": {"type": "plain_text", "text": t("dept.button_decline")}}]
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
-                  {"type": "actions", "block_id": f"role_request_{request.id}", "elements": buttons}]
+    buttons = actions(button(t("dept.button_approve"), APPROVE_BUTTON, value=value, style="primary"),
+                      button(t("dept.button_decline"), DECLINE_BUTTON, value=value), block_id=f"role_request_{request.id}")
+    return text, message(section(text), buttons, t=t)
 
 
 def join(ctx: CommandContext, department: Department) -> Reply:
@@ -118,12 +116,13 @@ def join(ctx: CommandContext, department: Department) -> Reply:
     if not targets:
         return Reply(text=ctx.t("dept.join_requested_nobody", name=name))
     text, blocks = request_card(ctx.t, request, department)
-    t, slack, request_id = ctx.t, ctx.slack, request.id
+    request_id = request.id
 
-    def post(_session: Session) -> Reply | None:
-        failed = post_to_channels(slack, key=f"role_request:{request_id}:card", channels=targets, text=text, blocks=blocks)
+    def post(later: CommandContext) -> Reply | None:
+        failed = post_to_channels(later.slack, key=f"role_request:{request_id}:card", channels=targets, text=text,
+                                  blocks=blocks)
         shown = ", ".join(f"<#{c}>" if channels else f"<@{c}>" for c in failed)
-        return Reply(text=t("dept.request_card_failed", targets=shown)) if failed else None
+        return Reply(text=later.t("dept.request_card_failed", targets=shown)) if failed else None
 
     return Reply(text=ctx.t("dept.join_requested", name=name), followup=post)
 
@@ -132,7 +131,7 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
     """The 承認 / 却下 buttons: a liaison from renkei.yml or an admin decides a join request, once.
 
     Returns the reply for the presser and, once decided, the card's new text (no buttons) for everyone.
-    The requester is told the outcome by DM either way.
+    The requester is told the outcome by DM either way, in the reply's follow-up (after the ack).
     """
     text = str(value or "")
     request = ctx.session.get(RoleRequest, int(text)) if text.isdigit() and len(text) < 10 else None
@@ -150,15 +149,20 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
                                 outcome=ctx.t(f"dept.outcome_{request.status}"))), _decided_card(ctx, request, name)
     ctx.session.refresh(request)
     outcome = "approved" if request.status == APPROVED else "declined"
-    ctx.slack.post_message(key=f"role_request:{request.id}:{outcome}", channel=request.user_id,
-                           text=ctx.t(f"dept.{outcome}_dm", name=name, slug=department.slug, decider=ctx.user_id))
-    return Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name)), _decided_card(ctx, request, name)
+    request_id, requester, slug = request.id, request.user_id, department.slug
+
+    def tell_requester(later: CommandContext) -> None:
+        later.slack.post_message(key=f"role_request:{request_id}:{outcome}", channel=requester,
+                                 text=later.t(f"dept.{outcome}_dm", name=name, slug=slug, decider=later.user_id))
+
+    return (Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name), followup=tell_requester),
+            _decided_card(ctx, request, name))
 
 
 def _decided_card(ctx: CommandContext, request: RoleRequest, name: str) -> tuple[str, list[dict[str, Any]]]:
     text = ctx.t("dept.request_decided_card", user=request.user_id, name=name,
                  outcome=ctx.t(f"dept.outcome_{request.status}"), decider=request.decided_by or "")
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return text, message(section(text), t=ctx.t)
 
 
 def approve(ctx: CommandContext, value: str) -> tuple[Reply, tuple[str, list[dict[str, Any]]] | None]:
@@ -182,10 +186,9 @@ def sync(ctx: CommandContext) -> Reply:
     """Admins only: run the same channel sync as `renkei sync`, reporting the table when done."""
     if not may(ctx.session, ctx.user_id, Action.SYNC):
         return Reply(text=ctx.t("dept.admins_only"))
-    slack, t = ctx.slack, ctx.t
 
-    def run(session: Session) -> Reply:
-        report = format_report(t, sync_channels(session, slack, t))
+    def run(later: CommandContext) -> Reply:
+        report = format_report(later.t, sync_channels(later.session, later.slack, later.t))
         return Reply(text=f"```\n{report}\n```")
 
     return Reply(text=ctx.t("sync.started"), followup=run)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from commands.base import Translate, escape, format_table
+from commands.blocks import MESSAGE_BLOCKS, header, message, section
 from storage.projectfile import EscalationSpec
 from storage.summary import DepartmentSummary, Figures, ProjectSummary
 
-MAX_BLOCKS = 50
-TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under Slack's 3,000 characters
+MAX_BLOCKS = MESSAGE_BLOCKS
+TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under a section's 3,000 characters: never split inside ```
 LOW_ANSWER_RATE = 0.5
 
 
@@ -57,23 +58,17 @@ def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSp
                                      waiting_on=escape(wait.waiting_on), days=wait.business_days))
     attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
 
-    header = [t(f"digest.col_{c}") for c in ("department", "rate", "opened", "resolved", "open", "overdue", "waiting",
-                                             "escalations", "wins")]
+    columns = [t(f"digest.col_{c}") for c in ("department", "rate", "opened", "resolved", "open", "overdue", "waiting",
+                                              "escalations", "wins")]
     rows = [[d.name, rate_text(d.figures), d.figures.opened, d.figures.resolved, d.figures.open, d.figures.overdue,
              d.figures.waiting, d.figures.escalations, d.figures.wins] for d in summary.departments]
-    tables = [format_table(header, rows[i:i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
+    tables = [format_table(columns, rows[i:i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
 
     win_lines = [t("digest.win_line", department=escape(w.department), user=w.user_id, text=escape(w.text[:200]))
                  for w in summary.wins[-10:]]
     wins_text = "\n".join([t("digest.wins_title"), *(win_lines or [t("digest.wins_none")])])
 
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
-                                    _section(overview), _section(attention_text), _section(t("digest.table_title"))]
-    blocks += [_section(f"```\n{table}\n```") for table in tables]
-    blocks.append(_section(wins_text))
+    blocks = message(header(head), section(overview), section(attention_text), section(t("digest.table_title")),
+                     *(section(f"```\n{table}\n```") for table in tables), section(wins_text), t=t, where="`/report`")
     text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text])
-    return text, blocks[:MAX_BLOCKS]
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return text, blocks

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
+from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
+from commands.blocks import message, section
 from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
 from commands.issue_grammar import (
     SUBCOMMANDS,
@@ -24,7 +28,6 @@ from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department, view_refusal
 from storage import issues as store
-from storage import limits
 from storage.directory import department_channels, project_departments
 from storage.models import Department, Issue, Project
 from storage.roles import IT, Action, find_department, may
@@ -61,10 +64,21 @@ def _permitted_issue(ctx: CommandContext, number: int, action: str) -> Issue | R
     return issue
 
 
+def card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:
+    """The issue's card (text and blocks with the 担当する / 解決 / IT部門へ相談 buttons) as the issue is now."""
+    departments, _ = store.names(ctx.session)
+    return issue_card(ctx.t, issue, departments)
+
+
+def current_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, Any]]] | None:
+    """Issue `number`'s card rebuilt after a button changed it, for everyone in the channel; None without the issue."""
+    issue = store.get_issue(ctx.session, number)
+    return card_of(ctx, issue) if issue is not None else None
+
+
 def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
     """Post the issue's card to each channel once; returns the channels Slack refused."""
-    departments, _ = store.names(ctx.session)
-    text, blocks = issue_card(ctx.t, issue, departments)
+    text, blocks = card_of(ctx, issue)
     return post_to_channels(ctx.slack, key=f"issue:{issue.id}:card", channels=channels, text=text, blocks=blocks)
 
 
@@ -129,13 +143,11 @@ def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_
         text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
     if not channels:
         return Reply(text=text + "\n" + ctx.t("issue.no_channel_yet"))
-    t, slack, number = ctx.t, ctx.slack, issue.id
+    number = issue.id
 
-    def post(session: Session) -> Reply | None:
-        fresh = store.get_issue(session, number)
-        failed = _post_cards(CommandContext(session=session, user_id=ctx.user_id, channel_id=None, t=t, slack=slack),
-                             fresh, channels)
-        return Reply(text=t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+    def post(later: CommandContext) -> Reply | None:
+        failed = _post_cards(later, store.get_issue(later.session, number), channels)
+        return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
     return Reply(text=text, followup=post)
 
@@ -165,7 +177,8 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
                    if i.waiting_on_id else "",
                    severity=ctx.t("issue.list_high") if i.severity == "high" else "") for i in found]
     text = "\n".join([title, *lines])
-    return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}])
+    more = None if command.scope == "mine" else "`/issue list mine`"  # what still fits when the list does not
+    return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more))
 
 
 def show(ctx: CommandContext, command: ShowIssue) -> Reply:
@@ -252,18 +265,20 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
         return Reply(text=ctx.t("issue.already_escalated", number=issue.id))
-    departments, _ = store.names(ctx.session)
-    text, blocks = escalation_card(ctx.t, issue, departments, store.history(ctx.session, issue.id), ctx.timezone,
-                                   command.note)
-    t, slack, number, actor, reporter = ctx.t, ctx.slack, issue.id, ctx.user_id, issue.reporter_id
+    number, reporter, note = issue.id, issue.reporter_id, command.note
 
-    def post(session: Session) -> Reply | None:
-        outcome = slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text, blocks=blocks)
-        if reporter != actor:
-            slack.post_message(key=f"issue:{number}:escalated:tell:{reporter}", channel=reporter,
-                               text=t("issue.escalated_tell_reporter", number=number, user=actor))
+    def post(later: CommandContext) -> Reply | None:
+        fresh = store.get_issue(later.session, number)
+        departments, _ = store.names(later.session)
+        text, blocks = escalation_card(later.t, fresh, departments, store.history(later.session, number), later.timezone,
+                                       note)
+        outcome = later.slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text,
+                                           blocks=blocks)
+        if reporter != later.user_id:
+            later.slack.post_message(key=f"issue:{number}:escalated:tell:{reporter}", channel=reporter,
+                                     text=later.t("issue.escalated_tell_reporter", number=number, user=later.user_id))
         if outcome.status == "failed":
-            return Reply(text=t("issue.card_failed", channels=f"<#{channel}>"))
+            return Reply(text=later.t("issue.card_failed", channels=f"<#{channel}>"))
         return None
 
     return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=post)
@@ -284,9 +299,13 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
         return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
     if issue.status == store.OPEN:
         store.take_issue(ctx.session, issue, ctx.user_id)
-    ctx.slack.post_message(key=f"issue:{issue.id}:it_taken:{ctx.user_id}", channel=issue.reporter_id,
-                           text=ctx.t("issue.it_taken_tell_reporter", number=issue.id, user=ctx.user_id))
-    return Reply(text=ctx.t("issue.it_taken", number=issue.id))
+    number, reporter = issue.id, issue.reporter_id
+
+    def tell_reporter(later: CommandContext) -> None:
+        later.slack.post_message(key=f"issue:{number}:it_taken:{later.user_id}", channel=reporter,
+                                 text=later.t("issue.it_taken_tell_reporter", number=number, user=later.user_id))
+
+    return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=tell_reporter)
 
 
 def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
@@ -303,10 +322,14 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
     events = len(store.history(ctx.session, issue.id))
-    ctx.slack.post_message(key=f"issue:{issue.id}:answer:{events}", channel=issue.reporter_id,
-                           text=ctx.t("issue.answer_tell_reporter", number=issue.id, user=ctx.user_id,
-                                      answer=escape(command.text)))
-    return Reply(text=ctx.t("issue.answered", number=issue.id))
+    number, reporter, text = issue.id, issue.reporter_id, command.text
+
+    def tell_reporter(later: CommandContext) -> None:
+        later.slack.post_message(key=f"issue:{number}:answer:{events}", channel=reporter,
+                                 text=later.t("issue.answer_tell_reporter", number=number, user=later.user_id,
+                                              answer=escape(text)))
+
+    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=tell_reporter)
 
 
 def open_form(ctx: CommandContext) -> Reply:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.base import Translate, escape
+from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, option, options, plain, section
 from commands.text import BODY_LIMIT, TITLE_LIMIT
 from storage.models import Department, Issue, IssueEvent, Win
 
@@ -15,10 +16,6 @@ TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalat
 MODAL_CALLBACK = "issue_modal"
 FIELDS = {"title": "issue_title", "body": "issue_body", "department": "issue_department",
           "waiting_on": "issue_waiting_on", "severity": "issue_severity", "due": "issue_due"}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
 def local_time(moment: dt.datetime, timezone: str) -> str:
@@ -50,13 +47,10 @@ def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -
     """The card posted to department channels: the summary and the 担当する / 解決 / IT部門へ相談 buttons."""
     summary = issue_summary(t, issue, departments)
     value = str(issue.id)
-    buttons = [{"type": "button", "action_id": TAKE, "value": value,
-                "text": {"type": "plain_text", "text": t("issue.button_take")}},
-               {"type": "button", "action_id": RESOLVE, "value": value, "style": "primary",
-                "text": {"type": "plain_text", "text": t("issue.button_resolve")}},
-               {"type": "button", "action_id": ESCALATE, "value": value,
-                "text": {"type": "plain_text", "text": t("issue.button_escalate")}}]
-    blocks = [_section(summary), {"type": "actions", "block_id": f"issue_{issue.id}", "elements": buttons}]
+    buttons = actions(button(t("issue.button_take"), TAKE, value=value),
+                      button(t("issue.button_resolve"), RESOLVE, value=value, style="primary"),
+                      button(t("issue.button_escalate"), ESCALATE, value=value), block_id=f"issue_{issue.id}")
+    blocks = message(section(summary), buttons, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
@@ -81,7 +75,7 @@ def issue_detail(t: Translate, issue: Issue, departments: dict[int, Department],
         parts.append(t("issue.it_answer", answer=escape(issue.it_answer)))
     history = "\n".join([t("issue.history_title"), *history_lines(t, events, timezone)])
     text = "\n\n".join([*parts, history])
-    blocks = [_section(p) for p in parts] + [_section(history)]
+    blocks = message(*(section(p) for p in parts), section(history), t=t)
     return text, blocks
 
 
@@ -93,10 +87,9 @@ def escalation_card(t: Translate, issue: Issue, departments: dict[int, Departmen
     if note:
         parts.append(t("issue.escalation_note", note=escape(note)))
     parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone)[-15:]]))
-    blocks = [_section(p) for p in parts]
-    blocks.append({"type": "actions", "block_id": f"it_{issue.id}", "elements": [
-        {"type": "button", "action_id": IT_TAKE, "value": str(issue.id), "style": "primary",
-         "text": {"type": "plain_text", "text": t("issue.button_it_take")}}]})
+    take = actions(button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary"),
+                   block_id=f"it_{issue.id}")
+    blocks = message(*(section(p) for p in parts), take, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
@@ -104,40 +97,36 @@ def win_card(t: Translate, win: Win, department: Department, project_name: str) 
     """A small win as shared with every department."""
     text = t("win.card", department=escape(department.name), user=win.reporter_id, text=escape(win.text),
              project=escape(project_name))
-    return text, [_section(text)]
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
+    return text, message(section(text), t=t)
 
 
 def issue_modal(t: Translate, *, departments: list[Department], default_department_id: int | None,
                 project_id: int, channel_id: str | None) -> dict[str, Any]:
     """The `/issue` form: 件名, 詳細, 部署, 依頼先部署, 重要度, 期限."""
-    options = [_option(d.name, str(d.id)) for d in departments][:100]
-    department_select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
-    initial = next((o for o in options if o["value"] == str(default_department_id)), None)
+    choices = options(option(d.name, str(d.id)) for d in departments)
+    department_select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": choices}
+    initial = next((o for o in choices if o["value"] == str(default_department_id)), None)
     if initial:
         department_select["initial_option"] = initial
-    severities = [_option(t(f"severity.{s}"), s) for s in ("high", "normal", "low")]
+    severities = [option(t(f"severity.{s}"), s) for s in ("high", "normal", "low")]
 
     def block(key: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
         return {"type": "input", "block_id": FIELDS[key], "optional": optional, "element": element,
-                "label": {"type": "plain_text", "text": t(label)}}
+                "label": plain(t(label), INPUT_LABEL)}
 
     return {
         "type": "modal", "callback_id": MODAL_CALLBACK,
         "private_metadata": json.dumps({"project_id": project_id, "channel_id": channel_id}),
-        "title": {"type": "plain_text", "text": t("issue.modal_title")},
-        "submit": {"type": "plain_text", "text": t("issue.modal_submit")},
-        "close": {"type": "plain_text", "text": t("issue.modal_close")},
+        "title": plain(t("issue.modal_title"), MODAL_TITLE),
+        "submit": plain(t("issue.modal_submit"), MODAL_TITLE),
+        "close": plain(t("issue.modal_close"), MODAL_TITLE),
         "blocks": [
             block("title", "issue.field_title", {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LIMIT}),
             block("body", "issue.field_body", {"type": "plain_text_input", "action_id": "value", "multiline": True,
                                                "max_length": BODY_LIMIT}, optional=True),
             block("department", "issue.field_department", department_select),
             block("waiting_on", "issue.field_waiting_on", {"type": "static_select", "action_id": "value",
-                                                           "options": options}, optional=True),
+                                                           "options": choices}, optional=True),
             block("severity", "issue.field_severity", {"type": "static_select", "action_id": "value", "options": severities,
                                                        "initial_option": severities[1]}),
             block("due", "issue.field_due", {"type": "datepicker", "action_id": "value"}, optional=True),

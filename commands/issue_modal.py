@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply
 from commands.issue import announce
 from commands.issue_blocks import FIELDS, modal_values
+from commands.limits import issue_rate_limit
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
 from storage.directory import project_departments
-from storage.limits import issue_rate_limit
 from storage.models import Department, Project
 
 

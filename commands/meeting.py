@@ -9,13 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, when_text
+from commands.blocks import message, section
 from commands.durations import BEFORE, duration_text, durations_text, read_durations
+from commands.limits import meeting_limit, reminder_limit
 from commands.suggest import fold, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
 from storage.home import next_start
-from storage.limits import meeting_limit, reminder_limit
 from storage.meetings import active_meetings, add_meeting, cancel_meeting
 from storage.models import Meeting, Project
 from storage.roles import Action, may
@@ -64,7 +65,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`.
 
     At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, and MAX_MEETINGS_PER_PROJECT scheduled
-    meetings (storage.limits); a refused meeting is not stored.
+    meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored.
     """
     words = plain_text(rest).split()
     reminders = DEFAULT_REMINDERS
@@ -188,6 +189,5 @@ def meeting_reminder(t: Translate, *, meeting: Meeting, project: Project, start:
                waiting_on=escape(w.waiting_on), days=w.business_days) for w in agenda.oldest_waiting]
     material = "\n".join([t("meeting.agenda_title"), t("meeting.agenda_open", counts=counts),
                           t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"), *waits])
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": head}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": material[:3000]}}]
+    blocks = message(section(head), section(material), t=t, where="`/issue list`")
     return f"{head}\n{material}", blocks

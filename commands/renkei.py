@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.base import CommandContext, Reply, escape, mention_list
+from commands.blocks import message, section
 from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
@@ -13,8 +14,7 @@ HELP_WORDS, STATUS_WORDS = ("help", "ヘルプ"), ("status", "状況")
 def build_help(ctx: CommandContext) -> Reply:
     """Every command with its usage, as one section per command family."""
     lines = [ctx.t(f"help.{name}") for name in HELP_SECTIONS]
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ctx.t("help.title")}}]
-    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": line}} for line in lines]
+    blocks = message(section(ctx.t("help.title")), *(section(line) for line in lines), t=ctx.t)
     return Reply(text="\n".join([ctx.t("help.title"), *lines]), blocks=blocks)
 
 
@@ -33,9 +33,9 @@ def build_status(ctx: CommandContext) -> Reply:
             lines.append(ctx.t("renkei.status_department", name=escape(department.name), slug=department.slug,
                                liaisons=mention_list(department.liaisons, nobody), channel=channel))
         sections.append("\n".join(lines))
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ctx.t("renkei.status_title")}}]
-    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections]
-    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks[:50])
+    blocks = message(section(ctx.t("renkei.status_title")), *(section(text) for text in sections), t=ctx.t,
+                     where="`/dept list`")  # in a project's channel, /dept list shows that project alone
+    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks)
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

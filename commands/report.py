@@ -14,7 +14,7 @@ from commands.base import CommandContext, Reply, escape
 from commands.digest import build_digest
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
-from storage.excel import ReportOptions, write_report
+from reports.excel import ReportOptions, write_report
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.roles import Action, may
@@ -92,16 +92,18 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return Reply(text=digest_text, blocks=blocks)
     today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
     start, end = month_to_date(today)
-    t, slack, user, calendar, timezone, project_id = ctx.t, ctx.slack, ctx.user_id, ctx.calendar, ctx.timezone, project.id
-    folder = Path(ctx.reports_dir)
+    project_id = project.id
 
-    def build_and_send(session: Session) -> Reply:
-        fresh = session.get(Project, project_id)
-        path = make_report(session, fresh, start=start, end=end, out=folder / report_filename(fresh, start, end),
-                           calendar=calendar, timezone=timezone, t=t)
-        outcome = slack.upload_file(key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}", user=user,
-                                    path=path, title=t("report.file_title", project=fresh.name, start=start, end=end),
-                                    comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end))
+    def build_and_send(later: CommandContext) -> Reply:
+        t, user = later.t, later.user_id
+        fresh = later.session.get(Project, project_id)
+        path = make_report(later.session, fresh, start=start, end=end,
+                           out=Path(later.reports_dir) / report_filename(fresh, start, end), calendar=later.calendar,
+                           timezone=later.timezone, t=t)
+        outcome = later.slack.upload_file(key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",
+                                          user=user, path=path,
+                                          title=t("report.file_title", project=fresh.name, start=start, end=end),
+                                          comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end))
         if outcome.status == "failed":
             return Reply(text=t("report.upload_failed", error=outcome.error))
         if outcome.status == "pending":

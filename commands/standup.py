@@ -9,13 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
+from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.issue import announce, refuse_residents_data
+from commands.limits import issue_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import project_view_refusal, resolve, resolve_department, resolve_project
 from storage.directory import LIAISON, project_departments, users_with_role
 from storage.issues import NewIssue, create_issue
-from storage.limits import issue_rate_limit
 from storage.models import Department, Project, StandupAnswer
 from storage.roles import Action, liaison_places, may
 from storage.standups import answered_users, save_answer
@@ -42,22 +43,20 @@ def today(timezone: str) -> dt.date:
 def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[dict[str, Any]]]:
     """The stand-up prompt posted to each department channel, with the 回答する button."""
     text = t("standup.prompt", project=escape(project.name), day=day.strftime("%m/%d"))
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
-                  {"type": "actions", "elements": [{"type": "button", "action_id": ANSWER_BUTTON, "style": "primary",
-                                                    "value": str(project.id),
-                                                    "text": {"type": "plain_text", "text": t("standup.button")}}]}]
+    return text, message(section(text), actions(button(t("standup.button"), ANSWER_BUTTON, value=str(project.id),
+                                                       style="primary")), t=t)
 
 
 def modal(t: Translate, *, project: Project, questions: list[str], channel_id: str | None) -> dict[str, Any]:
     """Today's stand-up form: one multi-line field per question."""
     blocks = [{"type": "input", "block_id": f"q{n}", "optional": q in BLOCKER_KEYS,
-               "label": {"type": "plain_text", "text": question_label(t, q)[:2000]},
+               "label": plain(question_label(t, q), INPUT_LABEL),
                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT}}
               for n, q in enumerate(questions)]
-    return {"type": "modal", "callback_id": MODAL_CALLBACK, "title": {"type": "plain_text", "text": t("standup.modal_title")},
-            "submit": {"type": "plain_text", "text": t("standup.modal_submit")},
+    return {"type": "modal", "callback_id": MODAL_CALLBACK, "title": plain(t("standup.modal_title"), MODAL_TITLE),
+            "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
             "private_metadata": json.dumps({"project_id": project.id, "channel_id": channel_id, "questions": questions}),
-            "blocks": blocks}
+            "blocks": view_blocks(blocks, t=t)}
 
 
 def blocker_of(answers: dict[str, str]) -> str | None:
@@ -94,10 +93,9 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
     if blocker is None:
         return Reply(text=text)
     offer = ctx.t("standup.offer_issue", blocker=escape(blocker[:200]))
-    return Reply(text=f"{text}\n{offer}", blocks=[
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{offer}"}},
-        {"type": "actions", "elements": [{"type": "button", "action_id": BLOCKER_BUTTON, "value": str(row.id),
-                                          "text": {"type": "plain_text", "text": ctx.t("standup.file_issue")}}]}])
+    return Reply(text=f"{text}\n{offer}", blocks=message(
+        section(f"{text}\n{offer}"), actions(button(ctx.t("standup.file_issue"), BLOCKER_BUTTON, value=str(row.id))),
+        t=ctx.t))
 
 
 def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> dict[str, str]:
@@ -110,6 +108,37 @@ def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> 
         elif len(text) > BODY_LIMIT:
             errors[f"q{n}"] = t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(text))
     return errors
+
+
+def form_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A submitted stand-up form: its metadata (project, channel, questions) and the answers by question."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    answers = {q: (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip()
+               for n, q in enumerate(meta.get("questions", []))}
+    return meta, answers
+
+
+def form_channel(view: dict[str, Any]) -> str | None:
+    """The channel the stand-up form was opened from (its prompt's, or the /standup's)."""
+    return form_values(view)[0].get("channel_id")
+
+
+def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
+    """The stand-up form's submission: errors by field (shown in the form), or today's answer recorded."""
+    meta, answers = form_values(view)
+    errors = form_errors(ctx.t, meta.get("questions", []), answers)
+    if errors:
+        return errors
+    return record(ctx, answers, project_id=meta.get("project_id"))
+
+
+def prompt_form(ctx: CommandContext, project_id: int) -> dict[str, Any] | None:
+    """The form the prompt's 回答する button opens, for the project it names; None for no such project."""
+    project = ctx.session.get(Project, project_id) if 0 < project_id < 2**31 else None
+    if project is None:
+        return None
+    return modal(ctx.t, project=project, questions=questions_of(ctx, project), channel_id=ctx.channel_id)
 
 
 def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from commands.base import CommandContext, Reply, escape, post_to_channels
+from commands.blocks import message, section
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
+from commands.limits import win_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
 from commands.where import projects_in_view, resolve_department, view_refusal
 from storage.directory import department_channels
 from storage.issues import names
-from storage.limits import win_rate_limit
 from storage.models import Project
 from storage.roles import Action, may
 from storage.wins import create_win, recent_wins
@@ -47,11 +48,11 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     if not channels:
         return Reply(text=ctx.t("win.created_no_channels"))
     message, blocks = win_card(ctx.t, win, where.department, where.project.name)
-    t, slack = ctx.t, ctx.slack
+    win_id = win.id
 
-    def share(_session: Session) -> Reply | None:
-        failed = post_to_channels(slack, key=f"win:{win.id}", channels=channels, text=message, blocks=blocks)
-        return Reply(text=t("win.share_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+    def share(later: CommandContext) -> Reply | None:
+        failed = post_to_channels(later.slack, key=f"win:{win_id}", channels=channels, text=message, blocks=blocks)
+        return Reply(text=later.t("win.share_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
     return Reply(text=ctx.t("win.created", count=len(channels)), followup=share)
 
@@ -70,7 +71,7 @@ def list_(ctx: CommandContext) -> Reply:
                    department=escape(departments[w.department_id].name),
                    user=w.reporter_id, text=escape(w.text)) for w in wins]
     text = "\n".join([ctx.t("win.list_title"), *lines])
-    return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}])
+    return Reply(text=text, blocks=message(section(text), t=ctx.t))
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

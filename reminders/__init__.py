@@ -1,1 +1,1 @@
-"""Schedules: the calendar, APScheduler wiring and the jobs it runs."""
+"""Scheduled work: the calendar, triggers, one module per job kind (`jobs/`) and the firing machinery (`firing`)."""

@@ -15,8 +15,8 @@ small enough to stop a loop:
   counted over every project (`created_at` of their issues and wins). Typing an issue takes longer than
   12 seconds; the form and the stand-up's 課題として登録 button count too.
 
-A refused request stores nothing and answers with the catalog's `limits.*` sentence. The helpers for commands
-return that Reply (None when within the limit), so a command adds one line: `limited = …; if limited: return limited`.
+A refused request stores nothing and answers with the catalog's `limits.*` sentence: commands/limits.py words
+the refusal (a Reply, None when within the limit), so a command adds one line: `limited = …; if limited: return limited`.
 Two requests at the very same moment may both pass a count; the limits bound floods, not exact totals.
 """
 
@@ -27,8 +27,6 @@ import datetime as dt
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from commands.base import CommandContext, Reply
-from commands.durations import BEFORE, duration_text
 from storage.models import Issue, Meeting, Win, utcnow
 from storage.projectfile import parse_duration
 
@@ -71,39 +69,3 @@ def same_time_offsets(offsets: list[str]) -> tuple[str, str] | None:
             return seen[offset], text
         seen[offset] = text
     return None
-
-
-# --- for commands: the refusal to answer, or None ------------------------------------------------------------
-
-
-def meeting_limit(ctx: CommandContext, project_id: int) -> Reply | None:
-    """Refuse a new meeting when the project already has MAX_MEETINGS_PER_PROJECT scheduled."""
-    count = scheduled_meetings(ctx.session, project_id)
-    if count < MAX_MEETINGS_PER_PROJECT:
-        return None
-    return Reply(text=ctx.t("limits.meetings_per_project", limit=MAX_MEETINGS_PER_PROJECT, count=count))
-
-
-def reminder_limit(ctx: CommandContext, offsets: list[str]) -> Reply | None:
-    """Refuse more than MAX_REMINDERS_PER_MEETING reminders, or two at the same time (前日 and 24時間前)."""
-    if len(offsets) > MAX_REMINDERS_PER_MEETING:
-        return Reply(text=ctx.t("limits.reminders_per_meeting", limit=MAX_REMINDERS_PER_MEETING, count=len(offsets)))
-    same = same_time_offsets(offsets)
-    if same:
-        first, second = (duration_text(ctx.t, text, BEFORE) for text in same)
-        return Reply(text=ctx.t("limits.reminder_same_time", first=first, second=second))
-    return None
-
-
-def issue_rate_limit(ctx: CommandContext) -> Reply | None:
-    """Refuse a new issue when the person filed MAX_ISSUES_PER_MINUTE in the last minute."""
-    if issues_in_window(ctx.session, ctx.user_id) < MAX_ISSUES_PER_MINUTE:
-        return None
-    return Reply(text=ctx.t("limits.issues_per_minute", limit=MAX_ISSUES_PER_MINUTE))
-
-
-def win_rate_limit(ctx: CommandContext) -> Reply | None:
-    """Refuse a new win when the person shared MAX_WINS_PER_MINUTE in the last minute."""
-    if wins_in_window(ctx.session, ctx.user_id) < MAX_WINS_PER_MINUTE:
-        return None
-    return Reply(text=ctx.t("limits.wins_per_minute", limit=MAX_WINS_PER_MINUTE))

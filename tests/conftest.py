@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import select
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,6 +28,8 @@ from sqlalchemy.exc import ProgrammingError
 
 from bot.bootstrap import Services, bootstrap
 from bot.settings import Settings
+from storage import migrate
+from storage.db import make_engine
 from storage.projectfile import load_project_file
 from tests.fakeslack import FakeSlack
 
@@ -35,19 +40,42 @@ BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-test"
 PG_ADMIN_URL = os.environ.get("RENKEI_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("RENKEI_REQUIRE_POSTGRES") == "1"
+# The Slack client's retries wait Retry-After and back-off times this (bot.gateway.make_web_client): real retries,
+# in a hundredth of the time. Set for this process and, through `env`, for the `renkei` processes tests start.
+TEST_RETRY_SCALE = os.environ.setdefault("RENKEI_RETRY_SCALE", "0.01")
 
 
-def _postgres_database() -> Iterator[str]:
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "empty_database: `database_url` is a new, never migrated database")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """tests/test_storage.py checks the migrations and upgrade() themselves: its databases start empty."""
+    for item in items:
+        if item.path.name == "test_storage.py":
+            item.add_marker(pytest.mark.empty_database)
+
+
+def _postgres_admin():
     if not PG_ADMIN_URL:
         if REQUIRE_PG:
             pytest.fail("RENKEI_TEST_POSTGRES_URL is not set but RENKEI_REQUIRE_POSTGRES=1")
         pytest.skip("no PostgreSQL server (set RENKEI_TEST_POSTGRES_URL)")
+    return create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new database on the server, a copy of `template` (a migrated one) or, without it, empty."""
+    admin = _postgres_admin()
     name = f"renkei_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield _postgres_url(name)
     finally:
         _drop_database(admin, name)
         admin.dispose()
@@ -66,13 +94,58 @@ def _drop_database(admin, name: str) -> None:
             time.sleep(0.1)
 
 
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A database with every migration applied, made once per test process (each xdist worker has its own, and so
+    does each concurrent run on a shared server); each test's database is a copy (CREATE DATABASE ... TEMPLATE).
+
+    Copying needs a template nobody is connected to: the migrating engine is disposed, and connections are then
+    refused, so that no test can hold one by mistake (PostgreSQL waits for closing sessions and autovacuum itself).
+    """
+    admin = _postgres_admin()
+    name = f"renkei_template_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        engine = make_engine(_postgres_url(name))
+        migrate.upgrade(engine)
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        yield name
+    finally:
+        _drop_database(admin, name)
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file with every migration applied, made once per test process; each test gets a copy."""
+    path = tmp_path_factory.mktemp("migrated") / "renkei.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    with contextlib.closing(sqlite3.connect(path)) as connection:  # everything in the file itself, no -wal beside it
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, empty database of each kind: a SQLite file, and a database on the PostgreSQL server."""
+    """A fresh database of each kind, migrated to the head: a SQLite file, and a database on the PostgreSQL server.
+
+    Copied from a template migrated once per session; tests marked `empty_database` (tests/test_storage.py) get a
+    never migrated one and run the migrations themselves.
+    """
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'renkei.db'}"
+        path = tmp_path / "renkei.db"
+        if not empty:
+            shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
-        yield from _postgres_database()
+        yield from _postgres_database(None if empty else request.getfixturevalue("_postgres_template"))
 
 
 @pytest.fixture
@@ -225,9 +298,10 @@ def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = Non
 
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    """An environment with no Slack settings, a SQLite file and the sample project."""
+    """An environment with no Slack settings, a SQLite file, the sample project and the tests' short retry waits."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
-    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE)}
+    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE),
+            "RENKEI_RETRY_SCALE": TEST_RETRY_SCALE}
 
 
 @pytest.fixture

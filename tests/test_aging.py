@@ -9,9 +9,8 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.jobs import aging_notices
-from reminders.aging import LEADS, NUDGE, escalation_step
 from reminders.calendar import BusinessCalendar
+from reminders.jobs.aging import LEADS, NUDGE, aging_notices, escalation_step
 from storage.issues import NewIssue, create_issue, reopen_issue, resolve_issue
 from storage.models import Department, Issue, IssueEvent, Project
 from storage.projectfile import EscalationSpec

@@ -30,7 +30,15 @@ def slash(services, user: str, command: str, text: str, channel: str | None = No
     """Run a slash command as Slack's listener does: the reply, then its follow-up (the posts after the ack)."""
     with services.session() as session:
         reply = run_command(services.context(session, user_id=user, channel_id=channel), command, text)
-    return reply, services.follow_up(reply, command)
+    return reply, services.follow_up(reply, user_id=user, channel_id=channel)
+
+
+def decide(services, user: str, channel: str | None, action: str, value: str):
+    """Press 承認 / 却下 as Slack's listener does: what the presser sees, then the follow-up (the requester's DM)."""
+    pressed = press(services, user_id=user, channel_id=channel, action_id=action, value=value)
+    if pressed.reply is not None:
+        services.follow_up(pressed.reply, user_id=user, channel_id=channel)
+    return pressed
 
 
 def roles_of(services, user: str) -> list[tuple[str, int | None, str]]:
@@ -57,7 +65,7 @@ def test_join_is_a_request_that_a_liaison_approves_once(synced, fakeslack):
     assert "まだどのプロジェクトにも参加していない" in slash(synced, "U77NEW", "/issue", "list all")[0].text
 
     def click(user: str, action: str = APPROVE_BUTTON):
-        return press(synced, user_id=user, channel_id=fukushi, action_id=action, value=buttons[APPROVE_BUTTON])
+        return decide(synced, user, fukushi, action, buttons[APPROVE_BUTTON])
 
     refused = click("U02ZEIMU")  # a liaison of another department
     assert "福祉課の連絡担当（renkei.yml で決められた人）と管理者" in refused.reply.text and refused.replace is None
@@ -87,7 +95,7 @@ def test_a_declined_request_grants_nothing_and_the_requester_is_told(synced, fak
     zeimu = channel_id(fakeslack, "moving-zeimu")
     [card] = posts(fakeslack, zeimu)
     value = card.params["blocks"][1]["elements"][1]["value"]
-    pressed = press(synced, user_id="U99ADMIN", channel_id=zeimu, action_id=DECLINE_BUTTON, value=value)
+    pressed = decide(synced, "U99ADMIN", zeimu, DECLINE_BUTTON, value)
     assert "申請を却下しました" in pressed.reply.text and "却下（<@U99ADMIN> さん）" in pressed.replace[0]
     assert roles_of(synced, "U77NEW") == []
     [dm] = posts(fakeslack, "U77NEW")
@@ -112,7 +120,7 @@ def test_a_department_that_became_it_after_the_request_is_not_granted_by_approva
         department.role = "it"  # renkei.yml changed: 子育て支援課 is now the IT department
         session.add(department)
         session.commit()
-    pressed = press(synced, user_id="U99ADMIN", channel_id=None, action_id=APPROVE_BUTTON, value=str(request.id))
+    pressed = decide(synced, "U99ADMIN", None, APPROVE_BUTTON, str(request.id))
     assert "IT部門のため、承認では連絡担当にできません" in pressed.reply.text
     assert roles_of(synced, "U77NEW") == []
 

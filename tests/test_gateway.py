@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlmodel import select
 
 from bot.gateway import SlackGateway, make_web_client
@@ -46,6 +49,33 @@ def test_429_is_retried_after_retry_after(services, fakeslack):
     assert outcome.status == "sent"
     statuses = [c.status for c in fakeslack.calls_to("chat.postMessage")]
     assert statuses == [429, 429, 429, 200]
+
+
+def test_in_production_a_429_waits_all_its_retry_after_and_errors_back_off(monkeypatch):
+    """The waits the suite shortens (RENKEI_RETRY_SCALE=0.01), at their production scale of 1, without sleeping them."""
+    client = make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retry_scale=1)
+    rate_limit, server_error, network = client.retry_handlers
+    waits: list[float] = []
+    monkeypatch.setattr("bot.gateway.time.sleep", waits.append)
+    state = RetryState()
+    for retry_after in ("30", "1"):
+        rate_limit.prepare_for_next_attempt(state=state, request=None,
+                                            response=HttpResponse(status_code=429, headers={"retry-after": retry_after}))
+    assert 30 <= waits[0] < 31 and 1 <= waits[1] < 2 and state.current_attempt == 2  # Retry-After plus < 1 s jitter
+    for handler in (server_error, network):  # 0.5 s × 2ⁿ plus < 1 s jitter
+        for attempt, low in enumerate((0.5, 1, 2)):
+            assert low <= handler.interval_calculator.calculate_sleep_duration(attempt) < low + 1
+
+
+@pytest.mark.parametrize("configured, expected", [(None, 1.0), ("0.01", 0.01)])
+def test_the_retry_scale_comes_from_renkei_retry_scale(monkeypatch, tmp_path, configured, expected):
+    monkeypatch.chdir(tmp_path)  # no .env
+    if configured is None:
+        monkeypatch.delenv("RENKEI_RETRY_SCALE", raising=False)
+    else:
+        monkeypatch.setenv("RENKEI_RETRY_SCALE", configured)
+    rate_limit, server_error, _ = make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/").retry_handlers
+    assert rate_limit.scale == server_error.interval_calculator.scale == expected
 
 
 def test_server_errors_are_retried_with_backoff(services, fakeslack):

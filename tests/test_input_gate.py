@@ -25,7 +25,6 @@ from sqlmodel import SQLModel, func, select
 
 from bot import interactions
 from bot.i18n import Translator
-from bot.jobs import fire
 from commands import standup
 from commands.issue_blocks import FIELDS
 from commands.issue_blocks import MODAL_CALLBACK as ISSUE_FORM
@@ -43,8 +42,9 @@ from commands.text import (
     read_id,
     strip_xml_invalid,
 )
+from reminders.firing import fire
+from reports.excel import cell
 from storage import outbox
-from storage.excel import cell
 from storage.guard import ResidentsDataRefused
 from storage.models import Department, Issue, IssueEvent, Meeting, OutboxMessage, Project, Win
 from storage.projectfile import parse_project_file

@@ -12,8 +12,8 @@ from apscheduler.triggers.date import DateTrigger
 from sqlmodel import select
 
 from bot.bootstrap import bootstrap
-from bot.jobs import catch_up, fire, fire_scheduled, job_specs
-from reminders.scheduler import make_scheduler
+from bot.scheduler import fire_scheduled, make_scheduler
+from reminders.firing import catch_up, fire, job_specs
 from storage.issues import NewIssue, create_issue
 from storage.meetings import add_meeting
 from storage.models import Delivery, Department, Project

@@ -67,7 +67,7 @@ def test_the_wheel_carries_the_manifest_content(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md", "manifest.yml"):
         shutil.copy2(ROOT / name, source / name)
-    for package in ("bot", "commands", "reminders", "storage"):
+    for package in ("bot", "commands", "reminders", "reports", "storage"):
         shutil.copytree(ROOT / package, source / package, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = tmp_path / "dist"
@@ -80,3 +80,6 @@ def test_the_wheel_carries_the_manifest_content(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("bot/manifest.yml") == ROOT_MANIFEST.read_bytes()
         assert not stat.S_ISLNK(archive.getinfo("bot/manifest.yml").external_attr >> 16)  # the content, not a link
+        names = archive.namelist()
+    for package in ("bot", "commands", "reminders", "reports", "storage"):  # every layer is installed
+        assert f"{package}/__init__.py" in names

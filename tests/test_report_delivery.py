@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.jobs import fire
+from reminders.firing import fire
 from tests.conftest import channel_id, post_slash, run, wait_for
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.bootstrap import Services
 from commands.home import build_home
@@ -14,17 +14,20 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    """Listen for app_home_opened and answer with views.publish."""
+def publish_home(event: dict, context: BoltContext) -> None:
+    """Answer app_home_opened with views.publish (the Home tab only, not the Messages tab)."""
+    if event.get("tab", "home") != "home":
+        return
+    services: Services = context["services"]
+    user = event["user"]
+    with services.session() as session:
+        data = home_data(session, user, now=utcnow(), timezone=services.project_file.timezone)
+    view = build_home(services.translator(), data)
+    result = services.gateway.api("views.publish", user_id=user, view=view)
+    if not result.ok:
+        logger.warning("Failed to publish App Home for %s: %s", user, result.error)
 
-    @app.event("app_home_opened")
-    def publish_home(event: dict) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user = event["user"]
-        with services.session() as session:
-            data = home_data(session, user, now=utcnow(), timezone=services.project_file.timezone)
-        view = build_home(services.translator(), data)
-        result = services.gateway.api("views.publish", user_id=user, view=view)
-        if not result.ok:
-            logger.warning("Failed to publish App Home for %s: %s", user, result.error)
+
+def register(app: App) -> None:
+    """Listen for app_home_opened."""
+    app.event("app_home_opened")(publish_home)

@@ -1,4 +1,4 @@
-"""Buttons (issue cards, stand-up prompts) and form submissions: thin adapters over bot.interactions.
+"""Buttons (issue cards, stand-up prompts, join requests) and form submissions: thin adapters over bot.interactions.
 
 A button acts through conditional updates (a second click changes nothing); a form submission is handled once
 per view id + hash (storage.requests).
@@ -6,35 +6,40 @@ per view id + hash (storage.requests).
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import interactions
 from bot.bootstrap import Services
 from storage.requests import handle_once, request_key
 
 
-def register(app: App, services: Services) -> None:
-    """Attach one listener per button and per form of bot.interactions."""
+def on_button(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
+    """Ack at once, then run the button; its answers go through respond when the click came with a response_url."""
+    ack()
+    services: Services = context["services"]
+    interactions.button(services, user_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id"),
+                        action_id=action["action_id"], value=action.get("value"), trigger_id=body.get("trigger_id"),
+                        respond=respond if body.get("response_url") else None)
 
-    def on_button(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        interactions.button(services, user_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id"),
-                            action_id=action["action_id"], value=action.get("value"),
-                            trigger_id=body.get("trigger_id"), respond=respond)
 
+def on_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """Run a form submission once per submitted view (id + hash): a replay gets the first answer and creates nothing.
+
+    A submission sent back with errors keeps no key, so the corrected form (same view id and hash) goes through.
+    """
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+
+    def run(ack_once) -> None:
+        interactions.form(services, user_id=user_id, view=view, ack=ack_once)
+
+    handle_once(services.session, key=request_key("view", view["id"], view.get("hash") or ""), user_id=user_id,
+                ack=ack, run=run, keep=lambda reply: reply["kwargs"].get("response_action") != "errors")
+
+
+def register(app: App) -> None:
+    """One listener per button and per form of bot.interactions."""
     for action_id in interactions.BUTTONS:
         app.action(action_id)(on_button)
-
-    def on_submit(ack: Ack, body: dict, view: dict) -> None:
-        user_id = body["user"]["id"]
-
-        def run(ack_once) -> None:
-            interactions.form(services, user_id=user_id, view=view, ack=ack_once)
-
-        # Once per submitted view (id + hash): a replay gets the first answer and creates nothing. A submission sent
-        # back with errors keeps no key, so the corrected form (same view id and hash) goes through.
-        handle_once(services.session, key=request_key("view", view["id"], view.get("hash") or ""), user_id=user_id,
-                    ack=ack, run=run, keep=lambda reply: reply["kwargs"].get("response_action") != "errors")
-
     for callback_id in interactions.FORMS:
         app.view(callback_id)(on_submit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import interactions
 from bot.bootstrap import Services
@@ -10,18 +10,21 @@ from bot.dispatch import COMMANDS
 from storage.requests import handle_once, request_key
 
 
-def register(app: App, services: Services) -> None:
-    """Route each slash command of the manifest to its command function, once per invocation (trigger_id)."""
+def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) -> None:
+    """Answer a slash command once per invocation (trigger_id): a replay of the same signed request is answered as
+    the first was, and runs nothing."""
+    services: Services = context["services"]
 
-    def handle(ack: Ack, respond: Respond, command: dict) -> None:
-        def run(ack_once) -> None:
-            interactions.slash(services, user_id=command["user_id"], channel_id=command.get("channel_id"),
-                               command=command["command"], text=command.get("text") or "",
-                               trigger_id=command.get("trigger_id"), ack=ack_once, respond=respond)
+    def run(ack_once) -> None:
+        interactions.slash(services, user_id=command["user_id"], channel_id=command.get("channel_id"),
+                           command=command["command"], text=command.get("text") or "",
+                           trigger_id=command.get("trigger_id"), ack=ack_once, respond=respond)
 
-        # A replay of the same signed request is answered as the first was, and runs nothing.
-        handle_once(services.session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"],
-                    ack=ack, run=run)
+    handle_once(services.session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"],
+                ack=ack, run=run)
 
+
+def register(app: App) -> None:
+    """Route each slash command of the manifest to on_command (bot.dispatch picks the command function)."""
     for name in COMMANDS:
-        app.command(name)(handle)
+        app.command(name)(on_command)

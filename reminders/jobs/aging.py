@@ -1,20 +1,36 @@
-"""Issues that wait on another department: tell that department, then the leads."""
+"""Kind `aging`: `aging:<project>`, 09:00 each business morning, issues that wait on another department.
+
+The rule (`escalation_step`): after `escalation.nudge_after` business days the waited-on department's channel is
+reminded; after `escalation.leads_after` the leads channel is told. Each reminder is sent once per waiting period
+(recorded as an issue event). Nobody is pinged on a closed day. Still useful after downtime on the same local day.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from commands.base import escape
-from reminders.calendar import BusinessCalendar
+from commands.durations import AFTER
+from reminders.jobs.base import FiringResult, JobSpec, project_row, same_local_day, what
+from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.issues import add_event, has_event, waiting_issues, waiting_since
-from storage.models import Department, Project
-from storage.projectfile import EscalationSpec
+from storage.models import Department, Project, utcnow
+from storage.projectfile import EscalationSpec, parse_cron
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.models import Meeting
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+KIND = "aging"
+AGING_CRON = "0 9 * * mon-fri"  # each business morning: waiting issues are nudged or raised to the leads
 
 NUDGE, LEADS = "nudge", "leads"
 
@@ -75,3 +91,36 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
                 session.commit()
                 notices.append(AgingNotice(issue.id, current, channel))
     return notices
+
+
+def aging_notices(services: Services, project_slug: str, now: dt.datetime | None = None) -> list[AgingNotice]:
+    """Remind departments of issues waiting on them, and the leads of long waits; what was sent."""
+    escalation = services.project_file.project(project_slug).escalation
+
+    def post(key: str, channel: str, text: str) -> bool:
+        return services.gateway.post_message(key=key, channel=channel, text=text).status != "failed"
+
+    with services.session() as session:
+        project = project_row(session, project_slug)
+        return check_waiting_issues(session, project=project, escalation=escalation, calendar=services.calendar,
+                                    now=now or utcnow(), timezone=services.project_file.timezone, post=post,
+                                    t=services.translator())
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
+          calendar: BusinessCalendar) -> list[JobSpec]:
+    trigger = BusinessDayTrigger(parse_cron(AGING_CRON, project_file.timezone), calendar)
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger)]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Each business morning: the reminders of `aging_notices`."""
+    return FiringResult("delivered", scheduled, len(aging_notices(services, spec.project, scheduled)))
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, AFTER)

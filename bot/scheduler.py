@@ -1,0 +1,58 @@
+"""APScheduler 3.x wiring: an in-memory job store per process, jobs derived at start-up, every firing through
+`reminders.firing.fire` (exactly once, across processes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.bootstrap import Services
+from reminders.firing import fire, job_specs, upcoming
+from reminders.jobs.meeting import KIND as MEETING
+
+OUTBOX_FLUSH_SECONDS = 30
+RECONCILE_SECONDS = 60
+
+
+def make_scheduler(timezone: str) -> BackgroundScheduler:
+    """A background scheduler with its own memory job store (never shared between processes)."""
+    return BackgroundScheduler(timezone=ZoneInfo(timezone), job_defaults={"coalesce": True, "max_instances": 1})
+
+
+def add_outbox_flush(scheduler: BackgroundScheduler, flush: Callable[[], int]) -> None:
+    """Retry what Slack did not take yet (429, outage) every half minute."""
+    scheduler.add_job(flush, "interval", seconds=OUTBOX_FLUSH_SECONDS, id="outbox:flush", replace_existing=True)
+
+
+def fire_scheduled(services: Services, job_id: str) -> None:
+    """What APScheduler calls: the firing due now."""
+    fire(services, job_id)
+
+
+def add_jobs(scheduler, services: Services) -> None:
+    """Schedule every job derived from renkei.yml and the meetings (explicit ids, replace_existing)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    for spec in job_specs(services):
+        if upcoming(spec, now) is None:
+            continue
+        scheduler.add_job(fire_scheduled, spec.trigger, args=[services, spec.id], id=spec.id, replace_existing=True,
+                          misfire_grace_time=300, coalesce=True)
+    scheduler.add_job(reconcile_meetings, "interval", seconds=RECONCILE_SECONDS, args=[scheduler, services],
+                      id="meetings:reconcile", replace_existing=True)
+
+
+def reconcile_meetings(scheduler, services: Services) -> None:
+    """Pick up meetings added or cancelled with /meeting (in this or another instance) within a minute."""
+    now = dt.datetime.now(dt.timezone.utc)
+    wanted = {spec.id: spec for spec in job_specs(services) if spec.kind == MEETING and upcoming(spec, now)}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(f"{MEETING}:") and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    present = {job.id for job in scheduler.get_jobs()}
+    for job_id, spec in wanted.items():
+        if job_id not in present:
+            scheduler.add_job(fire_scheduled, spec.trigger, args=[services, job_id], id=job_id, replace_existing=True,
+                              misfire_grace_time=300, coalesce=True)

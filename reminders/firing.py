@@ -1,0 +1,106 @@
+"""Running scheduled work, whatever its kind: claim a firing exactly once, then run the kind's body.
+
+Everything that fires a job goes through `fire`: APScheduler (`bot/scheduler.py`), `renkei jobs run`, the
+console's and the demo's clock (`bot/clock.py`), and `catch_up` at start-up. The kinds themselves — their
+specs, bodies and rules — are the modules of `reminders/jobs/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from reminders import jobs
+from reminders.jobs.base import FiringResult, JobSpec
+from reminders.triggers import latest_fire_time
+from storage.deliveries import DONE, SKIPPED, claim_firing, finish_firing, firing
+from storage.meetings import active_meetings
+from storage.models import Project
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+__all__ = ["FiringResult", "JobSpec", "catch_up", "describe", "fire", "job_specs", "upcoming"]
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP_WINDOW = dt.timedelta(days=1)
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def job_specs(services: Services) -> list[JobSpec]:
+    """Every job renkei.yml and the stored meetings call for."""
+    with services.session() as session:
+        meetings = active_meetings(session)
+        slugs = {p.id: p.slug for p in session.exec(select(Project))}
+    return jobs.derive_jobs(services.project_file, meetings, slugs, services.calendar)
+
+
+def describe(services: Services, spec: JobSpec) -> str:
+    """What a job does, in the configured language (`会議「定例会議」のリマインド（前日）`).
+
+    The meeting's title comes with the spec (no query per job: `renkei jobs list` stays fast with many meetings).
+    """
+    return jobs.KINDS[spec.kind].describe(services.translator(), spec)
+
+
+def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
+         now: dt.datetime | None = None) -> FiringResult:
+    """Run the firing of `job_id` scheduled at `scheduled_at` (default: the latest one due now) exactly once.
+
+    The delivery row is inserted first (ON CONFLICT DO NOTHING); only the process that inserted it sends.
+    """
+    spec = next((s for s in job_specs(services) if s.id == job_id), None)
+    if spec is None:
+        return FiringResult("unknown", None)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    scheduled = scheduled_at or latest_fire_time(spec.trigger, now) or now
+    with services.session() as session:
+        if not claim_firing(session, job_id, scheduled, INSTANCE):
+            return FiringResult("duplicate", scheduled)
+    try:
+        result = jobs.KINDS[spec.kind].run(services, spec, scheduled)
+    except Exception:
+        logger.exception("Failed to run %s for %s", job_id, scheduled.isoformat())
+        raise
+    with services.session() as session:
+        finish_firing(session, job_id, scheduled, DONE if result.status == "delivered" else SKIPPED)
+    logger.info("%s @ %s: %s %s", job_id, scheduled.isoformat(), result.status, result.reason)
+    return result
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    """Whether a firing missed while the bot was down is still worth sending now: the kind's rule."""
+    return jobs.KINDS[spec.kind].still_useful(spec, scheduled, now, timezone)
+
+
+def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[str, FiringResult]]:
+    """At start-up: deliver, once, each firing missed while no process ran, when still useful; log the rest."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    done = []
+    for spec in job_specs(services):
+        last = latest_fire_time(spec.trigger, now, lookback=CATCH_UP_WINDOW)
+        if last is None:
+            continue
+        with services.session() as session:
+            if firing(session, spec.id, last) is not None:
+                continue
+        if still_useful(spec, last, now, services.project_file.timezone):
+            done.append((spec.id, fire(services, spec.id, last, now=now)))
+        else:
+            with services.session() as session:
+                if claim_firing(session, spec.id, last, INSTANCE, status=SKIPPED):
+                    logger.info("Skipped %s @ %s: missed while down and no longer useful", spec.id, last.isoformat())
+                    done.append((spec.id, FiringResult("skipped", last, reason="missed")))
+    return done
+
+
+def upcoming(spec: JobSpec, now: dt.datetime) -> dt.datetime | None:
+    """The job's next firing after `now` (None for a one-off reminder whose time has passed)."""
+    moment = spec.trigger.get_next_fire_time(None, now)
+    return moment if moment is not None and moment >= now else None

@@ -1,0 +1,53 @@
+"""Kind `digest`: `digest:<project>`, at `digest.cron`, the week's digest in the project's leads channel.
+
+Skipped when the project has no leads channel. Still useful after downtime on the same local day only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Callable
+
+from commands.durations import AFTER
+from reminders.jobs.base import FiringResult, JobSpec, local_day, project_row, same_local_day, what
+from storage.projectfile import parse_cron
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.models import Meeting
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+KIND = "digest"
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
+          calendar: BusinessCalendar) -> list[JobSpec]:
+    if not project.digest:
+        return []
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.digest.cron, project_file.timezone))]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Post the week's digest to the project's leads channel."""
+    from commands import report as report_commands  # openpyxl: imported when a report job runs, not by `jobs list`
+
+    t = services.translator()
+    with services.session() as session:
+        project = project_row(session, spec.project)
+        if not project.leads_channel_id:
+            return FiringResult("skipped", scheduled, reason="no_leads_channel")
+        text, blocks = report_commands.digest_for(session, project, project_file=services.project_file,
+                                                  calendar=services.calendar, t=t,
+                                                  today=local_day(services, scheduled))
+    outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
+                                            channel=project.leads_channel_id, text=text, blocks=blocks)
+    return FiringResult("delivered", scheduled, int(outcome.status != "failed"))
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, AFTER)

@@ -1,0 +1,115 @@
+"""Kind `meeting`: `meeting:<project>:<n>:<offset>`, `<offset>` before meeting `n` (weekly by cron, or one-off).
+
+The reminder, with agenda material, goes to every department channel; for a meeting on a closed day the leads
+are warned instead. A cancelled meeting sends nothing. Still useful after downtime only before the meeting starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from commands import meeting as meeting_commands
+from commands.base import escape, post_to_channels, when_text
+from commands.durations import BEFORE
+from reminders.jobs.base import FiringResult, JobSpec, local_day, what
+from reminders.triggers import OffsetTrigger
+from storage.agenda import agenda
+from storage.directory import department_channels
+from storage.limits import MAX_REMINDERS_PER_MEETING
+from storage.models import Meeting, Project
+from storage.projectfile import parse_cron, parse_duration
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+logger = logging.getLogger(__name__)
+
+KIND = "meeting"
+
+_trimmed: set[int] = set()  # meetings whose extra reminders were already logged in this process
+
+
+def meeting_offsets(meeting: Meeting) -> list[tuple[str, dt.timedelta]]:
+    """A meeting's reminder offsets, each time once (`1d` and `24h` are one reminder).
+
+    A meeting added with /meeting keeps its first MAX_REMINDERS_PER_MEETING: the command refuses more, and
+    meetings stored before that limit (one had hundreds) no longer flood the scheduler. renkei.yml's are kept.
+    """
+    offsets: dict[dt.timedelta, str] = {}
+    for text in filter(None, (meeting.remind_before or "").split(",")):
+        offsets.setdefault(parse_duration(text), text)
+    pairs = [(text, offset) for offset, text in offsets.items()]
+    if meeting.source != "config" and len(pairs) > MAX_REMINDERS_PER_MEETING:
+        if meeting.id not in _trimmed:
+            _trimmed.add(meeting.id)
+            logger.warning("Meeting %s has %d reminders; only the first %d are scheduled (cancel it and add it again)",
+                           meeting.id, len(pairs), MAX_REMINDERS_PER_MEETING)
+        pairs = pairs[:MAX_REMINDERS_PER_MEETING]
+    return pairs
+
+
+def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str) -> list[JobSpec]:
+    """One job per reminder offset of a meeting (weekly by cron, or one-off at `starts_at`)."""
+    specs = []
+    for text, offset in meeting_offsets(meeting):
+        if meeting.cron:
+            trigger: BaseTrigger = OffsetTrigger(parse_cron(meeting.cron, timezone), -offset)
+        elif meeting.starts_at:
+            trigger = DateTrigger(run_date=meeting.starts_at - offset, timezone=ZoneInfo(timezone))
+        else:
+            continue
+        specs.append(JobSpec(id=f"{KIND}:{project_slug}:{meeting.id}:{text}", kind=KIND, project=project_slug,
+                             trigger=trigger, meeting_id=meeting.id, offset=offset, offset_text=text,
+                             title=meeting.title))
+    return specs
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
+          calendar: BusinessCalendar) -> list[JobSpec]:
+    return [spec for meeting in meetings for spec in meeting_jobs(meeting, project.slug, project_file.timezone)]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Remind every department channel of a meeting, with agenda material; on a closed day, warn the leads."""
+    start = scheduled + spec.offset
+    t = services.translator()
+    calendar = services.calendar
+    tz = services.project_file.timezone
+    with services.session() as session:
+        meeting = session.get(Meeting, spec.meeting_id)
+        if meeting is None or meeting.cancelled:
+            return FiringResult("skipped", scheduled, reason="cancelled")
+        project = session.get(Project, meeting.project_id)
+        local_start = start.astimezone(ZoneInfo(tz))
+        key = f"{spec.id}@{scheduled.isoformat()}"
+        if not calendar.is_business_day(local_start.date()):
+            if not project.leads_channel_id:
+                return FiringResult("skipped", scheduled, reason="closed_day_no_leads_channel")
+            text = t("meeting.closed_day_warning", title=escape(meeting.title), when=when_text(t, local_start, year=False),
+                     reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"), number=meeting.id)
+            services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
+            return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
+        material = agenda(session, project.id, today=local_day(services, scheduled), timezone=tz,
+                          business_days=calendar.business_days_between)
+        text, blocks = meeting_commands.meeting_reminder(t, meeting=meeting, project=project, start=local_start,
+                                                         agenda=material, lead_time=spec.offset_text)
+        channels = list(department_channels(session, project.id).values())
+    failed = post_to_channels(services.gateway, key=key, channels=channels, text=text, blocks=blocks)
+    return FiringResult("delivered", scheduled, len(channels) - len(failed))
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    """A missed reminder is no use once the meeting has begun."""
+    return now < scheduled + spec.offset
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, BEFORE)

@@ -1,0 +1,65 @@
+"""Kind `report`: `report:<project>`, at `report.cron`, the previous month's Excel report in every manager's DM.
+
+Skipped when the project has no manager. Still useful after downtime on the same local day only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from commands.base import escape
+from commands.durations import AFTER
+from reminders.jobs.base import FiringResult, JobSpec, local_day, project_row, same_local_day, what
+from storage.directory import MANAGER, users_with_role
+from storage.projectfile import parse_cron
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.models import Meeting
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+KIND = "report"
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
+          calendar: BusinessCalendar) -> list[JobSpec]:
+    if not project.report:
+        return []
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.report.cron, project_file.timezone))]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Send the previous month's Excel report to every manager of the project, in their DMs."""
+    from commands import report as report_commands  # openpyxl: imported when a report job runs, not by `jobs list`
+
+    t = services.translator()
+    start, end = report_commands.previous_month(local_day(services, scheduled))
+    with services.session() as session:
+        project = project_row(session, spec.project)
+        managers = users_with_role(session, MANAGER, project_id=project.id)
+        if not managers:
+            return FiringResult("skipped", scheduled, reason="no_managers")
+        folder = Path(services.settings.renkei_reports_dir)
+        path = report_commands.make_report(session, project, start=start, end=end,
+                                           out=folder / report_commands.report_filename(project, start, end),
+                                           calendar=services.calendar,
+                                           timezone=services.project_file.timezone, t=t)
+    sent = 0
+    for manager in managers:
+        outcome = services.gateway.upload_file(key=f"{spec.id}@{scheduled.isoformat()}:{manager}", user=manager, path=path,
+                                               title=t("report.file_title", project=project.name, start=start, end=end),
+                                               comment=t("report.monthly_comment", project=escape(project.name), start=start,
+                                                         end=end))
+        sent += outcome.status != "failed"
+    return FiringResult("delivered", scheduled, sent)
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, AFTER)

@@ -1,0 +1,64 @@
+"""Kind `standup-remind`: `standup-remind:<project>`, `standup.remind_after` after the prompt, mentions — once —
+the liaisons of each department who have not answered that day's stand-up.
+
+Nothing on a day the office is closed (the prompt's day decides). Still useful after downtime on the same local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Callable
+
+from commands.durations import AFTER
+from reminders.jobs import standup
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
+from reminders.triggers import OffsetTrigger
+from storage.directory import LIAISON, department_channels, users_with_role
+from storage.projectfile import parse_duration
+from storage.standups import answered_users
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.models import Meeting
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+KIND = "standup-remind"
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
+          calendar: BusinessCalendar) -> list[JobSpec]:
+    if not project.standup:
+        return []
+    remind = parse_duration(project.standup.remind_after)
+    trigger = OffsetTrigger(standup.prompt_trigger(project_file, project, calendar), remind)
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger, offset=remind,
+                    offset_text=project.standup.remind_after)]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Mention, once, the liaisons of each department who have not answered today's stand-up."""
+    day = local_day(services, scheduled - spec.offset)
+    if closed(services, day):
+        return FiringResult("skipped", scheduled, reason="closed_day")
+    t = services.translator()
+    sent = 0
+    with services.session() as session:
+        project = project_row(session, spec.project)
+        answered = answered_users(session, project.id, day)
+        for department_id, channel in department_channels(session, project.id).items():
+            missing = [u for u in users_with_role(session, LIAISON, department_id=department_id) if u not in answered]
+            if missing:
+                text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
+                outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{channel}",
+                                                        channel=channel, text=text)
+                sent += outcome.status != "failed"
+    return FiringResult("delivered", scheduled, sent)
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, AFTER)

@@ -1,0 +1,143 @@
+"""Adding a job kind is one module plus one line in `reminders/jobs/__init__.py`.
+
+This test module is itself a job kind (`hello`: a good-morning line in the leads channel at 08:00): registered
+through the registry, and nothing else changed, its job is derived, listed, scheduled, fired exactly once, run by
+id from the CLI and caught up after downtime like every other kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.triggers.cron import CronTrigger
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from bot.scheduler import add_jobs, make_scheduler
+from reminders import firing, jobs
+from reminders.firing import FiringResult, catch_up, fire, job_specs
+from reminders.jobs.base import JobSpec, project_row, same_local_day
+from storage.models import Delivery
+from tests.conftest import BOT_TOKEN, SAMPLE, channel_id
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+GREETING = "おはようございます（hello）"
+
+# --- the kind: what a new module under reminders/jobs/ would hold ------------------------------------------
+
+KIND = "hello"
+
+
+def specs(project_file, project, meetings, calendar) -> list[JobSpec]:
+    trigger = CronTrigger(hour=8, minute=0, timezone=ZoneInfo(project_file.timezone))
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger)]
+
+
+def run(services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    with services.session() as session:
+        leads = project_row(session, spec.project).leads_channel_id
+    outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}", channel=leads, text=GREETING)
+    return FiringResult("delivered", scheduled, int(outcome.status != "failed"))
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t, spec: JobSpec) -> str:
+    return "朝のあいさつ（テスト用）"
+
+
+# --- the tests -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hello(monkeypatch):
+    """The one line: the registry learns the kind (undone after the test)."""
+    monkeypatch.setattr(jobs, "KINDS", dict(jobs.KINDS))
+    return jobs.register(sys.modules[__name__])
+
+
+def at(day: str, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=TOKYO)
+
+
+def greetings(fakeslack) -> list:
+    leads = channel_id(fakeslack, "moving-leads")
+    return [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True)
+            if c.params["channel"] == leads and c.params["text"] == GREETING]
+
+
+def claims(services, job_id: str) -> list[Delivery]:
+    with services.session() as session:
+        return list(session.exec(select(Delivery).where(Delivery.job_id == job_id)))
+
+
+def test_every_registered_kind_is_a_module_with_the_whole_protocol():
+    folder = Path(jobs.__file__).parent
+    for name in jobs.MODULES:
+        assert (folder / f"{name}.py").is_file()
+    assert list(jobs.KINDS) == ["standup", "standup-remind", "meeting", "digest", "report", "aging"]
+    for kind in jobs.KINDS.values():
+        for attribute in ("specs", "run", "still_useful", "describe"):
+            assert callable(getattr(kind, attribute)), (kind.KIND, attribute)
+
+
+def test_every_derived_job_belongs_to_a_registered_kind(synced):
+    assert {spec.kind for spec in job_specs(synced)} == set(jobs.KINDS)
+
+
+def test_a_registered_kind_is_derived_described_and_scheduled(hello, synced):
+    specs_now = job_specs(synced)
+    assert [s.id for s in specs_now][-2:] == ["aging:moving", "hello:moving"]  # after the project's other jobs
+    spec = next(s for s in specs_now if s.kind == KIND)
+    assert firing.describe(synced, spec) == "朝のあいさつ（テスト用）"
+    scheduler = make_scheduler("Asia/Tokyo")
+    add_jobs(scheduler, synced)  # not started: only what would be scheduled
+    assert scheduler.get_job("hello:moving") is not None
+
+
+def test_a_registered_kind_fires_exactly_once(hello, synced, fakeslack):
+    first = fire(synced, "hello:moving", at("2026-11-27", 8))
+    assert (first.status, first.channels) == ("delivered", 1)
+    assert fire(synced, "hello:moving", at("2026-11-27", 8)).status == "duplicate"
+    assert len(greetings(fakeslack)) == 1
+    assert len(claims(synced, "hello:moving")) == 1
+
+
+def test_a_registered_kind_is_caught_up_by_its_own_rule(hello, synced, fakeslack):
+    with time_machine.travel(at("2026-11-27", 11), tick=False):
+        assert dict(catch_up(synced))["hello:moving"].status == "delivered"  # 08:00 missed, same day: sent
+    with time_machine.travel(at("2026-11-29", 7, 30), tick=False):
+        missed = dict(catch_up(synced))["hello:moving"]  # the 28th's 08:00, missed: no longer useful on the 29th
+    assert (missed.status, missed.reason, missed.scheduled_at) == ("skipped", "missed", at("2026-11-28", 8))
+    assert len(greetings(fakeslack)) == 1
+
+
+def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, fakeslack, settings, tmp_path,
+                                                                  monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
+            monkeypatch.delenv(name)
+    for name, value in {"DATABASE_URL": settings.database_url, "RENKEI_CONFIG": str(SAMPLE), "RENKEI_LANG": "ja",
+                        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["jobs", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert any(row.startswith("hello:moving") and "朝のあいさつ" in row for row in listed.output.splitlines())
+    first = runner.invoke(cli, ["jobs", "run", "hello:moving", "--at", "2026-11-27T08:00"])
+    assert first.exit_code == 0, first.output
+    assert "hello:moving" in first.output and "1 チャンネル" in first.output
+    second = runner.invoke(cli, ["jobs", "run", "hello:moving", "--at", "2026-11-27T08:00"])
+    assert second.exit_code == 0 and "配信済み" in second.output
+    assert len(greetings(fakeslack)) == 1
+    assert len(claims(synced, "hello:moving")) == 1
