@@ -26,6 +26,7 @@ from bot.settings import Settings
 from commands.base import ApiResult, Outcome
 from storage import outbox
 from storage.db import new_session
+from storage.enums import OutboxStatus
 from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class SlackGateway:
         """Upload a file (an Excel report) to the user's DM once per key; retried like any message."""
         opened = self.api("conversations.open", users=user)
         if not opened.ok:
-            return Outcome(status="failed", response=None, error=opened.error, duplicate=False)
+            return Outcome(status=OutboxStatus.FAILED, response=None, error=opened.error, duplicate=False)
         payload = {"channel": opened.data["channel"]["id"], "file": str(path), "filename": Path(path).name,
                    "title": title, "initial_comment": comment}
         return self.call(key=key, method=UPLOAD, payload=payload)
@@ -188,7 +189,7 @@ class SlackGateway:
         with new_session(self.engine) as session:
             ids = outbox.due_ids(session, self.now())
         outcomes = [self.deliver(message_id) for message_id in ids]
-        return sum(1 for outcome in outcomes if outcome.status == outbox.SENT and not outcome.duplicate)
+        return sum(1 for outcome in outcomes if outcome.status == OutboxStatus.SENT and not outcome.duplicate)
 
     def _later(self, session, row: OutboxMessage, error: str) -> Outcome:
         if row.attempts >= self.max_attempts:

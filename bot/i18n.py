@@ -38,7 +38,3 @@ class Translator:
     def __call__(self, key: str, **params: Any) -> str:
         """The sentence for `key` with `params` filled in; a missing key raises KeyError."""
         return self._messages[key].format(**params)
-
-    def has(self, key: str) -> bool:
-        """True when the catalog holds `key`."""
-        return key in self._messages

@@ -6,11 +6,13 @@ import datetime as dt
 import html
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from sqlmodel import Session
-
+from storage.enums import OutboxStatus
 from storage.projectfile import ProjectFile
+
+if TYPE_CHECKING:
+    from storage.db import Session  # commands hand it to storage; they never query it themselves
 
 Translate = Callable[..., str]
 
@@ -29,7 +31,7 @@ class ApiResult:
 class Outcome:
     """What became of one message sent through the outbox."""
 
-    status: str
+    status: OutboxStatus | str  # the outbox row's status (FAILED too when the DM could not even be opened)
     response: dict[str, Any] | None
     error: str | None
     duplicate: bool
@@ -99,8 +101,8 @@ def mention_list(user_ids: list[str], nobody: str) -> str:
 def post_to_channels(slack: SlackPort, *, key: str, channels: list[str], text: str,
                      blocks: list[dict[str, Any]] | None = None) -> list[str]:
     """Post the same message to each channel once (key `<key>:<channel>`); returns the channels Slack refused."""
-    return [channel for channel in channels
-            if slack.post_message(key=f"{key}:{channel}", channel=channel, text=text, blocks=blocks).status == "failed"]
+    return [channel for channel in channels if slack.post_message(
+        key=f"{key}:{channel}", channel=channel, text=text, blocks=blocks).status == OutboxStatus.FAILED]
 
 
 def slack_error(t: Translate, result: ApiResult) -> str:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING
 
 from commands.base import ApiResult, SlackPort, Translate, format_table, slack_error
-from storage.directory import LEAD, LIAISON, users_with_role
-from storage.models import Department, Project, ProjectDepartment
+from storage.directory import (
+    all_projects,
+    project_links,
+    record_department_channel,
+    record_leads_channel,
+    users_with_role,
+)
+from storage.enums import Role
+from storage.models import Department, Project
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 PURPOSE_LIMIT = 250  # Slack's limit for a channel purpose
 HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
@@ -143,28 +152,21 @@ def sync_channels(session: Session, slack: SlackPort, t: Translate) -> SyncRepor
     slack = _StopWhenUnreachable(slack)
     directory = _ChannelDirectory(slack)
     rows: list[SyncRow] = []
-    for project in session.exec(select(Project).order_by(Project.id)).all():
-        links = session.exec(select(ProjectDepartment, Department)
-                             .join(Department, Department.id == ProjectDepartment.department_id)
-                             .where(ProjectDepartment.project_id == project.id).order_by(ProjectDepartment.id)).all()
-        for link, department in links:
+    for project in all_projects(session):
+        for link, department in project_links(session, project.id):
             row, channel_id = _ensure_channel(
                 slack, t, directory, name=link.channel_name, stored_id=link.channel_id,
                 purpose=channel_purpose(t, project, department, link.role_text),
-                members=users_with_role(session, LIAISON, department_id=department.id))
+                members=users_with_role(session, Role.LIAISON, department_id=department.id))
             rows.append(row)
             if channel_id:
-                link.channel_id = channel_id
-                session.add(link)
-                session.commit()
+                record_department_channel(session, link, channel_id)
         row, channel_id = _ensure_channel(
             slack, t, directory, name=project.leads_channel_name, stored_id=project.leads_channel_id,
-            purpose=channel_purpose(t, project, None, ""), members=users_with_role(session, LEAD, project_id=project.id))
+            purpose=channel_purpose(t, project, None, ""), members=users_with_role(session, Role.LEAD, project_id=project.id))
         rows.append(row)
         if channel_id:
-            project.leads_channel_id = channel_id
-            session.add(project)
-            session.commit()
+            record_leads_channel(session, project, channel_id)
     return SyncReport(rows)
 
 

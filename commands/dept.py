@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
-
 from commands.base import CommandContext, Reply, department_choices, escape, mention_list, post_to_channels
 from commands.blocks import actions, button, message, section
 from commands.channels import format_report, sync_channels
 from commands.suggest import echo, fold, unknown_department, unknown_sub
-from storage.directory import ADMIN, APPROVED, LIAISON, project_overview, users_with_role
-from storage.models import Department, ProjectDepartment, RoleRequest
+from storage.directory import (
+    all_departments,
+    get_department,
+    is_it_department,
+    it_department_slugs,
+    project_overview,
+    users_with_role,
+)
+from storage.enums import RequestStatus, Role
+from storage.models import Department, RoleRequest
 from storage.roles import (
-    IT,
     Action,
-    approvers,
     channel_where,
     decide_request,
     find_department,
+    get_role_request,
+    join_request_targets,
     leave_department,
     liaison_places,
     may,
@@ -40,7 +46,7 @@ def _department_or_reply(ctx: CommandContext, sub: str, name: str) -> Department
         return _usage(ctx, ctx.t("dept.needs_department", sub=sub))
     department = find_department(ctx.session, fold(name))
     if department is None:
-        departments = list(ctx.session.exec(select(Department).order_by(Department.id)))
+        departments = all_departments(ctx.session)
         return Reply(text=unknown_department(
             ctx.t, ctx.t("dept.unknown_department", name=echo(name)), name, departments, f"/dept {sub} {{}}",
             ctx.t("suggest.known_departments", known=department_choices(departments))))
@@ -59,7 +65,7 @@ def list_departments(ctx: CommandContext) -> Reply:
     if not projects:
         return Reply(text=ctx.t("dept.no_projects"))
     nobody = ctx.t("renkei.nobody")
-    it_slugs = set(ctx.session.exec(select(Department.slug).where(Department.role == "it")))
+    it_slugs = it_department_slugs(ctx.session)
     sections = []
     for project in projects:
         lines = [ctx.t("dept.list_title", project=escape(project.name))]
@@ -74,7 +80,7 @@ def list_departments(ctx: CommandContext) -> Reply:
 
 def who(ctx: CommandContext, department: Department) -> Reply:
     """A department's liaisons and its channel in each project."""
-    liaisons = users_with_role(ctx.session, LIAISON, department_id=department.id)
+    liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
     lines = [ctx.t("dept.who_title", name=escape(department.name), slug=department.slug),
              ctx.t("dept.who_liaisons", liaisons=mention_list(liaisons, ctx.t("renkei.nobody")))]
     for project in project_overview(ctx.session):
@@ -83,17 +89,6 @@ def who(ctx: CommandContext, department: Department) -> Reply:
                 channel = f"<#{d.channel_id}>" if d.channel_id else ctx.t("renkei.status_no_channel")
                 lines.append(ctx.t("dept.who_channel", project=escape(project.name), channel=channel))
     return Reply(text="\n".join(lines))
-
-
-def request_targets(session: Session, department_id: int) -> tuple[list[str], bool]:
-    """Where a join request goes, and whether those are channels: the department's project channels;
-    without any (before `renkei sync`), the DMs of its liaisons from renkei.yml, else of the administrators."""
-    channels = list(dict.fromkeys(session.exec(
-        select(ProjectDepartment.channel_id).where(ProjectDepartment.department_id == department_id,
-                                                   ProjectDepartment.channel_id.is_not(None)).order_by(ProjectDepartment.id))))
-    if channels:
-        return channels, True
-    return approvers(session, department_id) or users_with_role(session, ADMIN), False
 
 
 def request_card(t, request: RoleRequest, department: Department) -> tuple[str, list[dict[str, Any]]]:
@@ -112,7 +107,7 @@ def join(ctx: CommandContext, department: Department) -> Reply:
     if outcome != "requested":
         return Reply(text=ctx.t({"it": "dept.join_it", "member": "dept.already_member", "pending": "dept.join_pending"}[outcome],
                                 name=name))
-    targets, channels = request_targets(ctx.session, department.id)
+    targets, channels = join_request_targets(ctx.session, department.id)
     if not targets:
         return Reply(text=ctx.t("dept.join_requested_nobody", name=name))
     text, blocks = request_card(ctx.t, request, department)
@@ -134,21 +129,21 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
     The requester is told the outcome by DM either way, in the reply's follow-up (after the ack).
     """
     text = str(value or "")
-    request = ctx.session.get(RoleRequest, int(text)) if text.isdigit() and len(text) < 10 else None
-    department = ctx.session.get(Department, request.department_id) if request is not None else None
+    request = get_role_request(ctx.session, int(text)) if text.isdigit() and len(text) < 10 else None
+    department = get_department(ctx.session, request.department_id) if request is not None else None
     if request is None or department is None:
         return Reply(text=ctx.t("dept.request_not_found")), None
     name = escape(department.name)
     if not may(ctx.session, ctx.user_id, Action.APPROVE_JOIN, department_id=department.id):
         return Reply(text=ctx.t("dept.decide_not_permitted", name=name)), None
-    if approve and department.role == IT:  # made `role: it` after the request: only renkei.yml names IT
+    if approve and is_it_department(department):  # made `role: it` after the request: only renkei.yml names IT
         return Reply(text=ctx.t("dept.approve_it", name=name)), None
     if not decide_request(ctx.session, request.id, ctx.user_id, approve=approve):
-        ctx.session.refresh(request)
+        request = get_role_request(ctx.session, request.id)  # as the first decision left it
         return Reply(text=ctx.t("dept.request_already_decided", user=request.decided_by or "",
                                 outcome=ctx.t(f"dept.outcome_{request.status}"))), _decided_card(ctx, request, name)
-    ctx.session.refresh(request)
-    outcome = "approved" if request.status == APPROVED else "declined"
+    request = get_role_request(ctx.session, request.id)
+    outcome = RequestStatus.APPROVED if request.status == RequestStatus.APPROVED else RequestStatus.DECLINED
     request_id, requester, slug = request.id, request.user_id, department.slug
 
     def tell_requester(later: CommandContext) -> None:

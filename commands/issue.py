@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
-
 from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.blocks import message, section
@@ -28,9 +26,10 @@ from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department, view_refusal
 from storage import issues as store
-from storage.directory import department_channels, project_departments
+from storage.directory import all_departments, department_channel, it_department, project_departments
+from storage.enums import OutboxStatus, Severity
 from storage.models import Department, Issue, Project
-from storage.roles import IT, Action, find_department, may
+from storage.roles import Action, find_department, may
 
 
 def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -43,11 +42,6 @@ def refuse_residents_data(ctx: CommandContext, *texts: str) -> Reply | None:
     if any(contains_my_number(text) for text in texts if text):
         return Reply(text=ctx.t("privacy.my_number"))
     return None
-
-
-def project_channel(session: Session, project_id: int, department_id: int) -> str | None:
-    """The channel id of a department in a project, once sync has made it."""
-    return department_channels(session, project_id).get(department_id)
 
 
 def _issue_or_reply(ctx: CommandContext, number: int) -> Issue | Reply:
@@ -136,8 +130,8 @@ def _unknown_department(ctx: CommandContext, typed: str, departments: list[Depar
 
 def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
     """The ack for a new issue (from the command or the form); the cards go to the channels in the follow-up."""
-    channels = [c for c in (project_channel(ctx.session, issue.project_id, department.id),
-                            waiting_on and project_channel(ctx.session, issue.project_id, waiting_on.id)) if c]
+    channels = [c for c in (department_channel(ctx.session, issue.project_id, department.id),
+                            waiting_on and department_channel(ctx.session, issue.project_id, waiting_on.id)) if c]
     text = ctx.t("issue.created", number=issue.id, title=escape(issue.title), department=escape(department.name))
     if waiting_on:
         text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
@@ -158,7 +152,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     if command.scope == "department":
         department = find_department(ctx.session, fold(command.department or ""))
         if department is None:
-            departments = list(ctx.session.exec(select(Department).order_by(Department.id)))
+            departments = all_departments(ctx.session)
             return usage(ctx, _unknown_department(ctx, command.department or "", departments, "/issue list {}",
                                                   "suggest.known_departments"))
     refused = view_refusal(ctx)
@@ -175,7 +169,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
                    department=escape(departments[i.department_id].name),
                    waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name))
                    if i.waiting_on_id else "",
-                   severity=ctx.t("issue.list_high") if i.severity == "high" else "") for i in found]
+                   severity=ctx.t("issue.list_high") if i.severity == Severity.HIGH else "") for i in found]
     text = "\n".join([title, *lines])
     more = None if command.scope == "mine" else "`/issue list mine`"  # what still fits when the list does not
     return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more))
@@ -198,7 +192,7 @@ def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
     issue = _permitted_issue(ctx, command.number, "assign")
     if isinstance(issue, Reply):
         return issue
-    if issue.status == store.RESOLVED:
+    if store.is_resolved(issue):
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.assign_issue(ctx.session, issue, ctx.user_id, command.user_id):
         return Reply(text=ctx.t("issue.already_assigned", number=issue.id, user=command.user_id))
@@ -211,7 +205,7 @@ def take(ctx: CommandContext, number: int) -> Reply:
     if isinstance(issue, Reply):
         return issue
     if not store.take_issue(ctx.session, issue, ctx.user_id):
-        key = "issue.already_resolved" if issue.status == store.RESOLVED else "issue.already_taken"
+        key = "issue.already_resolved" if store.is_resolved(issue) else "issue.already_taken"
         return Reply(text=ctx.t(key, number=issue.id, user=issue.assignee_id or ""))
     return Reply(text=ctx.t("issue.taken", number=issue.id))
 
@@ -239,14 +233,6 @@ def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
     return Reply(text=ctx.t("issue.reopened", number=issue.id))
 
 
-def it_department(session: Session, project_id: int) -> tuple[Department, str | None] | None:
-    """The project's IT department (`role: it`) and its channel id."""
-    for department in project_departments(session, project_id):
-        if department.role == IT:
-            return department, project_channel(session, project_id, department.id)
-    return None
-
-
 def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
     """Send the issue to the IT department's channel with its history (相談); the reporter is told."""
     refusal = refuse_residents_data(ctx, command.note)
@@ -261,7 +247,7 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
     department, channel = it
     if channel is None:
         return Reply(text=ctx.t("issue.no_it_channel", department=escape(department.name)))
-    if issue.status == store.RESOLVED:
+    if store.is_resolved(issue):
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
         return Reply(text=ctx.t("issue.already_escalated", number=issue.id))
@@ -277,7 +263,7 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         if reporter != later.user_id:
             later.slack.post_message(key=f"issue:{number}:escalated:tell:{reporter}", channel=reporter,
                                      text=later.t("issue.escalated_tell_reporter", number=number, user=later.user_id))
-        if outcome.status == "failed":
+        if outcome.status == OutboxStatus.FAILED:
             return Reply(text=later.t("issue.card_failed", channels=f"<#{channel}>"))
         return None
 
@@ -293,12 +279,10 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
         return Reply(text=ctx.t("issue.it_only"))
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
-    if issue.status == store.RESOLVED:
+    if store.is_resolved(issue):
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
-    if not store.it_takes(ctx.session, issue, ctx.user_id):
+    if not store.it_takes(ctx.session, issue, ctx.user_id):  # an issue nobody had taken becomes theirs
         return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
-    if issue.status == store.OPEN:
-        store.take_issue(ctx.session, issue, ctx.user_id)
     number, reporter = issue.id, issue.reporter_id
 
     def tell_reporter(later: CommandContext) -> None:

@@ -10,10 +10,13 @@ from zoneinfo import ZoneInfo
 from commands.base import Translate, escape
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, option, options, plain, section
 from commands.text import BODY_LIMIT, TITLE_LIMIT
+from storage.enums import EventKind, Severity
 from storage.models import Department, Issue, IssueEvent, Win
 
 TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalate", "issue_it_take"
 MODAL_CALLBACK = "issue_modal"
+# Notes shown otherwise: a waiting period (nudged, leads_alerted) says nothing to a reader; an assignee is a mention
+NOTE_NOT_SHOWN = (EventKind.NUDGED, EventKind.LEADS_ALERTED, EventKind.ASSIGNED)
 FIELDS = {"title": "issue_title", "body": "issue_body", "department": "issue_department",
           "waiting_on": "issue_waiting_on", "severity": "issue_severity", "due": "issue_due"}
 
@@ -58,8 +61,8 @@ def history_lines(t: Translate, events: list[IssueEvent], timezone: str) -> list
     """The history as lines: when, who, what, note."""
     lines = []
     for event in events:
-        note = escape(event.note) if event.note and event.kind not in ("nudged", "leads_alerted", "assigned") else ""
-        if event.kind == "assigned" and event.note:
+        note = escape(event.note) if event.note and event.kind not in NOTE_NOT_SHOWN else ""
+        if event.kind == EventKind.ASSIGNED and event.note:
             note = f"<@{event.note}>"
         actor = t("issue.bot") if event.actor_id == "renkei" else f"<@{event.actor_id}>"
         lines.append(t("issue.history_line", when=local_time(event.created_at, timezone), who=actor,
@@ -108,7 +111,7 @@ def issue_modal(t: Translate, *, departments: list[Department], default_departme
     initial = next((o for o in choices if o["value"] == str(default_department_id)), None)
     if initial:
         department_select["initial_option"] = initial
-    severities = [option(t(f"severity.{s}"), s) for s in ("high", "normal", "low")]
+    severities = [option(t(f"severity.{s}"), s.value) for s in Severity]
 
     def block(key: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
         return {"type": "input", "block_id": FIELDS[key], "optional": optional, "element": element,

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 from commands.suggest import fold, nearest
 from commands.text import BODY_LIMIT, TITLE_LIMIT, normal, plain_text, read_number, read_user
+from storage.enums import Severity
 
 SUBCOMMANDS = {
     "list": "list", "一覧": "list", "show": "show", "詳細": "show", "assign": "assign", "担当": "assign",
     "close": "close", "解決": "close", "reopen": "reopen", "再開": "reopen", "escalate": "escalate", "相談": "escalate",
     "answer": "answer", "回答": "answer",
 }
-SEVERITIES = {"!high": "high", "!高": "high", "!low": "low", "!低": "low", "!normal": "normal", "!中": "normal"}
+SEVERITIES = {"!high": Severity.HIGH, "!高": Severity.HIGH, "!low": Severity.LOW, "!低": Severity.LOW,
+              "!normal": Severity.NORMAL, "!中": Severity.NORMAL}
 LIST_SCOPES = {"open": "open", "未解決": "open", "all": "all", "全部": "all", "すべて": "all", "mine": "mine", "自分": "mine"}
 
 
@@ -28,7 +30,7 @@ class AddIssue:
 
     title: str
     body: str = ""
-    severity: str = "normal"
+    severity: str = Severity.NORMAL
     waiting_on: str | None = None
 
 
@@ -135,7 +137,7 @@ def _parse_add(text: str) -> AddIssue | UsageError:
         return UsageError("title_too_long", {"limit": TITLE_LIMIT, "length": len(title)})
     if len(body) > BODY_LIMIT:
         return UsageError("body_too_long", {"limit": BODY_LIMIT, "length": len(body)})
-    return AddIssue(title=title, body=body, severity=severity or "normal", waiting_on=waiting_on)
+    return AddIssue(title=title, body=body, severity=severity or Severity.NORMAL, waiting_on=waiting_on)
 
 
 def _number_then(rest: str) -> tuple[int | None, str]:

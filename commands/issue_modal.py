@@ -13,15 +13,16 @@ from commands.issue_blocks import FIELDS, modal_values
 from commands.limits import issue_rate_limit
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
-from storage.directory import project_departments
-from storage.models import Department, Project
+from storage.directory import get_project, project_departments
+from storage.enums import Severity
+from storage.models import Department
 
 
 def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     """Validate the submitted form: a dict of {block_id: message} to show in the form, or the new issue's Reply."""
     values = modal_values(view)
     meta = json.loads(view.get("private_metadata") or "{}")
-    project = ctx.session.get(Project, int(meta.get("project_id") or 0))
+    project = get_project(ctx.session, int(meta.get("project_id") or 0))
     allowed = {d.id: d for d in project_departments(ctx.session, project.id)} if project else {}
     errors: dict[str, str] = {}
     title = (values["title"] or "").strip()
@@ -44,8 +45,8 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         errors[FIELDS["waiting_on"]] = ctx.t("issue.error_bad_choice")
     elif waiting_on is not None and department is not None and waiting_on.id == department.id:
         errors[FIELDS["waiting_on"]] = ctx.t("issue.waiting_on_self")
-    severity = values["severity"] or "normal"
-    if severity not in ("high", "normal", "low"):
+    severity = values["severity"] or Severity.NORMAL
+    if severity not in set(Severity):
         errors[FIELDS["severity"]] = ctx.t("issue.error_bad_choice")
     due = _date(values["due"])
     today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()

@@ -17,7 +17,7 @@ from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
 from storage.home import next_start
-from storage.meetings import active_meetings, add_meeting, cancel_meeting
+from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_meeting, is_from_config
 from storage.models import Meeting, Project
 from storage.roles import Action, may
 
@@ -128,7 +128,7 @@ def list_(ctx: CommandContext) -> Reply:
         ctx.t("meeting.list_line", number=m.id, when=when_text(ctx.t, start), title=escape(m.title),
               repeat=ctx.t("meeting.weekly") if m.cron else "",
               reminders=durations_text(ctx.t, m.remind_before, BEFORE) if m.remind_before else ctx.t("meeting.no_reminders"),
-              source=ctx.t("meeting.from_config") if m.source == "config" else "") for start, m in upcoming]
+              source=ctx.t("meeting.from_config") if is_from_config(m) else "") for start, m in upcoming]
     return Reply(text="\n".join(lines))
 
 
@@ -150,10 +150,10 @@ def cancel(ctx: CommandContext, rest: str) -> Reply:
     number = read_number(rest) if rest and len(rest.split()) == 1 else None
     if number is None:
         return _usage(ctx, ctx.t("meeting.problem_number"))
-    meeting = ctx.session.get(Meeting, number) if number < 2**31 else None
+    meeting = get_meeting(ctx.session, number)
     if meeting is None or meeting.cancelled:
         return Reply(text=ctx.t("meeting.not_found", number=number))
-    if meeting.source == "config":
+    if is_from_config(meeting):
         return Reply(text=ctx.t("meeting.config_meeting", number=number))
     if not may(ctx.session, ctx.user_id, Action.CANCEL_MEETING, meeting=meeting):
         return Reply(text=ctx.t("meeting.cancel_not_permitted", number=number))

@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from sqlmodel import Session
 
 from commands.base import CommandContext, Reply, escape
 from commands.digest import build_digest
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
 from reports.excel import ReportOptions, write_report
+from storage.directory import get_project
+from storage.enums import OutboxStatus
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.roles import Action, may
 from storage.summary import ProjectSummary, summarize, weekly_open_trend
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 TREND_WEEKS = 12
 DIGEST_WORDS = ("digest", "週次まとめ", "まとめ", "ダイジェスト")
@@ -96,7 +99,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
 
     def build_and_send(later: CommandContext) -> Reply:
         t, user = later.t, later.user_id
-        fresh = later.session.get(Project, project_id)
+        fresh = get_project(later.session, project_id)
         path = make_report(later.session, fresh, start=start, end=end,
                            out=Path(later.reports_dir) / report_filename(fresh, start, end), calendar=later.calendar,
                            timezone=later.timezone, t=t)
@@ -104,9 +107,9 @@ def handle(ctx: CommandContext, text: str) -> Reply:
                                           user=user, path=path,
                                           title=t("report.file_title", project=fresh.name, start=start, end=end),
                                           comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end))
-        if outcome.status == "failed":
+        if outcome.status == OutboxStatus.FAILED:
             return Reply(text=t("report.upload_failed", error=outcome.error))
-        if outcome.status == "pending":
+        if outcome.status == OutboxStatus.PENDING:
             return Reply(text=t("report.upload_pending"))
         return Reply(text=t("report.delivered", file=path.name))
 

@@ -15,11 +15,12 @@ from commands.limits import issue_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import project_view_refusal, resolve, resolve_department, resolve_project
-from storage.directory import LIAISON, project_departments, users_with_role
+from storage.directory import get_department, get_project, project_departments, users_with_role
+from storage.enums import Role
 from storage.issues import NewIssue, create_issue
-from storage.models import Department, Project, StandupAnswer
+from storage.models import Project
 from storage.roles import Action, liaison_places, may
-from storage.standups import answered_users, save_answer
+from storage.standups import answered_users, get_answer, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
 DEFAULT_QUESTIONS = ("yesterday", "today", "blockers")
@@ -135,7 +136,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
 
 def prompt_form(ctx: CommandContext, project_id: int) -> dict[str, Any] | None:
     """The form the prompt's 回答する button opens, for the project it names; None for no such project."""
-    project = ctx.session.get(Project, project_id) if 0 < project_id < 2**31 else None
+    project = get_project(ctx.session, project_id)
     if project is None:
         return None
     return modal(ctx.t, project=project, questions=questions_of(ctx, project), channel_id=ctx.channel_id)
@@ -146,7 +147,7 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     limited = issue_rate_limit(ctx)
     if limited:
         return limited
-    row = ctx.session.get(StandupAnswer, answer_id) if 0 < answer_id < 2**31 else None
+    row = get_answer(ctx.session, answer_id)
     blocker = blocker_of(json.loads(row.answers)) if row is not None and row.user_id == ctx.user_id else None
     if blocker is None:
         return Reply(text=ctx.t("standup.no_blocker"))
@@ -154,7 +155,7 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     issue = create_issue(session=ctx.session, issue_in=NewIssue(
         project_id=row.project_id, department_id=row.department_id, reporter_id=ctx.user_id,
         title=title.strip()[:TITLE_LIMIT], body=body.strip()))
-    return announce(ctx, issue, ctx.session.get(Department, row.department_id), None)
+    return announce(ctx, issue, get_department(ctx.session, row.department_id), None)
 
 
 def status(ctx: CommandContext) -> Reply:
@@ -171,7 +172,7 @@ def status(ctx: CommandContext) -> Reply:
     nobody = ctx.t("renkei.nobody")
     lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:
-        liaisons = users_with_role(ctx.session, LIAISON, department_id=department.id)
+        liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
         done = [u for u in liaisons if u in answered]
         waiting = [u for u in liaisons if u not in answered]
         lines.append(ctx.t("standup.status_line", department=escape(department.name), done=len(done), total=len(liaisons),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from commands.base import CommandContext, Reply, escape
+from storage.directory import all_projects
 from storage.models import Department, Project
 from storage.roles import (
     Action,
@@ -62,7 +61,7 @@ def resolve_project(ctx: CommandContext) -> Project | Reply:
         return here.project
     mine = member_projects(ctx.session, ctx.user_id)
     if not mine and grants(ctx.session, ctx.user_id).admin:  # admins act on every project
-        mine = list(ctx.session.exec(select(Project).order_by(Project.id)))
+        mine = all_projects(ctx.session)
     if len(mine) == 1:
         return mine[0]
     if mine:

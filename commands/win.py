@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from commands.base import CommandContext, Reply, escape, post_to_channels
 from commands.blocks import message, section
 from commands.issue import refuse_residents_data
@@ -12,18 +10,12 @@ from commands.limits import win_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
 from commands.where import projects_in_view, resolve_department, view_refusal
-from storage.directory import department_channels
+from storage.directory import project_channels
 from storage.issues import names
-from storage.models import Project
 from storage.roles import Action, may
 from storage.wins import create_win, recent_wins
 
 LIST_WORDS = ("list", "一覧")
-
-
-def share_channels(session: Session, project: Project) -> list[str]:
-    """Every department channel of the project, then the leads channel (those that exist)."""
-    return [c for c in [*department_channels(session, project.id).values(), project.leads_channel_id] if c]
 
 
 def add(ctx: CommandContext, raw: str) -> Reply:
@@ -44,7 +36,7 @@ def add(ctx: CommandContext, raw: str) -> Reply:
         return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
     win = create_win(session=ctx.session, project_id=where.project.id, department_id=where.department.id,
                      reporter_id=ctx.user_id, text=text)
-    channels = share_channels(ctx.session, where.project)
+    channels = project_channels(ctx.session, where.project)  # every department's, then the leads'
     if not channels:
         return Reply(text=ctx.t("win.created_no_channels"))
     message, blocks = win_card(ctx.t, win, where.department, where.project.name)

@@ -18,7 +18,8 @@ from sqlmodel import select
 from reminders import jobs
 from reminders.jobs.base import FiringResult, JobSpec
 from reminders.triggers import latest_fire_time
-from storage.deliveries import DONE, SKIPPED, claim_firing, finish_firing, firing
+from storage.deliveries import claim_firing, finish_firing, firing
+from storage.enums import DeliveryStatus
 from storage.meetings import active_meetings
 from storage.models import Project
 
@@ -69,7 +70,7 @@ def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = Non
         logger.exception("Failed to run %s for %s", job_id, scheduled.isoformat())
         raise
     with services.session() as session:
-        finish_firing(session, job_id, scheduled, DONE if result.status == "delivered" else SKIPPED)
+        finish_firing(session, job_id, scheduled, DeliveryStatus.DONE if result.status == "delivered" else DeliveryStatus.SKIPPED)
     logger.info("%s @ %s: %s %s", job_id, scheduled.isoformat(), result.status, result.reason)
     return result
 
@@ -94,7 +95,7 @@ def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[s
             done.append((spec.id, fire(services, spec.id, last, now=now)))
         else:
             with services.session() as session:
-                if claim_firing(session, spec.id, last, INSTANCE, status=SKIPPED):
+                if claim_firing(session, spec.id, last, INSTANCE, status=DeliveryStatus.SKIPPED):
                     logger.info("Skipped %s @ %s: missed while down and no longer useful", spec.id, last.isoformat())
                     done.append((spec.id, FiringResult("skipped", last, reason="missed")))
     return done

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from commands.durations import BEFORE, durations_text
 from commands.text import strip_xml_invalid
 from storage.directory import department_names, project_departments
+from storage.enums import EventKind
 from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
 from storage.summary import ProjectSummary, period_bounds
 
@@ -215,8 +216,9 @@ def _issues(wb: Workbook, session: Session, project: Project, options: ReportOpt
     ws = start_sheet(wb, t("report.sheet_issues"), header, [float(w) for w in widths], title)
     names = department_names(session)
     _, finish = period_bounds(options.start, options.end, options.timezone)
+    noted = [EventKind.RESOLVED, EventKind.ESCALATED, EventKind.ANSWERED]  # the issue's latest note comes from these
     latest = (select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
-              .where(IssueEvent.note.is_not(None), IssueEvent.kind.in_(["resolved", "escalated", "answered"]))
+              .where(IssueEvent.note.is_not(None), IssueEvent.kind.in_(noted))
               .group_by(IssueEvent.issue_id).subquery())
     columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.severity, Issue.reporter_id,
                Issue.assignee_id, Issue.created_at, Issue.resolved_at, Issue.due_date, Issue.title)

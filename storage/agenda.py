@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from storage.directory import department_names, project_departments
-from storage.issues import RESOLVED, waiting_since
+from storage.enums import IssueStatus
+from storage.issues import waiting_since
 from storage.models import Issue
 
 
@@ -36,7 +37,7 @@ def agenda(session: Session, project_id: int, *, today: dt.date, timezone: str,
     """What a meeting reminder carries: counts of open issues and the `limit` longest waits in business days."""
     rows = project_departments(session, project_id)
     names = department_names(session)
-    open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != RESOLVED)).all()
+    open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
     counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)
     waits = [WaitingItem(i.id, i.title, names[i.department_id], names[i.waiting_on_id],

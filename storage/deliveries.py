@@ -6,14 +6,13 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from storage.enums import DeliveryStatus
 from storage.models import Delivery, utcnow
 from storage.upsert import insert_if_absent
 
-CLAIMED, DONE, SKIPPED = "claimed", "done", "skipped"
-
 
 def claim_firing(session: Session, job_id: str, scheduled_at: dt.datetime, claimed_by: str,
-                 status: str = CLAIMED) -> bool:
+                 status: DeliveryStatus = DeliveryStatus.CLAIMED) -> bool:
     """Insert the delivery row (ON CONFLICT DO NOTHING) before anything is sent; True for the one inserter."""
     values = {"job_id": job_id, "scheduled_at": scheduled_at.astimezone(dt.timezone.utc), "claimed_by": claimed_by,
               "status": status, "created_at": utcnow()}
@@ -22,7 +21,7 @@ def claim_firing(session: Session, job_id: str, scheduled_at: dt.datetime, claim
     return claimed
 
 
-def finish_firing(session: Session, job_id: str, scheduled_at: dt.datetime, status: str) -> None:
+def finish_firing(session: Session, job_id: str, scheduled_at: dt.datetime, status: DeliveryStatus) -> None:
     """Record how a claimed firing ended (done, or skipped on a closed day)."""
     row = firing(session, job_id, scheduled_at)
     if row is not None:

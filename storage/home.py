@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.directory import department_names
+from storage.enums import IssueStatus
+from storage.ids import id_of
 from storage.models import Issue, Meeting, Project, ProjectDepartment, Win
 from storage.projectfile import parse_cron
 from storage.roles import liaison_places, viewable_projects
@@ -71,28 +73,32 @@ def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str
     """The user's departments, open issues they reported or that wait on their department,
     the next meetings and the latest wins of the projects they may read (none for a newcomer)."""
     places = liaison_places(session, user_id)
-    my_departments = {w.department.id for w in places if w.department}
-    project_ids = {p.id for p in viewable_projects(session, user_id)}
+    my_departments = {id_of(w.department) for w in places if w.department}
+    project_ids = {id_of(p) for p in viewable_projects(session, user_id)}
     names = department_names(session)
-    projects = {p.id: p for p in session.exec(select(Project))}
+    projects = {id_of(p): p for p in session.exec(select(Project))}
     channels = {(link.project_id, link.department_id): link.channel_id for link in session.exec(select(ProjectDepartment))}
-    departments = [HomeDepartment(w.project.name, w.department.name, channels.get((w.project.id, w.department.id)))
+    departments = [HomeDepartment(w.project.name, w.department.name,
+                                  channels.get((id_of(w.project), id_of(w.department))))
                    for w in places if w.department]
 
-    mine = Issue.reporter_id == user_id
+    mine = col(Issue.reporter_id) == user_id
     if my_departments:
-        mine = or_(mine, Issue.waiting_on_id.in_(my_departments))
-    open_issues = session.exec(select(Issue).where(mine, Issue.status != "resolved").order_by(Issue.id.desc())).all()
-    issues = [HomeIssue(i.id, i.title, i.status, names.get(i.waiting_on_id), i.waiting_on_id in my_departments)
+        mine = or_(mine, col(Issue.waiting_on_id).in_(my_departments))
+    open_issues = session.exec(select(Issue).where(mine, Issue.status != IssueStatus.RESOLVED)
+                               .order_by(col(Issue.id).desc())).all()
+    issues = [HomeIssue(id_of(i), i.title, i.status, names.get(i.waiting_on_id) if i.waiting_on_id is not None else None,
+                        i.waiting_on_id in my_departments)
               for i in open_issues[:LIMIT]]
 
     upcoming = []
-    for meeting in session.exec(select(Meeting).where(Meeting.project_id.in_(project_ids), Meeting.cancelled == False)):  # noqa: E712
+    for meeting in session.exec(select(Meeting).where(col(Meeting.project_id).in_(project_ids),
+                                                      Meeting.cancelled == False)):  # noqa: E712
         start = next_start(meeting, now, timezone)
         if start is not None:
             upcoming.append(HomeMeeting(start, meeting.title, projects[meeting.project_id].name))
     upcoming.sort(key=lambda m: m.starts_at)
 
-    wins = session.exec(select(Win).where(Win.project_id.in_(project_ids)).order_by(Win.id.desc()).limit(5)).all()
+    wins = session.exec(select(Win).where(col(Win.project_id).in_(project_ids)).order_by(col(Win.id).desc()).limit(5)).all()
     return HomeData(departments=departments, issues=issues, more_issues=max(0, len(open_issues) - LIMIT),
                     meetings=upcoming[:5], wins=[HomeWin(w.text, names.get(w.department_id, "?"), w.reporter_id) for w in wins])

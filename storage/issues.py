@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from storage.enums import EventKind, IssueStatus, Severity
+from storage.ids import id_of
 from storage.models import Department, Issue, IssueEvent, Project, utcnow
 
-OPEN, IN_PROGRESS, RESOLVED = "open", "in_progress", "resolved"
+UNRESOLVED = frozenset({IssueStatus.OPEN, IssueStatus.IN_PROGRESS})
+WAIT_STARTS = (EventKind.WAITING, EventKind.REOPENED)  # an issue starts waiting when filed with to:, or reopened
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,12 @@ class NewIssue:
     reporter_id: str
     title: str
     body: str = ""
-    severity: str = "normal"
+    severity: str = Severity.NORMAL
     waiting_on_id: int | None = None
     due_date: dt.date | None = None
 
 
-def add_event(session: Session, issue_id: int, actor_id: str, kind: str, note: str | None = None,
+def add_event(session: Session, issue_id: int, actor_id: str, kind: EventKind, note: str | None = None,
               at: dt.datetime | None = None) -> IssueEvent:
     """Record one change in an issue's history (not committed)."""
     event = IssueEvent(issue_id=issue_id, actor_id=actor_id, kind=kind, note=note or None, created_at=at or utcnow())
@@ -43,78 +47,87 @@ def create_issue(*, session: Session, issue_in: NewIssue) -> Issue:
                   waiting_on_id=issue_in.waiting_on_id, due_date=issue_in.due_date, created_at=now, updated_at=now)
     session.add(issue)
     session.flush()
-    add_event(session, issue.id, issue_in.reporter_id, "created", at=now)
+    add_event(session, id_of(issue), issue_in.reporter_id, EventKind.CREATED, at=now)
     if issue_in.waiting_on_id is not None:
-        add_event(session, issue.id, issue_in.reporter_id, "waiting", at=now)
+        add_event(session, id_of(issue), issue_in.reporter_id, EventKind.WAITING, at=now)
     session.commit()
     return issue
 
 
-def _transition(session: Session, issue: Issue, actor_id: str, kind: str, note: str | None, *, allowed_from: set[str],
-                values: dict) -> bool:
+def _transition(session: Session, issue: Issue, actor_id: str, kind: EventKind, note: str | None, *,
+                allowed_from: Collection[IssueStatus], values: dict) -> bool:
     """Change an issue only if it is still in one of `allowed_from`: two clicks at once change it once."""
     now = utcnow()
-    result = session.execute(update(Issue).where(Issue.id == issue.id, Issue.status.in_(allowed_from))
-                             .values(updated_at=now, **values))
+    result = session.exec(update(Issue).where(col(Issue.id) == issue.id, col(Issue.status).in_(allowed_from))
+                          .values(updated_at=now, **values))
     if result.rowcount != 1:
         session.rollback()
         session.refresh(issue)
         return False
-    add_event(session, issue.id, actor_id, kind, note, at=now)
+    add_event(session, id_of(issue), actor_id, kind, note, at=now)
     session.commit()
     session.refresh(issue)
     return True
 
 
+def is_resolved(issue: Issue) -> bool:
+    """True once the issue is resolved: it can no longer be taken, assigned or escalated (only reopened)."""
+    return issue.status == IssueStatus.RESOLVED
+
+
 def take_issue(session: Session, issue: Issue, actor_id: str) -> bool:
     """The actor takes the issue (担当する): it becomes in progress with them as assignee."""
-    return _transition(session, issue, actor_id, "taken", None, allowed_from={OPEN},
-                       values={"status": IN_PROGRESS, "assignee_id": actor_id})
+    return _transition(session, issue, actor_id, EventKind.TAKEN, None, allowed_from={IssueStatus.OPEN},
+                       values={"status": IssueStatus.IN_PROGRESS, "assignee_id": actor_id})
 
 
 def assign_issue(session: Session, issue: Issue, actor_id: str, assignee_id: str) -> bool:
     """Give the issue to someone; an open issue becomes in progress."""
-    if issue.assignee_id == assignee_id and issue.status == IN_PROGRESS:
+    if issue.assignee_id == assignee_id and issue.status == IssueStatus.IN_PROGRESS:
         return False
-    return _transition(session, issue, actor_id, "assigned", assignee_id, allowed_from={OPEN, IN_PROGRESS},
-                       values={"status": IN_PROGRESS, "assignee_id": assignee_id})
+    return _transition(session, issue, actor_id, EventKind.ASSIGNED, assignee_id, allowed_from=UNRESOLVED,
+                       values={"status": IssueStatus.IN_PROGRESS, "assignee_id": assignee_id})
 
 
 def resolve_issue(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
     """Mark the issue resolved (解決)."""
-    return _transition(session, issue, actor_id, "resolved", note, allowed_from={OPEN, IN_PROGRESS},
-                       values={"status": RESOLVED, "resolved_at": utcnow()})
+    return _transition(session, issue, actor_id, EventKind.RESOLVED, note, allowed_from=UNRESOLVED,
+                       values={"status": IssueStatus.RESOLVED, "resolved_at": utcnow()})
 
 
 def reopen_issue(session: Session, issue: Issue, actor_id: str) -> bool:
     """Open a resolved issue again (再開)."""
-    return _transition(session, issue, actor_id, "reopened", None, allowed_from={RESOLVED},
-                       values={"status": OPEN, "resolved_at": None})
+    return _transition(session, issue, actor_id, EventKind.REOPENED, None, allowed_from={IssueStatus.RESOLVED},
+                       values={"status": IssueStatus.OPEN, "resolved_at": None})
 
 
 def escalate_to_it(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
     """Flag the issue as escalated to the IT department (相談); once only while it stays unresolved."""
     now = utcnow()
-    result = session.execute(update(Issue).where(Issue.id == issue.id, Issue.escalated == False,  # noqa: E712
-                                                 Issue.status != RESOLVED).values(escalated=True, updated_at=now))
+    result = session.exec(update(Issue).where(col(Issue.id) == issue.id, col(Issue.escalated) == False,  # noqa: E712
+                                              col(Issue.status) != IssueStatus.RESOLVED)
+                          .values(escalated=True, updated_at=now))
     if result.rowcount != 1:
         session.rollback()
         session.refresh(issue)
         return False
-    add_event(session, issue.id, actor_id, "escalated", note, at=now)
+    add_event(session, id_of(issue), actor_id, EventKind.ESCALATED, note, at=now)
     session.commit()
     session.refresh(issue)
     return True
 
 
 def it_takes(session: Session, issue: Issue, actor_id: str) -> bool:
-    """An IT member takes an escalated issue; recorded once per member."""
-    taken = session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == "it_taken",
+    """An IT member takes an escalated issue; recorded once per member. An issue nobody had taken yet becomes
+    theirs (in progress); one already in someone's hands stays there. False when the member had taken it already."""
+    taken = session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == EventKind.IT_TAKEN,
                                                   IssueEvent.actor_id == actor_id)).first()
     if taken is not None:
         return False
-    add_event(session, issue.id, actor_id, "it_taken")
+    add_event(session, id_of(issue), actor_id, EventKind.IT_TAKEN)
     session.commit()
+    if issue.status == IssueStatus.OPEN:
+        take_issue(session, issue, actor_id)
     return True
 
 
@@ -123,7 +136,7 @@ def record_it_answer(session: Session, issue: Issue, actor_id: str, answer: str)
     issue.it_answer = answer
     issue.updated_at = utcnow()
     session.add(issue)
-    add_event(session, issue.id, actor_id, "answered", answer)
+    add_event(session, id_of(issue), actor_id, EventKind.ANSWERED, answer)
     session.commit()
 
 
@@ -135,38 +148,39 @@ def get_issue(session: Session, number: int) -> Issue | None:
 def history(session: Session, issue_id: int) -> list[IssueEvent]:
     """The issue's events, oldest first."""
     return list(session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue_id)
-                             .order_by(IssueEvent.created_at, IssueEvent.id)))
+                             .order_by(col(IssueEvent.created_at), col(IssueEvent.id))))
 
 
 def list_issues(session: Session, *, project_ids: set[int], scope: str = "open", user_id: str | None = None,
                 department_id: int | None = None, limit: int = 30) -> list[Issue]:
     """Issues of the projects, newest first: open (default), all, mine (reported or assigned), or a department's
     (its own or those waiting on it; open ones only)."""
-    statement = select(Issue).where(Issue.project_id.in_(project_ids))
+    statement = select(Issue).where(col(Issue.project_id).in_(project_ids))
     if scope != "all":
-        statement = statement.where(Issue.status != RESOLVED)
+        statement = statement.where(Issue.status != IssueStatus.RESOLVED)
     if scope == "mine":
-        statement = statement.where(or_(Issue.reporter_id == user_id, Issue.assignee_id == user_id))
+        statement = statement.where(or_(col(Issue.reporter_id) == user_id, col(Issue.assignee_id) == user_id))
     if scope == "department":
-        statement = statement.where(or_(Issue.department_id == department_id, Issue.waiting_on_id == department_id))
-    return list(session.exec(statement.order_by(Issue.id.desc()).limit(limit)))
+        statement = statement.where(or_(col(Issue.department_id) == department_id,
+                                        col(Issue.waiting_on_id) == department_id))
+    return list(session.exec(statement.order_by(col(Issue.id).desc()).limit(limit)))
 
 
 def waiting_issues(session: Session, project_id: int) -> list[Issue]:
     """Unresolved issues of a project that wait on another department."""
-    return list(session.exec(select(Issue).where(Issue.project_id == project_id, Issue.waiting_on_id.is_not(None),
-                                                 Issue.status != RESOLVED).order_by(Issue.id)))
+    return list(session.exec(select(Issue).where(Issue.project_id == project_id, col(Issue.waiting_on_id).is_not(None),
+                                                 Issue.status != IssueStatus.RESOLVED).order_by(col(Issue.id))))
 
 
 def waiting_since(session: Session, issue: Issue) -> dt.datetime:
     """When the issue last started waiting: created, or reopened, whichever is latest."""
     events = session.exec(select(IssueEvent.created_at).where(IssueEvent.issue_id == issue.id,
-                                                              IssueEvent.kind.in_(["waiting", "reopened"]))
-                          .order_by(IssueEvent.created_at.desc())).first()
+                                                              col(IssueEvent.kind).in_(WAIT_STARTS))
+                          .order_by(col(IssueEvent.created_at).desc())).first()
     return events or issue.created_at
 
 
-def has_event(session: Session, issue_id: int, kind: str, note: str | None = None) -> bool:
+def has_event(session: Session, issue_id: int, kind: EventKind, note: str | None = None) -> bool:
     """True when the issue's history holds such an event (with that note, if given)."""
     statement = select(IssueEvent.id).where(IssueEvent.issue_id == issue_id, IssueEvent.kind == kind)
     if note is not None:
@@ -176,4 +190,4 @@ def has_event(session: Session, issue_id: int, kind: str, note: str | None = Non
 
 def names(session: Session) -> tuple[dict[int, Department], dict[int, Project]]:
     """Departments and projects by id, for showing issues."""
-    return ({d.id: d for d in session.exec(select(Department))}, {p.id: p for p in session.exec(select(Project))})
+    return ({id_of(d): d for d in session.exec(select(Department))}, {id_of(p): p for p in session.exec(select(Project))})

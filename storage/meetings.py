@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from storage.enums import MeetingSource
 from storage.models import Meeting
 
 
@@ -13,10 +14,20 @@ def add_meeting(session: Session, *, project_id: int, title: str, cron: str | No
                 remind_before: list[str], created_by: str) -> Meeting:
     """Store a meeting added with /meeting add."""
     meeting = Meeting(project_id=project_id, title=title, cron=cron, starts_at=starts_at,
-                      remind_before=",".join(remind_before), source="command", created_by=created_by)
+                      remind_before=",".join(remind_before), source=MeetingSource.COMMAND, created_by=created_by)
     session.add(meeting)
     session.commit()
     return meeting
+
+
+def get_meeting(session: Session, number: int) -> Meeting | None:
+    """The meeting shown as number N, if it exists (cancelled ones included)."""
+    return session.get(Meeting, number) if 0 < number < 2**31 else None
+
+
+def is_from_config(meeting: Meeting) -> bool:
+    """True for a meeting mirrored from renkei.yml: only the file changes it (no /meeting cancel)."""
+    return meeting.source == MeetingSource.CONFIG
 
 
 def active_meetings(session: Session, project_ids: set[int] | None = None) -> list[Meeting]:

@@ -45,15 +45,6 @@ class ProjectDepartment(SQLModel, table=True):
     role_text: str = Field(default="", max_length=200)
 
 
-class Member(SQLModel, table=True):
-    """A Slack user the bot knows, with their language choice."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(unique=True, index=True, max_length=32)
-    display_name: str | None = Field(default=None, max_length=200)
-    lang: str | None = Field(default=None, max_length=5)
-
-
 class RoleAssignment(SQLModel, table=True):
     """A role held by a user: admin (global), lead/manager (project), liaison (department)."""
 

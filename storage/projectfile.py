@@ -228,8 +228,10 @@ class ProjectFile(_Strict):
         for item in value:
             match = MONTH_DAY_RE.match(item)
             try:
+                if match is None:
+                    raise ValueError(item)
                 dt.date(2024, int(match.group(1)), int(match.group(2)))  # 2024: a leap year admits 02-29
-            except (AttributeError, ValueError) as exc:
+            except ValueError as exc:
                 raise PydanticCustomError("bad_month_day", "bad month-day", {"value": item}) from exc
         return value
 
@@ -318,7 +320,7 @@ def _reference_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
             if not isinstance(slug, str):
                 continue
             if slug in seen:
-                path = (section, i, "slug")
+                path: tuple[Any, ...] = (section, i, "slug")
                 problems.append(Problem("duplicate_slug", _line_of(root, path), _dotted(path), {"slug": slug}))
             seen.add(slug)
         if section == "departments":
@@ -351,6 +353,7 @@ def _channel_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
     """
     problems: list[Problem] = []
     taken: dict[str, tuple[str, tuple[Any, ...]]] = {}  # name -> (what it is, where it was first named)
+    path: tuple[Any, ...]
 
     def claim(name: str, what: str, path: tuple[Any, ...]) -> None:
         first = taken.setdefault(name, (what, path))

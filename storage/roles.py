@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from storage.directory import ADMIN, APPROVED, CONFIG, GRANTED_SOURCES, LEAD, LIAISON, MANAGER
+from storage.directory import (
+    GRANTED_SOURCES,
+    all_departments,
+    all_projects,
+    department_channel_ids,
+    is_it_department,
+    users_with_role,
+)
+from storage.enums import RequestStatus, Role, RoleSource
+from storage.ids import id_of
 from storage.models import Department, Issue, Meeting, Project, ProjectDepartment, RoleAssignment, RoleRequest, utcnow
-
-IT = "it"  # not stored: every liaison of a `role: it` department holds it
-PENDING, DECLINED = "pending", "declined"  # a RoleRequest's status; APPROVED ('approved') when granted
 
 
 class Action(StrEnum):
@@ -51,14 +57,14 @@ class Grants:
 def grants(session: Session, user_id: str) -> Grants:
     """The user's granted roles."""
     rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id,
-                                                     RoleAssignment.source.in_(GRANTED_SOURCES))).all()
+                                                     col(RoleAssignment.source).in_(GRANTED_SOURCES))).all()
     liaison_of: dict[int, str] = {}
     for row in rows:
-        if row.role == LIAISON and row.department_id is not None and liaison_of.get(row.department_id) != CONFIG:
+        if row.role == Role.LIAISON and row.department_id is not None and liaison_of.get(row.department_id) != RoleSource.CONFIG:
             liaison_of[row.department_id] = row.source
-    return Grants(admin=any(r.role == ADMIN for r in rows),
-                  leads=frozenset(r.project_id for r in rows if r.role == LEAD and r.project_id is not None),
-                  manages=frozenset(r.project_id for r in rows if r.role == MANAGER and r.project_id is not None),
+    return Grants(admin=any(r.role == Role.ADMIN for r in rows),
+                  leads=frozenset(r.project_id for r in rows if r.role == Role.LEAD and r.project_id is not None),
+                  manages=frozenset(r.project_id for r in rows if r.role == Role.MANAGER and r.project_id is not None),
                   liaison_of=liaison_of)
 
 
@@ -69,7 +75,8 @@ def _departments_of(session: Session, project_id: int | None) -> set[int]:
 
 
 def _it_departments(session: Session) -> set[int]:
-    return set(session.exec(select(Department.id).where(Department.role == IT)))
+    ids = session.exec(select(col(Department.id)).where(Department.role == Role.IT))
+    return {department_id for department_id in ids if department_id is not None}  # a key is never NULL
 
 
 def may(session: Session, user_id: str, action: Action | str, *, issue: Issue | None = None,
@@ -99,7 +106,7 @@ def may(session: Session, user_id: str, action: Action | str, *, issue: Issue | 
     if action is Action.SYNC:
         return g.admin
     if action is Action.APPROVE_JOIN:
-        return g.admin or g.liaison_of.get(_required(department_id, action)) == CONFIG
+        return g.admin or g.liaison_of.get(_required(department_id, action)) == RoleSource.CONFIG
     if action in (Action.VIEW_PROJECT, Action.FILE_ISSUE, Action.SHARE_WIN, Action.ADD_MEETING):
         _required(project_id, action)
         return member
@@ -154,8 +161,8 @@ def channel_where(session: Session, channel_id: str | None) -> Where | None:
     if not channel_id:
         return None
     row = session.exec(select(ProjectDepartment, Project, Department)
-                       .join(Project, Project.id == ProjectDepartment.project_id)
-                       .join(Department, Department.id == ProjectDepartment.department_id)
+                       .join(Project, col(Project.id) == ProjectDepartment.project_id)
+                       .join(Department, col(Department.id) == ProjectDepartment.department_id)
                        .where(ProjectDepartment.channel_id == channel_id)).first()
     if row is not None:
         return Where(project=row[1], department=row[2])
@@ -166,12 +173,12 @@ def channel_where(session: Session, channel_id: str | None) -> Where | None:
 def liaison_places(session: Session, user_id: str) -> list[Where]:
     """Every (project, department) where the user is a liaison, in a stable order."""
     rows = session.exec(select(Project, Department)
-                        .join(ProjectDepartment, ProjectDepartment.project_id == Project.id)
-                        .join(Department, Department.id == ProjectDepartment.department_id)
-                        .join(RoleAssignment, RoleAssignment.department_id == Department.id)
-                        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
-                               RoleAssignment.source.in_(GRANTED_SOURCES))
-                        .order_by(Project.id, ProjectDepartment.id)).all()
+                        .join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
+                        .join(Department, col(Department.id) == ProjectDepartment.department_id)
+                        .join(RoleAssignment, col(RoleAssignment.department_id) == Department.id)
+                        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == Role.LIAISON,
+                               col(RoleAssignment.source).in_(GRANTED_SOURCES))
+                        .order_by(col(Project.id), col(ProjectDepartment.id))).all()
     seen, places = set(), []
     for project, department in rows:
         if (project.id, department.id) not in seen:
@@ -182,17 +189,17 @@ def liaison_places(session: Session, user_id: str) -> list[Where]:
 
 def member_projects(session: Session, user_id: str) -> list[Project]:
     """Projects the user takes part in: as a liaison of one of its departments, a lead or a manager."""
-    ids = {w.project.id for w in liaison_places(session, user_id)}
+    ids: set[int | None] = {w.project.id for w in liaison_places(session, user_id)}
     ids |= set(session.exec(select(RoleAssignment.project_id).where(RoleAssignment.user_id == user_id,
-                                                                    RoleAssignment.role.in_([LEAD, MANAGER]),
-                                                                    RoleAssignment.source.in_(GRANTED_SOURCES))))
+                                                                    col(RoleAssignment.role).in_([Role.LEAD, Role.MANAGER]),
+                                                                    col(RoleAssignment.source).in_(GRANTED_SOURCES))))
     ids.discard(None)
-    return list(session.exec(select(Project).where(Project.id.in_(ids)).order_by(Project.id))) if ids else []
+    return list(session.exec(select(Project).where(col(Project.id).in_(ids)).order_by(col(Project.id)))) if ids else []
 
 
 def viewable_projects(session: Session, user_id: str) -> list[Project]:
     """Every project the user may read (`may(view_project)`): their own ones; every one for an admin."""
-    return [p for p in session.exec(select(Project).order_by(Project.id))
+    return [p for p in all_projects(session)
             if may(session, user_id, Action.VIEW_PROJECT, project_id=p.id)]
 
 
@@ -223,8 +230,8 @@ def resolve_where(session: Session, *, user_id: str, channel_id: str | None,
 
 
 def _projects_of(session: Session, department: Department) -> list[Project]:
-    return list(session.exec(select(Project).join(ProjectDepartment, ProjectDepartment.project_id == Project.id)
-                             .where(ProjectDepartment.department_id == department.id).order_by(Project.id)))
+    return list(session.exec(select(Project).join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
+                             .where(ProjectDepartment.department_id == department.id).order_by(col(Project.id))))
 
 
 def _normal(text: str) -> str:
@@ -236,7 +243,7 @@ def find_department(session: Session, text: str) -> Department | None:
     wanted = _normal(text)
     if not wanted:
         return None
-    for department in session.exec(select(Department).order_by(Department.id)):
+    for department in all_departments(session):
         if wanted in (department.slug, _normal(department.name)):
             return department
     return None
@@ -250,13 +257,28 @@ def is_liaison(session: Session, user_id: str, department_id: int) -> bool:
 def approvers(session: Session, department_id: int) -> list[str]:
     """Who may approve a request to join the department: its liaisons from renkei.yml (admins too, see `may`)."""
     return sorted(set(session.exec(select(RoleAssignment.user_id).where(
-        RoleAssignment.role == LIAISON, RoleAssignment.department_id == department_id, RoleAssignment.source == CONFIG))))
+        RoleAssignment.role == Role.LIAISON, RoleAssignment.department_id == department_id,
+        RoleAssignment.source == RoleSource.CONFIG))))
 
 
 def pending_request(session: Session, user_id: str, department_id: int) -> RoleRequest | None:
     """The user's request to join the department that nobody has decided yet."""
     return session.exec(select(RoleRequest).where(RoleRequest.user_id == user_id, RoleRequest.department_id == department_id,
-                                                  RoleRequest.status == PENDING)).first()
+                                                  RoleRequest.status == RequestStatus.PENDING)).first()
+
+
+def get_role_request(session: Session, request_id: int) -> RoleRequest | None:
+    """A `/dept join` request by id as stored now (read again: after a decision, or another process's), if any."""
+    return session.get(RoleRequest, request_id, populate_existing=True) if 0 < request_id < 2**31 else None
+
+
+def join_request_targets(session: Session, department_id: int) -> tuple[list[str], bool]:
+    """Where a join request goes, and whether those are channels: the department's project channels;
+    without any (before `renkei sync`), the DMs of its liaisons from renkei.yml, else of the administrators."""
+    channels = department_channel_ids(session, department_id)
+    if channels:
+        return channels, True
+    return approvers(session, department_id) or users_with_role(session, Role.ADMIN), False
 
 
 def request_join(session: Session, user_id: str, department: Department) -> tuple[str, RoleRequest | None]:
@@ -265,14 +287,15 @@ def request_join(session: Session, user_id: str, department: Department) -> tupl
     Returns ('requested', the new request), ('pending', the open one), ('member', None) when the user
     already is a liaison, or ('it', None): the IT department's liaisons come only from renkei.yml.
     """
-    if department.role == IT:
+    if is_it_department(department):
         return "it", None
-    if is_liaison(session, user_id, department.id):
+    department_id = id_of(department)
+    if is_liaison(session, user_id, department_id):
         return "member", None
-    waiting = pending_request(session, user_id, department.id)
+    waiting = pending_request(session, user_id, department_id)
     if waiting is not None:
         return "pending", waiting
-    request = RoleRequest(user_id=user_id, department_id=department.id, status=PENDING)
+    request = RoleRequest(user_id=user_id, department_id=department_id, status=RequestStatus.PENDING)
     session.add(request)
     session.commit()
     return "requested", request
@@ -284,27 +307,31 @@ def decide_request(session: Session, request_id: int, decider_id: str, *, approv
     The caller has asked `may(approve_join)`. A request is decided once: a second click (or a
     click on another copy of the card) changes nothing and returns False.
     """
-    result = session.execute(update(RoleRequest).where(RoleRequest.id == request_id, RoleRequest.status == PENDING)
-                             .values(status=APPROVED if approve else DECLINED, decided_by=decider_id, decided_at=utcnow()))
+    status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+    result = session.exec(update(RoleRequest).where(col(RoleRequest.id) == request_id,
+                                                    col(RoleRequest.status) == RequestStatus.PENDING)
+                          .values(status=status, decided_by=decider_id, decided_at=utcnow()))
     if result.rowcount != 1:
         session.rollback()
         return False
     request = session.get(RoleRequest, request_id)
+    if request is None:
+        raise LookupError(f"join request {request_id} is gone")
     session.refresh(request)
     if approve and not is_liaison(session, request.user_id, request.department_id):
-        session.add(RoleAssignment(user_id=request.user_id, role=LIAISON, department_id=request.department_id,
-                                   source=APPROVED))
+        session.add(RoleAssignment(user_id=request.user_id, role=Role.LIAISON, department_id=request.department_id,
+                                   source=RoleSource.APPROVED))
     session.commit()
     return True
 
 
 def leave_department(session: Session, user_id: str, department: Department) -> str:
     """Drop a liaison role granted by an approved request: 'left', 'config' (only renkei.yml can) or 'not_member'."""
-    roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == LIAISON,
+    roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == Role.LIAISON,
                                                       RoleAssignment.department_id == department.id)).all()
     if not roles:
         return "not_member"
-    if any(r.source == CONFIG for r in roles):
+    if any(r.source == RoleSource.CONFIG for r in roles):
         return "config"
     for role in roles:
         session.delete(role)

@@ -24,6 +24,11 @@ def save_answer(session: Session, *, project_id: int, department_id: int, user_i
     return row
 
 
+def get_answer(session: Session, answer_id: int) -> StandupAnswer | None:
+    """A stored stand-up answer by id (the 課題として登録 button names it), if it exists."""
+    return session.get(StandupAnswer, answer_id) if 0 < answer_id < 2**31 else None
+
+
 def answered_users(session: Session, project_id: int, day: dt.date) -> set[str]:
     """Who answered the project's stand-up on `day`."""
     return set(session.exec(select(StandupAnswer.user_id).where(StandupAnswer.project_id == project_id,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+import sqlalchemy
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from storage.directory import LIAISON, department_names, project_departments
-from storage.issues import RESOLVED
+from storage.directory import department_names, project_departments
+from storage.enums import EventKind, IssueStatus, Role
+from storage.ids import id_of
+from storage.issues import WAIT_STARTS
 from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win
 
 BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
@@ -104,17 +108,17 @@ def _pairs(session: Session, statement) -> dict:
 def liaison_counts(session: Session) -> dict[int, int]:
     """How many liaisons each department has."""
     return _pairs(session, select(RoleAssignment.department_id, func.count(func.distinct(RoleAssignment.user_id)))
-                  .where(RoleAssignment.role == LIAISON).group_by(RoleAssignment.department_id))
+                  .where(RoleAssignment.role == Role.LIAISON).group_by(col(RoleAssignment.department_id)))
 
 
 def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
              business_days: BusinessDays, is_business_day: IsBusinessDay) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
     begin, finish = period_bounds(start, end, timezone)
     zone = ZoneInfo(timezone)
-    departments = project_departments(session, project.id)
+    departments = project_departments(session, id_of(project))
     names = department_names(session)
-    figures = {d.id: Figures() for d in departments}
-    waits: dict[int, list[Wait]] = {d.id: [] for d in departments}
+    figures = {id_of(d): Figures() for d in departments}
+    waits: dict[int, list[Wait]] = {id_of(d): [] for d in departments}
 
     counted_until = min(end, today)
     days = [start + dt.timedelta(n) for n in range((counted_until - start).days + 1)] if counted_until >= start else []
@@ -122,28 +126,28 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
     liaisons = liaison_counts(session)
     answers = _pairs(session, select(StandupAnswer.department_id, func.count())
                      .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= start, StandupAnswer.day <= end)
-                     .group_by(StandupAnswer.department_id))
+                     .group_by(col(StandupAnswer.department_id)))
     for department_id, figure in figures.items():
         figure.standup_expected = liaisons.get(department_id, 0) * open_days
         figure.standup_answered = answers.get(department_id, 0)
 
     waiting_start = {issue_id: moment for issue_id, moment in session.exec(
-        select(IssueEvent.issue_id, func.max(IssueEvent.created_at)).join(Issue, Issue.id == IssueEvent.issue_id)
-        .where(Issue.project_id == project.id, IssueEvent.kind.in_(["waiting", "reopened"]), IssueEvent.created_at < finish)
-        .group_by(IssueEvent.issue_id))}
+        select(IssueEvent.issue_id, func.max(IssueEvent.created_at)).join(Issue, col(Issue.id) == IssueEvent.issue_id)
+        .where(Issue.project_id == project.id, col(IssueEvent.kind).in_(WAIT_STARTS), IssueEvent.created_at < finish)
+        .group_by(col(IssueEvent.issue_id)))}
     # Plain columns, streamed: 100,000 ORM objects would sit in the session's identity map.
-    columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.created_at, Issue.resolved_at,
-               Issue.due_date, Issue.title)
-    statement = select(*columns).where(Issue.project_id == project.id, Issue.created_at < finish)
+    columns = (col(Issue.id), col(Issue.department_id), col(Issue.waiting_on_id), col(Issue.status), col(Issue.created_at),
+               col(Issue.resolved_at), col(Issue.due_date), col(Issue.title))
+    statement = sqlalchemy.select(*columns).where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish)
     for issue in session.execute(statement.execution_options(yield_per=5000)):
-        figure = figures.get(issue.department_id)
-        if figure is None:
+        if issue.department_id not in figures:
             continue
+        figure = figures[issue.department_id]
         if issue.created_at >= begin:
             figure.opened += 1
         if issue.resolved_at is not None and begin <= issue.resolved_at < finish:
             figure.resolved += 1
-        open_at_end = issue.status != RESOLVED or (issue.resolved_at is not None and issue.resolved_at >= finish)
+        open_at_end = issue.status != IssueStatus.RESOLVED or (issue.resolved_at is not None and issue.resolved_at >= finish)
         if not open_at_end:
             continue
         figure.open += 1
@@ -155,15 +159,17 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
             figure.waiting += 1
             figure.longest_wait = max(figure.longest_wait, age)
             waits[issue.department_id].append(Wait(issue.id, issue.title, names.get(issue.waiting_on_id, "?"), age))
-    escalations = session.exec(select(Issue.department_id, func.count()).join(IssueEvent, IssueEvent.issue_id == Issue.id)
-                               .where(Issue.project_id == project.id, IssueEvent.kind == "escalated",
+    escalations = session.exec(select(Issue.department_id, func.count())
+                               .join(IssueEvent, col(IssueEvent.issue_id) == Issue.id)
+                               .where(Issue.project_id == project.id, IssueEvent.kind == EventKind.ESCALATED,
                                       IssueEvent.created_at >= begin, IssueEvent.created_at < finish)
-                               .group_by(Issue.department_id)).all()
+                               .group_by(col(Issue.department_id))).all()
     for department_id, count in escalations:
         if department_id in figures:
             figures[department_id].escalations = count
-    wins = session.exec(select(Win.department_id, func.count()).where(Win.project_id == project.id, Win.created_at >= begin,
-                                                                      Win.created_at < finish).group_by(Win.department_id))
+    wins = session.exec(select(Win.department_id, func.count())
+                        .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
+                        .group_by(col(Win.department_id)))
     for department_id, count in wins:
         if department_id in figures:
             figures[department_id].wins = count
@@ -175,16 +181,17 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
 def summarize(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
               business_days: BusinessDays, is_business_day: IsBusinessDay) -> ProjectSummary:
     """Per-department figures for [start, end], project totals, the previous period of the same length, the wins."""
-    options = {"timezone": timezone, "today": today, "business_days": business_days, "is_business_day": is_business_day}
-    figures, waits = _figures(session, project, start, end, **options)
+    figures_for = functools.partial(_figures, session, project, timezone=timezone, today=today,
+                                    business_days=business_days, is_business_day=is_business_day)
+    figures, waits = figures_for(start, end)
     length = (end - start).days + 1
-    previous_figures, _ = _figures(session, project, start - dt.timedelta(days=length), start - dt.timedelta(days=1),
-                                   **options)
+    previous_figures, _ = figures_for(start - dt.timedelta(days=length), start - dt.timedelta(days=1))
     departments = []
     liaisons = liaison_counts(session)
-    for department in project_departments(session, project.id):
-        departments.append(DepartmentSummary(department.slug, department.name, liaisons.get(department.id, 0),
-                                             figures[department.id], waits[department.id]))
+    for department in project_departments(session, id_of(project)):
+        department_id = id_of(department)
+        departments.append(DepartmentSummary(department.slug, department.name, liaisons.get(department_id, 0),
+                                             figures[department_id], waits[department_id]))
     totals, previous = Figures(), Figures()
     for figure in figures.values():
         totals.add(figure)
@@ -195,7 +202,7 @@ def summarize(session: Session, project: Project, start: dt.date, end: dt.date, 
     zone = ZoneInfo(timezone)
     wins = [WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
             for w in session.exec(select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
-                                                    Win.created_at < finish).order_by(Win.created_at))]
+                                                    Win.created_at < finish).order_by(col(Win.created_at)))]
     return ProjectSummary(project.slug, project.name, start, end, departments, totals, previous, wins)
 
 
@@ -209,5 +216,5 @@ def weekly_open_trend(session: Session, project: Project, end: dt.date, *, weeks
     for week_end in ends:
         _, finish = period_bounds(week_end, week_end, timezone)
         trend.append((week_end, sum(1 for created, resolved, status in rows if created < finish and
-                                    (status != RESOLVED or (resolved is not None and resolved >= finish)))))
+                                    (status != IssueStatus.RESOLVED or (resolved is not None and resolved >= finish)))))
     return trend

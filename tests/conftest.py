@@ -160,7 +160,9 @@ def fakeslack() -> Iterator[FakeSlack]:
     fake = FakeSlack(tokens=(BOT_TOKEN, APP_TOKEN))
     fake.start()
     yield fake
-    fake.stop()
+    # stop() waits up to a poll interval (50 ms) for the serve loop to notice; 800-odd tests need not wait for it.
+    # The port is never reused (each emulator has an ephemeral one of its own) and the thread is a daemon.
+    threading.Thread(target=fake.stop, daemon=True).start()
 
 
 @pytest.fixture

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
+from sqlalchemy import Column, Integer, String, Table
+from sqlmodel import SQLModel
 
 from tests.conftest import BOT_TOKEN, RENKEI, ROOT, SAMPLE, SIGNING_SECRET, run, sign, slash_body
 
@@ -150,6 +154,43 @@ def test_db_upgrade_and_backup(env, tmp_path):
 def test_db_backup_on_postgresql_points_to_pg_dump(env, tmp_path):
     result = run(["db", "backup", "x.sql"], {**env, "DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"}, tmp_path)
     assert result.returncode == 1 and "pg_dump" in result.stderr
+
+
+@pytest.fixture
+def migrations_copy(tmp_path, monkeypatch):
+    """storage/migrations copied to tmp_path and used instead (in this process), so a test may write revisions."""
+    from storage import migrate
+
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS", copy)
+    migrate.head_revision.cache_clear()
+    yield copy / "versions"
+    migrate.head_revision.cache_clear()
+
+
+def test_db_revision_writes_the_next_numbered_migration_from_the_models(migrations_copy):
+    # In-process (CliRunner), not a subprocess: the revision goes into a copy of storage/migrations.
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+
+    scratch = Table("scratch", SQLModel.metadata, Column("id", Integer, primary_key=True),
+                    Column("note", String(20), nullable=False, index=True))
+    try:
+        added = CliRunner().invoke(cli, ["db", "revision", "add scratch"])
+        again = CliRunner().invoke(cli, ["db", "revision", "fill in data"])  # the models match the new head: empty
+    finally:
+        SQLModel.metadata.remove(scratch)
+    assert added.exit_code == 0, added.output
+    written = migrations_copy / "0005_add_scratch.py"
+    assert str(written) in added.output
+    source = written.read_text(encoding="utf-8")
+    assert "revision: str = '0005'" in source and "down_revision: Union[str, None] = '0004'" in source
+    assert "op.create_table('scratch'" in source and "ix_scratch_note" in source and "op.drop_table('scratch')" in source
+    assert again.exit_code == 0, again.output
+    empty = (migrations_copy / "0006_fill_in_data.py").read_text(encoding="utf-8")
+    assert "down_revision: Union[str, None] = '0005'" in empty and "op." not in empty
 
 
 def test_console_answers_commands_as_the_chosen_user(env, tmp_path):

@@ -18,7 +18,7 @@ from storage.projectfile import load_project_file
 from storage.upsert import insert_if_absent
 from tests.conftest import SAMPLE
 
-TABLES = {"department", "project", "projectdepartment", "member", "roleassignment", "issue", "issueevent", "win",
+TABLES = {"department", "project", "projectdepartment", "roleassignment", "issue", "issueevent", "win",
           "standupanswer", "meeting", "delivery", "outboxmessage", "alembic_version"}
 
 

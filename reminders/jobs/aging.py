@@ -19,6 +19,7 @@ from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
+from storage.enums import EventKind, OutboxStatus
 from storage.issues import add_event, has_event, waiting_issues, waiting_since
 from storage.models import Department, Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
@@ -76,7 +77,7 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
         step = escalation_step(age, escalation)
         steps = [NUDGE, LEADS] if step == LEADS else [NUDGE] if step == NUDGE else []
         for current in steps:
-            kind = "nudged" if current == NUDGE else "leads_alerted"
+            kind = EventKind.NUDGED if current == NUDGE else EventKind.LEADS_ALERTED
             period = since.isoformat()
             if has_event(session, issue.id, kind, period):
                 continue
@@ -98,7 +99,7 @@ def aging_notices(services: Services, project_slug: str, now: dt.datetime | None
     escalation = services.project_file.project(project_slug).escalation
 
     def post(key: str, channel: str, text: str) -> bool:
-        return services.gateway.post_message(key=key, channel=channel, text=text).status != "failed"
+        return services.gateway.post_message(key=key, channel=channel, text=text).status != OutboxStatus.FAILED
 
     with services.session() as session:
         project = project_row(session, project_slug)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, local_day, project_row, same_local_day, what
+from storage.enums import OutboxStatus
 from storage.projectfile import parse_cron
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                                                   today=local_day(services, scheduled))
     outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
                                             channel=project.leads_channel_id, text=text, blocks=blocks)
-    return FiringResult("delivered", scheduled, int(outcome.status != "failed"))
+    return FiringResult("delivered", scheduled, int(outcome.status != OutboxStatus.FAILED))
 
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:

@@ -22,6 +22,7 @@ from reminders.triggers import OffsetTrigger
 from storage.agenda import agenda
 from storage.directory import department_channels
 from storage.limits import MAX_REMINDERS_PER_MEETING
+from storage.meetings import is_from_config
 from storage.models import Meeting, Project
 from storage.projectfile import parse_cron, parse_duration
 
@@ -47,7 +48,7 @@ def meeting_offsets(meeting: Meeting) -> list[tuple[str, dt.timedelta]]:
     for text in filter(None, (meeting.remind_before or "").split(",")):
         offsets.setdefault(parse_duration(text), text)
     pairs = [(text, offset) for offset, text in offsets.items()]
-    if meeting.source != "config" and len(pairs) > MAX_REMINDERS_PER_MEETING:
+    if not is_from_config(meeting) and len(pairs) > MAX_REMINDERS_PER_MEETING:
         if meeting.id not in _trimmed:
             _trimmed.add(meeting.id)
             logger.warning("Meeting %s has %d reminders; only the first %d are scheduled (cancel it and add it again)",

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Callable
 from commands.base import escape
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, local_day, project_row, same_local_day, what
-from storage.directory import MANAGER, users_with_role
+from storage.directory import users_with_role
+from storage.enums import OutboxStatus, Role
 from storage.projectfile import parse_cron
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     start, end = report_commands.previous_month(local_day(services, scheduled))
     with services.session() as session:
         project = project_row(session, spec.project)
-        managers = users_with_role(session, MANAGER, project_id=project.id)
+        managers = users_with_role(session, Role.MANAGER, project_id=project.id)
         if not managers:
             return FiringResult("skipped", scheduled, reason="no_managers")
         folder = Path(services.settings.renkei_reports_dir)
@@ -53,7 +54,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                                                title=t("report.file_title", project=project.name, start=start, end=end),
                                                comment=t("report.monthly_comment", project=escape(project.name), start=start,
                                                          end=end))
-        sent += outcome.status != "failed"
+        sent += outcome.status != OutboxStatus.FAILED
     return FiringResult("delivered", scheduled, sent)
 
 

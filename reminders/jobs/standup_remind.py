@@ -13,7 +13,8 @@ from commands.durations import AFTER
 from reminders.jobs import standup
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import OffsetTrigger
-from storage.directory import LIAISON, department_channels, users_with_role
+from storage.directory import department_channels, users_with_role
+from storage.enums import OutboxStatus, Role
 from storage.projectfile import parse_duration
 from storage.standups import answered_users
 
@@ -47,12 +48,12 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         project = project_row(session, spec.project)
         answered = answered_users(session, project.id, day)
         for department_id, channel in department_channels(session, project.id).items():
-            missing = [u for u in users_with_role(session, LIAISON, department_id=department_id) if u not in answered]
+            missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
             if missing:
                 text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
                 outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{channel}",
                                                         channel=channel, text=text)
-                sent += outcome.status != "failed"
+                sent += outcome.status != OutboxStatus.FAILED
     return FiringResult("delivered", scheduled, sent)
 
 

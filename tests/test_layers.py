@@ -1,0 +1,81 @@
+"""The layer rule: commands/ never builds SQL nor works the session; every query and rule about data is in storage/.
+
+A command gets its data from a well-named function in storage/ (storage/issues.py, storage/directory.py …) and
+hands it `ctx.session`; it imports nothing from sqlmodel or sqlalchemy (so no select, update, delete, func, col)
+and calls no `.exec(` / `.execute(` and no session method (get, add, commit, refresh …). The session's type, where a
+signature needs it, comes from storage.db under TYPE_CHECKING.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = sorted((ROOT / "commands").rglob("*.py"))
+ORM = {"sqlmodel", "sqlalchemy"}
+QUERYING = {"exec", "execute"}  # whatever the receiver: commands run no statements
+SESSION_WORK = {"get", "add", "add_all", "commit", "delete", "refresh", "flush", "rollback", "merge", "scalar",
+                "scalars", "query"}
+
+
+def _is_session(node: ast.expr) -> bool:
+    """`session` or `<anything>.session` (`ctx.session`, `later.session`)."""
+    return (isinstance(node, ast.Name) and node.id == "session") or (isinstance(node, ast.Attribute)
+                                                                      and node.attr == "session")
+
+
+def violations(source: str) -> list[tuple[int, str]]:
+    """(line, what) for each ORM import, statement run or session call in the source, in line order."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ORM:
+            found.append((node.lineno, f"from {node.module} import {', '.join(a.name for a in node.names)}"))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[0] in ORM]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in QUERYING:
+                found.append((node.lineno, f".{method}(…)"))
+            elif method in SESSION_WORK and _is_session(node.func.value):
+                found.append((node.lineno, f"session.{method}(…)"))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_commands_leave_queries_to_storage(path: Path):
+    found = violations(path.read_text(encoding="utf-8"))
+    where = str(path.relative_to(ROOT))
+    assert not found, "commands/ never builds SQL: move the query into a function in storage/\n" + "\n".join(
+        f"{where}:{line}: {what}" for line, what in found)
+
+
+def test_every_command_module_is_checked():
+    assert {"issue.py", "dept.py", "channels.py", "where.py", "base.py"} <= {p.name for p in COMMANDS}
+
+
+def test_the_check_sees_what_it_forbids():
+    bad = "\n".join([
+        "from sqlmodel import Session, select",
+        "from sqlalchemy import delete, func, update",
+        "import sqlalchemy.orm",
+        "rows = ctx.session.exec(select(Issue))",
+        "issue = later.session.get(Issue, 1)",
+        "session.execute(update(Issue))",
+        "ctx.session.commit()",
+        "from sqlmodel import col",
+    ])
+    assert [line for line, _ in violations(bad)] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_the_check_lets_storage_calls_and_plain_dicts_be():
+    fine = "\n".join([
+        "from storage.issues import get_issue",
+        "issue = get_issue(ctx.session, 1)",
+        "names.update({'a': 1})",
+        "value = meta.get('project_id')",
+        "cards.add(card)",
+    ])
+    assert violations(fine) == []
