@@ -7,8 +7,9 @@ import hmac
 import io
 import json
 import logging
-from typing import Any
+from typing import Any, Iterable, TypeGuard
 from urllib.parse import parse_qsl
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -123,7 +124,7 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
-def _has_id(value: Any) -> bool:
+def _has_id(value: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and _text(value.get("id"))
 
 
@@ -195,7 +196,7 @@ def _respond(start_response, status: str, body: dict[str, Any]) -> list[bytes]:
     return [data]
 
 
-def create_wsgi(app: App, services: Services):
+def create_wsgi(app: App, services: Services) -> WSGIApplication:
     """WSGI entry: `/slack/events` for Slack, `/healthz` for load balancers and monitors.
 
     In front of Bolt, every POST to /slack/events is checked in this order, so nothing malformed reaches a listener:
@@ -207,7 +208,7 @@ def create_wsgi(app: App, services: Services):
     secret = services.settings.slack_signing_secret or ""
     verifier = RawSignatureVerifier(secret) if secret.strip() else None
 
-    def wsgi(environ, start_response):
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in {"GET", "HEAD"}:
             healthy = database_reachable(services.engine)

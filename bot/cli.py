@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 import yaml
@@ -28,7 +29,7 @@ def _translator() -> Translator:
     return Translator(lang if lang in LANGUAGES else "ja")
 
 
-def _fail(lines: list[str] | str) -> None:
+def _fail(lines: list[str] | str) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
     raise typer.Exit(1)
@@ -295,7 +296,7 @@ def jobs_run(job_id: str = typer.Argument(..., help="e.g. standup:moving"),
             _fail(t("jobs.bad_at"))
         scheduled = scheduled if scheduled.tzinfo else scheduled.replace(tzinfo=zone)
     result = fire(services, job_id, scheduled)
-    if result.status == "unknown":
+    if result.status == "unknown" or result.scheduled_at is None:  # only an unknown job has no time
         _fail(t("jobs.unknown", job=job_id))
     when = result.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if result.status == "delivered":
@@ -345,7 +346,7 @@ def db_revision(message: str = typer.Argument(..., help="What the migration does
     import tempfile
 
     from alembic import command
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
 
     from storage.db import make_engine
     from storage.migrate import alembic_config, upgrade
@@ -359,6 +360,7 @@ def db_revision(message: str = typer.Argument(..., help="What the migration does
             script = command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head or 0) + 1:04d}")
         finally:
             engine.dispose()
+    assert isinstance(script, Script), "one head: one new revision file"
     typer.echo(script.path)
 
 

@@ -50,7 +50,7 @@ def local_services(settings: Settings, project_file) -> tuple[Services, LocalSla
     from commands.channels import sync_channels
 
     slack = LocalSlack(project_file.people)
-    services = bootstrap(settings, project_file=project_file, client=slack)  # type: ignore[arg-type]
+    services = bootstrap(settings, project_file=project_file, client=slack)  # type: ignore[arg-type]  # a duck-typed WebClient
     with services.session() as session:
         sync_channels(session, services.gateway, services.translator())
     return services, slack

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import interactions
 from bot.bootstrap import Services
@@ -153,7 +153,7 @@ class Player:
     def press_blocker(self, step: Step) -> None:
         with self.services.session() as session:
             answer = session.exec(select(StandupAnswer.id).where(StandupAnswer.user_id == step.user)
-                                  .order_by(StandupAnswer.id.desc())).first()
+                                  .order_by(col(StandupAnswer.id).desc())).first()
         interactions.button(self.services, user_id=step.user, channel_id=None, action_id=BLOCKER_BUTTON,
                             value=str(answer or 0), trigger_id="demo", respond=lambda **_: None)
 
@@ -209,6 +209,8 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
         Player(services, days).run(lambda day: echo(t("demo.week_done", day=day)))
         with services.session() as session:
             project = session.exec(select(Project)).first()
+            if project is None:
+                raise RuntimeError(f"{SAMPLE_PROJECT} names no project")
             text, blocks = digest_for(session, project, project_file=services.project_file,
                                       calendar=services.calendar, t=t, today=today)
             report = make_report(session, project, start=days[0], end=today,

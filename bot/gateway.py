@@ -27,6 +27,7 @@ from commands.base import ApiResult, Outcome
 from storage import outbox
 from storage.db import new_session
 from storage.enums import OutboxStatus
+from storage.ids import id_of
 from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class SlackGateway:
         """
         try:
             response = self.client.api_call(method, data=_form(params))
-            return ApiResult(ok=True, data=response.data)
+            return ApiResult(ok=True, data=response.data if isinstance(response.data, dict) else {})
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
             return ApiResult(ok=False, data=data, error=str(data.get("error") or exc.response.status_code),
@@ -159,21 +160,22 @@ class SlackGateway:
             row, created = outbox.enqueue(session, key=key, method=method, payload=payload)
         if not created:
             return self._outcome(row, duplicate=True)
-        return self.deliver(row.id)
+        return self.deliver(id_of(row))
 
     def deliver(self, message_id: int) -> Outcome:
         """Send one stored message if this process can claim it; record what Slack said."""
         with new_session(self.engine) as session:
             if not outbox.claim(session, message_id, lease=self.lease, now=self.now()):
-                return self._outcome(session.get(OutboxMessage, message_id), duplicate=True)
-            row = session.get(OutboxMessage, message_id)
+                return self._outcome(outbox.get_message(session, message_id), duplicate=True)
+            row = outbox.get_message(session, message_id)
             try:
                 payload = json.loads(row.payload)
                 if row.method == UPLOAD:  # three calls (URL, upload, complete) made by slack_sdk
                     response = self.client.files_upload_v2(**payload)
                 else:
                     response = self.client.api_call(row.method, json=payload)
-                return self._outcome(outbox.mark_sent(session, message_id, response.data))
+                data = response.data if isinstance(response.data, dict) else {}  # JSON methods answer a dict
+                return self._outcome(outbox.mark_sent(session, message_id, data))
             except SlackApiError as exc:
                 status = exc.response.status_code
                 error = str(exc.response.get("error") or status)
@@ -194,9 +196,9 @@ class SlackGateway:
     def _later(self, session, row: OutboxMessage, error: str) -> Outcome:
         if row.attempts >= self.max_attempts:
             logger.error("Giving up on %s after %d attempts: %s", row.idempotency_key, row.attempts, error)
-            return self._outcome(outbox.mark_failed(session, row.id, error))
+            return self._outcome(outbox.mark_failed(session, id_of(row), error))
         delay = dt.timedelta(seconds=min(30 * 2 ** (row.attempts - 1), 3600))
-        return self._outcome(outbox.mark_retry(session, row.id, error, self.now() + delay))
+        return self._outcome(outbox.mark_retry(session, id_of(row), error, self.now() + delay))
 
     @staticmethod
     def _outcome(row: OutboxMessage, duplicate: bool = False) -> Outcome:

@@ -6,13 +6,14 @@ import datetime as dt
 import html
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from storage.enums import OutboxStatus
-from storage.projectfile import ProjectFile
 
 if TYPE_CHECKING:
+    from reminders.calendar import BusinessCalendar
     from storage.db import Session  # commands hand it to storage; they never query it themselves
+    from storage.projectfile import ProjectFile
 
 Translate = Callable[..., str]
 
@@ -53,17 +54,20 @@ class SlackPort(Protocol):
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Who typed the command, where, and the tools to answer: a session and a translator."""
+    """Who typed the command, where, and the tools to answer: a session, a translator, Slack, the project file.
+
+    Every field is required: bot.bootstrap.Services.context builds it (tests without services: tests/test_context.py).
+    """
 
     session: Session
     user_id: str
     channel_id: str | None
     t: Translate
-    slack: SlackPort | None = None
-    timezone: str = "Asia/Tokyo"
-    project_file: ProjectFile | None = None  # schedules and questions from renkei.yml
-    calendar: Any = None  # the municipality's business days (reminders.calendar.BusinessCalendar)
-    reports_dir: str = "excel-reports"  # where Excel reports are written before upload
+    slack: SlackPort
+    timezone: str  # the project file's timezone, e.g. Asia/Tokyo
+    project_file: ProjectFile  # schedules and questions from renkei.yml
+    calendar: BusinessCalendar  # the municipality's business days
+    reports_dir: str  # where Excel reports are written before upload
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,11 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def format_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table aligned for monospace display (CLI output, Slack code blocks)."""
+def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table aligned for monospace display (CLI output, Slack code blocks); cells shown with str()."""
     widths = [max(text_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
-    def line(cells: list[str]) -> str:
+    def line(cells: Sequence[object]) -> str:
         return "  ".join(str(c) + " " * (w - text_width(str(c))) for c, w in zip(cells, widths)).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.base import ApiResult, SlackPort, Translate, format_table, slack_error
 from storage.directory import (
@@ -14,6 +14,7 @@ from storage.directory import (
     users_with_role,
 )
 from storage.enums import Role
+from storage.ids import id_of
 from storage.models import Department, Project
 
 if TYPE_CHECKING:
@@ -50,14 +51,20 @@ class SyncReport:
         return self.ok and not any(row.status == "created" or row.invited for row in self.rows)
 
 
+class _WebApi(Protocol):
+    """The part of SlackPort that sync uses: Web API calls that are safe to repeat."""
+
+    def api(self, method: str, **params: Any) -> ApiResult: ...
+
+
 class _StopWhenUnreachable:
     """Once Slack cannot be reached at all, every further call fails at once instead of retrying again."""
 
-    def __init__(self, slack: SlackPort):
+    def __init__(self, slack: _WebApi):
         self.slack = slack
         self.down: ApiResult | None = None
 
-    def api(self, method: str, **params) -> ApiResult:
+    def api(self, method: str, **params: Any) -> ApiResult:
         if self.down is None:
             result = self.slack.api(method, **params)
             if result.error != "network":
@@ -69,7 +76,7 @@ class _StopWhenUnreachable:
 class _ChannelDirectory:
     """Looks existing channels up by name, listing them from Slack once, only when needed."""
 
-    def __init__(self, slack: SlackPort):
+    def __init__(self, slack: _WebApi):
         self.slack = slack
         self._by_name: dict[str, dict] | None = None
         self.error: ApiResult | None = None
@@ -102,7 +109,7 @@ def channel_purpose(t: Translate, project: Project, department: Department | Non
     return text[:PURPOSE_LIMIT]
 
 
-def _ensure_channel(slack: SlackPort, t: Translate, directory: _ChannelDirectory, *, name: str, stored_id: str | None,
+def _ensure_channel(slack: _WebApi, t: Translate, directory: _ChannelDirectory, *, name: str, stored_id: str | None,
                     purpose: str, members: list[str]) -> tuple[SyncRow, str | None]:
     row = SyncRow(channel=f"#{name}")
     channel_id, current_purpose = None, None
@@ -149,20 +156,20 @@ def sync_channels(session: Session, slack: SlackPort, t: Translate) -> SyncRepor
     Idempotent: stored channel ids are checked, taken names are reused (the bot joins them),
     `already_in_channel` is fine. One channel's failure does not stop the others.
     """
-    slack = _StopWhenUnreachable(slack)
-    directory = _ChannelDirectory(slack)
+    api = _StopWhenUnreachable(slack)
+    directory = _ChannelDirectory(api)
     rows: list[SyncRow] = []
     for project in all_projects(session):
-        for link, department in project_links(session, project.id):
+        for link, department in project_links(session, id_of(project)):
             row, channel_id = _ensure_channel(
-                slack, t, directory, name=link.channel_name, stored_id=link.channel_id,
+                api, t, directory, name=link.channel_name, stored_id=link.channel_id,
                 purpose=channel_purpose(t, project, department, link.role_text),
                 members=users_with_role(session, Role.LIAISON, department_id=department.id))
             rows.append(row)
             if channel_id:
                 record_department_channel(session, link, channel_id)
         row, channel_id = _ensure_channel(
-            slack, t, directory, name=project.leads_channel_name, stored_id=project.leads_channel_id,
+            api, t, directory, name=project.leads_channel_name, stored_id=project.leads_channel_id,
             purpose=channel_purpose(t, project, None, ""), members=users_with_role(session, Role.LEAD, project_id=project.id))
         rows.append(row)
         if channel_id:

@@ -17,6 +17,7 @@ from storage.directory import (
     users_with_role,
 )
 from storage.enums import RequestStatus, Role
+from storage.ids import id_of
 from storage.models import Department, RoleRequest
 from storage.roles import (
     Action,
@@ -107,7 +108,8 @@ def join(ctx: CommandContext, department: Department) -> Reply:
     if outcome != "requested":
         return Reply(text=ctx.t({"it": "dept.join_it", "member": "dept.already_member", "pending": "dept.join_pending"}[outcome],
                                 name=name))
-    targets, channels = join_request_targets(ctx.session, department.id)
+    assert request is not None, "'requested' comes with the new request"
+    targets, channels = join_request_targets(ctx.session, id_of(department))
     if not targets:
         return Reply(text=ctx.t("dept.join_requested_nobody", name=name))
     text, blocks = request_card(ctx.t, request, department)
@@ -138,13 +140,16 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
         return Reply(text=ctx.t("dept.decide_not_permitted", name=name)), None
     if approve and is_it_department(department):  # made `role: it` after the request: only renkei.yml names IT
         return Reply(text=ctx.t("dept.approve_it", name=name)), None
-    if not decide_request(ctx.session, request.id, ctx.user_id, approve=approve):
-        request = get_role_request(ctx.session, request.id)  # as the first decision left it
+    request_id = id_of(request)
+    decided = decide_request(ctx.session, request_id, ctx.user_id, approve=approve)
+    request = get_role_request(ctx.session, request_id)  # as this decision, or the first one, left it
+    if request is None:
+        return Reply(text=ctx.t("dept.request_not_found")), None
+    if not decided:
         return Reply(text=ctx.t("dept.request_already_decided", user=request.decided_by or "",
                                 outcome=ctx.t(f"dept.outcome_{request.status}"))), _decided_card(ctx, request, name)
-    request = get_role_request(ctx.session, request.id)
     outcome = RequestStatus.APPROVED if request.status == RequestStatus.APPROVED else RequestStatus.DECLINED
-    request_id, requester, slug = request.id, request.user_id, department.slug
+    requester, slug = request.user_id, department.slug
 
     def tell_requester(later: CommandContext) -> None:
         later.slack.post_message(key=f"role_request:{request_id}:{outcome}", channel=requester,

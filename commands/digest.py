@@ -43,10 +43,10 @@ def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSp
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
     totals, previous = summary.totals, summary.previous
-    overview = t("digest.totals", opened=_change(t, totals.opened, previous and previous.opened),
-                 resolved=_change(t, totals.resolved, previous and previous.resolved),
-                 open=_change(t, totals.open, previous and previous.open), overdue=totals.overdue,
-                 escalations=totals.escalations, wins=_change(t, totals.wins, previous and previous.wins),
+    overview = t("digest.totals", opened=_change(t, totals.opened, previous.opened if previous else None),
+                 resolved=_change(t, totals.resolved, previous.resolved if previous else None),
+                 open=_change(t, totals.open, previous.open if previous else None), overdue=totals.overdue,
+                 escalations=totals.escalations, wins=_change(t, totals.wins, previous.wins if previous else None),
                  rate=rate_text(totals))
 
     flagged = [(d, attention(t, d, escalation)) for d in summary.departments]

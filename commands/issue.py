@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
@@ -28,6 +28,7 @@ from commands.where import projects_in_view, resolve, resolve_department, view_r
 from storage import issues as store
 from storage.directory import all_departments, department_channel, it_department, project_departments
 from storage.enums import OutboxStatus, Severity
+from storage.ids import id_of
 from storage.models import Department, Issue, Project
 from storage.roles import Action, find_department, may
 
@@ -97,7 +98,7 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
         if problem:
             return problem
     issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
-        project_id=where.project.id, department_id=where.department.id, reporter_id=ctx.user_id, title=command.title,
+        project_id=id_of(where.project), department_id=id_of(where.department), reporter_id=ctx.user_id, title=command.title,
         body=command.body, severity=command.severity, waiting_on_id=waiting_on.id if waiting_on else None))
     return announce(ctx, issue, where.department, waiting_on)
 
@@ -112,11 +113,11 @@ def _may_file(ctx: CommandContext, project: Project) -> Reply | None:
 def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
                         typed: str) -> Reply | None:
     if waiting_on is None:
-        return Reply(text=_unknown_department(ctx, typed, project_departments(ctx.session, project.id), "to:{}",
+        return Reply(text=_unknown_department(ctx, typed, project_departments(ctx.session, id_of(project)), "to:{}",
                                               "issue.project_departments"))
     if waiting_on.id == own.id:
         return Reply(text=ctx.t("issue.waiting_on_self"))
-    if waiting_on.id not in {d.id for d in project_departments(ctx.session, project.id)}:
+    if waiting_on.id not in {d.id for d in project_departments(ctx.session, id_of(project))}:
         return Reply(text=ctx.t("issue.department_not_in_project", name=escape(waiting_on.name), project=escape(project.name)))
     return None
 
@@ -130,17 +131,20 @@ def _unknown_department(ctx: CommandContext, typed: str, departments: list[Depar
 
 def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
     """The ack for a new issue (from the command or the form); the cards go to the channels in the follow-up."""
-    channels = [c for c in (department_channel(ctx.session, issue.project_id, department.id),
-                            waiting_on and department_channel(ctx.session, issue.project_id, waiting_on.id)) if c]
+    channels = [c for c in (department_channel(ctx.session, issue.project_id, id_of(department)),
+                            waiting_on and department_channel(ctx.session, issue.project_id, id_of(waiting_on))) if c]
     text = ctx.t("issue.created", number=issue.id, title=escape(issue.title), department=escape(department.name))
     if waiting_on:
         text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
     if not channels:
         return Reply(text=text + "\n" + ctx.t("issue.no_channel_yet"))
-    number = issue.id
+    number = id_of(issue)
 
     def post(later: CommandContext) -> Reply | None:
-        failed = _post_cards(later, store.get_issue(later.session, number), channels)
+        fresh = store.get_issue(later.session, number)
+        if fresh is None:
+            raise LookupError(f"issue {number} is gone")  # issues are never deleted
+        failed = _post_cards(later, fresh, channels)
         return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
     return Reply(text=text, followup=post)
@@ -152,9 +156,8 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     if command.scope == "department":
         department = find_department(ctx.session, fold(command.department or ""))
         if department is None:
-            departments = all_departments(ctx.session)
-            return usage(ctx, _unknown_department(ctx, command.department or "", departments, "/issue list {}",
-                                                  "suggest.known_departments"))
+            return usage(ctx, _unknown_department(ctx, command.department or "", all_departments(ctx.session),
+                                                  "/issue list {}", "suggest.known_departments"))
     refused = view_refusal(ctx)
     if refused:
         return refused
@@ -183,7 +186,7 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
     if not may(ctx.session, ctx.user_id, Action.VIEW_ISSUE, issue=issue):
         return Reply(text=ctx.t("issue.not_visible", number=issue.id))
     departments, _ = store.names(ctx.session)
-    text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, issue.id), ctx.timezone)
+    text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, id_of(issue)), ctx.timezone)
     return Reply(text=text, blocks=blocks)
 
 
@@ -251,10 +254,12 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
         return Reply(text=ctx.t("issue.already_escalated", number=issue.id))
-    number, reporter, note = issue.id, issue.reporter_id, command.note
+    number, reporter, note = id_of(issue), issue.reporter_id, command.note
 
     def post(later: CommandContext) -> Reply | None:
         fresh = store.get_issue(later.session, number)
+        if fresh is None:
+            raise LookupError(f"issue {number} is gone")  # issues are never deleted
         departments, _ = store.names(later.session)
         text, blocks = escalation_card(later.t, fresh, departments, store.history(later.session, number), later.timezone,
                                        note)
@@ -283,7 +288,7 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
         return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
     if not store.it_takes(ctx.session, issue, ctx.user_id):  # an issue nobody had taken becomes theirs
         return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
-    number, reporter = issue.id, issue.reporter_id
+    reporter = issue.reporter_id  # the issue is #number
 
     def tell_reporter(later: CommandContext) -> None:
         later.slack.post_message(key=f"issue:{number}:it_taken:{later.user_id}", channel=reporter,
@@ -305,8 +310,8 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
-    events = len(store.history(ctx.session, issue.id))
-    number, reporter, text = issue.id, issue.reporter_id, command.text
+    number, reporter, text = id_of(issue), issue.reporter_id, command.text
+    events = len(store.history(ctx.session, number))
 
     def tell_reporter(later: CommandContext) -> None:
         later.slack.post_message(key=f"issue:{number}:answer:{events}", channel=reporter,
@@ -324,9 +329,10 @@ def open_form(ctx: CommandContext) -> Reply:
     refused = _may_file(ctx, where.project)
     if refused:
         return refused
-    view = issue_modal(ctx.t, departments=project_departments(ctx.session, where.project.id),
+    project_id = id_of(where.project)
+    view = issue_modal(ctx.t, departments=project_departments(ctx.session, project_id),
                        default_department_id=where.department.id if where.department else None,
-                       project_id=where.project.id, channel_id=ctx.channel_id)
+                       project_id=project_id, channel_id=ctx.channel_id)
     return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=view)
 
 
@@ -341,6 +347,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return usage(ctx, ctx.t(f"issue.problem_{command.problem}", **params))
     if isinstance(command, OpenModal):
         return open_form(ctx)
-    handlers = {AddIssue: add, ListIssues: list_, ShowIssue: show, AssignIssue: assign, CloseIssue: close,
-                ReopenIssue: reopen, EscalateIssue: escalate, AnswerIssue: answer}
+    handlers: dict[type, Callable[[CommandContext, Any], Reply]] = {
+        AddIssue: add, ListIssues: list_, ShowIssue: show, AssignIssue: assign, CloseIssue: close, ReopenIssue: reopen,
+        EscalateIssue: escalate, AnswerIssue: answer}
     return handlers[type(command)](ctx, command)

@@ -15,6 +15,7 @@ from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
 from storage.directory import get_project, project_departments
 from storage.enums import Severity
+from storage.ids import id_of
 from storage.models import Department
 
 
@@ -23,7 +24,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     values = modal_values(view)
     meta = json.loads(view.get("private_metadata") or "{}")
     project = get_project(ctx.session, int(meta.get("project_id") or 0))
-    allowed = {d.id: d for d in project_departments(ctx.session, project.id)} if project else {}
+    allowed = {id_of(d): d for d in project_departments(ctx.session, id_of(project))} if project else {}
     errors: dict[str, str] = {}
     title = (values["title"] or "").strip()
     body = (values["body"] or "").strip()
@@ -54,11 +55,12 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         errors[FIELDS["due"]] = ctx.t("issue.error_due_past")
     if errors:
         return errors
+    assert project is not None and department is not None, "a department is chosen only among the project's"
     limited = issue_rate_limit(ctx)
     if limited:
         return {FIELDS["title"]: limited.text}
     issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
-        project_id=project.id, department_id=department.id, reporter_id=ctx.user_id, title=title, body=body,
+        project_id=id_of(project), department_id=id_of(department), reporter_id=ctx.user_id, title=title, body=body,
         severity=severity, waiting_on_id=waiting_on.id if waiting_on else None, due_date=due))
     return announce(ctx, issue, department, waiting_on)
 

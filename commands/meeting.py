@@ -17,6 +17,7 @@ from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
 from storage.home import next_start
+from storage.ids import id_of
 from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_meeting, is_from_config
 from storage.models import Meeting, Project
 from storage.roles import Action, may
@@ -72,10 +73,11 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     for index, word in enumerate(words):
         if fold(word) in REMIND_WORDS:
             read = [r for part in words[index + 1:] for r in read_durations(part)]
+            offsets = [r for r in read if r is not None]
             words = words[:index]
-            if not read or None in read:
+            if not read or len(offsets) < len(read):  # nothing after `remind`, or a word that is no offset
                 return _usage(ctx, ctx.t("meeting.problem_offsets"))
-            reminders = list(dict.fromkeys(read))
+            reminders = list(dict.fromkeys(offsets))
             break
     limited = reminder_limit(ctx, reminders)
     if limited:
@@ -95,10 +97,10 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return project
     if not may(ctx.session, ctx.user_id, Action.ADD_MEETING, project_id=project.id):
         return Reply(text=ctx.t("meeting.not_permitted"))
-    limited = meeting_limit(ctx, project.id)
+    limited = meeting_limit(ctx, id_of(project))
     if limited:
         return limited
-    meeting = add_meeting(ctx.session, project_id=project.id, title=title, cron=when.cron,
+    meeting = add_meeting(ctx.session, project_id=id_of(project), title=title, cron=when.cron,
                           starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
                           remind_before=reminders, created_by=ctx.user_id)
     return Reply(text=ctx.t("meeting.added", number=meeting.id, title=escape(title), when=_when_text(ctx, meeting),

@@ -8,19 +8,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from commands.base import CommandContext, Reply, escape
+from commands.base import CommandContext, Reply, Translate, escape
 from commands.digest import build_digest
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
 from reports.excel import ReportOptions, write_report
 from storage.directory import get_project
 from storage.enums import OutboxStatus
+from storage.ids import id_of
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.roles import Action, may
 from storage.summary import ProjectSummary, summarize, weekly_open_trend
 
 if TYPE_CHECKING:
+    from reminders.calendar import BusinessCalendar
     from storage.db import Session
 
 TREND_WEEKS = 12
@@ -43,7 +45,7 @@ def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=6), today
 
 
-def project_summary(session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: Any,
+def project_summary(session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: BusinessCalendar,
                     timezone: str) -> ProjectSummary:
     """The period's figures, with business days from the municipality's calendar."""
     today = dt.datetime.now(ZoneInfo(timezone)).date()
@@ -51,7 +53,7 @@ def project_summary(session: Session, project: Project, start: dt.date, end: dt.
                      business_days=calendar.business_days_between, is_business_day=calendar.is_business_day)
 
 
-def digest_for(session: Session, project: Project, *, project_file: ProjectFile, calendar: Any, t,
+def digest_for(session: Session, project: Project, *, project_file: ProjectFile, calendar: BusinessCalendar, t: Translate,
                today: dt.date | None = None) -> tuple[str, list[dict[str, Any]]]:
     """This week's digest of one project: text and blocks."""
     today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
@@ -61,8 +63,8 @@ def digest_for(session: Session, project: Project, *, project_file: ProjectFile,
     return build_digest(t, summary, spec.escalation if spec else EscalationSpec())
 
 
-def make_report(session: Session, project: Project, *, start: dt.date, end: dt.date, out: str | Path, calendar: Any,
-                timezone: str, t, detail: bool = False) -> Path:
+def make_report(session: Session, project: Project, *, start: dt.date, end: dt.date, out: str | Path,
+                calendar: BusinessCalendar, timezone: str, t: Translate, detail: bool = False) -> Path:
     """Write the Excel progress report of one project and period."""
     summary = project_summary(session, project, start, end, calendar=calendar, timezone=timezone)
     trend = weekly_open_trend(session, project, end, weeks=TREND_WEEKS, timezone=timezone)
@@ -95,11 +97,13 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return Reply(text=digest_text, blocks=blocks)
     today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
     start, end = month_to_date(today)
-    project_id = project.id
+    project_id = id_of(project)
 
     def build_and_send(later: CommandContext) -> Reply:
         t, user = later.t, later.user_id
         fresh = get_project(later.session, project_id)
+        if fresh is None:
+            raise LookupError(f"project {project_id} is gone")  # projects are never deleted
         path = make_report(later.session, fresh, start=start, end=end,
                            out=Path(later.reports_dir) / report_filename(fresh, start, end), calendar=later.calendar,
                            timezone=later.timezone, t=t)

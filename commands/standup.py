@@ -14,9 +14,10 @@ from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
-from commands.where import project_view_refusal, resolve, resolve_department, resolve_project
+from commands.where import DepartmentWhere, project_view_refusal, resolve, resolve_department, resolve_project
 from storage.directory import get_department, get_project, project_departments, users_with_role
 from storage.enums import Role
+from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Project
 from storage.roles import Action, liaison_places, may
@@ -81,14 +82,15 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
     where = resolve_department(ctx)
     if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
         # a form sent from another project's prompt: the user's department in that project
-        where = next((w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project_id), where)
+        where = next((DepartmentWhere(w.project, w.department) for w in liaison_places(ctx.session, ctx.user_id)
+                      if w.project.id == project_id and w.department is not None), where)
     if isinstance(where, Reply):
         return where
     if not may(ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id,
                department_id=where.department.id):  # answers count only from the department's own liaisons
         return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
-    row = save_answer(ctx.session, project_id=where.project.id, department_id=where.department.id, user_id=ctx.user_id,
-                      day=today(ctx.timezone), answers=answers)
+    row = save_answer(ctx.session, project_id=id_of(where.project), department_id=id_of(where.department),
+                      user_id=ctx.user_id, day=today(ctx.timezone), answers=answers)
     text = ctx.t("standup.thanks", department=escape(where.department.name))
     blocker = blocker_of(answers)
     if blocker is None:
@@ -148,14 +150,17 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     if limited:
         return limited
     row = get_answer(ctx.session, answer_id)
-    blocker = blocker_of(json.loads(row.answers)) if row is not None and row.user_id == ctx.user_id else None
-    if blocker is None:
+    if row is None or row.user_id != ctx.user_id:
+        return Reply(text=ctx.t("standup.no_blocker"))
+    blocker = blocker_of(json.loads(row.answers))
+    department = get_department(ctx.session, row.department_id)
+    if blocker is None or department is None:
         return Reply(text=ctx.t("standup.no_blocker"))
     title, _, body = blocker.partition("\n")
     issue = create_issue(session=ctx.session, issue_in=NewIssue(
         project_id=row.project_id, department_id=row.department_id, reporter_id=ctx.user_id,
         title=title.strip()[:TITLE_LIMIT], body=body.strip()))
-    return announce(ctx, issue, get_department(ctx.session, row.department_id), None)
+    return announce(ctx, issue, department, None)
 
 
 def status(ctx: CommandContext) -> Reply:
@@ -167,8 +172,8 @@ def status(ctx: CommandContext) -> Reply:
     if refused:
         return refused
     day = today(ctx.timezone)
-    answered = answered_users(ctx.session, project.id, day)
-    rows = project_departments(ctx.session, project.id)
+    answered = answered_users(ctx.session, id_of(project), day)
+    rows = project_departments(ctx.session, id_of(project))
     nobody = ctx.t("renkei.nobody")
     lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:
@@ -182,7 +187,7 @@ def status(ctx: CommandContext) -> Reply:
 
 def questions_of(ctx: CommandContext, project: Project) -> list[str]:
     """The project's stand-up questions from renkei.yml (the three defaults otherwise)."""
-    spec = ctx.project_file.project(project.slug) if ctx.project_file else None
+    spec = ctx.project_file.project(project.slug)
     return list(spec.standup.questions) if spec and spec.standup else list(DEFAULT_QUESTIONS)
 
 

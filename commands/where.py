@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from commands.base import CommandContext, Reply, escape
 from storage.directory import all_projects
+from storage.ids import id_of
 from storage.models import Department, Project
 from storage.roles import (
     Action,
@@ -19,12 +22,22 @@ from storage.roles import (
 )
 
 
-def resolve_department(ctx: CommandContext) -> Where | Reply:
+@dataclass(frozen=True)
+class DepartmentWhere:
+    """A Where with its department: what `resolve_department` finds."""
+
+    project: Project
+    department: Department
+
+
+def resolve_department(ctx: CommandContext) -> DepartmentWhere | Reply:
     """Like `resolve`, but a department is required (the leads channel names none)."""
     where = resolve(ctx)
-    if not isinstance(where, Reply) and where.department is None:
+    if isinstance(where, Reply):
+        return where
+    if where.department is None:
         return Reply(text=ctx.t("issue.needs_department_channel"))
-    return where
+    return DepartmentWhere(where.project, where.department)
 
 
 def projects_in_view(ctx: CommandContext) -> set[int]:
@@ -32,8 +45,9 @@ def projects_in_view(ctx: CommandContext) -> set[int]:
     only projects the user may read (`may(view_project)`): reading follows membership, so it may be empty."""
     here = channel_where(ctx.session, ctx.channel_id)
     if here is not None:
-        return {here.project.id} if may(ctx.session, ctx.user_id, Action.VIEW_PROJECT, project_id=here.project.id) else set()
-    return {p.id for p in viewable_projects(ctx.session, ctx.user_id)}
+        project_id = id_of(here.project)
+        return {project_id} if may(ctx.session, ctx.user_id, Action.VIEW_PROJECT, project_id=project_id) else set()
+    return {id_of(p) for p in viewable_projects(ctx.session, ctx.user_id)}
 
 
 def view_refusal(ctx: CommandContext) -> Reply | None:

@@ -11,6 +11,7 @@ from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
 from commands.where import projects_in_view, resolve_department, view_refusal
 from storage.directory import project_channels
+from storage.ids import id_of
 from storage.issues import names
 from storage.roles import Action, may
 from storage.wins import create_win, recent_wins
@@ -34,7 +35,7 @@ def add(ctx: CommandContext, raw: str) -> Reply:
         return where
     if not may(ctx.session, ctx.user_id, Action.SHARE_WIN, project_id=where.project.id):
         return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
-    win = create_win(session=ctx.session, project_id=where.project.id, department_id=where.department.id,
+    win = create_win(session=ctx.session, project_id=id_of(where.project), department_id=id_of(where.department),
                      reporter_id=ctx.user_id, text=text)
     channels = project_channels(ctx.session, where.project)  # every department's, then the leads'
     if not channels:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import jpholiday
+
+if TYPE_CHECKING:
+    from storage.projectfile import ProjectFile
 
 WEEKEND, HOLIDAY, YEAR_END, CLOSED_DAY = "weekend", "holiday", "year_end", "closed_day"
 
@@ -75,6 +79,7 @@ class BusinessCalendar:
 
     def _before_year(self, year: int) -> int:
         anchor = self._anchor
+        assert anchor is not None, "_count_through sets the anchor first"
         if year not in self._year_start:
             if year == anchor:
                 self._year_start[year] = 0
@@ -101,6 +106,6 @@ class BusinessCalendar:
         return here >= (start_month, start_day) or here <= (end_month, end_day)
 
 
-def calendar_for(project_file) -> BusinessCalendar:
+def calendar_for(project_file: ProjectFile) -> BusinessCalendar:
     """The calendar a project file describes."""
-    return BusinessCalendar(year_end_closure=tuple(project_file.year_end_closure), closed_days=project_file.closed_days)
+    return BusinessCalendar(year_end_closure=project_file.year_end_closure, closed_days=project_file.closed_days)

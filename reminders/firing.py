@@ -20,6 +20,7 @@ from reminders.jobs.base import FiringResult, JobSpec
 from reminders.triggers import latest_fire_time
 from storage.deliveries import claim_firing, finish_firing, firing
 from storage.enums import DeliveryStatus
+from storage.ids import id_of
 from storage.meetings import active_meetings
 from storage.models import Project
 
@@ -38,7 +39,7 @@ def job_specs(services: Services) -> list[JobSpec]:
     """Every job renkei.yml and the stored meetings call for."""
     with services.session() as session:
         meetings = active_meetings(session)
-        slugs = {p.id: p.slug for p in session.exec(select(Project))}
+        slugs = {id_of(p): p.slug for p in session.exec(select(Project))}
     return jobs.derive_jobs(services.project_file, meetings, slugs, services.calendar)
 
 

@@ -68,7 +68,8 @@ class OffsetTrigger(BaseTrigger):
 
 def fire_times(trigger: BaseTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     """Every firing from `start` up to and including `end`."""
-    times, moment = [], trigger.get_next_fire_time(None, start)
+    times: list[dt.datetime] = []
+    moment = trigger.get_next_fire_time(None, start)
     while moment is not None and moment <= end and len(times) < 10_000:
         if moment >= start:  # a DateTrigger answers its run date even when it lies before `start`
             times.append(moment)

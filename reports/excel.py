@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+import sqlalchemy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -17,12 +18,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from commands.durations import BEFORE, durations_text
 from commands.text import strip_xml_invalid
 from storage.directory import department_names, project_departments
 from storage.enums import EventKind
+from storage.ids import id_of
 from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
 from storage.summary import ProjectSummary, period_bounds
 
@@ -218,13 +220,14 @@ def _issues(wb: Workbook, session: Session, project: Project, options: ReportOpt
     _, finish = period_bounds(options.start, options.end, options.timezone)
     noted = [EventKind.RESOLVED, EventKind.ESCALATED, EventKind.ANSWERED]  # the issue's latest note comes from these
     latest = (select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
-              .where(IssueEvent.note.is_not(None), IssueEvent.kind.in_(noted))
-              .group_by(IssueEvent.issue_id).subquery())
-    columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.severity, Issue.reporter_id,
-               Issue.assignee_id, Issue.created_at, Issue.resolved_at, Issue.due_date, Issue.title)
-    statement = (select(*columns, IssueEvent.note).outerjoin(latest, latest.c.issue_id == Issue.id)
-                 .outerjoin(IssueEvent, IssueEvent.id == latest.c.event_id)
-                 .where(Issue.project_id == project.id, Issue.created_at < finish).order_by(Issue.id))
+              .where(col(IssueEvent.note).is_not(None), col(IssueEvent.kind).in_(noted))
+              .group_by(col(IssueEvent.issue_id)).subquery())
+    columns = (col(Issue.id), col(Issue.department_id), col(Issue.waiting_on_id), col(Issue.status), col(Issue.severity),
+               col(Issue.reporter_id), col(Issue.assignee_id), col(Issue.created_at), col(Issue.resolved_at),
+               col(Issue.due_date), col(Issue.title))
+    statement = (sqlalchemy.select(*columns, col(IssueEvent.note)).outerjoin(latest, latest.c.issue_id == Issue.id)
+                 .outerjoin(IssueEvent, col(IssueEvent.id) == latest.c.event_id)
+                 .where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish).order_by(col(Issue.id)))
     today = min(options.end, dt.datetime.now(zone).date())
     count = 0
     for issue in _streamed(session, statement):  # plain columns: no ORM objects piling up in the session
@@ -248,7 +251,7 @@ def _wins(wb: Workbook, session: Session, project: Project, options: ReportOptio
     begin, finish = period_bounds(options.start, options.end, options.timezone)
     count = 0
     for (win,) in _streamed(session, select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
-                                                        Win.created_at < finish).order_by(Win.created_at)):
+                                                        Win.created_at < finish).order_by(col(Win.created_at))):
         ws.append([cell(ws, local(win.created_at, zone)), cell(ws, names.get(win.department_id, "")),
                    cell(ws, win.reporter_id), cell(ws, win.text)])
         count += 1
@@ -258,23 +261,23 @@ def _wins(wb: Workbook, session: Session, project: Project, options: ReportOptio
 def _standup_matrix(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate, title: str,
                     business_day_list: list[dt.date]) -> None:
     """Departments × business days: how many liaisons answered (12,500 cells for 50 departments over a year)."""
-    departments = project_departments(session, project.id)
+    departments = project_departments(session, id_of(project))
     counts: dict[tuple[int, dt.date], int] = dict(
         ((department_id, day), n) for department_id, day, n in session.exec(
-            select(StandupAnswer.department_id, StandupAnswer.day, func.count())
+            select(StandupAnswer.department_id, col(StandupAnswer.day), func.count())
             .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start,
-                   StandupAnswer.day <= options.end).group_by(StandupAnswer.department_id, StandupAnswer.day)))
+                   StandupAnswer.day <= options.end).group_by(col(StandupAnswer.department_id), col(StandupAnswer.day))))
     header = [t("report.kpi_department"), t("report.standup_total")] + [d.strftime("%m/%d") for d in business_day_list]
     ws = start_sheet(wb, t("report.sheet_standup"), header, [16.0, 8.0] + [6.0] * len(business_day_list), title)
     for department in departments:
-        row = [counts.get((department.id, day), 0) for day in business_day_list]
+        row = [counts.get((id_of(department), day), 0) for day in business_day_list]
         ws.append([cell(ws, department.name), sum(row), *row])
     finish_sheet(ws, len(header), len(departments))
 
 
 def _meetings(wb: Workbook, session: Session, project: Project, zone: ZoneInfo, t: Translate, title: str) -> None:
     header = [t(f"report.meeting_{k}") for k in ("number", "title", "repeat", "starts", "reminders", "source", "state")]
-    meetings = session.exec(select(Meeting).where(Meeting.project_id == project.id).order_by(Meeting.id)).all()
+    meetings = session.exec(select(Meeting).where(Meeting.project_id == project.id).order_by(col(Meeting.id))).all()
     rows = [[m.id, m.title, m.cron or "", local(m.starts_at, zone), durations_text(t, m.remind_before or "", BEFORE),
              t(f"report.source_{m.source}"), t("report.cancelled") if m.cancelled else t("report.active")] for m in meetings]
     ws = start_sheet(wb, t("report.sheet_meetings"), header, fitted_widths(header, rows), title)
@@ -288,9 +291,9 @@ def _standup_detail(wb: Workbook, session: Session, project: Project, options: R
     header = [t(f"report.detail_{k}") for k in ("day", "department", "user", "answers")]
     ws = start_sheet(wb, t("report.sheet_standup_detail"), header, [12.0, 16.0, 14.0, 100.0], title)
     names = department_names(session)
-    statement = (select(StandupAnswer.day, StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
+    statement = (select(col(StandupAnswer.day), StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
                  .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start,
-                        StandupAnswer.day <= options.end).order_by(StandupAnswer.day, StandupAnswer.id))
+                        StandupAnswer.day <= options.end).order_by(col(StandupAnswer.day), col(StandupAnswer.id)))
     count = 0
     for day, department_id, user_id, answers in _streamed(session, statement):
         text = " / ".join(f"{v}" for v in json.loads(answers).values() if v)

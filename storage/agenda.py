@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from storage.directory import department_names, project_departments
 from storage.enums import IssueStatus
+from storage.ids import id_of
 from storage.issues import waiting_since
 from storage.models import Issue
 
@@ -40,7 +41,7 @@ def agenda(session: Session, project_id: int, *, today: dt.date, timezone: str,
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
     counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)
-    waits = [WaitingItem(i.id, i.title, names[i.department_id], names[i.waiting_on_id],
+    waits = [WaitingItem(id_of(i), i.title, names[i.department_id], names[i.waiting_on_id],
                          business_days(waiting_since(session, i).astimezone(zone).date(), today))
              for i in open_issues if i.waiting_on_id]
     waits.sort(key=lambda w: (-w.business_days, w.number))

@@ -66,6 +66,8 @@ def backup_sqlite(engine: Engine, destination: str | Path) -> Path:
     """Copy a live SQLite database with the online backup API (safe while the bot writes)."""
     if not is_sqlite(engine):
         raise ValueError("backup_sqlite works on SQLite only")
+    if not engine.url.database:
+        raise ValueError("an in-memory SQLite database has no file to copy")
     destination = Path(destination)
     if destination.exists():
         raise FileExistsError(str(destination))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Issue, Meeting, Win, utcnow
 from storage.projectfile import parse_duration
@@ -42,7 +42,7 @@ def scheduled_meetings(session: Session, project_id: int, now: dt.datetime | Non
     now = now or utcnow()
     statement = select(func.count()).select_from(Meeting).where(
         Meeting.project_id == project_id, Meeting.cancelled == False,  # noqa: E712
-        or_(Meeting.cron.is_not(None), Meeting.starts_at > now))
+        or_(col(Meeting.cron).is_not(None), col(Meeting.starts_at) > now))
     return session.exec(statement).one()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.enums import MeetingSource
 from storage.models import Meeting
@@ -34,8 +34,8 @@ def active_meetings(session: Session, project_ids: set[int] | None = None) -> li
     """Meetings not cancelled, of the given projects (all when None)."""
     statement = select(Meeting).where(Meeting.cancelled == False)  # noqa: E712
     if project_ids is not None:
-        statement = statement.where(Meeting.project_id.in_(project_ids))
-    return list(session.exec(statement.order_by(Meeting.id)))
+        statement = statement.where(col(Meeting.project_id).in_(project_ids))
+    return list(session.exec(statement.order_by(col(Meeting.id))))
 
 
 def cancel_meeting(session: Session, meeting: Meeting) -> None:

@@ -47,12 +47,18 @@ def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.dat
     return claimed
 
 
-def _finish(session: Session, message_id: int, **values: Any) -> OutboxMessage:
-    session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
-    session.commit()
+def get_message(session: Session, message_id: int) -> OutboxMessage:
+    """A stored message by id (ids come from the outbox, and its rows are never deleted)."""
     row = session.get(OutboxMessage, message_id)
     if row is None:
         raise LookupError(f"outbox message {message_id} is gone")
+    return row
+
+
+def _finish(session: Session, message_id: int, **values: Any) -> OutboxMessage:
+    session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
+    session.commit()
+    row = get_message(session, message_id)
     session.refresh(row)
     return row
 

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Callable
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import HandledRequest, utcnow
 from storage.upsert import insert_if_absent
@@ -57,14 +57,14 @@ def claim(session: Session, key: str, user_id: str, now: dt.datetime | None = No
 
 def record(session: Session, key: str, reply: dict[str, Any]) -> None:
     """Store the reply the first request acked, for its replays."""
-    session.execute(update(HandledRequest).where(HandledRequest.key == key)
-                    .values(reply=json.dumps(reply, ensure_ascii=False, default=_jsonable)))
+    session.exec(update(HandledRequest).where(col(HandledRequest.key) == key)
+                 .values(reply=json.dumps(reply, ensure_ascii=False, default=_jsonable)))
     session.commit()
 
 
 def release(session: Session, key: str) -> None:
     """Forget `key`: the next request with it runs (a form sent back with errors, a first attempt that failed)."""
-    session.execute(delete(HandledRequest).where(HandledRequest.key == key))
+    session.exec(delete(HandledRequest).where(col(HandledRequest.key) == key))
     session.commit()
 
 
@@ -78,7 +78,7 @@ def stored_reply(session: Session, key: str) -> tuple[bool, dict[str, Any] | Non
 
 def prune(session: Session, now: dt.datetime | None = None, keep: dt.timedelta = KEEP) -> int:
     """Delete keys older than `keep`; how many went."""
-    result = session.execute(delete(HandledRequest).where(HandledRequest.created_at < (now or utcnow()) - keep))
+    result = session.exec(delete(HandledRequest).where(col(HandledRequest.created_at) < (now or utcnow()) - keep))
     session.commit()
     return result.rowcount or 0
 

@@ -15,7 +15,7 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]  # SQLAlchemy sets it on table=True models, unseen by mypy
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict).returning(table.c.id)
     # RETURNING yields the new id only when this statement inserted (rowcount is unreliable on psycopg).
     return session.execute(statement).first() is not None

@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from commands import blocks, issue, renkei
-from commands.base import CommandContext
 from commands.blocks import (
     MESSAGE_BLOCKS,
     MESSAGE_TEXT,
@@ -36,6 +35,7 @@ from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project
 from storage.projectfile import parse_project_file
 from tests.conftest import ROOT
+from tests.test_context import context
 
 T = Translator("ja")
 DEPARTMENTS = 60
@@ -50,6 +50,9 @@ def project_file_text(departments: int) -> str:
     lines += ["projects:", "  - slug: moving", "    name: 引越しワンストップ化", "    purpose: 手続きを一度で",
               f"    departments: [{', '.join(f'ka{n:02d}' for n in range(departments))}]", "    leads: [U10LEAD]"]
     return "\n".join(lines) + "\n"
+
+
+CITY = parse_project_file(project_file_text(DEPARTMENTS))
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def assert_within_limits(built: list[dict]) -> None:
 
 
 def test_status_of_a_60_department_project_is_split_and_names_every_department(city):
-    reply = renkei.handle(CommandContext(session=city, user_id=ADMIN, channel_id=None, t=T), "status")
+    reply = renkei.handle(context(city, user_id=ADMIN, t=T, project_file=CITY), "status")
     assert len(reply.text) > SECTION_TEXT  # the answer one section could not hold (4,000+ characters)
     assert_within_limits(reply.blocks)
     shown = "\n".join(sections_of(reply.blocks))
@@ -95,7 +98,7 @@ def file_issues(session: Session, titles: list[str]) -> None:
 
 
 def issue_list(session: Session) -> tuple[str, list[dict]]:
-    reply = issue.handle(CommandContext(session=session, user_id=LIAISON, channel_id=None, t=T), "list")
+    reply = issue.handle(context(session, user_id=LIAISON, t=T, project_file=CITY), "list")
     return reply.text, reply.blocks
 
 

@@ -7,7 +7,8 @@ from string import Formatter
 
 from bot.i18n import Translator, catalog
 from commands import renkei
-from commands.base import CommandContext, escape
+from commands.base import escape
+from tests.test_context import context
 from tests.test_manifest import DESIGN_COMMANDS
 
 
@@ -29,14 +30,14 @@ def test_japanese_is_the_default_and_unknown_languages_fall_back_to_it():
 
 def test_help_lists_every_command_in_both_languages():
     for lang in ("ja", "en"):
-        reply = renkei.handle(CommandContext(session=None, user_id="U1", channel_id=None, t=Translator(lang)), "help")
+        reply = renkei.handle(context(None, user_id="U1", t=Translator(lang)), "help")
         for command in DESIGN_COMMANDS:
             assert re.search(rf"`{re.escape(command)}\b", reply.text), (lang, command)
         assert len(reply.blocks) == 1 + len(DESIGN_COMMANDS)  # the title, then one section per command
 
 
 def test_help_has_no_extra_words_and_bad_forms_get_usage():
-    ctx = CommandContext(session=None, user_id="U1", channel_id=None, t=Translator("ja"))
+    ctx = context(None, user_id="U1", t=Translator("ja"))
     assert renkei.handle(ctx, "").text == renkei.handle(ctx, "help").text
     assert renkei.handle(ctx, "help me please").text == Translator("ja")("renkei.usage")
     assert "使い方" in renkei.handle(ctx, "statsu").text

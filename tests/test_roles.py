@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import Translator
-from commands.base import CommandContext, Reply
+from commands.base import Reply
 from commands.where import resolve
 from storage.db import make_engine, new_session
 from storage.directory import apply_project_file
@@ -27,6 +27,7 @@ from storage.roles import (
     request_join,
     resolve_where,
 )
+from tests.test_context import context
 
 TWO_PROJECTS = textwrap.dedent("""\
     admins: [U99ADMIN]
@@ -126,7 +127,7 @@ def test_elsewhere_the_users_own_department_applies(session):
 def test_a_liaison_in_two_projects_is_asked_where(session):
     where = resolve_where(session, user_id="U01SHIMIN", channel_id="CRANDOM")
     assert isinstance(where, Ambiguous) and {w.project.slug for w in where.choices} == {"moving", "online"}
-    ctx = CommandContext(session=session, user_id="U01SHIMIN", channel_id="CRANDOM", t=Translator("ja"))
+    ctx = context(session, user_id="U01SHIMIN", channel_id="CRANDOM", t=Translator("ja"))
     reply = resolve(ctx)
     assert isinstance(reply, Reply) and "チャンネルで実行するか、部署を指定" in reply.text
     assert "引越し/市民課" in reply.text and "オンライン申請/市民課" in reply.text
@@ -144,5 +145,5 @@ def test_naming_a_department_settles_it(session):
 
 def test_nobody_anywhere_is_told_how_to_join(session):
     assert isinstance(resolve_where(session, user_id="U55NOBODY", channel_id=None), Nowhere)
-    ctx = CommandContext(session=session, user_id="U55NOBODY", channel_id=None, t=Translator("ja"))
+    ctx = context(session, user_id="U55NOBODY", t=Translator("ja"))
     assert "/dept join" in resolve(ctx).text

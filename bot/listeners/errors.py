@@ -31,7 +31,7 @@ def _answer(context: BoltContext, body: dict[str, Any], ack: Ack | None) -> Answ
         return Answer.to_command(services, user_id=user_id, channel_id=context.channel_id, command=body["command"],
                                  trigger_id=body.get("trigger_id"), ack=ack, respond=respond)
     if body.get("type") == "block_actions":
-        action = next(iter(body.get("actions") or []), {})
+        action: dict[str, Any] = next(iter(body.get("actions") or []), {})
         return Answer.to_button(services, user_id=user_id, channel_id=context.channel_id,
                                 action_id=str(action.get("action_id")), trigger_id=body.get("trigger_id"),
                                 respond=respond, ack=ack)

@@ -35,7 +35,7 @@ def register(kind: JobKind) -> JobKind:
 
 
 for _name in MODULES:
-    register(import_module(f"{__name__}.{_name}"))  # type: ignore[arg-type]  # a module is a JobKind
+    register(import_module(f"{__name__}.{_name}"))  # a module is a JobKind
 
 
 def derive_jobs(project_file: ProjectFile, meetings: list[Meeting], project_slugs: dict[int, str],

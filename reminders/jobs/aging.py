@@ -20,6 +20,7 @@ from reminders.jobs.base import FiringResult, JobSpec, project_row, same_local_d
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.enums import EventKind, OutboxStatus
+from storage.ids import id_of
 from storage.issues import add_event, has_event, waiting_issues, waiting_since
 from storage.models import Department, Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
@@ -68,10 +69,13 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
     today = now.astimezone(zone).date()
     if not calendar.is_business_day(today):
         return []
-    departments = {d.id: d for d in session.exec(select(Department))}
-    channels = department_channels(session, project.id)
+    departments = {id_of(d): d for d in session.exec(select(Department))}
+    channels = department_channels(session, id_of(project))
     notices = []
-    for issue in waiting_issues(session, project.id):
+    for issue in waiting_issues(session, id_of(project)):
+        issue_id, waiting_on_id = id_of(issue), issue.waiting_on_id
+        if waiting_on_id is None:  # waiting_issues lists only issues that wait on a department
+            continue
         since = waiting_since(session, issue)
         age = calendar.business_days_between(since.astimezone(zone).date(), today)
         step = escalation_step(age, escalation)
@@ -79,24 +83,27 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
         for current in steps:
             kind = EventKind.NUDGED if current == NUDGE else EventKind.LEADS_ALERTED
             period = since.isoformat()
-            if has_event(session, issue.id, kind, period):
+            if has_event(session, issue_id, kind, period):
                 continue
-            channel = channels.get(issue.waiting_on_id) if current == NUDGE else project.leads_channel_id
+            channel = channels.get(waiting_on_id) if current == NUDGE else project.leads_channel_id
             if not channel:
                 continue
-            text = t(f"aging.{current}", number=issue.id, title=escape(issue.title), days=age,
-                     waiting_on=escape(departments[issue.waiting_on_id].name),
+            text = t(f"aging.{current}", number=issue_id, title=escape(issue.title), days=age,
+                     waiting_on=escape(departments[waiting_on_id].name),
                      department=escape(departments[issue.department_id].name))
-            if post(f"issue:{issue.id}:{kind}:{period}", channel, text):
-                add_event(session, issue.id, "renkei", kind, period)
+            if post(f"issue:{issue_id}:{kind}:{period}", channel, text):
+                add_event(session, issue_id, "renkei", kind, period)
                 session.commit()
-                notices.append(AgingNotice(issue.id, current, channel))
+                notices.append(AgingNotice(issue_id, current, channel))
     return notices
 
 
 def aging_notices(services: Services, project_slug: str, now: dt.datetime | None = None) -> list[AgingNotice]:
     """Remind departments of issues waiting on them, and the leads of long waits; what was sent."""
-    escalation = services.project_file.project(project_slug).escalation
+    spec = services.project_file.project(project_slug)
+    if spec is None:
+        raise LookupError(f"no project {project_slug!r} in the project file")
+    escalation = spec.escalation
 
     def post(key: str, channel: str, text: str) -> bool:
         return services.gateway.post_message(key=key, channel=channel, text=text).status != OutboxStatus.FAILED

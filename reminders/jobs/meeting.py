@@ -21,6 +21,7 @@ from reminders.jobs.base import FiringResult, JobSpec, local_day, what
 from reminders.triggers import OffsetTrigger
 from storage.agenda import agenda
 from storage.directory import department_channels
+from storage.ids import id_of
 from storage.limits import MAX_REMINDERS_PER_MEETING
 from storage.meetings import is_from_config
 from storage.models import Meeting, Project
@@ -49,8 +50,8 @@ def meeting_offsets(meeting: Meeting) -> list[tuple[str, dt.timedelta]]:
         offsets.setdefault(parse_duration(text), text)
     pairs = [(text, offset) for offset, text in offsets.items()]
     if not is_from_config(meeting) and len(pairs) > MAX_REMINDERS_PER_MEETING:
-        if meeting.id not in _trimmed:
-            _trimmed.add(meeting.id)
+        if id_of(meeting) not in _trimmed:
+            _trimmed.add(id_of(meeting))
             logger.warning("Meeting %s has %d reminders; only the first %d are scheduled (cancel it and add it again)",
                            meeting.id, len(pairs), MAX_REMINDERS_PER_MEETING)
         pairs = pairs[:MAX_REMINDERS_PER_MEETING]
@@ -89,6 +90,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         if meeting is None or meeting.cancelled:
             return FiringResult("skipped", scheduled, reason="cancelled")
         project = session.get(Project, meeting.project_id)
+        if project is None:
+            raise LookupError(f"meeting {meeting.id}'s project {meeting.project_id} is gone")  # projects are never deleted
         local_start = start.astimezone(ZoneInfo(tz))
         key = f"{spec.id}@{scheduled.isoformat()}"
         if not calendar.is_business_day(local_start.date()):
@@ -98,11 +101,11 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                      reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"), number=meeting.id)
             services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
             return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
-        material = agenda(session, project.id, today=local_day(services, scheduled), timezone=tz,
+        material = agenda(session, id_of(project), today=local_day(services, scheduled), timezone=tz,
                           business_days=calendar.business_days_between)
         text, blocks = meeting_commands.meeting_reminder(t, meeting=meeting, project=project, start=local_start,
                                                          agenda=material, lead_time=spec.offset_text)
-        channels = list(department_channels(session, project.id).values())
+        channels = list(department_channels(session, id_of(project)).values())
     failed = post_to_channels(services.gateway, key=key, channels=channels, text=text, blocks=blocks)
     return FiringResult("delivered", scheduled, len(channels) - len(failed))
 

@@ -17,6 +17,7 @@ from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
+from storage.ids import id_of
 from storage.projectfile import parse_cron
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ KIND = "standup"
 
 def prompt_trigger(project_file: ProjectFile, project: ProjectSpec, calendar: BusinessCalendar) -> BaseTrigger:
     """When the prompt fires: `standup.cron`, closed days moved to the next business day."""
+    if project.standup is None:
+        raise ValueError(f"project {project.slug!r} has no stand-up")
     return BusinessDayTrigger(parse_cron(project.standup.cron, project_file.timezone), calendar)
 
 
@@ -48,7 +51,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     t = services.translator()
     with services.session() as session:
         project = project_row(session, spec.project)
-        channels = list(department_channels(session, project.id).values())
+        channels = list(department_channels(session, id_of(project)).values())
         text, blocks = standup_commands.prompt(t, project=project, day=day)
     failed = post_to_channels(services.gateway, key=f"{spec.id}@{scheduled.isoformat()}", channels=channels, text=text,
                               blocks=blocks)

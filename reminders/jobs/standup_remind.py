@@ -15,6 +15,7 @@ from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, projec
 from reminders.triggers import OffsetTrigger
 from storage.directory import department_channels, users_with_role
 from storage.enums import OutboxStatus, Role
+from storage.ids import id_of
 from storage.projectfile import parse_duration
 from storage.standups import answered_users
 
@@ -46,8 +47,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     sent = 0
     with services.session() as session:
         project = project_row(session, spec.project)
-        answered = answered_users(session, project.id, day)
-        for department_id, channel in department_channels(session, project.id).items():
+        answered = answered_users(session, id_of(project), day)
+        for department_id, channel in department_channels(session, id_of(project)).items():
             missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
             if missing:
                 text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
