@@ -21,11 +21,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from commands.durations import BEFORE, durations_text
-from commands.text import strip_xml_invalid
 from storage.directory import department_names, project_departments
 from storage.enums import EventKind
 from storage.ids import id_of
 from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
+from storage.privacy import strip_xml_invalid
 from storage.summary import ProjectSummary, period_bounds
 
 Translate = Callable[..., str]

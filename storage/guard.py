@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from commands.text import contains_my_number, strip_xml_invalid
+from storage.privacy import contains_my_number, strip_xml_invalid
 
 
 class ResidentsDataRefused(ValueError):

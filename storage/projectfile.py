@@ -111,7 +111,7 @@ class _Strict(BaseModel):
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         """Every text of renkei.yml cleaned as user input is (commands.text.clean): no NUL, nothing XML refuses."""
-        from commands.text import clean
+        from storage.privacy import clean
 
         if isinstance(value, str):
             return clean(value)

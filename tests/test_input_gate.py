@@ -34,19 +34,16 @@ from commands.text import (
     MY_NUMBER,
     SLASH_TEXT_LIMIT,
     TOO_LONG,
-    clean,
-    contains_my_number,
     gate,
-    my_number_check_digit,
     plain_text,
     read_id,
-    strip_xml_invalid,
 )
 from reminders.firing import fire
 from reports.excel import cell
 from storage import outbox
 from storage.guard import ResidentsDataRefused
 from storage.models import Department, Issue, IssueEvent, Meeting, OutboxMessage, Project, Win
+from storage.privacy import clean, contains_my_number, my_number_check_digit, strip_xml_invalid
 from storage.projectfile import parse_project_file
 from tests.conftest import channel_id
 

@@ -19,7 +19,8 @@ from commands.issue_grammar import (
     UsageError,
     parse_issue,
 )
-from commands.text import contains_my_number, my_number_check_digit, plain_text, read_number, read_user
+from commands.text import plain_text, read_number, read_user
+from storage.privacy import contains_my_number, my_number_check_digit
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -79,3 +79,40 @@ def test_the_check_lets_storage_calls_and_plain_dicts_be():
         "cards.add(card)",
     ])
     assert violations(fine) == []
+
+
+# bot → reminders → commands → storage; reports/ renders files beside commands (it borrows their wording helpers,
+# and /report calls it). Imports under `if TYPE_CHECKING:` are types only and do not count.
+UPPER = {"storage": ("bot", "commands", "reminders", "reports"), "commands": ("bot", "reminders"),
+         "reports": ("bot", "reminders")}
+
+
+def _type_only(tree: ast.Module) -> set[ast.AST]:
+    guarded = [n for n in ast.walk(tree) if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)]
+    return {inner for n in guarded for stmt in n.body for inner in ast.walk(stmt)}
+
+
+def upward_imports(source: str, layer: str) -> list[tuple[int, str]]:
+    """Imports a module of `layer` makes from the layers above it."""
+    tree = ast.parse(source)
+    type_only = _type_only(tree)
+    found = []
+    for node in ast.walk(tree):
+        if node in type_only:
+            continue
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        found += [(node.lineno, name) for name in names if name.split(".")[0] in UPPER[layer]]
+    return found
+
+
+@pytest.mark.parametrize("path", [p for layer in UPPER for p in sorted((ROOT / layer).rglob("*.py"))
+                                  if "migrations" not in p.parts], ids=lambda p: str(p.relative_to(ROOT)))
+def test_lower_layers_import_nothing_from_above(path: Path):
+    layer = path.relative_to(ROOT).parts[0]
+    assert upward_imports(path.read_text(encoding="utf-8"), layer) == []
+
+
+def test_the_upward_check_sees_an_upward_import():
+    source = "from commands.text import clean\nimport bot.cli\nfrom storage import db\nif TYPE_CHECKING:\n    import bot.x"
+    assert upward_imports(source, "storage") == [(1, "commands.text"), (2, "bot.cli")]

@@ -1,0 +1,128 @@
+"""Residents' data and characters no store accepts: the rules the input gate (commands/text.py) and the
+storage guard (storage/guard.py) share, kept in storage so that the lower layer needs nothing from above."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+
+def my_number_check_digit(first_eleven: str) -> int:
+    """The check digit of a My Number (個人番号) by the official rule (総務省令第85号 第5条).
+
+    P(n) is the n-th of the eleven digits counted from the right; Q(n) = n + 1 for n <= 6, n - 5 for n >= 7.
+    The check digit is 11 - (sum of P(n) * Q(n) mod 11), or 0 when that remainder is 0 or 1.
+    """
+    digits = [int(c) for c in reversed(first_eleven)]
+    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(digits, start=1))
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def contains_my_number(text: str) -> bool:
+    """True when the text holds a My Number: twelve digits with a valid check digit, in any spelling.
+
+    Digits may be full width, kanji (一二三…〇) or of any script; groups may be split by spaces, tabs, newlines,
+    hyphens and dashes of every kind (ー included), dots or slashes (up to four such characters between two groups),
+    with invisible characters anywhere (read both as nothing and as a separator). A candidate is a row of whole
+    groups holding twelve digits that no other digit touches, so a longer unbroken run (a 13-digit corporate
+    number, a phone number written without separators) is never one. Its groups are all of three digits or more
+    (12, 4-4-4, 6-6, 3-3-3-3, 4-8 …), or all of one length written one way (2×6, 1×12; not the dates `04/07 04/09
+    11/26`). Not candidates either: groups the same punctuation carries on (`1-2345-6789-0123`, a corporate
+    number) and IP addresses (`192.168.100.200`). The row may sit among other numbers (`/issue close 1 1234 5678
+    9018`): refusing in doubt is the safe side.
+    """
+    if len(text) < 6:  # no spelling makes twelve digits of fewer characters (`⑫` is two)
+        return False
+    return any(_holds_my_number(form, any_shape) for form, any_shape in _digit_forms(text))
+
+
+def _digit_forms(text: str) -> set[tuple[str, bool]]:
+    """The text as digits and separators can be read from it: NFKC, invisible characters gone, any digit as 0-9.
+
+    Each form comes with whether any grouping counts: invisible characters, once taken out, may have joined
+    groups into any shape (`12`, a zero-width space, `34-5678`, another, `9018` reads 4-8), and nobody hides them
+    in an innocent date.
+    """
+    forms = set()
+    for variant in {text, html.unescape(text)}:  # `&#49;` is what plain_text() would store as `1`
+        hidden = _INVISIBLE.search(unicodedata.normalize("NFKC", variant)) is not None
+        for invisible in ("", " "):  # a zero-width space inside a group, or between two groups
+            folded = _INVISIBLE.sub(invisible, unicodedata.normalize("NFKC", _INVISIBLE.sub(invisible, variant)))
+            folded = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), folded)
+            any_shape = hidden and not invisible
+            forms |= {(folded, any_shape), (folded.translate(_KANJI_DIGITS), any_shape)}
+    return {(form, any_shape) for form, any_shape in forms if sum(form.count(d) for d in "0123456789") >= 12}
+
+
+def _holds_my_number(folded: str, any_shape: bool = False) -> bool:
+    for run in _DIGIT_RUN.finditer(folded):
+        parts = _GROUP.findall(run.group())  # digits, separator, digits, separator … digits
+        digits, kinds = parts[::2], [_kind(separator) for separator in parts[1::2]]
+        for first in range(len(digits)):
+            last, total = first, len(digits[first])
+            while total < 12 and last + 1 < len(digits):
+                last += 1
+                total += len(digits[last])
+            if total == 12 and _may_be_my_number(digits[first:last + 1], kinds, first, last, any_shape):
+                number = "".join(digits[first:last + 1])
+                if my_number_check_digit(number[:11]) == int(number[11]):
+                    return True
+    return False
+
+
+def _kind(separator: str) -> str:
+    """What a separator is, whatever its spelling: `-` (any hyphen or dash), `.`, `/`, or ` ` (only blanks)."""
+    return "".join(sorted(set(separator.translate(_SEPARATOR_KINDS)))) or " "
+
+
+def _may_be_my_number(window: list[str], kinds: list[str], first: int, last: int, any_shape: bool) -> bool:
+    """Whether twelve digits in these groups are written as a My Number is (not a date list, an address, …)."""
+    inside = set(kinds[first:last])
+    before = kinds[first - 1] if first > 0 else " "
+    after = kinds[last] if last < len(kinds) else " "
+    if {before, after} & inside - {" "}:
+        return False  # `1-2345-6789-0123`: the same punctuation goes on, a longer number (a corporate number)
+    lengths = {len(group) for group in window}
+    if inside == {"."} and len(window) == 4 and all(int(group) <= 255 for group in window):
+        return False  # 192.168.100.200: an IP address
+    if any_shape or min(lengths) >= 3:
+        return True  # 4-4-4, 6-6, 4-8 …
+    return len(lengths) == 1 and len(inside) <= 1  # 2×6 or 1×12 written one way, not `04/07 04/09 11/26`
+
+
+def clean(text: str) -> str:
+    """Text fit to store and show: one kind of line end, no characters XML or PostgreSQL refuse, none invisible, NFKC.
+
+    Removed: NUL and the other C0 controls but tab and newline, DEL and the C1 controls, lone surrogates,
+    noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF …), zero-width spaces and joiners (U+200B–U+200D, U+2060, U+FEFF).
+    """
+    text = _REMOVED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFKC", text)
+
+
+def strip_xml_invalid(text: str) -> str:
+    """The text without the characters XML 1.0 (an Excel file) or PostgreSQL refuse: NUL and the other C0
+    controls but tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF. Nothing else changes."""
+    return _XML_INVALID.sub("", text) if _XML_INVALID.search(text) else text
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+_REMOVED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff\ufdd0-\ufdef"
+                      + _NONCHARACTERS + "]")
+# what hides between digits when a number is looked for: the above and every format character (Cf)
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Devanagari … (NFKC has made full-width ones 0-9)
+_KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+# between two groups: up to four of blanks, hyphens and dashes (ー too), dots, slashes
+_BLANKS = " \t\n\r\x0b\x0c\u00a0\u3000"
+_HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u02d7\u30fc\uff70\ufe63\uff0d"
+_DOTS, _SLASHES = ".\u00b7\u30fb\uff65\uff0e", "/\uff0f\u2215\u2044"
+_SEPARATOR = _BLANKS + _HYPHENS + _DOTS + _SLASHES
+_SEPARATOR_KINDS = str.maketrans({**{c: "-" for c in _HYPHENS.replace("\\", "")}, **{c: "." for c in _DOTS},
+                                  **{c: "/" for c in _SLASHES}, **{c: None for c in _BLANKS}})
+_DIGIT_RUN = re.compile(f"(?<![0-9])[0-9]+(?:[{_SEPARATOR}]{{1,4}}[0-9]+)*(?![0-9])")
+_GROUP = re.compile(f"[0-9]+|[{_SEPARATOR}]+")
