@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
-from commands import dept, issue, meeting, renkei, report, standup, win
 from commands.base import CommandContext, Reply
+from commands.families import Handler, families
 from commands.suggest import fold, unknown_command
 
-Handler = Callable[[CommandContext, str], Reply]
 
-# Every slash command of manifest.yml, each with the command function that answers it.
-COMMANDS: dict[str, Handler] = {
-    "/renkei": renkei.handle,
-    "/issue": issue.handle,
-    "/win": win.handle,
-    "/standup": standup.handle,
-    "/meeting": meeting.handle,
-    "/report": report.handle,
-    "/dept": dept.handle,
-}
+def derive_commands() -> dict[str, Handler]:
+    """Every slash command of manifest.yml with its family's `handle` (`/issue` → commands.issue.handle).
+
+    The convention is commands/families.py's; a manifest command without its module fails here, at start-up.
+    """
+    return {family.command: family.handle for family in families()}
+
+
+COMMANDS: dict[str, Handler] = derive_commands()
 
 
 def run_command(ctx: CommandContext, command: str, text: str) -> Reply:

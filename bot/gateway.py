@@ -20,6 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
@@ -72,9 +75,10 @@ class ScaledRateLimitErrorRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.scale = scale
 
-    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
-        if response is None:
-            raise error
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        if response is None:  # only a response (a 429) is retried here
+            raise error or RuntimeError("a 429 retry without a response")
         state.next_attempt_requested = True
         retry_after = next((values for name, values in response.headers.items() if name.lower() == "retry-after"), None)
         try:

@@ -2,10 +2,10 @@
 
 This module routes and nothing more. It passes every text a person gives through the input gate (one place, below),
 opens a session, builds the command's context, calls the command function of commands/ that answers (COMMANDS in
-bot.dispatch, BUTTONS and FORMS here), answers through the ack and respond it is given, and runs the reply's
-follow-up after the ack. Reading a form's values, a button's value and rebuilding a card is the commands' work
-(commands.buttons, commands.standup, commands.issue_modal). Nothing here talks to Bolt, so the same code answers a
-click in Slack and `:press 3` in the terminal.
+bot.dispatch; BUTTONS and FORMS here, collected from the families' modules by commands.families), answers through
+the ack and respond it is given, and runs the reply's follow-up after the ack. Reading a form's values, a button's
+value and rebuilding a card is the families' work (the BUTTONS and FORMS of commands.issue, commands.standup,
+commands.dept). Nothing here talks to Bolt, so the same code answers a click in Slack and `:press 3` in the terminal.
 
 Every exchange runs inside an Answer: the one wrapper that tells the person when something fails (bot.listeners
 uses it too, in the app's error handler, for a failure outside this module).
@@ -14,17 +14,13 @@ uses it too, in the app's error handler, for a failure outside this module).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot.bootstrap import Services
 from bot.dispatch import run_command
-from commands import buttons, dept, standup
-from commands.base import CommandContext, Reply
-from commands.buttons import Button, Pressed
-from commands.issue_blocks import ESCALATE, IT_TAKE, RESOLVE, TAKE
-from commands.issue_blocks import MODAL_CALLBACK as ISSUE_FORM
-from commands.issue_modal import submit as submit_issue_form
+from commands.base import Reply
+from commands.buttons import Button, Form, Pressed
+from commands.families import all_buttons, all_forms
 from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
 from storage.guard import ResidentsDataRefused
 
@@ -32,34 +28,9 @@ logger = logging.getLogger(__name__)
 Respond = Callable[..., Any]  # Bolt's respond(): text, blocks, response_type, replace_original
 Ack = Callable[..., Any]  # Bolt's ack(): text, blocks, response_type, or response_action and errors for a form
 
-BUTTONS: dict[str, Button] = {
-    TAKE: buttons.take_issue,
-    RESOLVE: buttons.resolve_issue,
-    ESCALATE: buttons.escalate_issue,
-    IT_TAKE: buttons.it_take_issue,
-    standup.ANSWER_BUTTON: buttons.answer_standup,
-    standup.BLOCKER_BUTTON: buttons.file_blocker,
-    dept.APPROVE_BUTTON: buttons.approve_join,
-    dept.DECLINE_BUTTON: buttons.decline_join,
-}
-
-
-def _nowhere(view: dict[str, Any]) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Form:
-    """A form: its command function (the gated view: errors by block id, or the reply) and the channel it came from."""
-
-    submit: Callable[[CommandContext, dict[str, Any]], dict[str, str] | Reply]
-    channel: Callable[[dict[str, Any]], str | None] = _nowhere
-
-
-FORMS: dict[str, Form] = {
-    ISSUE_FORM: Form(submit_issue_form),
-    standup.MODAL_CALLBACK: Form(standup.submit, channel=standup.form_channel),
-}
+# Every family's BUTTONS and FORMS (commands/families.py: declared in commands/<family>.py, next to their code).
+BUTTONS: dict[str, Button] = all_buttons()
+FORMS: dict[str, Form] = all_forms()
 
 
 def press(services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any) -> Pressed:

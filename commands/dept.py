@@ -6,6 +6,7 @@ from typing import Any
 
 from commands.base import CommandContext, Reply, department_choices, escape, mention_list, post_to_channels
 from commands.blocks import actions, button, message, section
+from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from storage.directory import (
@@ -36,6 +37,7 @@ APPROVE_BUTTON, DECLINE_BUTTON = "dept_join_approve", "dept_join_decline"
 
 ALIASES = {"list": "list", "一覧": "list", "who": "who", "誰": "who", "join": "join", "参加": "join",
            "leave": "leave", "脱退": "leave", "sync": "sync", "同期": "sync"}
+WORDS = ALIASES  # what people type after /dept (tests/test_wording.py allows its English words in ja.yml)
 
 
 def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -211,3 +213,16 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     if isinstance(department, Reply):
         return department
     return {"who": who, "join": join, "leave": leave}[sub](ctx, department)
+
+
+def press_approve(ctx: CommandContext, value: str) -> Pressed:
+    """The 承認 button on a join request."""
+    return Pressed(*approve(ctx, value))
+
+
+def press_decline(ctx: CommandContext, value: str) -> Pressed:
+    """The 却下 button on a join request."""
+    return Pressed(*decline(ctx, value))
+
+
+BUTTONS: dict[str, Button] = {APPROVE_BUTTON: press_approve, DECLINE_BUTTON: press_decline}

@@ -7,8 +7,20 @@ from typing import Any, Callable
 from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.blocks import message, section
-from commands.issue_blocks import escalation_card, issue_card, issue_detail, issue_modal
+from commands.buttons import Button, Form, Pressed, number_of
+from commands.issue_blocks import (
+    ESCALATE,
+    IT_TAKE,
+    MODAL_CALLBACK,
+    RESOLVE,
+    TAKE,
+    escalation_card,
+    issue_card,
+    issue_detail,
+    issue_modal,
+)
 from commands.issue_grammar import (
+    LIST_SCOPES,
     SUBCOMMANDS,
     AddIssue,
     AnswerIssue,
@@ -31,6 +43,9 @@ from storage.enums import OutboxStatus, Severity
 from storage.ids import id_of
 from storage.models import Department, Issue, Project
 from storage.roles import Action, find_department, may
+
+# What people type after /issue, `to:<依頼先部署>` included (tests/test_wording.py allows its English words in ja.yml).
+WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to")
 
 
 def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -351,3 +366,30 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         AddIssue: add, ListIssues: list_, ShowIssue: show, AssignIssue: assign, CloseIssue: close, ReopenIssue: reopen,
         EscalateIssue: escalate, AnswerIssue: answer}
     return handlers[type(command)](ctx, command)
+
+
+def submit_form(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
+    """The /issue form's submission (commands.issue_modal, which builds on this module, so it is imported here)."""
+    from commands.issue_modal import submit
+
+    return submit(ctx, view)
+
+
+def issue_button(run: Callable[[CommandContext, int], Reply], *, show_card: bool = True) -> Button:
+    """A button on an issue's card: run the command on the issue, then the card as the issue now is."""
+
+    def press(ctx: CommandContext, value: str) -> Pressed:
+        number = number_of(value)
+        reply = run(ctx, number)
+        return Pressed(reply=reply, replace=current_card(ctx, number) if show_card else None)
+
+    return press
+
+
+BUTTONS: dict[str, Button] = {
+    TAKE: issue_button(take),
+    RESOLVE: issue_button(lambda ctx, number: close(ctx, CloseIssue(number))),
+    ESCALATE: issue_button(lambda ctx, number: escalate(ctx, EscalateIssue(number))),
+    IT_TAKE: issue_button(it_take, show_card=False),  # in the IT channel: the escalation card stays
+}
+FORMS = {MODAL_CALLBACK: Form(submit_form)}

@@ -28,6 +28,7 @@ TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_REMINDERS = ["1d", "15m"]
 SUBCOMMANDS = {"add": "add", "追加": "add", "list": "list", "一覧": "list", "next": "next", "次": "next",
                "cancel": "cancel", "中止": "cancel"}
+WORDS = SUBCOMMANDS  # what people type after /meeting (tests/test_wording.py allows its English words in ja.yml)
 REMIND_WORDS = ("remind", "リマインド")
 
 

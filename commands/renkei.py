@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from commands.base import CommandContext, Reply, escape, mention_list
 from commands.blocks import message, section
+from commands.families import family_names
 from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
-HELP_SECTIONS = ("renkei", "issue", "win", "standup", "meeting", "report", "dept")
 HELP_WORDS, STATUS_WORDS = ("help", "ヘルプ"), ("status", "状況")
+WORDS = HELP_WORDS + STATUS_WORDS  # what people type after /renkei (tests/test_wording.py allows its English words)
 
 
 def build_help(ctx: CommandContext) -> Reply:
-    """Every command with its usage, as one section per command family."""
-    lines = [ctx.t(f"help.{name}") for name in HELP_SECTIONS]
+    """Every command with its usage: one section per command family (`help.<family>`), in manifest.yml's order."""
+    lines = [ctx.t(f"help.{name}") for name in family_names()]
     blocks = message(section(ctx.t("help.title")), *(section(line) for line in lines), t=ctx.t)
     return Reply(text="\n".join([ctx.t("help.title"), *lines]), blocks=blocks)
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 TREND_WEEKS = 12
 DIGEST_WORDS = ("digest", "週次まとめ", "まとめ", "ダイジェスト")
+WORDS = DIGEST_WORDS  # what people type after /report (tests/test_wording.py allows its English words in ja.yml)
 
 
 def month_to_date(today: dt.date) -> tuple[dt.date, dt.date]:

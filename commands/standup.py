@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, mention_list
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
+from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
@@ -30,6 +31,7 @@ BLOCKER_KEYS = {"blockers"}
 BLOCKER_LINE = re.compile(r"^(困っていること|困りごと|困:|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
 STATUS_WORDS = ("status", "状況")
+WORDS = STATUS_WORDS  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
 
 
 def question_label(t: Translate, question: str) -> str:
@@ -215,3 +217,17 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return Reply(text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)),
                                      ctx.t("standup.usage")]))
     return record(ctx, {"answer": answer})
+
+
+def press_answer(ctx: CommandContext, value: str) -> Pressed:
+    """The prompt's 回答する button: today's form for the project it names."""
+    return Pressed(modal=prompt_form(ctx, number_of(value)))
+
+
+def press_blocker(ctx: CommandContext, value: str) -> Pressed:
+    """The 課題として登録 button under a stand-up answer that names a blocker."""
+    return Pressed(reply=file_blocker(ctx, number_of(value)))
+
+
+BUTTONS: dict[str, Button] = {ANSWER_BUTTON: press_answer, BLOCKER_BUTTON: press_blocker}
+FORMS = {MODAL_CALLBACK: Form(submit, channel=form_channel)}

@@ -1,8 +1,8 @@
-"""Adding a job kind is one module plus one line in `reminders/jobs/__init__.py`.
+"""Adding a job kind is one module of `reminders/jobs/`: the registry finds it, no list names it.
 
-This test module is itself a job kind (`hello`: a good-morning line in the leads channel at 08:00): registered
-through the registry, and nothing else changed, its job is derived, listed, scheduled, fired exactly once, run by
-id from the CLI and caught up after downtime like every other kind.
+This test module is itself a job kind (`hello`: a good-morning line in the leads channel at 08:00): found by the
+registry's discovery as if it were a module of the package, and nothing else changed, its job is derived, listed,
+scheduled, fired exactly once, run by id from the CLI and caught up after downtime like every other kind.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import types
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ GREETING = "おはようございます（hello）"
 # --- the kind: what a new module under reminders/jobs/ would hold ------------------------------------------
 
 KIND = "hello"
+ORDER = 1000  # after every kind of the package
 
 
 def specs(project_file, project, meetings, calendar) -> list[JobSpec]:
@@ -58,11 +60,18 @@ def describe(t, spec: JobSpec) -> str:
 # --- the tests -------------------------------------------------------------------------------------------------
 
 
+def discovered_with(monkeypatch, *modules) -> dict:
+    """The kinds the registry finds when the package also holds `modules` (undone after the test)."""
+    package_modules = jobs.package_modules
+    monkeypatch.setattr(jobs, "package_modules", lambda: [*package_modules(), *modules])
+    return jobs.discover()
+
+
 @pytest.fixture
 def hello(monkeypatch):
-    """The one line: the registry learns the kind (undone after the test)."""
-    monkeypatch.setattr(jobs, "KINDS", dict(jobs.KINDS))
-    return jobs.register(sys.modules[__name__])
+    """This module among the package's: the registry finds the kind as it finds every other (at import)."""
+    monkeypatch.setattr(jobs, "KINDS", discovered_with(monkeypatch, sys.modules[__name__]))
+    return sys.modules[__name__]
 
 
 def at(day: str, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -80,14 +89,40 @@ def claims(services, job_id: str) -> list[Delivery]:
         return list(session.exec(select(Delivery).where(Delivery.job_id == job_id)))
 
 
-def test_every_registered_kind_is_a_module_with_the_whole_protocol():
+# The kinds this file knows, in their listing order; a new kind may stand anywhere among them (its ORDER).
+KNOWN_KINDS = ["standup", "standup-remind", "meeting", "digest", "report", "aging"]
+
+
+def test_every_registered_kind_is_a_module_of_the_package_with_the_whole_protocol():
     folder = Path(jobs.__file__).parent
-    for name in jobs.MODULES:
-        assert (folder / f"{name}.py").is_file()
-    assert list(jobs.KINDS) == ["standup", "standup-remind", "meeting", "digest", "report", "aging"]
-    for kind in jobs.KINDS.values():
+    assert [kind for kind in jobs.KINDS if kind in KNOWN_KINDS] == KNOWN_KINDS
+    assert [kind.ORDER for kind in jobs.KINDS.values()] == sorted({kind.ORDER for kind in jobs.KINDS.values()})
+    for name, kind in jobs.KINDS.items():
+        assert kind.KIND == name
+        package, _, module = kind.__name__.rpartition(".")
+        assert package == jobs.__name__ and (folder / f"{module}.py").is_file()
+        assert module == name.replace("-", "_")  # standup_remind.py is kind standup-remind
         for attribute in ("specs", "run", "still_useful", "describe"):
-            assert callable(getattr(kind, attribute)), (kind.KIND, attribute)
+            assert callable(getattr(kind, attribute)), (name, attribute)
+
+
+def test_every_module_of_the_package_with_a_kind_is_registered():
+    with_kind = {module.KIND for module in jobs.package_modules() if hasattr(module, "KIND")}
+    assert with_kind == set(jobs.KINDS)
+
+
+def test_a_kind_without_order_or_taking_a_kind_or_an_order_is_refused(monkeypatch):
+    no_order = types.SimpleNamespace(__name__="reminders.jobs.x", KIND="x")
+    with pytest.raises(TypeError, match="ORDER"):
+        discovered_with(monkeypatch, no_order)
+    monkeypatch.undo()
+    same_kind = types.SimpleNamespace(__name__="reminders.jobs.y", KIND="aging", ORDER=1001)
+    with pytest.raises(ValueError, match="kind 'aging'"):
+        discovered_with(monkeypatch, same_kind)
+    monkeypatch.undo()
+    same_order = types.SimpleNamespace(__name__="reminders.jobs.z", KIND="z", ORDER=jobs.KINDS["aging"].ORDER)
+    with pytest.raises(ValueError, match="ORDER"):
+        discovered_with(monkeypatch, same_order)
 
 
 def test_every_derived_job_belongs_to_a_registered_kind(synced):
@@ -96,7 +131,7 @@ def test_every_derived_job_belongs_to_a_registered_kind(synced):
 
 def test_a_registered_kind_is_derived_described_and_scheduled(hello, synced):
     specs_now = job_specs(synced)
-    assert [s.id for s in specs_now][-2:] == ["aging:moving", "hello:moving"]  # after the project's other jobs
+    assert [s.id for s in specs_now][-1] == "hello:moving"  # ORDER 1000: after the project's other jobs
     spec = next(s for s in specs_now if s.kind == KIND)
     assert firing.describe(synced, spec) == "朝のあいさつ（テスト用）"
     scheduler = make_scheduler("Asia/Tokyo")

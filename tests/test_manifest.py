@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
 import re
 
 import pytest
 import yaml
 
 from bot.dispatch import COMMANDS
+from bot.i18n import catalog
+from commands.families import family_name
 from tests.conftest import ROOT
 from tests.manifest_rules import manifest_problems
 
@@ -126,12 +130,17 @@ def test_the_rules_catch_a_broken_manifest(mutate, where):
     assert any(p.startswith(f"{where}: ") for p in problems), problems
 
 
-def test_every_command_has_description_usage_hint_and_a_handler():
+def test_every_command_has_description_usage_hint_a_family_module_and_help():
     assert len(MANIFEST_COMMANDS) == len(set(MANIFEST_COMMANDS))
-    assert set(MANIFEST_COMMANDS) == set(COMMANDS), "manifest.yml and bot.dispatch.COMMANDS must list the same commands"
+    assert list(COMMANDS) == MANIFEST_COMMANDS  # derived from the manifest (commands/families.py), in its order
     for command in manifest()["features"]["slash_commands"]:
-        assert command["description"] and command["usage_hint"], command["command"]
-        assert callable(COMMANDS[command["command"]]), f"{command['command']} has no handler"
+        name = command["command"]
+        assert command["description"] and command["usage_hint"], name
+        module = importlib.import_module(f"commands.{family_name(name)}")
+        assert COMMANDS[name] is module.handle, f"{name} is answered by commands/{family_name(name)}.py's handle"
+        assert list(inspect.signature(module.handle).parameters) == ["ctx", "text"], name
+        for lang in ("ja", "en"):
+            assert f"help.{family_name(name)}" in catalog(lang), f"{name} has no help.{family_name(name)} in {lang}.yml"
 
 
 def test_scopes_events_interactivity_home_and_socket_mode():

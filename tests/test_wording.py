@@ -14,17 +14,15 @@ from sqlmodel import select
 
 from bot.dispatch import run_command
 from bot.i18n import Translator, catalog
-from commands import dept, issue_grammar, meeting, renkei, report, standup, win
 from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration
+from commands.families import families
 from storage.models import Meeting
 
 JA, EN = catalog("ja"), catalog("en")
 
-# What users type after a slash command: the English words of each grammar (code, so always in step with it).
-COMMAND_WORDS = {word for words in (issue_grammar.SUBCOMMANDS, issue_grammar.LIST_SCOPES, dept.ALIASES,
-                                    meeting.SUBCOMMANDS, renkei.HELP_WORDS, renkei.STATUS_WORDS, report.DIGEST_WORDS,
-                                    win.LIST_WORDS, standup.STATUS_WORDS)
-                 for word in words if word.isascii()} | {"to"}  # `to:<依頼先部署>`
+# What users type after a slash command: the English words of each family's grammar, its module's WORDS, for every
+# command of manifest.yml (code, so always in step with it).
+COMMAND_WORDS = {word for family in families() for word in family.words if word.isascii()}
 ALLOWED_ASCII = COMMAND_WORDS | {
     # names staff know
     "Renkei", "renkei", "Slack", "Excel", "PDF", "IT", "DM", "ID", "URL",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import interactions
+from bot import dispatch, interactions
 from bot.bootstrap import Services
-from bot.dispatch import COMMANDS
 from storage.requests import handle_once, request_key
 
 
@@ -26,5 +25,5 @@ def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) 
 
 def register(app: App) -> None:
     """Route each slash command of the manifest to on_command (bot.dispatch picks the command function)."""
-    for name in COMMANDS:
+    for name in dispatch.COMMANDS:
         app.command(name)(on_command)

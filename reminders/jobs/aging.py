@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from storage.projectfile import ProjectFile, ProjectSpec
 
 KIND = "aging"
+ORDER = 60  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 AGING_CRON = "0 9 * * mon-fri"  # each business morning: waiting issues are nudged or raised to the leads
 
 NUDGE, LEADS = "nudge", "leads"

@@ -47,9 +47,10 @@ class FiringResult:
 
 
 class JobKind(Protocol):
-    """What a kind module (`reminders/jobs/<kind>.py`) exposes; `reminders/jobs/__init__.py` lists them."""
+    """What a kind module (`reminders/jobs/<kind>.py`) exposes; `reminders/jobs/__init__.py` finds them."""
 
     KIND: str
+    ORDER: int  # where the kind's jobs stand among a project's (`renkei jobs list`): lower first
 
     def specs(self, project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
               calendar: BusinessCalendar) -> list[JobSpec]:

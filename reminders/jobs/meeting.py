@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 KIND = "meeting"
+ORDER = 30  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 _trimmed: set[int] = set()  # meetings whose extra reminders were already logged in this process
 

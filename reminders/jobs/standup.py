@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from storage.projectfile import ProjectFile, ProjectSpec
 
 KIND = "standup"
+ORDER = 10  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 
 def prompt_trigger(project_file: ProjectFile, project: ProjectSpec, calendar: BusinessCalendar) -> BaseTrigger:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from storage.projectfile import ProjectFile, ProjectSpec
 
 KIND = "standup-remind"
+ORDER = 20  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
