@@ -26,8 +26,11 @@ def test_jobs_list_shows_every_job_with_its_next_run(env, tmp_path):
 
 
 def test_a_prompt_set_for_a_closed_day_is_listed_on_the_next_business_day(env, tmp_path):
-    today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
-    monday = today + dt.timedelta(days=7 - today.weekday())
+    now = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
+    # the Monday of the next 09:30 prompt: today itself on a Monday before 09:30 (the suite may run at any hour)
+    monday = now.date() + dt.timedelta(days=(7 - now.weekday()) % 7)
+    if monday == now.date() and (now.hour, now.minute) >= (9, 30):
+        monday += dt.timedelta(days=7)
     text = SAMPLE.read_text(encoding="utf-8").replace('closed_days: ["2026-08-14"]', f'closed_days: ["{monday}"]')
     text = text.replace('cron: "30 9 * * mon-fri"', 'cron: "30 9 * * mon"')
     config = tmp_path / "renkei.yml"
