@@ -16,6 +16,14 @@ from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN
 
 
+@pytest.fixture(autouse=True)
+def _channel_c1(request) -> None:
+    """The channel these tests post to ("C1"): it exists and the bot is in it, as fakeslack (like Slack) requires."""
+    if "fakeslack" in request.fixturenames:
+        fake = request.getfixturevalue("fakeslack")
+        fake.add_channel("general", {fake.bot_user}, channel_id="C1")
+
+
 def gateway_for(services, fakeslack, **kwargs) -> SlackGateway:
     """A second gateway on the same database: what a restarted or second process would build."""
     return SlackGateway(engine=services.engine, client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url), **kwargs)

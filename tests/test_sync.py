@@ -102,3 +102,16 @@ def test_slack_down_is_reported_in_plain_words(services, fakeslack):
     report, table = run_sync(services)
     assert not report.ok and all(row.status == "failed" for row in report.rows)
     assert "Slack に接続できません" in table
+
+
+def test_a_taken_channel_listed_on_the_third_page_is_found_by_paging(services, fakeslack):
+    """conversations.list answers in pages (fakeslack: 2 channels a page, as Slack may give fewer than `limit`)."""
+    for n in range(4):  # pages 1 and 2: other people's channels
+        fakeslack.add_channel(f"random-{n}")
+    existing = fakeslack.add_channel("moving-zeimu", members={"U02ZEIMU"})  # page 3
+    report, _ = run_sync(services)
+    assert report.ok
+    assert stored_channels(services)["moving-zeimu"] == existing.id
+    listed = fakeslack.calls_to("conversations.list", ok_only=True)
+    assert len(listed) >= 3 and "cursor" not in listed[0].params and all(c.params["cursor"] for c in listed[1:])
+    assert [c.params["channel"] for c in fakeslack.calls_to("conversations.join", ok_only=True)] == [existing.id]

@@ -2,6 +2,18 @@
 
 It speaks the JSON of the methods the bot uses, checks the bearer token, records every
 call, and answers 429 (with Retry-After), 5xx or `ok: false` when a test asks it to.
+
+Where it matters it refuses what Slack refuses (each rule has a test in tests/test_fakeslack.py):
+- token types: a bot token (xoxb-) for Web API methods, the app-level token (xapp-) only for
+  apps.connections.open; anything else is `not_allowed_token_type`;
+- posting (chat.postMessage, chat.update) needs a channel that exists (`channel_not_found`) and has
+  the bot as a member (`not_in_channel`); a user id (U...) or an IM from conversations.open is a DM;
+- Block Kit limits (below), `invalid_blocks` for messages and `invalid_arguments` for views, with
+  the reason in response_metadata.messages as Slack gives it;
+- views.open needs a trigger_id; read methods take form bodies only (a JSON body is not read);
+- conversations.list answers in small pages (PAGE_SIZE, or a smaller `limit`) with a cursor.
+A call is recorded with what was answered: `Call.ok` is False for every refusal, so
+`calls_to(..., ok_only=True)` is what Slack accepted.
 """
 
 from __future__ import annotations
@@ -18,14 +30,35 @@ from urllib.parse import parse_qsl
 DEFAULT_SCOPES = "commands,chat:write,channels:manage,channels:read,channels:join,users:read,im:write,files:write"
 
 
+# Slack's limits (Block Kit and API reference pages, as of 2026); Slack refuses a payload past them.
+MESSAGE_BLOCKS = 50          # blocks in one message
+VIEW_BLOCKS = 100            # blocks in a modal or the Home tab (views.open / views.publish)
+SECTION_TEXT = 3000          # section `text`
+SECTION_FIELDS = 10          # section `fields`, each at most FIELD_TEXT
+FIELD_TEXT = 2000
+HEADER_TEXT = 150            # header text (plain_text)
+BUTTON_TEXT = 75             # button text (plain_text)
+ACTIONS_ELEMENTS = 25        # elements of an actions block
+CONTEXT_ELEMENTS = 10        # elements of a context block
+VIEW_TITLE = 24              # modal title, submit and close (plain_text)
+MESSAGE_TEXT = 40000         # message `text` (the notification fallback)
+PAGE_SIZE = 2                # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
+
+# Methods that only read: Slack reads their arguments from a form (or query) body, never from JSON.
+READ_METHODS = {"auth.test", "conversations.list", "conversations.info", "users.info"}
+APP_TOKEN_METHODS = {"apps.connections.open"}
+
+
 @dataclass
 class Call:
-    """One request the emulator received."""
+    """One request the emulator received, and what it answered (`ok` False for any refusal)."""
 
     method: str
     params: dict[str, Any]
     token: str | None
     status: int
+    ok: bool = True
+    error: str | None = None
 
 
 @dataclass
@@ -56,6 +89,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.uploads: dict[str, bytes] = {}
+        self.ims: set[str] = set()  # IM channel ids handed out by conversations.open
+        self.page_size = PAGE_SIZE
         self._failures: dict[str, deque[Failure]] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -113,14 +148,14 @@ class FakeSlack:
             self._failures.setdefault(method, deque()).extend(failure for _ in range(times))
 
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
-        """The recorded calls of one method (only those answered 200 when `ok_only`)."""
+        """The recorded calls of one method (only those Slack accepted, `ok: true`, when `ok_only`)."""
         with self._lock:
-            return [c for c in self.calls if c.method == method and (not ok_only or c.status == 200)]
+            return [c for c in self.calls if c.method == method and (not ok_only or (c.status == 200 and c.ok))]
 
-    def add_channel(self, name: str, members: set[str] | None = None) -> Channel:
-        """A channel that exists before the bot looks (e.g. made by hand)."""
+    def add_channel(self, name: str, members: set[str] | None = None, *, channel_id: str | None = None) -> Channel:
+        """A channel that exists before the bot looks (e.g. made by hand); the bot is in it only if in `members`."""
         with self._lock:
-            channel = Channel(id=f"C{next(self._ids):08d}", name=name, members=set(members or ()))
+            channel = Channel(id=channel_id or f"C{next(self._ids):08d}", name=name, members=set(members or ()))
             self.channels[channel.id] = channel
             return channel
 
@@ -146,29 +181,41 @@ class FakeSlack:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
         if failure is not None and failure.status != 200:
-            self._record(method, params, token, failure.status)
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
+            self._record(method, params, token, failure.status, error)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             self._send(request, failure.status, {"ok": False, "error": error}, headers=headers)
             return
-        self._record(method, params, token, 200)
+        body = self._answer(method, params, token, failure, json_body=self._is_json(request) and bool(raw))
+        self._record(method, params, token, 200, None if body.get("ok") else str(body.get("error")))
+        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" and body.get("ok") else {}
+        self._send(request, 200, body, headers=headers)
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None, failure: Failure | None, *,
+                json_body: bool) -> dict[str, Any]:
+        """Slack's answer to a call that reached it: auth, token type, scripted failure, then the method."""
         if token not in self.tokens:
-            self._send(request, 200, {"ok": False, "error": "not_authed" if not token else "invalid_auth"})
-            return
+            return {"ok": False, "error": "not_authed" if not token else "invalid_auth"}
+        # An app-level token opens Socket Mode connections and nothing else; a bot token cannot open them.
+        if token.startswith("xapp-") != (method in APP_TOKEN_METHODS):
+            return {"ok": False, "error": "not_allowed_token_type"}
         if failure is not None:
             body = {"ok": False, "error": failure.error or "internal_error"}
             if failure.needed:
                 body.update(needed=failure.needed, provided="commands,chat:write")
-            self._send(request, 200, body)
-            return
+            return body
+        if json_body and method in READ_METHODS:
+            # Slack does not read JSON bodies for these methods: the arguments are simply not there.
+            return _refused("invalid_arguments", f"{method} does not accept a JSON body; send it form-encoded")
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
-            self._send(request, 200, {"ok": False, "error": "unknown_method"})
-            return
+            return {"ok": False, "error": "unknown_method"}
         with self._lock:
-            body = handler(params)
-        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
-        self._send(request, 200, body, headers=headers)
+            return handler(params)
+
+    @staticmethod
+    def _is_json(request: BaseHTTPRequestHandler) -> bool:
+        return request.headers.get("Content-Type", "").startswith("application/json")
 
     @staticmethod
     def _params(request: BaseHTTPRequestHandler, raw: bytes) -> dict[str, Any]:
@@ -179,9 +226,10 @@ class FakeSlack:
             return json.loads(raw.decode("utf-8"))
         return dict(parse_qsl(raw.decode("utf-8")))
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None, status: int) -> None:
+    def _record(self, method: str, params: dict[str, Any], token: str | None, status: int,
+                error: str | None = None) -> None:
         with self._lock:
-            self.calls.append(Call(method, params, token, status))
+            self.calls.append(Call(method, params, token, status, ok=status == 200 and error is None, error=error))
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None,
@@ -207,13 +255,39 @@ class FakeSlack:
         return {"ok": True, "url": "https://renkei-test.slack.com/", "team": "Renkei Test", "user": "renkei",
                 "team_id": "T000TEST", "user_id": self.bot_user, "bot_id": "B000TEST"}
 
+    def _postable(self, channel: str) -> dict[str, Any] | None:
+        """Slack's refusal to post in `channel`, or None: it must exist and have the bot, or be a DM."""
+        if channel.startswith("U") or channel in self.ims:
+            return None
+        found = self.channels.get(channel) or next(
+            (c for c in self.channels.values() if channel.lstrip("#") == c.name), None)
+        if found is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if self.bot_user not in found.members:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
     def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         if not (params.get("text") or params.get("blocks")):
             return {"ok": False, "error": "no_text"}
+        refused = self._postable(channel) or _message_refusal(params)
+        if refused:
+            return refused
         return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": params.get("text")}}
+
+    def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts:
+            return {"ok": False, "error": "message_not_found"}
+        refused = self._postable(channel) or _message_refusal(params)
+        if refused:
+            return refused
+        return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
 
     def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._ts()}
@@ -227,8 +301,22 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": channel.id, "name": name}}
 
     def _m_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channels": [{"id": c.id, "name": c.name, "is_member": self.bot_user in c.members}
-                                         for c in self.channels.values()], "response_metadata": {"next_cursor": ""}}
+        # Pages of at most `page_size` (Slack may return fewer than `limit`), the cursor an opaque offset.
+        cursor = str(params.get("cursor") or "")
+        if cursor and not (cursor.startswith("dGVhbTpD") and cursor[8:].isdigit()):
+            return {"ok": False, "error": "invalid_cursor"}
+        start = int(cursor[8:]) if cursor else 0
+        try:
+            limit = int(params.get("limit") or 100)
+        except ValueError:
+            return _refused("invalid_arguments", "limit must be a number")
+        size = max(1, min(limit, self.page_size))
+        everything = list(self.channels.values())
+        page = everything[start:start + size]
+        more = start + size < len(everything)
+        return {"ok": True, "channels": [{"id": c.id, "name": c.name, "is_member": self.bot_user in c.members,
+                                          "purpose": {"value": c.purpose}} for c in page],
+                "response_metadata": {"next_cursor": f"dGVhbTpD{start + size}" if more else ""}}
 
     def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
@@ -262,7 +350,9 @@ class FakeSlack:
         return {"ok": True, "purpose": channel.purpose}
 
     def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U0"))[1:]}}
+        im = "D" + str(params.get("users", "U0"))[1:]
+        self.ims.add(im)
+        return {"ok": True, "channel": {"id": im}}
 
     def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         # Socket Mode: a URL nobody listens on; the test only needs to see the bot ask for it.
@@ -274,10 +364,20 @@ class FakeSlack:
                                      "profile": {"display_name": f"user-{user}", "real_name": f"User {user}"}}}
 
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **_as_dict(params.get("view"))}}
+        if not (params.get("trigger_id") or params.get("interactivity_pointer")):
+            return _refused("invalid_arguments", "missing required field: trigger_id")
+        if not params.get("view"):
+            return _refused("invalid_arguments", "missing required field: view")
+        view = _as_dict(params.get("view"))
+        return _view_refusal(view) or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
 
     def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **_as_dict(params.get("view"))}}
+        if not params.get("user_id"):
+            return _refused("invalid_arguments", "missing required field: user_id")
+        if not params.get("view"):
+            return _refused("invalid_arguments", "missing required field: view")
+        view = _as_dict(params.get("view"))
+        return _view_refusal(view) or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"
@@ -294,3 +394,78 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 def _as_list(value: Any) -> list[dict[str, Any]]:
     return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def _refused(error: str, *reasons: str) -> dict[str, Any]:
+    """A refusal as Slack words it: the error, and each reason in response_metadata.messages."""
+    body: dict[str, Any] = {"ok": False, "error": error}
+    if reasons:
+        body["response_metadata"] = {"messages": [f"[ERROR] {reason}" for reason in reasons]}
+    return body
+
+
+def _text_of(value: Any) -> str:
+    return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
+
+
+def _too_long(limit: int, pointer: str) -> str:
+    return f"must be less than {limit + 1} characters [json-pointer:{pointer}]"
+
+
+def _block_problems(blocks: list[dict[str, Any]], where: str) -> list[str]:
+    """What breaks Block Kit's per-block limits, as Slack's messages say it (json-pointer to the place)."""
+    problems = []
+    for i, block in enumerate(blocks):
+        at = f"{where}/{i}"
+        kind = block.get("type")
+        if kind == "section":
+            if len(_text_of(block.get("text"))) > SECTION_TEXT:
+                problems.append(_too_long(SECTION_TEXT, f"{at}/text/text"))
+            fields = block.get("fields") or []
+            if len(fields) > SECTION_FIELDS:
+                problems.append(f"must have at most {SECTION_FIELDS} items [json-pointer:{at}/fields]")
+            problems += [_too_long(FIELD_TEXT, f"{at}/fields/{j}/text") for j, f in enumerate(fields)
+                         if len(_text_of(f)) > FIELD_TEXT]
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button" and len(_text_of(accessory.get("text"))) > BUTTON_TEXT:
+                problems.append(_too_long(BUTTON_TEXT, f"{at}/accessory/text/text"))
+        elif kind == "header":
+            if len(_text_of(block.get("text"))) > HEADER_TEXT:
+                problems.append(_too_long(HEADER_TEXT, f"{at}/text/text"))
+        elif kind == "actions":
+            elements = block.get("elements") or []
+            if not 1 <= len(elements) <= ACTIONS_ELEMENTS:
+                problems.append(f"must have 1 to {ACTIONS_ELEMENTS} items [json-pointer:{at}/elements]")
+            problems += [_too_long(BUTTON_TEXT, f"{at}/elements/{j}/text/text") for j, e in enumerate(elements)
+                         if e.get("type") == "button" and len(_text_of(e.get("text"))) > BUTTON_TEXT]
+        elif kind == "context":
+            if not 1 <= len(block.get("elements") or []) <= CONTEXT_ELEMENTS:
+                problems.append(f"must have 1 to {CONTEXT_ELEMENTS} items [json-pointer:{at}/elements]")
+    return problems
+
+
+def _message_refusal(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Slack's refusal of a message's text or blocks (chat.postMessage, chat.update), or None."""
+    if len(str(params.get("text") or "")) > MESSAGE_TEXT:
+        return {"ok": False, "error": "msg_too_long"}
+    blocks = _as_list(params.get("blocks"))
+    problems = []
+    if len(blocks) > MESSAGE_BLOCKS:
+        problems.append(f"no more than {MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
+    problems += _block_problems(blocks, "/blocks")
+    return _refused("invalid_blocks", *problems) | {"errors": problems} if problems else None
+
+
+def _view_refusal(view: dict[str, Any]) -> dict[str, Any] | None:
+    """Slack's refusal of a view (views.open, views.publish), or None."""
+    blocks = view.get("blocks") or []
+    problems = []
+    if len(blocks) > VIEW_BLOCKS:
+        problems.append(f"no more than {VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
+    for part in ("title", "submit", "close"):
+        if part in view and len(_text_of(view[part])) > VIEW_TITLE:
+            problems.append(_too_long(VIEW_TITLE, f"/view/{part}/text"))
+    if view.get("type") == "modal" and any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
+        problems.append("submit is required when an input block is present [json-pointer:/view/submit]")
+    problems += _block_problems(blocks, "/view/blocks")
+    return _refused("invalid_arguments", *problems) if problems else None
