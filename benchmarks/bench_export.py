@@ -48,15 +48,28 @@ def generate(db: Path, scale: float) -> None:
 
     rng = random.Random(20261126)
     departments = 50
-    days = [d for d in (YEAR_START + dt.timedelta(n) for n in range((YEAR_END - YEAR_START).days + 1))
-            if BusinessCalendar().is_business_day(d)]
+    days = [
+        d
+        for d in (YEAR_START + dt.timedelta(n) for n in range((YEAR_END - YEAR_START).days + 1))
+        if BusinessCalendar().is_business_day(d)
+    ]
     answers_target = int(1_000_000 * scale)
     liaisons = max(1, -(-answers_target // (departments * len(days))))  # enough people for the answers
-    spec = {"departments": [{"slug": f"d{n:02d}", "name": f"部署{n:02d}課",
-                             "liaisons": [f"U{n:02d}{k:05d}" for k in range(liaisons)]} for n in range(departments)],
-            "projects": [{"slug": "city", "name": "大都市の全庁プロジェクト",
-                          "departments": [f"d{n:02d}" for n in range(departments)],
-                          "leads": ["U99LEAD"], "managers": ["U99BOSS"]}]}
+    spec = {
+        "departments": [
+            {"slug": f"d{n:02d}", "name": f"部署{n:02d}課", "liaisons": [f"U{n:02d}{k:05d}" for k in range(liaisons)]}
+            for n in range(departments)
+        ],
+        "projects": [
+            {
+                "slug": "city",
+                "name": "大都市の全庁プロジェクト",
+                "departments": [f"d{n:02d}" for n in range(departments)],
+                "leads": ["U99LEAD"],
+                "managers": ["U99BOSS"],
+            }
+        ],
+    }
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     with new_session(engine) as session:
@@ -73,17 +86,35 @@ def generate(db: Path, scale: float) -> None:
     for number in range(1, issues + 1):
         created = dt.datetime.combine(rng.choice(days), dt.time(9 + rng.randrange(8), rng.randrange(60)), TZ)
         resolved = created + dt.timedelta(days=rng.randrange(1, 40)) if rng.random() < 0.7 else None
-        batch.append({"id": number, "project_id": 1, "department_id": rng.randrange(1, departments + 1),
-                      "waiting_on_id": rng.randrange(1, departments + 1) if rng.random() < 0.3 else None,
-                      "title": f"住民異動データ連携の確認 {number}（様式{rng.randrange(100)}）", "body": "",
-                      "severity": rng.choice(["high", "normal", "low"]), "status": "resolved" if resolved else "open",
-                      "escalated": rng.random() < 0.05, "reporter_id": "U00000001", "created_at": created,
-                      "updated_at": resolved or created, "resolved_at": resolved})
+        batch.append(
+            {
+                "id": number,
+                "project_id": 1,
+                "department_id": rng.randrange(1, departments + 1),
+                "waiting_on_id": rng.randrange(1, departments + 1) if rng.random() < 0.3 else None,
+                "title": f"住民異動データ連携の確認 {number}（様式{rng.randrange(100)}）",
+                "body": "",
+                "severity": rng.choice(["high", "normal", "low"]),
+                "status": "resolved" if resolved else "open",
+                "escalated": rng.random() < 0.05,
+                "reporter_id": "U00000001",
+                "created_at": created,
+                "updated_at": resolved or created,
+                "resolved_at": resolved,
+            }
+        )
         flush(Issue)
     flush(Issue, force=True)
     for number in range(1, issues + 1, 3):
-        batch.append({"issue_id": number, "actor_id": "U00000001", "kind": "resolved", "note": "関係課と調整のうえ対応済み",
-                      "created_at": dt.datetime.combine(YEAR_END, dt.time(12), TZ)})
+        batch.append(
+            {
+                "issue_id": number,
+                "actor_id": "U00000001",
+                "kind": "resolved",
+                "note": "関係課と調整のうえ対応済み",
+                "created_at": dt.datetime.combine(YEAR_END, dt.time(12), TZ),
+            }
+        )
         flush(IssueEvent)
     flush(IssueEvent, force=True)
     written = 0
@@ -92,17 +123,31 @@ def generate(db: Path, scale: float) -> None:
             for k in range(liaisons):
                 if written >= answers_target:
                     break
-                batch.append({"project_id": 1, "department_id": department + 1, "user_id": f"U{department:02d}{k:05d}",
-                              "day": day, "answers": json.dumps({"yesterday": "様式の確認", "today": "関係課と打合せ",
-                                                                 "blockers": ""}, ensure_ascii=False),
-                              "created_at": dt.datetime.combine(day, dt.time(10), TZ)})
+                batch.append(
+                    {
+                        "project_id": 1,
+                        "department_id": department + 1,
+                        "user_id": f"U{department:02d}{k:05d}",
+                        "day": day,
+                        "answers": json.dumps(
+                            {"yesterday": "様式の確認", "today": "関係課と打合せ", "blockers": ""}, ensure_ascii=False
+                        ),
+                        "created_at": dt.datetime.combine(day, dt.time(10), TZ),
+                    }
+                )
                 written += 1
                 flush(StandupAnswer)
     flush(StandupAnswer, force=True)
     for n in range(int(2_000 * scale) + 1):
-        batch.append({"project_id": 1, "department_id": rng.randrange(1, departments + 1), "reporter_id": "U00000001",
-                      "text": f"窓口の待ち時間を短縮できた {n}",
-                      "created_at": dt.datetime.combine(rng.choice(days), dt.time(15), TZ)})
+        batch.append(
+            {
+                "project_id": 1,
+                "department_id": rng.randrange(1, departments + 1),
+                "reporter_id": "U00000001",
+                "text": f"窓口の待ち時間を短縮できた {n}",
+                "created_at": dt.datetime.combine(rng.choice(days), dt.time(15), TZ),
+            }
+        )
         flush(Win)
     flush(Win, force=True)
     print(json.dumps({"issues": issues, "answers": written, "departments": departments, "liaisons_per_department": liaisons}))
@@ -118,8 +163,17 @@ def export(db: Path, out: Path, detail: bool) -> None:
 
     started = time.perf_counter()
     with new_session(make_engine(f"sqlite:///{db}")) as session:
-        make_report(session, session.get(Project, 1), start=YEAR_START, end=YEAR_END, out=out, calendar=BusinessCalendar(),
-                    timezone="Asia/Tokyo", t=Translator("ja"), detail=detail)
+        make_report(
+            session,
+            session.get(Project, 1),
+            start=YEAR_START,
+            end=YEAR_END,
+            out=out,
+            calendar=BusinessCalendar(),
+            timezone="Asia/Tokyo",
+            t=Translator("ja"),
+            detail=detail,
+        )
     print(json.dumps({"seconds": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb()}))
 
 
@@ -136,11 +190,35 @@ def bare(db: Path, out: Path) -> None:
     with new_session(make_engine(f"sqlite:///{db}")) as session:
         names = {d.id: d.name for d in session.exec(select(Department)).scalars()}
         ws = wb.create_sheet("issues")
-        columns = (Issue.id, Issue.department_id, Issue.waiting_on_id, Issue.status, Issue.severity, Issue.reporter_id,
-                   Issue.assignee_id, Issue.created_at, Issue.resolved_at, Issue.due_date, Issue.title)
+        columns = (
+            Issue.id,
+            Issue.department_id,
+            Issue.waiting_on_id,
+            Issue.status,
+            Issue.severity,
+            Issue.reporter_id,
+            Issue.assignee_id,
+            Issue.created_at,
+            Issue.resolved_at,
+            Issue.due_date,
+            Issue.title,
+        )
         for row in session.execute(select(*columns).execution_options(yield_per=2000)):
-            ws.append([row[0], names.get(row[1]), names.get(row[2]), row[3], row[4], row[5], row[6],
-                       row[7].replace(tzinfo=None), row[8].replace(tzinfo=None) if row[8] else None, row[9], row[10]])
+            ws.append(
+                [
+                    row[0],
+                    names.get(row[1]),
+                    names.get(row[2]),
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    row[7].replace(tzinfo=None),
+                    row[8].replace(tzinfo=None) if row[8] else None,
+                    row[9],
+                    row[10],
+                ]
+            )
         ws = wb.create_sheet("answers")
         statement = select(StandupAnswer.day, StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
         for day, department_id, user_id, answers in session.execute(statement.execution_options(yield_per=2000)):
@@ -177,17 +255,26 @@ def main() -> None:
         started = time.perf_counter()
         volume = step("--step", "generate", "--db", str(db), "--scale", str(args.scale))
         generated = time.perf_counter() - started
-        results = {name: step("--step", name, "--db", str(db), "--out", str(Path(folder) / f"{name}.xlsx"))
-                   for name in ("bare", "export-detail", "export")}
+        results = {
+            name: step("--step", name, "--db", str(db), "--out", str(Path(folder) / f"{name}.xlsx"))
+            for name in ("bare", "export-detail", "export")
+        }
         sizes = {name: (Path(folder) / f"{name}.xlsx").stat().st_size / 2**20 for name in results}
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{dt.date.today()}; data: {volume} (generated in {generated:.0f} s)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{dt.date.today()}; data: {volume} (generated in {generated:.0f} s)"
+    )
     print(f"{'run':<28}{'seconds':>10}{'× bare':>9}{'peak RSS MB':>13}{'file MB':>9}")
-    for name, label in (("bare", "bare openpyxl dump"), ("export-detail", "renkei export --detail"),
-                        ("export", "renkei export (matrix)")):
+    for name, label in (
+        ("bare", "bare openpyxl dump"),
+        ("export-detail", "renkei export --detail"),
+        ("export", "renkei export (matrix)"),
+    ):
         r = results[name]
-        print(f"{label:<28}{r['seconds']:>10.1f}{r['seconds'] / results['bare']['seconds']:>9.2f}"
-              f"{r['peak_rss_mb']:>13.0f}{sizes[name]:>9.1f}")
+        print(
+            f"{label:<28}{r['seconds']:>10.1f}{r['seconds'] / results['bare']['seconds']:>9.2f}"
+            f"{r['peak_rss_mb']:>13.0f}{sizes[name]:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -46,15 +46,23 @@ def project_file_text() -> str:
     lines = ["timezone: Asia/Tokyo", "language: ja", "admins: [U99ADMIN]", "departments:"]
     departments = ["shimin", "zeimu", "kokuho", "fukushi", "kosodate", "it"]
     for n, slug in enumerate(departments):
-        lines.append(f"  - {{slug: {slug}, name: 部署{n}課, liaisons: [U0{n + 1}LIAISON]"
-                     + (", role: it}" if slug == "it" else "}"))
+        lines.append(
+            f"  - {{slug: {slug}, name: 部署{n}課, liaisons: [U0{n + 1}LIAISON]" + (", role: it}" if slug == "it" else "}")
+        )
     lines.append("projects:")
     for slug in PROJECTS:
-        lines += [f"  - slug: {slug}", f"    name: {slug} の取り組み", f"    departments: [{', '.join(departments)}]",
-                  "    leads: [U10LEAD]", "    managers: [U20BOSS]",
-                  '    standup: {cron: "30 9 * * mon-fri", remind_after: "3h"}',
-                  '    digest: {cron: "0 16 * * fri"}', '    report: {cron: "0 8 1 * *"}',
-                  "    meetings:", '      - {title: 定例会議, cron: "0 10 * * wed", remind_before: ["1d", "15m"]}']
+        lines += [
+            f"  - slug: {slug}",
+            f"    name: {slug} の取り組み",
+            f"    departments: [{', '.join(departments)}]",
+            "    leads: [U10LEAD]",
+            "    managers: [U20BOSS]",
+            '    standup: {cron: "30 9 * * mon-fri", remind_after: "3h"}',
+            '    digest: {cron: "0 16 * * fri"}',
+            '    report: {cron: "0 8 1 * *"}',
+            "    meetings:",
+            '      - {title: 定例会議, cron: "0 10 * * wed", remind_before: ["1d", "15m"]}',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -82,10 +90,15 @@ def prepare(folder: Path, meetings: int, offsets: int = len(OFFSETS)) -> dict[st
         ids = {p.slug: p.id for p in session.exec(select(Project))}
         for n in range(meetings):
             weekly = n % 2 == 0
-            add_meeting(session, project_id=ids[PROJECTS[n % len(PROJECTS)]], title=f"会議{n}",
-                        cron=f"{n % 60} {9 + n % 8} * * {weekdays[n % 5]}" if weekly else None,
-                        starts_at=None if weekly else start + dt.timedelta(days=n, hours=n % 8),
-                        remind_before=offsets_of(offsets), created_by="U10LEAD")
+            add_meeting(
+                session,
+                project_id=ids[PROJECTS[n % len(PROJECTS)]],
+                title=f"会議{n}",
+                cron=f"{n % 60} {9 + n % 8} * * {weekdays[n % 5]}" if weekly else None,
+                starts_at=None if weekly else start + dt.timedelta(days=n, hours=n % 8),
+                remind_before=offsets_of(offsets),
+                created_by="U10LEAD",
+            )
     services.engine.dispose()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL"))}
     return {**base, "DATABASE_URL": url, "RENKEI_CONFIG": str(config), "RENKEI_LANG": "ja"}
@@ -111,13 +124,15 @@ def measure(meetings: int, repeat: int, profile: bool, offsets: int = len(OFFSET
 
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp), meetings, offsets)
-        services = bootstrap(Settings(_env_file=None, database_url=env["DATABASE_URL"],
-                                      renkei_config=env["RENKEI_CONFIG"], renkei_lang="ja"))
+        services = bootstrap(
+            Settings(_env_file=None, database_url=env["DATABASE_URL"], renkei_config=env["RENKEI_CONFIG"], renkei_lang="ja")
+        )
         specs_time, specs = best(lambda: job_specs(services), repeat)
         services.engine.dispose()
         runner, saved = CliRunner(), dict(os.environ)
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "RENKEI_CONFIG", "RENKEI_LANG")})
         try:
+
             def listing() -> str:
                 result = runner.invoke(cli, ["jobs", "list"])
                 assert result.exit_code == 0, result.output
@@ -135,10 +150,17 @@ def measure(meetings: int, repeat: int, profile: bool, offsets: int = len(OFFSET
             os.environ.update(saved)
         # what the `renkei` script runs, on this checkout's code (so a copy of another revision measures itself)
         renkei = [sys.executable, "-c", "from bot.cli import main; main()", "jobs", "list"]
-        process_time, _ = best(lambda: subprocess.run(renkei, env=env, cwd=ROOT, check=True, capture_output=True),
-                               max(1, repeat // 2))
-    return {"meetings": meetings, "jobs": len(specs), "rows": str(output).count("\n") - 2,
-            "job_specs": specs_time, "list": list_time, "process": process_time}
+        process_time, _ = best(
+            lambda: subprocess.run(renkei, env=env, cwd=ROOT, check=True, capture_output=True), max(1, repeat // 2)
+        )
+    return {
+        "meetings": meetings,
+        "jobs": len(specs),
+        "rows": str(output).count("\n") - 2,
+        "job_specs": specs_time,
+        "list": list_time,
+        "process": process_time,
+    }
 
 
 def main() -> None:
@@ -153,8 +175,10 @@ def main() -> None:
     print(f"{'meetings':>8} {'jobs':>6} {'job_specs':>10} {'jobs list':>10} {'renkei jobs list':>17}")
     for count in (args.baseline, args.meetings):
         row = measure(count, args.repeat, args.profile and count == args.meetings, args.offsets)
-        print(f"{row['meetings']:>8} {row['jobs']:>6} {row['job_specs'] * 1000:>8.1f}ms {row['list'] * 1000:>8.1f}ms"
-              f" {row['process'] * 1000:>15.1f}ms")
+        print(
+            f"{row['meetings']:>8} {row['jobs']:>6} {row['job_specs'] * 1000:>8.1f}ms {row['list'] * 1000:>8.1f}ms"
+            f" {row['process'] * 1000:>15.1f}ms"
+        )
 
 
 if __name__ == "__main__":

@@ -137,8 +137,11 @@ def check_payload(payload: Any) -> None:
         actions = payload.get("actions")
         if not _has_id(payload.get("user")):
             raise Refused(BAD_REQUEST, "block_actions without user")
-        if not isinstance(actions, list) or not actions or \
-                not all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions):
+        if (
+            not isinstance(actions, list)
+            or not actions
+            or not all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions)
+        ):
             raise Refused(BAD_REQUEST, "block_actions without actions")
     elif kind in {"view_submission", "view_closed"}:
         view = payload.get("view")
@@ -152,8 +155,7 @@ def check_event(event: Any) -> None:
     """Refused 400 unless an Events API body is an object with a type (and an event, for event_callback)."""
     if not isinstance(event, dict) or not _text(event.get("type")):
         raise Refused(BAD_REQUEST, "event is no object with a type")
-    if event["type"] == "event_callback" and not (isinstance(event.get("event"), dict)
-                                                  and _text(event["event"].get("type"))):
+    if event["type"] == "event_callback" and not (isinstance(event.get("event"), dict) and _text(event["event"].get("type"))):
         raise Refused(BAD_REQUEST, "event_callback without event")
     if event["type"] == "url_verification" and not _text(event.get("challenge")):
         raise Refused(BAD_REQUEST, "url_verification without challenge")
@@ -183,8 +185,7 @@ def check_body(body: bytes, content_type: str) -> None:
             raise Refused(BAD_REQUEST, "payload is not JSON") from None
         check_payload(payload)
     elif "command" in params:
-        if not params["command"].startswith("/") or not _text(params.get("user_id")) or \
-                not _text(params.get("trigger_id")):
+        if not params["command"].startswith("/") or not _text(params.get("user_id")) or not _text(params.get("trigger_id")):
             raise Refused(BAD_REQUEST, "slash command without command, user_id or trigger_id")
     else:
         raise Refused(BAD_REQUEST, "form is neither a slash command nor a payload")
@@ -213,8 +214,10 @@ def create_wsgi(app: App, services: Services) -> WSGIApplication:
         if path == "/healthz" and method in {"GET", "HEAD"}:
             healthy = database_reachable(services.engine)
             body = json.dumps({"ok": healthy, "database": "reachable" if healthy else "unreachable"}).encode()
-            start_response("200 OK" if healthy else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         if path != EVENTS_PATH or method != "POST":
             return slack(environ, start_response)  # Bolt answers 404

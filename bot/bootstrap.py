@@ -47,9 +47,17 @@ class Services:
 
     def context(self, session: Session, *, user_id: str, channel_id: str | None) -> CommandContext:
         """What a command function needs to answer this user in this channel."""
-        return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=self.translator(),
-                              slack=self.gateway, timezone=self.project_file.timezone, project_file=self.project_file,
-                              calendar=self.calendar, reports_dir=self.settings.renkei_reports_dir)
+        return CommandContext(
+            session=session,
+            user_id=user_id,
+            channel_id=channel_id,
+            t=self.translator(),
+            slack=self.gateway,
+            timezone=self.project_file.timezone,
+            project_file=self.project_file,
+            calendar=self.calendar,
+            reports_dir=self.settings.renkei_reports_dir,
+        )
 
     def follow_up(self, reply: Reply, *, user_id: str, channel_id: str | None) -> Reply | None:
         """Run a reply's follow-up (slow Slack work after the ack) with a fresh context for the same user and channel,
@@ -74,8 +82,14 @@ def effective_language(settings: Settings, project_file: ProjectFile | None) -> 
     return settings.renkei_lang or (project_file.language if project_file else None) or "ja"
 
 
-def bootstrap(settings: Settings, *, project_file: ProjectFile | None = None, engine: Engine | None = None,
-              client: WebClient | None = None, upgrade: bool = True) -> Services:
+def bootstrap(
+    settings: Settings,
+    *,
+    project_file: ProjectFile | None = None,
+    engine: Engine | None = None,
+    client: WebClient | None = None,
+    upgrade: bool = True,
+) -> Services:
     """Build the services: load and apply the project file, migrate the database, make the Slack client."""
     project_file = project_file or load_project_file(settings.renkei_config)
     engine = engine or make_engine(settings.database_url)
@@ -85,5 +99,11 @@ def bootstrap(settings: Settings, *, project_file: ProjectFile | None = None, en
         apply_project_file(session, project_file)
     client = client or make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     gateway = SlackGateway(engine=engine, client=client)
-    return Services(settings=settings, engine=engine, project_file=project_file, client=client, gateway=gateway,
-                    lang=effective_language(settings, project_file))
+    return Services(
+        settings=settings,
+        engine=engine,
+        project_file=project_file,
+        client=client,
+        gateway=gateway,
+        lang=effective_language(settings, project_file),
+    )

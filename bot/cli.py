@@ -44,9 +44,11 @@ def _settings() -> Settings:
 
 
 @cli.command()
-def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP requests (default without SLACK_APP_TOKEN)."),
-          socket: bool = typer.Option(False, "--socket", help="Use Socket Mode (default with SLACK_APP_TOKEN)."),
-          port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000).")) -> None:
+def serve(
+    http: bool = typer.Option(False, "--http", help="Serve signed HTTP requests (default without SLACK_APP_TOKEN)."),
+    socket: bool = typer.Option(False, "--socket", help="Use Socket Mode (default with SLACK_APP_TOKEN)."),
+    port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000)."),
+) -> None:
     """Run the listeners and the scheduler."""
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
@@ -82,8 +84,14 @@ def serve(http: bool = typer.Option(False, "--http", help="Serve signed HTTP req
 
             port = port or settings.port
             typer.echo(t("serve.starting_http", port=port))
-            waitress_serve(create_wsgi(app, services), host="0.0.0.0", port=port, threads=8, ident="renkei",
-                           max_request_body_size=MAX_REQUEST_BYTES)  # 413 on a larger declared body, unread
+            waitress_serve(
+                create_wsgi(app, services),
+                host="0.0.0.0",
+                port=port,
+                threads=8,
+                ident="renkei",
+                max_request_body_size=MAX_REQUEST_BYTES,
+            )  # 413 on a larger declared body, unread
     finally:
         scheduler.shutdown(wait=False)
 
@@ -100,9 +108,11 @@ def console(user: str = typer.Option(None, "--user", help="Slack user id to act 
 
 
 @cli.command()
-def demo(out: Path = typer.Option(Path("demo"), "--out", help="Folder for renkei.yml, the database and the report."),
-         weeks: int = typer.Option(4, "--weeks", min=1, max=12, help="How many weeks of activity to play."),
-         force: bool = typer.Option(False, "--force", help="Replace a demo database already in the folder.")) -> None:
+def demo(
+    out: Path = typer.Option(Path("demo"), "--out", help="Folder for renkei.yml, the database and the report."),
+    weeks: int = typer.Option(4, "--weeks", min=1, max=12, help="How many weeks of activity to play."),
+    force: bool = typer.Option(False, "--force", help="Replace a demo database already in the folder."),
+) -> None:
     """A sample 引越しワンストップ化 project with weeks of activity, its digest and its Excel report."""
     from bot.demo import run_demo
 
@@ -141,8 +151,14 @@ def check(manifest: Path = typer.Option(None, "--manifest", help="manifest.yml w
     failed = False
     try:
         project_file = load_project_file(settings.renkei_config)
-        typer.echo(t("config.ok", file=settings.renkei_config, departments=len(project_file.departments),
-                     projects=len(project_file.projects)))
+        typer.echo(
+            t(
+                "config.ok",
+                file=settings.renkei_config,
+                departments=len(project_file.departments),
+                projects=len(project_file.projects),
+            )
+        )
     except ProjectFileError as exc:
         failed = True
         for line in project_file_problems(t, exc):
@@ -204,11 +220,13 @@ def _date(t, value: str | None):
 
 
 @cli.command()
-def export(project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
-           start: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD); default: the 1st of this month."),
-           end: str = typer.Option(None, "--to", help="Last day (YYYY-MM-DD); default: today."),
-           out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
-           detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer.")) -> None:
+def export(
+    project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
+    start: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD); default: the 1st of this month."),
+    end: str = typer.Option(None, "--to", help="Last day (YYYY-MM-DD); default: today."),
+    out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+    detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer."),
+) -> None:
     """Write the Excel progress report of a project."""
     import datetime as dt
     from zoneinfo import ZoneInfo
@@ -223,14 +241,25 @@ def export(project: str = typer.Option(..., "--project", help="Project slug from
     if first > last:
         _fail(t("report.bad_range", start=first, end=last))
     with services.session() as session:
-        path = make_report(session, found, start=first, end=last, out=out, calendar=services.calendar,
-                           timezone=services.project_file.timezone, t=t, detail=detail)
+        path = make_report(
+            session,
+            found,
+            start=first,
+            end=last,
+            out=out,
+            calendar=services.calendar,
+            timezone=services.project_file.timezone,
+            t=t,
+            detail=detail,
+        )
     typer.echo(t("report.written", file=path, project=found.name, start=first, end=last))
 
 
 @cli.command()
-def digest(project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
-           post: bool = typer.Option(False, "--post", help="Post it to the leads channel instead of printing it.")) -> None:
+def digest(
+    project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
+    post: bool = typer.Option(False, "--post", help="Post it to the leads channel instead of printing it."),
+) -> None:
     """Print this week's digest, or post it to the leads channel."""
     from commands.report import digest_for
 
@@ -238,8 +267,7 @@ def digest(project: str = typer.Option(..., "--project", help="Project slug from
     t = services.translator()
     found = _project(services, project)
     with services.session() as session:
-        text, blocks = digest_for(session, found, project_file=services.project_file,
-                                  calendar=services.calendar, t=t)
+        text, blocks = digest_for(session, found, project_file=services.project_file, calendar=services.calendar, t=t)
     if not post:
         typer.echo(text)
         return
@@ -248,8 +276,9 @@ def digest(project: str = typer.Option(..., "--project", help="Project slug from
     import datetime as dt
 
     stamp = dt.datetime.now(dt.timezone.utc).isoformat()
-    outcome = services.gateway.post_message(key=f"digest-cli:{found.slug}:{stamp}", channel=found.leads_channel_id,
-                                            text=text, blocks=blocks)
+    outcome = services.gateway.post_message(
+        key=f"digest-cli:{found.slug}:{stamp}", channel=found.leads_channel_id, text=text, blocks=blocks
+    )
     if outcome.status == OutboxStatus.FAILED:
         _fail(outcome.error or "failed")
     typer.echo(t("digest.posted"))
@@ -277,8 +306,10 @@ def jobs_list() -> None:
 
 
 @jobs_cli.command("run")
-def jobs_run(job_id: str = typer.Argument(..., help="e.g. standup:moving"),
-             at: str = typer.Option(None, "--at", help="Run as the firing scheduled for this ISO time (default: now).")) -> None:
+def jobs_run(
+    job_id: str = typer.Argument(..., help="e.g. standup:moving"),
+    at: str = typer.Option(None, "--at", help="Run as the firing scheduled for this ISO time (default: now)."),
+) -> None:
     """Run one firing now; a firing already delivered is not delivered again."""
     import datetime as dt
     from zoneinfo import ZoneInfo
@@ -366,7 +397,8 @@ def db_revision(message: str = typer.Argument(..., help="What the migration does
 
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
     cli()

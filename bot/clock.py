@@ -36,8 +36,10 @@ class Clock:
         from reminders.triggers import fire_times
 
         after = self.now() + dt.timedelta(microseconds=1)
-        due = sorted(((moment, spec.id, spec) for spec in job_specs(self.services)
-                      for moment in fire_times(spec.trigger, after, target)), key=lambda d: (d[0], d[1]))
+        due = sorted(
+            ((moment, spec.id, spec) for spec in job_specs(self.services) for moment in fire_times(spec.trigger, after, target)),
+            key=lambda d: (d[0], d[1]),
+        )
         for moment, job_id, spec in due:
             self.set(moment)
             if before_each is not None:

@@ -64,8 +64,16 @@ def normal(text: str) -> str:
 class Console:
     """One terminal session: who is typing, the numbered buttons, the clock."""
 
-    def __init__(self, services: Services, slack: LocalSlack, *, user: str, out: Callable[[str], None],
-                 read: Callable[[str], str | None], interactive: bool = False):
+    def __init__(
+        self,
+        services: Services,
+        slack: LocalSlack,
+        *,
+        user: str,
+        out: Callable[[str], None],
+        read: Callable[[str], str | None],
+        interactive: bool = False,
+    ):
         self.services = services
         self.slack = slack
         self.user = user
@@ -91,8 +99,7 @@ class Console:
         return self.t("console.dm", name=self.person(channel))
 
     def show(self, head: str, text: str, blocks: list[dict[str, Any]] | None, channel: str | None) -> None:
-        lines, buttons = message_lines(text, blocks, person=self.person,
-                                       channel=lambda c: self.slack.channels.get(c, c))
+        lines, buttons = message_lines(text, blocks, person=self.person, channel=lambda c: self.slack.channels.get(c, c))
         self.out(head)
         for line in lines:
             self.out(INDENT + line)
@@ -119,8 +126,7 @@ class Console:
     def reply(self, channel: str | None) -> Callable[..., None]:
         """Bolt's ack/respond for the console: a reply only the typing person sees, or a card shown anew."""
 
-        def respond(text: str = "", blocks: list[dict[str, Any]] | None = None, replace_original: bool = False,
-                    **_: Any) -> None:
+        def respond(text: str = "", blocks: list[dict[str, Any]] | None = None, replace_original: bool = False, **_: Any) -> None:
             if not text and not blocks:
                 return
             if replace_original and channel:
@@ -134,8 +140,16 @@ class Console:
 
     def command(self, line: str) -> None:
         command, _, text = line.partition(" ")
-        interactions.slash(self.services, user_id=self.user, channel_id=None, command=command, text=text.strip(),
-                           trigger_id="console", ack=self.reply(None), respond=self.reply(None))
+        interactions.slash(
+            self.services,
+            user_id=self.user,
+            channel_id=None,
+            command=command,
+            text=text.strip(),
+            trigger_id="console",
+            ack=self.reply(None),
+            respond=self.reply(None),
+        )
         self.fill_forms()
 
     def press(self, arg: str) -> None:
@@ -144,9 +158,15 @@ class Console:
         if placed is None:
             self.out(self.t("console.press_unknown", number=arg or "?"))
             return
-        interactions.button(self.services, user_id=self.user, channel_id=placed.channel,
-                            action_id=placed.button.action_id, value=placed.button.value, trigger_id="console",
-                            respond=self.reply(placed.channel))
+        interactions.button(
+            self.services,
+            user_id=self.user,
+            channel_id=placed.channel,
+            action_id=placed.button.action_id,
+            value=placed.button.value,
+            trigger_id="console",
+            respond=self.reply(placed.channel),
+        )
         self.fill_forms()
 
     def fill_forms(self) -> None:
@@ -171,8 +191,7 @@ class Console:
                 state[block["block_id"]] = {"value": value}
             submitted = {**view, "id": f"VCONSOLE{id(view)}{attempt}", "state": {"values": state}}
             result: dict[str, Any] = {}
-            interactions.form(self.services, user_id=self.user, view=submitted,
-                              ack=lambda **kw: result.update(kw))
+            interactions.form(self.services, user_id=self.user, view=submitted, ack=lambda **kw: result.update(kw))
             errors = result.get("errors") or {}
             if not errors:
                 return
@@ -189,8 +208,7 @@ class Console:
         initial = element.get("initial_option")
         hint = ""
         if kind == "static_select":
-            hint = self.t("console.form_choose", choices="  ".join(
-                f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
+            hint = self.t("console.form_choose", choices="  ".join(f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
             if initial:
                 hint += self.t("console.form_default", value=initial["text"]["text"])
         elif kind == "datepicker":
@@ -207,14 +225,19 @@ class Console:
                 if kind == "static_select" and initial:
                     return {"type": kind, "selected_option": initial}
                 if optional:
-                    return {"type": kind, "value": None} if kind == "plain_text_input" else \
-                        {"type": kind, "selected_date": None} if kind == "datepicker" else \
-                        {"type": kind, "selected_option": None}
+                    return (
+                        {"type": kind, "value": None}
+                        if kind == "plain_text_input"
+                        else {"type": kind, "selected_date": None}
+                        if kind == "datepicker"
+                        else {"type": kind, "selected_option": None}
+                    )
                 self.out(self.t("console.form_required"))
                 continue
             if kind == "static_select":
-                chosen = next((o for n, o in enumerate(options, 1)
-                               if normal(answer) in (str(n), normal(o["text"]["text"]))), None)
+                chosen = next(
+                    (o for n, o in enumerate(options, 1) if normal(answer) in (str(n), normal(o["text"]["text"]))), None
+                )
                 if chosen is None:
                     self.out(self.t("console.form_bad_choice"))
                     continue
@@ -261,8 +284,7 @@ class Console:
         self.out(self.t("console.who_title"))
         for user, roles in self.people().items():
             mark = "*" if user == self.user else " "
-            self.out(self.t("console.who_line", mark=mark, name=self.person(user), user=user,
-                            roles="、".join(roles) or "-"))
+            self.out(self.t("console.who_line", mark=mark, name=self.person(user), user=user, roles="、".join(roles) or "-"))
 
     # --- the clock ---------------------------------------------------------------
 
@@ -306,8 +328,11 @@ class Console:
 
         def announce(moment: dt.datetime, spec) -> None:
             self.fill_forms()
-            self.out(self.t("console.job_fired", when=when_text(self.t, moment.astimezone(self.zone)),
-                            what=describe(self.services, spec)))
+            self.out(
+                self.t(
+                    "console.job_fired", when=when_text(self.t, moment.astimezone(self.zone)), what=describe(self.services, spec)
+                )
+            )
 
         self.clock.advance(target, before_each=announce)
         self.fill_forms()
@@ -330,8 +355,14 @@ class Console:
             word, _, arg = line.partition(" ")
             if word in {":quit", ":q", "exit"}:
                 break
-            actions = {":user": self.switch, ":press": self.press, ":p": self.press, ":time": self.time,
-                       ":who": lambda _: self.who(), ":help": lambda _: self.out(self.t("console.help"))}
+            actions = {
+                ":user": self.switch,
+                ":press": self.press,
+                ":p": self.press,
+                ":time": self.time,
+                ":who": lambda _: self.who(),
+                ":help": lambda _: self.out(self.t("console.help")),
+            }
             if word in actions:
                 actions[word](arg.strip())
                 answered += word in {":press", ":p"}
@@ -343,8 +374,14 @@ class Console:
         return answered
 
 
-def run_console(settings: Settings, *, user: str | None, stdin: TextIO, out: Callable[[str], None],
-                prompt: Callable[[str], None] | None = None) -> int:
+def run_console(
+    settings: Settings,
+    *,
+    user: str | None,
+    stdin: TextIO,
+    out: Callable[[str], None],
+    prompt: Callable[[str], None] | None = None,
+) -> int:
     """The console on RENKEI_CONFIG (the sample project when it is missing); returns how many actions ran."""
     t = bootstrap_translator(settings)
     config_path = Path(settings.renkei_config)

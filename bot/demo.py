@@ -34,8 +34,14 @@ from storage.models import Issue, Project, StandupAnswer
 from storage.projectfile import load_project_file
 
 LEAD, IT = "U10LEAD", "U09IT"
-LIAISONS = {"shimin": "U01SHIMIN", "zeimu": "U02ZEIMU", "kokuho": "U03KOKUHO", "fukushi": "U04FUKUSHI",
-            "kosodate": "U05KOSODATE", "it": IT}
+LIAISONS = {
+    "shimin": "U01SHIMIN",
+    "zeimu": "U02ZEIMU",
+    "kokuho": "U03KOKUHO",
+    "fukushi": "U04FUKUSHI",
+    "kosodate": "U05KOSODATE",
+    "it": IT,
+}
 
 
 @dataclass(frozen=True)
@@ -81,16 +87,27 @@ STORY = [
     Step(17, "14:00", IT, "/win", "テスト環境を全部署が使えるようになった"),
 ]
 
-DONE = ["転入届の画面確認", "税務課との打ち合わせ", "窓口マニュアルの見直し", "様式の洗い出し", "テストデータの準備",
-        "住民向け案内文の作成", "業務フローの確認", "研修資料の作成"]
+DONE = [
+    "転入届の画面確認",
+    "税務課との打ち合わせ",
+    "窓口マニュアルの見直し",
+    "様式の洗い出し",
+    "テストデータの準備",
+    "住民向け案内文の作成",
+    "業務フローの確認",
+    "研修資料の作成",
+]
 BLOCKERS = ["他課の回答待ちで様式が確定できない", "テスト環境に入れない職員がいる", "窓口の繁忙期で作業時間が取れない"]
 
 
 def business_days(calendar: Any, today: dt.date, weeks: int) -> list[dt.date]:
     """The business days of the `weeks` weeks that end today."""
     first = today - dt.timedelta(days=7 * weeks - 1)
-    return [first + dt.timedelta(days=n) for n in range((today - first).days + 1)
-            if calendar.is_business_day(first + dt.timedelta(days=n))]
+    return [
+        first + dt.timedelta(days=n)
+        for n in range((today - first).days + 1)
+        if calendar.is_business_day(first + dt.timedelta(days=n))
+    ]
 
 
 class Player:
@@ -118,22 +135,37 @@ class Player:
         """`{転出届…}` → the issue's number; `{day:11}` → that business day's date."""
         while "{" in text:
             start, end = text.index("{"), text.index("}")
-            inner = text[start + 1:end]
+            inner = text[start + 1 : end]
             if inner.startswith("day:"):
                 value = self.days[min(int(inner[4:]), len(self.days) - 1)].isoformat()
             else:
                 value = str(self.issue_number(inner))
-            text = text[:start] + value + text[end + 1:]
+            text = text[:start] + value + text[end + 1 :]
         return text
 
     def play(self, step: Step) -> None:
         quiet = lambda **_: None  # noqa: E731 - what the person saw is in the database and the outbox
         if step.press:
-            interactions.button(self.services, user_id=step.user, channel_id=None, action_id=step.press,
-                                value=str(self.issue_number(step.issue)), trigger_id="demo", respond=quiet)
+            interactions.button(
+                self.services,
+                user_id=step.user,
+                channel_id=None,
+                action_id=step.press,
+                value=str(self.issue_number(step.issue)),
+                trigger_id="demo",
+                respond=quiet,
+            )
             return
-        interactions.slash(self.services, user_id=step.user, channel_id=None, command=step.command,
-                           text=self.fill(step.text), trigger_id="demo", ack=quiet, respond=quiet)
+        interactions.slash(
+            self.services,
+            user_id=step.user,
+            channel_id=None,
+            command=step.command,
+            text=self.fill(step.text),
+            trigger_id="demo",
+            ack=quiet,
+            respond=quiet,
+        )
 
     def standups(self, day: int) -> list[Step]:
         """Most liaisons answer each morning; some miss a day, a few name a blocker."""
@@ -142,8 +174,7 @@ class Player:
             if self.random.random() < 0.18:
                 continue
             blocker = self.random.choice(BLOCKERS) if self.random.random() < 0.08 else "なし"
-            text = (f"昨日: {self.random.choice(DONE)}\n今日: {self.random.choice(DONE)}\n"
-                    f"困っていること: {blocker}")
+            text = f"昨日: {self.random.choice(DONE)}\n今日: {self.random.choice(DONE)}\n困っていること: {blocker}"
             minute = self.random.randint(35, 59)
             steps.append(Step(day, f"10:{minute:02d}", user, "/standup", text))
             if blocker != "なし" and slug == "kokuho":  # 国保 files its blocker as an issue with the offered button
@@ -152,10 +183,18 @@ class Player:
 
     def press_blocker(self, step: Step) -> None:
         with self.services.session() as session:
-            answer = session.exec(select(StandupAnswer.id).where(StandupAnswer.user_id == step.user)
-                                  .order_by(col(StandupAnswer.id).desc())).first()
-        interactions.button(self.services, user_id=step.user, channel_id=None, action_id=BLOCKER_BUTTON,
-                            value=str(answer or 0), trigger_id="demo", respond=lambda **_: None)
+            answer = session.exec(
+                select(StandupAnswer.id).where(StandupAnswer.user_id == step.user).order_by(col(StandupAnswer.id).desc())
+            ).first()
+        interactions.button(
+            self.services,
+            user_id=step.user,
+            channel_id=None,
+            action_id=BLOCKER_BUTTON,
+            value=str(answer or 0),
+            trigger_id="demo",
+            respond=lambda **_: None,
+        )
 
     def run(self, progress: Callable[[str], None]) -> None:
         self.clock.set(self.at(0, "00:00"))
@@ -183,8 +222,7 @@ def renkei_command() -> str:
     return "renkei" if shutil.which("renkei") else str(beside) if beside.exists() else "renkei"
 
 
-def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str], None] = print,
-             force: bool = False) -> int:
+def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str], None] = print, force: bool = False) -> int:
     """Write the sample project, play `weeks` weeks, print the digest, write the report; 0 when done."""
     t = Translator(lang)
     out = Path(out)
@@ -197,8 +235,13 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
         stale.unlink(missing_ok=True)
     config = out / "renkei.yml"
     shutil.copyfile(SAMPLE_PROJECT, config)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}", renkei_config=str(config),
-                        renkei_lang=lang, renkei_reports_dir=str(out / "excel-reports"))
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{database}",
+        renkei_config=str(config),
+        renkei_lang=lang,
+        renkei_reports_dir=str(out / "excel-reports"),
+    )
     logging.disable(logging.ERROR)
     try:
         services, _ = local_services(settings, load_project_file(config))
@@ -211,11 +254,19 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
             project = session.exec(select(Project)).first()
             if project is None:
                 raise RuntimeError(f"{SAMPLE_PROJECT} names no project")
-            text, blocks = digest_for(session, project, project_file=services.project_file,
-                                      calendar=services.calendar, t=t, today=today)
-            report = make_report(session, project, start=days[0], end=today,
-                                 out=out / report_filename(project, days[0], today), calendar=services.calendar,
-                                 timezone=services.project_file.timezone, t=t)
+            text, blocks = digest_for(
+                session, project, project_file=services.project_file, calendar=services.calendar, t=t, today=today
+            )
+            report = make_report(
+                session,
+                project,
+                start=days[0],
+                end=today,
+                out=out / report_filename(project, days[0], today),
+                calendar=services.calendar,
+                timezone=services.project_file.timezone,
+                t=t,
+            )
         services.engine.dispose()
     finally:
         logging.disable(logging.NOTSET)

@@ -75,8 +75,9 @@ class ScaledRateLimitErrorRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.scale = scale
 
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                                 error: Exception | None = None) -> None:
+    def prepare_for_next_attempt(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None
+    ) -> None:
         if response is None:  # only a response (a 429) is retried here
             raise error or RuntimeError("a 429 retry without a response")
         state.next_attempt_requested = True
@@ -117,8 +118,15 @@ def make_web_client(*, token: str | None, base_url: str, retries: int = 3, retry
 class SlackGateway:
     """Sends Web API calls through the outbox so that a crash, a 429 or an outage loses nothing."""
 
-    def __init__(self, *, engine: Engine, client: WebClient, max_attempts: int = 8,
-                 lease: dt.timedelta = dt.timedelta(minutes=2), now: Callable[[], dt.datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        max_attempts: int = 8,
+        lease: dt.timedelta = dt.timedelta(minutes=2),
+        now: Callable[[], dt.datetime] = utcnow,
+    ):
         self.engine = engine
         self.client = client
         self.max_attempts = max_attempts
@@ -135,14 +143,14 @@ class SlackGateway:
             return ApiResult(ok=True, data=response.data if isinstance(response.data, dict) else {})
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
-            return ApiResult(ok=False, data=data, error=str(data.get("error") or exc.response.status_code),
-                             needed=data.get("needed"))
+            return ApiResult(
+                ok=False, data=data, error=str(data.get("error") or exc.response.status_code), needed=data.get("needed")
+            )
         except (URLError, OSError) as exc:
             logger.warning("Slack unreachable for %s: %s", method, exc)
             return ApiResult(ok=False, data={}, error="network")
 
-    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
-                     **extra: Any) -> Outcome:
+    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> Outcome:
         """Post to a channel once per `key` (e.g. `standup:moving:2026-12-01T00:30:C123`)."""
         payload: dict[str, Any] = {"channel": channel, "text": text, **extra}
         if blocks:
@@ -154,8 +162,13 @@ class SlackGateway:
         opened = self.api("conversations.open", users=user)
         if not opened.ok:
             return Outcome(status=OutboxStatus.FAILED, response=None, error=opened.error, duplicate=False)
-        payload = {"channel": opened.data["channel"]["id"], "file": str(path), "filename": Path(path).name,
-                   "title": title, "initial_comment": comment}
+        payload = {
+            "channel": opened.data["channel"]["id"],
+            "file": str(path),
+            "filename": Path(path).name,
+            "title": title,
+            "initial_comment": comment,
+        }
         return self.call(key=key, method=UPLOAD, payload=payload)
 
     def call(self, *, key: str, method: str, payload: dict[str, Any]) -> Outcome:

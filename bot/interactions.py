@@ -130,32 +130,78 @@ class Answer:
     `say`. The app's error handler (bot.listeners.errors) answers a failure outside this module the same way.
     """
 
-    def __init__(self, services: Services, *, what: str, user_id: str, channel_id: str | None, key: str,
-                 ack: Ack | None = None, respond: Respond | None = None, failure_in_ack: bool = True):
+    def __init__(
+        self,
+        services: Services,
+        *,
+        what: str,
+        user_id: str,
+        channel_id: str | None,
+        key: str,
+        ack: Ack | None = None,
+        respond: Respond | None = None,
+        failure_in_ack: bool = True,
+    ):
         self.services, self.what, self.user_id, self.channel_id, self.key = services, what, user_id, channel_id, key
         self._ack, self.respond, self.failure_in_ack = ack, respond, failure_in_ack
         self.acked = ack is None  # no ack to give: Slack has had it (a button's listener acks first)
 
     @classmethod
-    def to_command(cls, services: Services, *, user_id: str, channel_id: str | None, command: str,
-                   trigger_id: str | None, ack: Ack | None, respond: Respond | None) -> Answer:
+    def to_command(
+        cls,
+        services: Services,
+        *,
+        user_id: str,
+        channel_id: str | None,
+        command: str,
+        trigger_id: str | None,
+        ack: Ack | None,
+        respond: Respond | None,
+    ) -> Answer:
         """The answer to a slash command (its trigger_id is new for every invocation)."""
-        return cls(services, what=command, user_id=user_id, channel_id=channel_id, key=f"slash:{trigger_id}", ack=ack,
-                   respond=respond)
+        return cls(
+            services, what=command, user_id=user_id, channel_id=channel_id, key=f"slash:{trigger_id}", ack=ack, respond=respond
+        )
 
     @classmethod
-    def to_button(cls, services: Services, *, user_id: str, channel_id: str | None, action_id: str,
-                  trigger_id: str | None, respond: Respond | None, ack: Ack | None = None) -> Answer:
+    def to_button(
+        cls,
+        services: Services,
+        *,
+        user_id: str,
+        channel_id: str | None,
+        action_id: str,
+        trigger_id: str | None,
+        respond: Respond | None,
+        ack: Ack | None = None,
+    ) -> Answer:
         """The answer to a click (its trigger_id is new for every click)."""
-        return cls(services, what=action_id, user_id=user_id, channel_id=channel_id, key=f"button:{trigger_id}",
-                   ack=ack, respond=respond, failure_in_ack=False)
+        return cls(
+            services,
+            what=action_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            key=f"button:{trigger_id}",
+            ack=ack,
+            respond=respond,
+            failure_in_ack=False,
+        )
 
     @classmethod
-    def to_form(cls, services: Services, *, user_id: str, view: dict[str, Any], ack: Ack | None,
-                respond: Respond | None = None) -> Answer:
+    def to_form(
+        cls, services: Services, *, user_id: str, view: dict[str, Any], ack: Ack | None, respond: Respond | None = None
+    ) -> Answer:
         """The answer to a form submission: by DM, keyed by the view id and the user."""
-        return cls(services, what=str(view.get("callback_id")), user_id=user_id, channel_id=form_channel(view),
-                   key=f"form:{view.get('id')}:{user_id}", ack=ack, respond=respond, failure_in_ack=False)
+        return cls(
+            services,
+            what=str(view.get("callback_id")),
+            user_id=user_id,
+            channel_id=form_channel(view),
+            key=f"form:{view.get('id')}:{user_id}",
+            ack=ack,
+            respond=respond,
+            failure_in_ack=False,
+        )
 
     def ack(self, *args: Any, **kwargs: Any) -> None:
         """Answer Slack's request (within 3 seconds)."""
@@ -200,11 +246,21 @@ class Answer:
         return False
 
 
-def slash(services: Services, *, user_id: str, channel_id: str | None, command: str, text: str,
-          trigger_id: str | None, ack: Ack, respond: Respond | None) -> None:
+def slash(
+    services: Services,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    command: str,
+    text: str,
+    trigger_id: str | None,
+    ack: Ack,
+    respond: Respond | None,
+) -> None:
     """A slash command: ack at once with the command function's reply (or open its form), then the follow-up."""
-    with Answer.to_command(services, user_id=user_id, channel_id=channel_id, command=command, trigger_id=trigger_id,
-                           ack=ack, respond=respond) as answer:
+    with Answer.to_command(
+        services, user_id=user_id, channel_id=channel_id, command=command, trigger_id=trigger_id, ack=ack, respond=respond
+    ) as answer:
         t = services.translator()
         gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
         if gated.problem:
@@ -212,8 +268,7 @@ def slash(services: Services, *, user_id: str, channel_id: str | None, command: 
             return
         try:
             with services.session() as session:
-                reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command,
-                                    gated.text)
+                reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command, gated.text)
         except ResidentsDataRefused:  # the storage guard: a road the gate did not see
             logger.warning("Refused to store a My Number from %s", command)
             answer.ack(response_type="ephemeral", text=t("privacy.my_number"))
@@ -229,11 +284,20 @@ def slash(services: Services, *, user_id: str, channel_id: str | None, command: 
         answer.follow_up(reply)
 
 
-def button(services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any,
-           trigger_id: str | None, respond: Respond | None) -> None:
+def button(
+    services: Services,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    action_id: str,
+    value: Any,
+    trigger_id: str | None,
+    respond: Respond | None,
+) -> None:
     """A button (after the ack): open its form, answer the presser, show the new state on the card, the follow-up."""
-    with Answer.to_button(services, user_id=user_id, channel_id=channel_id, action_id=action_id,
-                          trigger_id=trigger_id, respond=respond) as answer:
+    with Answer.to_button(
+        services, user_id=user_id, channel_id=channel_id, action_id=action_id, trigger_id=trigger_id, respond=respond
+    ) as answer:
         pressed = press(services, user_id=user_id, channel_id=channel_id, action_id=action_id, value=value)
         if pressed.modal is not None:
             opened = services.gateway.api("views.open", trigger_id=trigger_id, view=pressed.modal)

@@ -59,8 +59,9 @@ class LocalSlack:
 
     # --- what slack_sdk's WebClient offers and the gateway calls ----------------------
 
-    def api_call(self, method: str, *, data: dict[str, Any] | None = None, json: dict[str, Any] | None = None,
-                 **_: Any) -> SlackResponse:
+    def api_call(
+        self, method: str, *, data: dict[str, Any] | None = None, json: dict[str, Any] | None = None, **_: Any
+    ) -> SlackResponse:
         """Answer one Web API method; an error is raised as slack_sdk raises it."""
         params = _decoded(json if json is not None else (data or {}))
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -69,8 +70,9 @@ class LocalSlack:
 
     def files_upload_v2(self, **payload: Any) -> SlackResponse:
         """Keep the file where it was written and show who received it."""
-        self._tell(Seen("file", payload["channel"], text=payload.get("initial_comment", ""),
-                        file=str(Path(payload["file"]).resolve())))
+        self._tell(
+            Seen("file", payload["channel"], text=payload.get("initial_comment", ""), file=str(Path(payload["file"]).resolve()))
+        )
         return self._response("files.upload_v2", {"ok": True, "file": {"id": "F" + str(next(self._ts))}})
 
     # --- the methods --------------------------------------------------------------------
@@ -129,8 +131,15 @@ class LocalSlack:
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
-        self._tell(Seen("update", channel, text=str(params.get("text", "")), blocks=params.get("blocks") or [],
-                        ts=str(params.get("ts", ""))))
+        self._tell(
+            Seen(
+                "update",
+                channel,
+                text=str(params.get("text", "")),
+                blocks=params.get("blocks") or [],
+                ts=str(params.get("ts", "")),
+            )
+        )
         return {"ok": True, "channel": channel, "ts": params.get("ts")}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +157,9 @@ class LocalSlack:
 
     @staticmethod
     def _response(method: str, data: dict[str, Any]) -> SlackResponse:
-        response = SlackResponse(client=None, http_verb="POST", api_url=f"local:{method}", req_args={}, data=data,
-                                 headers={}, status_code=200)
+        response = SlackResponse(
+            client=None, http_verb="POST", api_url=f"local:{method}", req_args={}, data=data, headers={}, status_code=200
+        )
         if not data.get("ok"):
             raise SlackApiError(f"The request to the Slack API failed. (method: {method})", response)
         return response

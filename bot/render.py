@@ -15,8 +15,17 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>")
 SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
 LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
-EMOJI = {"calendar": "📅", "hourglass_flowing_sand": "⏳", "sos": "🆘", "sunrise": "🌅", "tada": "🎉",
-         "warning": "⚠️", "white_check_mark": "✅", "memo": "📝", "bulb": "💡"}
+EMOJI = {
+    "calendar": "📅",
+    "hourglass_flowing_sand": "⏳",
+    "sos": "🆘",
+    "sunrise": "🌅",
+    "tada": "🎉",
+    "warning": "⚠️",
+    "white_check_mark": "✅",
+    "memo": "📝",
+    "bulb": "💡",
+}
 EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 # *太字* (Slack bold), shown plain; the space Slack needs before a Japanese particle goes with it
 BOLD = re.compile(r"\*([^*\s][^*\n]*?)\*(?: (?=[のがをにへでとはもや]))?")
@@ -47,8 +56,9 @@ def _text_of(element: dict[str, Any] | None) -> str:
     return str((element or {}).get("text", ""))
 
 
-def message_lines(text: str, blocks: list[dict[str, Any]] | None, *, person: Callable[[str], str],
-                  channel: Callable[[str], str]) -> tuple[list[str], list[Button]]:
+def message_lines(
+    text: str, blocks: list[dict[str, Any]] | None, *, person: Callable[[str], str], channel: Callable[[str], str]
+) -> tuple[list[str], list[Button]]:
     """The lines a reader sees and the buttons under them; `text` when there are no blocks."""
     lines: list[str] = []
     buttons: list[Button] = []
@@ -60,15 +70,19 @@ def message_lines(text: str, blocks: list[dict[str, Any]] | None, *, person: Cal
             lines += [_text_of(f) for f in block.get("fields") or []]
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button":
-                buttons.append(Button(_text_of(accessory.get("text")), accessory.get("action_id", ""),
-                                      str(accessory.get("value", ""))))
+                buttons.append(
+                    Button(_text_of(accessory.get("text")), accessory.get("action_id", ""), str(accessory.get("value", "")))
+                )
         elif kind == "context":
             lines += [_text_of(e) for e in block.get("elements") or [] if "text" in e]
         elif kind == "divider":
             lines.append("─" * 20)
         elif kind == "actions":
-            buttons += [Button(_text_of(e.get("text")), e.get("action_id", ""), str(e.get("value", "")))
-                        for e in block.get("elements") or [] if e.get("type") == "button"]
+            buttons += [
+                Button(_text_of(e.get("text")), e.get("action_id", ""), str(e.get("value", "")))
+                for e in block.get("elements") or []
+                if e.get("type") == "button"
+            ]
     if not lines:
         lines = [text]
     rendered = "\n".join(plain(line, person=person, channel=channel) for line in lines)

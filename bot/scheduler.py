@@ -38,10 +38,23 @@ def add_jobs(scheduler, services: Services) -> None:
     for spec in job_specs(services):
         if upcoming(spec, now) is None:
             continue
-        scheduler.add_job(fire_scheduled, spec.trigger, args=[services, spec.id], id=spec.id, replace_existing=True,
-                          misfire_grace_time=300, coalesce=True)
-    scheduler.add_job(reconcile_meetings, "interval", seconds=RECONCILE_SECONDS, args=[scheduler, services],
-                      id="meetings:reconcile", replace_existing=True)
+        scheduler.add_job(
+            fire_scheduled,
+            spec.trigger,
+            args=[services, spec.id],
+            id=spec.id,
+            replace_existing=True,
+            misfire_grace_time=300,
+            coalesce=True,
+        )
+    scheduler.add_job(
+        reconcile_meetings,
+        "interval",
+        seconds=RECONCILE_SECONDS,
+        args=[scheduler, services],
+        id="meetings:reconcile",
+        replace_existing=True,
+    )
 
 
 def reconcile_meetings(scheduler, services: Services) -> None:
@@ -54,5 +67,12 @@ def reconcile_meetings(scheduler, services: Services) -> None:
     present = {job.id for job in scheduler.get_jobs()}
     for job_id, spec in wanted.items():
         if job_id not in present:
-            scheduler.add_job(fire_scheduled, spec.trigger, args=[services, job_id], id=job_id, replace_existing=True,
-                              misfire_grace_time=300, coalesce=True)
+            scheduler.add_job(
+                fire_scheduled,
+                spec.trigger,
+                args=[services, job_id],
+                id=job_id,
+                replace_existing=True,
+                misfire_grace_time=300,
+                coalesce=True,
+            )

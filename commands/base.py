@@ -44,8 +44,7 @@ class SlackPort(Protocol):
     def api(self, method: str, **params: Any) -> ApiResult:
         """Call a Web API method that is safe to repeat (reads, channel management, views)."""
 
-    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
-                     **extra: Any) -> Outcome:
+    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> Outcome:
         """Post a message once per idempotency key, through the outbox."""
 
     def upload_file(self, *, key: str, user: str, path: Any, title: str, comment: str) -> Outcome:
@@ -102,11 +101,15 @@ def mention_list(user_ids: list[str], nobody: str) -> str:
     return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else nobody
 
 
-def post_to_channels(slack: SlackPort, *, key: str, channels: list[str], text: str,
-                     blocks: list[dict[str, Any]] | None = None) -> list[str]:
+def post_to_channels(
+    slack: SlackPort, *, key: str, channels: list[str], text: str, blocks: list[dict[str, Any]] | None = None
+) -> list[str]:
     """Post the same message to each channel once (key `<key>:<channel>`); returns the channels Slack refused."""
-    return [channel for channel in channels if slack.post_message(
-        key=f"{key}:{channel}", channel=channel, text=text, blocks=blocks).status == OutboxStatus.FAILED]
+    return [
+        channel
+        for channel in channels
+        if slack.post_message(key=f"{key}:{channel}", channel=channel, text=text, blocks=blocks).status == OutboxStatus.FAILED
+    ]
 
 
 def slack_error(t: Translate, result: ApiResult) -> str:

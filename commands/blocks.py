@@ -243,7 +243,7 @@ def _fit(blocks: list[Block], max_blocks: int, measure: str, budget: int, t: Tra
             break
         kept.append(block)
         size = grown
-    missing = max(1, sum(_lines(b) for b in blocks[len(kept):]))
+    missing = max(1, sum(_lines(b) for b in blocks[len(kept) :]))
     notice = t("command.more_where", count=missing, where=where) if where else t("command.more", count=missing)
     return [*kept, *section(notice)]
 

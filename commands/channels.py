@@ -102,15 +102,22 @@ def channel_purpose(t: Translate, project: Project, department: Department | Non
     if department is None:
         text = t("sync.purpose_leads", project=project.name, purpose=project.purpose)
     elif role_text:
-        text = t("sync.purpose_role", project=project.name, purpose=project.purpose, department=department.name,
-                 role=role_text)
+        text = t("sync.purpose_role", project=project.name, purpose=project.purpose, department=department.name, role=role_text)
     else:
         text = t("sync.purpose_department", project=project.name, purpose=project.purpose, department=department.name)
     return text[:PURPOSE_LIMIT]
 
 
-def _ensure_channel(slack: _WebApi, t: Translate, directory: _ChannelDirectory, *, name: str, stored_id: str | None,
-                    purpose: str, members: list[str]) -> tuple[SyncRow, str | None]:
+def _ensure_channel(
+    slack: _WebApi,
+    t: Translate,
+    directory: _ChannelDirectory,
+    *,
+    name: str,
+    stored_id: str | None,
+    purpose: str,
+    members: list[str],
+) -> tuple[SyncRow, str | None]:
     row = SyncRow(channel=f"#{name}")
     channel_id, current_purpose = None, None
     if stored_id:
@@ -162,15 +169,26 @@ def sync_channels(session: Session, slack: SlackPort, t: Translate) -> SyncRepor
     for project in all_projects(session):
         for link, department in project_links(session, id_of(project)):
             row, channel_id = _ensure_channel(
-                api, t, directory, name=link.channel_name, stored_id=link.channel_id,
+                api,
+                t,
+                directory,
+                name=link.channel_name,
+                stored_id=link.channel_id,
                 purpose=channel_purpose(t, project, department, link.role_text),
-                members=users_with_role(session, Role.LIAISON, department_id=department.id))
+                members=users_with_role(session, Role.LIAISON, department_id=department.id),
+            )
             rows.append(row)
             if channel_id:
                 record_department_channel(session, link, channel_id)
         row, channel_id = _ensure_channel(
-            api, t, directory, name=project.leads_channel_name, stored_id=project.leads_channel_id,
-            purpose=channel_purpose(t, project, None, ""), members=users_with_role(session, Role.LEAD, project_id=project.id))
+            api,
+            t,
+            directory,
+            name=project.leads_channel_name,
+            stored_id=project.leads_channel_id,
+            purpose=channel_purpose(t, project, None, ""),
+            members=users_with_role(session, Role.LEAD, project_id=project.id),
+        )
         rows.append(row)
         if channel_id:
             record_leads_channel(session, project, channel_id)
@@ -180,8 +198,10 @@ def sync_channels(session: Session, slack: SlackPort, t: Translate) -> SyncRepor
 def format_report(t: Translate, report: SyncReport) -> str:
     """The closing table (created / kept / invited / failed) and a one-line summary."""
     header = [t("sync.col_channel"), t("sync.col_status"), t("sync.col_invited"), t("sync.col_failed")]
-    body = [[row.channel, t(f"sync.status_{row.status}"), ", ".join(row.invited) or "-", " / ".join(row.failures) or "-"]
-            for row in report.rows]
+    body = [
+        [row.channel, t(f"sync.status_{row.status}"), ", ".join(row.invited) or "-", " / ".join(row.failures) or "-"]
+        for row in report.rows
+    ]
     counts = {name: sum(1 for r in report.rows if r.status == name) for name in ("created", "kept", "failed")}
     invited = sum(len(r.invited) for r in report.rows)
     problems = sum(1 for r in report.rows if r.failures)

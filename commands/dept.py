@@ -35,8 +35,18 @@ from storage.roles import (
 
 APPROVE_BUTTON, DECLINE_BUTTON = "dept_join_approve", "dept_join_decline"
 
-ALIASES = {"list": "list", "一覧": "list", "who": "who", "誰": "who", "join": "join", "参加": "join",
-           "leave": "leave", "脱退": "leave", "sync": "sync", "同期": "sync"}
+ALIASES = {
+    "list": "list",
+    "一覧": "list",
+    "who": "who",
+    "誰": "who",
+    "join": "join",
+    "参加": "join",
+    "leave": "leave",
+    "脱退": "leave",
+    "sync": "sync",
+    "同期": "sync",
+}
 WORDS = ALIASES  # what people type after /dept (tests/test_wording.py allows its English words in ja.yml)
 
 
@@ -50,9 +60,16 @@ def _department_or_reply(ctx: CommandContext, sub: str, name: str) -> Department
     department = find_department(ctx.session, fold(name))
     if department is None:
         departments = all_departments(ctx.session)
-        return Reply(text=unknown_department(
-            ctx.t, ctx.t("dept.unknown_department", name=echo(name)), name, departments, f"/dept {sub} {{}}",
-            ctx.t("suggest.known_departments", known=department_choices(departments))))
+        return Reply(
+            text=unknown_department(
+                ctx.t,
+                ctx.t("dept.unknown_department", name=echo(name)),
+                name,
+                departments,
+                f"/dept {sub} {{}}",
+                ctx.t("suggest.known_departments", known=department_choices(departments)),
+            )
+        )
     return department
 
 
@@ -74,8 +91,16 @@ def list_departments(ctx: CommandContext) -> Reply:
         lines = [ctx.t("dept.list_title", project=escape(project.name))]
         for d in project.departments:
             channel = f"<#{d.channel_id}>" if d.channel_id else ctx.t("renkei.status_no_channel")
-            lines.append(ctx.t("dept.list_line", name=escape(d.name), slug=d.slug, liaisons=mention_list(d.liaisons, nobody),
-                               channel=channel, it=ctx.t("dept.it_mark") if d.slug in it_slugs else ""))
+            lines.append(
+                ctx.t(
+                    "dept.list_line",
+                    name=escape(d.name),
+                    slug=d.slug,
+                    liaisons=mention_list(d.liaisons, nobody),
+                    channel=channel,
+                    it=ctx.t("dept.it_mark") if d.slug in it_slugs else "",
+                )
+            )
         sections.append("\n".join(lines))
     blocks = message(*(section(text) for text in sections), t=ctx.t)
     return Reply(text="\n\n".join(sections), blocks=blocks)
@@ -84,8 +109,10 @@ def list_departments(ctx: CommandContext) -> Reply:
 def who(ctx: CommandContext, department: Department) -> Reply:
     """A department's liaisons and its channel in each project."""
     liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
-    lines = [ctx.t("dept.who_title", name=escape(department.name), slug=department.slug),
-             ctx.t("dept.who_liaisons", liaisons=mention_list(liaisons, ctx.t("renkei.nobody")))]
+    lines = [
+        ctx.t("dept.who_title", name=escape(department.name), slug=department.slug),
+        ctx.t("dept.who_liaisons", liaisons=mention_list(liaisons, ctx.t("renkei.nobody"))),
+    ]
     for project in project_overview(ctx.session):
         for d in project.departments:
             if d.slug == department.slug:
@@ -98,8 +125,11 @@ def request_card(t, request: RoleRequest, department: Department) -> tuple[str, 
     """The card asking the department's liaisons to approve (承認) or decline (却下) a join request."""
     text = t("dept.request_card", user=request.user_id, name=escape(department.name))
     value = str(request.id)
-    buttons = actions(button(t("dept.button_approve"), APPROVE_BUTTON, value=value, style="primary"),
-                      button(t("dept.button_decline"), DECLINE_BUTTON, value=value), block_id=f"role_request_{request.id}")
+    buttons = actions(
+        button(t("dept.button_approve"), APPROVE_BUTTON, value=value, style="primary"),
+        button(t("dept.button_decline"), DECLINE_BUTTON, value=value),
+        block_id=f"role_request_{request.id}",
+    )
     return text, message(section(text), buttons, t=t)
 
 
@@ -108,8 +138,11 @@ def join(ctx: CommandContext, department: Department) -> Reply:
     name = escape(department.name)
     outcome, request = request_join(ctx.session, ctx.user_id, department)
     if outcome != "requested":
-        return Reply(text=ctx.t({"it": "dept.join_it", "member": "dept.already_member", "pending": "dept.join_pending"}[outcome],
-                                name=name))
+        return Reply(
+            text=ctx.t(
+                {"it": "dept.join_it", "member": "dept.already_member", "pending": "dept.join_pending"}[outcome], name=name
+            )
+        )
     assert request is not None, "'requested' comes with the new request"
     targets, channels = join_request_targets(ctx.session, id_of(department))
     if not targets:
@@ -118,8 +151,7 @@ def join(ctx: CommandContext, department: Department) -> Reply:
     request_id = request.id
 
     def post(later: CommandContext) -> Reply | None:
-        failed = post_to_channels(later.slack, key=f"role_request:{request_id}:card", channels=targets, text=text,
-                                  blocks=blocks)
+        failed = post_to_channels(later.slack, key=f"role_request:{request_id}:card", channels=targets, text=text, blocks=blocks)
         shown = ", ".join(f"<#{c}>" if channels else f"<@{c}>" for c in failed)
         return Reply(text=later.t("dept.request_card_failed", targets=shown)) if failed else None
 
@@ -148,22 +180,35 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
     if request is None:
         return Reply(text=ctx.t("dept.request_not_found")), None
     if not decided:
-        return Reply(text=ctx.t("dept.request_already_decided", user=request.decided_by or "",
-                                outcome=ctx.t(f"dept.outcome_{request.status}"))), _decided_card(ctx, request, name)
+        return Reply(
+            text=ctx.t(
+                "dept.request_already_decided", user=request.decided_by or "", outcome=ctx.t(f"dept.outcome_{request.status}")
+            )
+        ), _decided_card(ctx, request, name)
     outcome = RequestStatus.APPROVED if request.status == RequestStatus.APPROVED else RequestStatus.DECLINED
     requester, slug = request.user_id, department.slug
 
     def tell_requester(later: CommandContext) -> None:
-        later.slack.post_message(key=f"role_request:{request_id}:{outcome}", channel=requester,
-                                 text=later.t(f"dept.{outcome}_dm", name=name, slug=slug, decider=later.user_id))
+        later.slack.post_message(
+            key=f"role_request:{request_id}:{outcome}",
+            channel=requester,
+            text=later.t(f"dept.{outcome}_dm", name=name, slug=slug, decider=later.user_id),
+        )
 
-    return (Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name), followup=tell_requester),
-            _decided_card(ctx, request, name))
+    return (
+        Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name), followup=tell_requester),
+        _decided_card(ctx, request, name),
+    )
 
 
 def _decided_card(ctx: CommandContext, request: RoleRequest, name: str) -> tuple[str, list[dict[str, Any]]]:
-    text = ctx.t("dept.request_decided_card", user=request.user_id, name=name,
-                 outcome=ctx.t(f"dept.outcome_{request.status}"), decider=request.decided_by or "")
+    text = ctx.t(
+        "dept.request_decided_card",
+        user=request.user_id,
+        name=name,
+        outcome=ctx.t(f"dept.outcome_{request.status}"),
+        decider=request.decided_by or "",
+    )
     return text, message(section(text), t=ctx.t)
 
 
@@ -180,8 +225,12 @@ def decline(ctx: CommandContext, value: str) -> tuple[Reply, tuple[str, list[dic
 def leave(ctx: CommandContext, department: Department) -> Reply:
     """The user stops being a liaison they became by an approved /dept join."""
     outcome = leave_department(ctx.session, ctx.user_id, department)
-    return Reply(text=ctx.t(f"dept.{ {'left': 'left', 'config': 'left_config', 'not_member': 'not_member'}[outcome] }",
-                            name=escape(department.name)))
+    return Reply(
+        text=ctx.t(
+            f"dept.{ {'left': 'left', 'config': 'left_config', 'not_member': 'not_member'}[outcome] }",
+            name=escape(department.name),
+        )
+    )
 
 
 def sync(ctx: CommandContext) -> Reply:

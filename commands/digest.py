@@ -43,32 +43,68 @@ def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSp
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
     totals, previous = summary.totals, summary.previous
-    overview = t("digest.totals", opened=_change(t, totals.opened, previous.opened if previous else None),
-                 resolved=_change(t, totals.resolved, previous.resolved if previous else None),
-                 open=_change(t, totals.open, previous.open if previous else None), overdue=totals.overdue,
-                 escalations=totals.escalations, wins=_change(t, totals.wins, previous.wins if previous else None),
-                 rate=rate_text(totals))
+    overview = t(
+        "digest.totals",
+        opened=_change(t, totals.opened, previous.opened if previous else None),
+        resolved=_change(t, totals.resolved, previous.resolved if previous else None),
+        open=_change(t, totals.open, previous.open if previous else None),
+        overdue=totals.overdue,
+        escalations=totals.escalations,
+        wins=_change(t, totals.wins, previous.wins if previous else None),
+        rate=rate_text(totals),
+    )
 
     flagged = [(d, attention(t, d, escalation)) for d in summary.departments]
     flagged = sorted([(d, r) for d, r in flagged if r], key=lambda p: (-p[0].figures.longest_wait, p[0].name))
     attention_lines = [t("digest.attention_line", department=escape(d.name), reasons="、".join(r)) for d, r in flagged]
     for department, _ in flagged:
         for wait in department.waits[:2]:
-            attention_lines.append(t("digest.wait_line", number=wait.number, title=escape(wait.title),
-                                     waiting_on=escape(wait.waiting_on), days=wait.business_days))
+            attention_lines.append(
+                t(
+                    "digest.wait_line",
+                    number=wait.number,
+                    title=escape(wait.title),
+                    waiting_on=escape(wait.waiting_on),
+                    days=wait.business_days,
+                )
+            )
     attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
 
-    columns = [t(f"digest.col_{c}") for c in ("department", "rate", "opened", "resolved", "open", "overdue", "waiting",
-                                              "escalations", "wins")]
-    rows = [[d.name, rate_text(d.figures), d.figures.opened, d.figures.resolved, d.figures.open, d.figures.overdue,
-             d.figures.waiting, d.figures.escalations, d.figures.wins] for d in summary.departments]
-    tables = [format_table(columns, rows[i:i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
+    columns = [
+        t(f"digest.col_{c}")
+        for c in ("department", "rate", "opened", "resolved", "open", "overdue", "waiting", "escalations", "wins")
+    ]
+    rows = [
+        [
+            d.name,
+            rate_text(d.figures),
+            d.figures.opened,
+            d.figures.resolved,
+            d.figures.open,
+            d.figures.overdue,
+            d.figures.waiting,
+            d.figures.escalations,
+            d.figures.wins,
+        ]
+        for d in summary.departments
+    ]
+    tables = [format_table(columns, rows[i : i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
 
-    win_lines = [t("digest.win_line", department=escape(w.department), user=w.user_id, text=escape(w.text[:200]))
-                 for w in summary.wins[-10:]]
+    win_lines = [
+        t("digest.win_line", department=escape(w.department), user=w.user_id, text=escape(w.text[:200]))
+        for w in summary.wins[-10:]
+    ]
     wins_text = "\n".join([t("digest.wins_title"), *(win_lines or [t("digest.wins_none")])])
 
-    blocks = message(header(head), section(overview), section(attention_text), section(t("digest.table_title")),
-                     *(section(f"```\n{table}\n```") for table in tables), section(wins_text), t=t, where="`/report`")
+    blocks = message(
+        header(head),
+        section(overview),
+        section(attention_text),
+        section(t("digest.table_title")),
+        *(section(f"```\n{table}\n```") for table in tables),
+        section(wins_text),
+        t=t,
+        where="`/report`",
+    )
     text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text])
     return text, blocks

@@ -18,19 +18,35 @@ def build_home(t: Translate, data: HomeData) -> dict[str, Any]:
     if newcomer:
         blocks += [*section(t("home.welcome")), *section(t("home.first_steps")), divider()]
 
-    lines = [t("home.department_line", department=escape(d.department), project=escape(d.project),
-               channel=f"<#{d.channel_id}>" if d.channel_id else "") for d in data.departments]
+    lines = [
+        t(
+            "home.department_line",
+            department=escape(d.department),
+            project=escape(d.project),
+            channel=f"<#{d.channel_id}>" if d.channel_id else "",
+        )
+        for d in data.departments
+    ]
     blocks += section("\n".join([t("home.my_departments"), *(lines or [t("home.no_departments")])]))
 
-    lines = [t("home.issue_line", number=i.number, title=escape(i.title), status=t(f"status.{i.status}"),
-               waiting=t("home.waiting_on_you", department=escape(i.waiting_on)) if i.waiting_on else "")
-             for i in data.issues]
+    lines = [
+        t(
+            "home.issue_line",
+            number=i.number,
+            title=escape(i.title),
+            status=t(f"status.{i.status}"),
+            waiting=t("home.waiting_on_you", department=escape(i.waiting_on)) if i.waiting_on else "",
+        )
+        for i in data.issues
+    ]
     if data.more_issues:
         lines.append(t("home.more", count=data.more_issues))
     blocks += section("\n".join([t("home.my_issues"), *(lines or [t("home.no_issues")])]))
 
-    lines = [t("home.meeting_line", when=when_text(t, m.starts_at, year=False), title=escape(m.title),
-               project=escape(m.project)) for m in data.meetings]
+    lines = [
+        t("home.meeting_line", when=when_text(t, m.starts_at, year=False), title=escape(m.title), project=escape(m.project))
+        for m in data.meetings
+    ]
     blocks += section("\n".join([t("home.next_meetings"), *(lines or [t("home.no_meetings")])]))
 
     lines = [t("home.win_line", text=escape(w.text), department=escape(w.department), user=w.user_id) for w in data.wins]

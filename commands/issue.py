@@ -112,9 +112,18 @@ def add(ctx: CommandContext, command: AddIssue) -> Reply:
         problem = _waiting_on_problem(ctx, where.project, where.department, waiting_on, command.waiting_on)
         if problem:
             return problem
-    issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
-        project_id=id_of(where.project), department_id=id_of(where.department), reporter_id=ctx.user_id, title=command.title,
-        body=command.body, severity=command.severity, waiting_on_id=waiting_on.id if waiting_on else None))
+    issue = store.create_issue(
+        session=ctx.session,
+        issue_in=store.NewIssue(
+            project_id=id_of(where.project),
+            department_id=id_of(where.department),
+            reporter_id=ctx.user_id,
+            title=command.title,
+            body=command.body,
+            severity=command.severity,
+            waiting_on_id=waiting_on.id if waiting_on else None,
+        ),
+    )
     return announce(ctx, issue, where.department, waiting_on)
 
 
@@ -125,11 +134,15 @@ def _may_file(ctx: CommandContext, project: Project) -> Reply | None:
     return Reply(text=ctx.t("issue.file_not_permitted", project=escape(project.name)))
 
 
-def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None,
-                        typed: str) -> Reply | None:
+def _waiting_on_problem(
+    ctx: CommandContext, project: Project, own: Department, waiting_on: Department | None, typed: str
+) -> Reply | None:
     if waiting_on is None:
-        return Reply(text=_unknown_department(ctx, typed, project_departments(ctx.session, id_of(project)), "to:{}",
-                                              "issue.project_departments"))
+        return Reply(
+            text=_unknown_department(
+                ctx, typed, project_departments(ctx.session, id_of(project)), "to:{}", "issue.project_departments"
+            )
+        )
     if waiting_on.id == own.id:
         return Reply(text=ctx.t("issue.waiting_on_self"))
     if waiting_on.id not in {d.id for d in project_departments(ctx.session, id_of(project))}:
@@ -137,17 +150,28 @@ def _waiting_on_problem(ctx: CommandContext, project: Project, own: Department, 
     return None
 
 
-def _unknown_department(ctx: CommandContext, typed: str, departments: list[Department], correct: str,
-                        known_key: str) -> str:
+def _unknown_department(ctx: CommandContext, typed: str, departments: list[Department], correct: str, known_key: str) -> str:
     """No such department: the nearest one (`to:市民課`, `/issue list 市民課`) and the departments there are."""
-    return unknown_department(ctx.t, ctx.t("issue.unknown_department", name=echo(typed)), typed, departments, correct,
-                              ctx.t(known_key, known=department_choices(departments)))
+    return unknown_department(
+        ctx.t,
+        ctx.t("issue.unknown_department", name=echo(typed)),
+        typed,
+        departments,
+        correct,
+        ctx.t(known_key, known=department_choices(departments)),
+    )
 
 
 def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_on: Department | None) -> Reply:
     """The ack for a new issue (from the command or the form); the cards go to the channels in the follow-up."""
-    channels = [c for c in (department_channel(ctx.session, issue.project_id, id_of(department)),
-                            waiting_on and department_channel(ctx.session, issue.project_id, id_of(waiting_on))) if c]
+    channels = [
+        c
+        for c in (
+            department_channel(ctx.session, issue.project_id, id_of(department)),
+            waiting_on and department_channel(ctx.session, issue.project_id, id_of(waiting_on)),
+        )
+        if c
+    ]
     text = ctx.t("issue.created", number=issue.id, title=escape(issue.title), department=escape(department.name))
     if waiting_on:
         text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
@@ -171,23 +195,39 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     if command.scope == "department":
         department = find_department(ctx.session, fold(command.department or ""))
         if department is None:
-            return usage(ctx, _unknown_department(ctx, command.department or "", all_departments(ctx.session),
-                                                  "/issue list {}", "suggest.known_departments"))
+            return usage(
+                ctx,
+                _unknown_department(
+                    ctx, command.department or "", all_departments(ctx.session), "/issue list {}", "suggest.known_departments"
+                ),
+            )
     refused = view_refusal(ctx)
     if refused:
         return refused
     project_ids = projects_in_view(ctx)
-    found = store.list_issues(ctx.session, project_ids=project_ids, scope=command.scope, user_id=ctx.user_id,
-                              department_id=department.id if department else None)
+    found = store.list_issues(
+        ctx.session,
+        project_ids=project_ids,
+        scope=command.scope,
+        user_id=ctx.user_id,
+        department_id=department.id if department else None,
+    )
     title = ctx.t(f"issue.list_{command.scope}", department=escape(department.name) if department else "")
     if not found:
         return Reply(text=f"{title}\n{ctx.t('issue.list_empty')}")
     departments, _ = store.names(ctx.session)
-    lines = [ctx.t("issue.list_line", number=i.id, status=ctx.t(f"status.{i.status}"), title=escape(i.title),
-                   department=escape(departments[i.department_id].name),
-                   waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name))
-                   if i.waiting_on_id else "",
-                   severity=ctx.t("issue.list_high") if i.severity == Severity.HIGH else "") for i in found]
+    lines = [
+        ctx.t(
+            "issue.list_line",
+            number=i.id,
+            status=ctx.t(f"status.{i.status}"),
+            title=escape(i.title),
+            department=escape(departments[i.department_id].name),
+            waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name)) if i.waiting_on_id else "",
+            severity=ctx.t("issue.list_high") if i.severity == Severity.HIGH else "",
+        )
+        for i in found
+    ]
     text = "\n".join([title, *lines])
     more = None if command.scope == "mine" else "`/issue list mine`"  # what still fits when the list does not
     return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more))
@@ -276,13 +316,14 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         if fresh is None:
             raise LookupError(f"issue {number} is gone")  # issues are never deleted
         departments, _ = store.names(later.session)
-        text, blocks = escalation_card(later.t, fresh, departments, store.history(later.session, number), later.timezone,
-                                       note)
-        outcome = later.slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text,
-                                           blocks=blocks)
+        text, blocks = escalation_card(later.t, fresh, departments, store.history(later.session, number), later.timezone, note)
+        outcome = later.slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text, blocks=blocks)
         if reporter != later.user_id:
-            later.slack.post_message(key=f"issue:{number}:escalated:tell:{reporter}", channel=reporter,
-                                     text=later.t("issue.escalated_tell_reporter", number=number, user=later.user_id))
+            later.slack.post_message(
+                key=f"issue:{number}:escalated:tell:{reporter}",
+                channel=reporter,
+                text=later.t("issue.escalated_tell_reporter", number=number, user=later.user_id),
+            )
         if outcome.status == OutboxStatus.FAILED:
             return Reply(text=later.t("issue.card_failed", channels=f"<#{channel}>"))
         return None
@@ -306,8 +347,11 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
     reporter = issue.reporter_id  # the issue is #number
 
     def tell_reporter(later: CommandContext) -> None:
-        later.slack.post_message(key=f"issue:{number}:it_taken:{later.user_id}", channel=reporter,
-                                 text=later.t("issue.it_taken_tell_reporter", number=number, user=later.user_id))
+        later.slack.post_message(
+            key=f"issue:{number}:it_taken:{later.user_id}",
+            channel=reporter,
+            text=later.t("issue.it_taken_tell_reporter", number=number, user=later.user_id),
+        )
 
     return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=tell_reporter)
 
@@ -329,9 +373,11 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     events = len(store.history(ctx.session, number))
 
     def tell_reporter(later: CommandContext) -> None:
-        later.slack.post_message(key=f"issue:{number}:answer:{events}", channel=reporter,
-                                 text=later.t("issue.answer_tell_reporter", number=number, user=later.user_id,
-                                              answer=escape(text)))
+        later.slack.post_message(
+            key=f"issue:{number}:answer:{events}",
+            channel=reporter,
+            text=later.t("issue.answer_tell_reporter", number=number, user=later.user_id, answer=escape(text)),
+        )
 
     return Reply(text=ctx.t("issue.answered", number=issue.id), followup=tell_reporter)
 
@@ -345,9 +391,13 @@ def open_form(ctx: CommandContext) -> Reply:
     if refused:
         return refused
     project_id = id_of(where.project)
-    view = issue_modal(ctx.t, departments=project_departments(ctx.session, project_id),
-                       default_department_id=where.department.id if where.department else None,
-                       project_id=project_id, channel_id=ctx.channel_id)
+    view = issue_modal(
+        ctx.t,
+        departments=project_departments(ctx.session, project_id),
+        default_department_id=where.department.id if where.department else None,
+        project_id=project_id,
+        channel_id=ctx.channel_id,
+    )
     return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=view)
 
 
@@ -355,16 +405,31 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/issue <text>`."""
     command = parse_issue(text)
     if isinstance(command, UsageError) and command.problem == "unknown_sub":
-        return Reply(text=unknown_sub(ctx.t, "/issue", str(command.params["sub"]), SUBCOMMANDS, ctx.t("issue.usage"),
-                                      hint=ctx.t("issue.problem_unknown_sub")))
+        return Reply(
+            text=unknown_sub(
+                ctx.t,
+                "/issue",
+                str(command.params["sub"]),
+                SUBCOMMANDS,
+                ctx.t("issue.usage"),
+                hint=ctx.t("issue.problem_unknown_sub"),
+            )
+        )
     if isinstance(command, UsageError):
         params = {k: escape(v) if isinstance(v, str) else v for k, v in command.params.items()}
         return usage(ctx, ctx.t(f"issue.problem_{command.problem}", **params))
     if isinstance(command, OpenModal):
         return open_form(ctx)
     handlers: dict[type, Callable[[CommandContext, Any], Reply]] = {
-        AddIssue: add, ListIssues: list_, ShowIssue: show, AssignIssue: assign, CloseIssue: close, ReopenIssue: reopen,
-        EscalateIssue: escalate, AnswerIssue: answer}
+        AddIssue: add,
+        ListIssues: list_,
+        ShowIssue: show,
+        AssignIssue: assign,
+        CloseIssue: close,
+        ReopenIssue: reopen,
+        EscalateIssue: escalate,
+        AnswerIssue: answer,
+    }
     return handlers[type(command)](ctx, command)
 
 

@@ -17,8 +17,14 @@ TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalat
 MODAL_CALLBACK = "issue_modal"
 # Notes shown otherwise: a waiting period (nudged, leads_alerted) says nothing to a reader; an assignee is a mention
 NOTE_NOT_SHOWN = (EventKind.NUDGED, EventKind.LEADS_ALERTED, EventKind.ASSIGNED)
-FIELDS = {"title": "issue_title", "body": "issue_body", "department": "issue_department",
-          "waiting_on": "issue_waiting_on", "severity": "issue_severity", "due": "issue_due"}
+FIELDS = {
+    "title": "issue_title",
+    "body": "issue_body",
+    "department": "issue_department",
+    "waiting_on": "issue_waiting_on",
+    "severity": "issue_severity",
+    "due": "issue_due",
+}
 
 
 def local_time(moment: dt.datetime, timezone: str) -> str:
@@ -32,8 +38,11 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
     facts = [t("issue.card_department", department=escape(departments[issue.department_id].name))]
     if issue.waiting_on_id:
         facts.append(t("issue.card_waiting", department=escape(departments[issue.waiting_on_id].name)))
-    facts += [t("issue.card_severity", severity=t(f"severity.{issue.severity}")),
-              t("issue.card_status", status=t(f"status.{issue.status}")), t("issue.card_reporter", user=issue.reporter_id)]
+    facts += [
+        t("issue.card_severity", severity=t(f"severity.{issue.severity}")),
+        t("issue.card_status", status=t(f"status.{issue.status}")),
+        t("issue.card_reporter", user=issue.reporter_id),
+    ]
     if issue.assignee_id:
         facts.append(t("issue.card_assignee", user=issue.assignee_id))
     if issue.escalated:
@@ -50,9 +59,12 @@ def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -
     """The card posted to department channels: the summary and the 担当する / 解決 / IT部門へ相談 buttons."""
     summary = issue_summary(t, issue, departments)
     value = str(issue.id)
-    buttons = actions(button(t("issue.button_take"), TAKE, value=value),
-                      button(t("issue.button_resolve"), RESOLVE, value=value, style="primary"),
-                      button(t("issue.button_escalate"), ESCALATE, value=value), block_id=f"issue_{issue.id}")
+    buttons = actions(
+        button(t("issue.button_take"), TAKE, value=value),
+        button(t("issue.button_resolve"), RESOLVE, value=value, style="primary"),
+        button(t("issue.button_escalate"), ESCALATE, value=value),
+        block_id=f"issue_{issue.id}",
+    )
     blocks = message(section(summary), buttons, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
 
@@ -65,13 +77,21 @@ def history_lines(t: Translate, events: list[IssueEvent], timezone: str) -> list
         if event.kind == EventKind.ASSIGNED and event.note:
             note = f"<@{event.note}>"
         actor = t("issue.bot") if event.actor_id == "renkei" else f"<@{event.actor_id}>"
-        lines.append(t("issue.history_line", when=local_time(event.created_at, timezone), who=actor,
-                       what=t(f"event.{event.kind}"), note=f"：{note}" if note else ""))
+        lines.append(
+            t(
+                "issue.history_line",
+                when=local_time(event.created_at, timezone),
+                who=actor,
+                what=t(f"event.{event.kind}"),
+                note=f"：{note}" if note else "",
+            )
+        )
     return lines
 
 
-def issue_detail(t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent],
-                 timezone: str) -> tuple[str, list[dict[str, Any]]]:
+def issue_detail(
+    t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str
+) -> tuple[str, list[dict[str, Any]]]:
     """`/issue show N`: the summary, the IT answer if any, and the whole history."""
     parts = [issue_summary(t, issue, departments)]
     if issue.it_answer:
@@ -82,29 +102,31 @@ def issue_detail(t: Translate, issue: Issue, departments: dict[int, Department],
     return text, blocks
 
 
-def escalation_card(t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent],
-                    timezone: str, note: str) -> tuple[str, list[dict[str, Any]]]:
+def escalation_card(
+    t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str, note: str
+) -> tuple[str, list[dict[str, Any]]]:
     """What the IT department's channel receives: the issue, the reason, the history, a button to take it."""
     head = t("issue.escalation_head", number=issue.id, department=escape(departments[issue.department_id].name))
     parts = [head, issue_summary(t, issue, departments)]
     if note:
         parts.append(t("issue.escalation_note", note=escape(note)))
     parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone)[-15:]]))
-    take = actions(button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary"),
-                   block_id=f"it_{issue.id}")
+    take = actions(button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary"), block_id=f"it_{issue.id}")
     blocks = message(*(section(p) for p in parts), take, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
 def win_card(t: Translate, win: Win, department: Department, project_name: str) -> tuple[str, list[dict[str, Any]]]:
     """A small win as shared with every department."""
-    text = t("win.card", department=escape(department.name), user=win.reporter_id, text=escape(win.text),
-             project=escape(project_name))
+    text = t(
+        "win.card", department=escape(department.name), user=win.reporter_id, text=escape(win.text), project=escape(project_name)
+    )
     return text, message(section(text), t=t)
 
 
-def issue_modal(t: Translate, *, departments: list[Department], default_department_id: int | None,
-                project_id: int, channel_id: str | None) -> dict[str, Any]:
+def issue_modal(
+    t: Translate, *, departments: list[Department], default_department_id: int | None, project_id: int, channel_id: str | None
+) -> dict[str, Any]:
     """The `/issue` form: 件名, 詳細, 部署, 依頼先部署, 重要度, 期限."""
     choices = options(option(d.name, str(d.id)) for d in departments)
     department_select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": choices}
@@ -114,24 +136,41 @@ def issue_modal(t: Translate, *, departments: list[Department], default_departme
     severities = [option(t(f"severity.{s}"), s.value) for s in Severity]
 
     def block(key: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
-        return {"type": "input", "block_id": FIELDS[key], "optional": optional, "element": element,
-                "label": plain(t(label), INPUT_LABEL)}
+        return {
+            "type": "input",
+            "block_id": FIELDS[key],
+            "optional": optional,
+            "element": element,
+            "label": plain(t(label), INPUT_LABEL),
+        }
 
     return {
-        "type": "modal", "callback_id": MODAL_CALLBACK,
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
         "private_metadata": json.dumps({"project_id": project_id, "channel_id": channel_id}),
         "title": plain(t("issue.modal_title"), MODAL_TITLE),
         "submit": plain(t("issue.modal_submit"), MODAL_TITLE),
         "close": plain(t("issue.modal_close"), MODAL_TITLE),
         "blocks": [
             block("title", "issue.field_title", {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LIMIT}),
-            block("body", "issue.field_body", {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                                               "max_length": BODY_LIMIT}, optional=True),
+            block(
+                "body",
+                "issue.field_body",
+                {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT},
+                optional=True,
+            ),
             block("department", "issue.field_department", department_select),
-            block("waiting_on", "issue.field_waiting_on", {"type": "static_select", "action_id": "value",
-                                                           "options": choices}, optional=True),
-            block("severity", "issue.field_severity", {"type": "static_select", "action_id": "value", "options": severities,
-                                                       "initial_option": severities[1]}),
+            block(
+                "waiting_on",
+                "issue.field_waiting_on",
+                {"type": "static_select", "action_id": "value", "options": choices},
+                optional=True,
+            ),
+            block(
+                "severity",
+                "issue.field_severity",
+                {"type": "static_select", "action_id": "value", "options": severities, "initial_option": severities[1]},
+            ),
             block("due", "issue.field_due", {"type": "datepicker", "action_id": "value"}, optional=True),
         ],
     }
@@ -144,6 +183,11 @@ def modal_values(view: dict[str, Any]) -> dict[str, str | None]:
     for key, block_id in FIELDS.items():
         element = state.get(block_id, {}).get("value", {})
         selected = element.get("selected_option")
-        values[key] = (selected or {}).get("value") if "selected_option" in element else \
-            element.get("selected_date") if "selected_date" in element else element.get("value")
+        values[key] = (
+            (selected or {}).get("value")
+            if "selected_option" in element
+            else element.get("selected_date")
+            if "selected_date" in element
+            else element.get("value")
+        )
     return values

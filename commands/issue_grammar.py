@@ -10,12 +10,29 @@ from commands.text import BODY_LIMIT, TITLE_LIMIT, normal, plain_text, read_numb
 from storage.enums import Severity
 
 SUBCOMMANDS = {
-    "list": "list", "一覧": "list", "show": "show", "詳細": "show", "assign": "assign", "担当": "assign",
-    "close": "close", "解決": "close", "reopen": "reopen", "再開": "reopen", "escalate": "escalate", "相談": "escalate",
-    "answer": "answer", "回答": "answer",
+    "list": "list",
+    "一覧": "list",
+    "show": "show",
+    "詳細": "show",
+    "assign": "assign",
+    "担当": "assign",
+    "close": "close",
+    "解決": "close",
+    "reopen": "reopen",
+    "再開": "reopen",
+    "escalate": "escalate",
+    "相談": "escalate",
+    "answer": "answer",
+    "回答": "answer",
 }
-SEVERITIES = {"!high": Severity.HIGH, "!高": Severity.HIGH, "!low": Severity.LOW, "!低": Severity.LOW,
-              "!normal": Severity.NORMAL, "!中": Severity.NORMAL}
+SEVERITIES = {
+    "!high": Severity.HIGH,
+    "!高": Severity.HIGH,
+    "!low": Severity.LOW,
+    "!低": Severity.LOW,
+    "!normal": Severity.NORMAL,
+    "!中": Severity.NORMAL,
+}
 LIST_SCOPES = {"open": "open", "未解決": "open", "all": "all", "全部": "all", "すべて": "all", "mine": "mine", "自分": "mine"}
 
 
@@ -86,8 +103,18 @@ class UsageError:
     params: dict[str, str | int] = field(default_factory=dict)
 
 
-IssueCommand = (OpenModal | AddIssue | ListIssues | ShowIssue | AssignIssue | CloseIssue | ReopenIssue | EscalateIssue
-                | AnswerIssue | UsageError)
+IssueCommand = (
+    OpenModal
+    | AddIssue
+    | ListIssues
+    | ShowIssue
+    | AssignIssue
+    | CloseIssue
+    | ReopenIssue
+    | EscalateIssue
+    | AnswerIssue
+    | UsageError
+)
 
 
 def parse_issue(text: str) -> IssueCommand:
@@ -96,7 +123,7 @@ def parse_issue(text: str) -> IssueCommand:
     if not text:
         return OpenModal()
     first = text.split(maxsplit=1)[0]
-    rest = text[len(first):].strip()
+    rest = text[len(first) :].strip()
     word = fold(first)
     sub = SUBCOMMANDS.get(word)
     if sub is not None:
@@ -105,8 +132,9 @@ def parse_issue(text: str) -> IssueCommand:
     before_number = len(words) > 1 and read_number(words[1]) is not None
     # `frobnicate`, `shw 5`: an English word alone or before a number is no issue title. A Japanese word is one,
     # unless it is near a subcommand and a number follows (`解決済 5`).
-    if ((re.fullmatch(r"[a-z]+", word) and (len(words) == 1 or before_number))
-            or (before_number and nearest(first, SUBCOMMANDS) is not None)):
+    if (re.fullmatch(r"[a-z]+", word) and (len(words) == 1 or before_number)) or (
+        before_number and nearest(first, SUBCOMMANDS) is not None
+    ):
         return UsageError("unknown_sub", {"sub": first})
     return _parse_add(text)
 
@@ -207,6 +235,12 @@ def _parse_answer(rest: str) -> AnswerIssue | UsageError:
     return AnswerIssue(number, text)
 
 
-_SUB_PARSERS = {"list": _parse_list, "show": _number_only("show", ShowIssue), "assign": _parse_assign,
-                "close": _number_and_note("close", CloseIssue), "reopen": _number_only("reopen", ReopenIssue),
-                "escalate": _number_and_note("escalate", EscalateIssue), "answer": _parse_answer}
+_SUB_PARSERS = {
+    "list": _parse_list,
+    "show": _number_only("show", ShowIssue),
+    "assign": _parse_assign,
+    "close": _number_and_note("close", CloseIssue),
+    "reopen": _number_only("reopen", ReopenIssue),
+    "escalate": _number_and_note("escalate", EscalateIssue),
+    "answer": _parse_answer,
+}

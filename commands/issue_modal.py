@@ -59,9 +59,19 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     limited = issue_rate_limit(ctx)
     if limited:
         return {FIELDS["title"]: limited.text}
-    issue = store.create_issue(session=ctx.session, issue_in=store.NewIssue(
-        project_id=id_of(project), department_id=id_of(department), reporter_id=ctx.user_id, title=title, body=body,
-        severity=severity, waiting_on_id=waiting_on.id if waiting_on else None, due_date=due))
+    issue = store.create_issue(
+        session=ctx.session,
+        issue_in=store.NewIssue(
+            project_id=id_of(project),
+            department_id=id_of(department),
+            reporter_id=ctx.user_id,
+            title=title,
+            body=body,
+            severity=severity,
+            waiting_on_id=waiting_on.id if waiting_on else None,
+            due_date=due,
+        ),
+    )
     return announce(ctx, issue, department, waiting_on)
 
 
@@ -74,5 +84,3 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-

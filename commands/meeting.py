@@ -22,12 +22,34 @@ from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_m
 from storage.models import Meeting, Project
 from storage.roles import Action, may
 
-WEEKDAYS = {"mon": "mon", "tue": "tue", "wed": "wed", "thu": "thu", "fri": "fri", "sat": "sat", "sun": "sun",
-            "月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
+WEEKDAYS = {
+    "mon": "mon",
+    "tue": "tue",
+    "wed": "wed",
+    "thu": "thu",
+    "fri": "fri",
+    "sat": "sat",
+    "sun": "sun",
+    "月": "mon",
+    "火": "tue",
+    "水": "wed",
+    "木": "thu",
+    "金": "fri",
+    "土": "sat",
+    "日": "sun",
+}
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_REMINDERS = ["1d", "15m"]
-SUBCOMMANDS = {"add": "add", "追加": "add", "list": "list", "一覧": "list", "next": "next", "次": "next",
-               "cancel": "cancel", "中止": "cancel"}
+SUBCOMMANDS = {
+    "add": "add",
+    "追加": "add",
+    "list": "list",
+    "一覧": "list",
+    "next": "next",
+    "次": "next",
+    "cancel": "cancel",
+    "中止": "cancel",
+}
 WORDS = SUBCOMMANDS  # what people type after /meeting (tests/test_wording.py allows its English words in ja.yml)
 REMIND_WORDS = ("remind", "リマインド")
 
@@ -73,7 +95,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     reminders = DEFAULT_REMINDERS
     for index, word in enumerate(words):
         if fold(word) in REMIND_WORDS:
-            read = [r for part in words[index + 1:] for r in read_durations(part)]
+            read = [r for part in words[index + 1 :] for r in read_durations(part)]
             offsets = [r for r in read if r is not None]
             words = words[:index]
             if not read or len(offsets) < len(read):  # nothing after `remind`, or a word that is no offset
@@ -101,11 +123,25 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     limited = meeting_limit(ctx, id_of(project))
     if limited:
         return limited
-    meeting = add_meeting(ctx.session, project_id=id_of(project), title=title, cron=when.cron,
-                          starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
-                          remind_before=reminders, created_by=ctx.user_id)
-    return Reply(text=ctx.t("meeting.added", number=meeting.id, title=escape(title), when=_when_text(ctx, meeting),
-                            reminders=durations_text(ctx.t, reminders, BEFORE), project=escape(project.name)))
+    meeting = add_meeting(
+        ctx.session,
+        project_id=id_of(project),
+        title=title,
+        cron=when.cron,
+        starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
+        remind_before=reminders,
+        created_by=ctx.user_id,
+    )
+    return Reply(
+        text=ctx.t(
+            "meeting.added",
+            number=meeting.id,
+            title=escape(title),
+            when=_when_text(ctx, meeting),
+            reminders=durations_text(ctx.t, reminders, BEFORE),
+            project=escape(project.name),
+        )
+    )
 
 
 def _when_text(ctx: CommandContext, meeting: Meeting) -> str:
@@ -128,10 +164,17 @@ def list_(ctx: CommandContext) -> Reply:
     if not upcoming:
         return Reply(text=ctx.t("meeting.none"))
     lines = [ctx.t("meeting.list_title")] + [
-        ctx.t("meeting.list_line", number=m.id, when=when_text(ctx.t, start), title=escape(m.title),
-              repeat=ctx.t("meeting.weekly") if m.cron else "",
-              reminders=durations_text(ctx.t, m.remind_before, BEFORE) if m.remind_before else ctx.t("meeting.no_reminders"),
-              source=ctx.t("meeting.from_config") if is_from_config(m) else "") for start, m in upcoming]
+        ctx.t(
+            "meeting.list_line",
+            number=m.id,
+            when=when_text(ctx.t, start),
+            title=escape(m.title),
+            repeat=ctx.t("meeting.weekly") if m.cron else "",
+            reminders=durations_text(ctx.t, m.remind_before, BEFORE) if m.remind_before else ctx.t("meeting.no_reminders"),
+            source=ctx.t("meeting.from_config") if is_from_config(m) else "",
+        )
+        for start, m in upcoming
+    ]
     return Reply(text="\n".join(lines))
 
 
@@ -144,8 +187,7 @@ def next_(ctx: CommandContext) -> Reply:
     if not upcoming:
         return Reply(text=ctx.t("meeting.none"))
     start, meeting = upcoming[0]
-    return Reply(text=ctx.t("meeting.next", number=meeting.id, title=escape(meeting.title),
-                            when=when_text(ctx.t, start)))
+    return Reply(text=ctx.t("meeting.next", number=meeting.id, title=escape(meeting.title), when=when_text(ctx.t, start)))
 
 
 def cancel(ctx: CommandContext, rest: str) -> Reply:
@@ -181,16 +223,38 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     return list_(ctx) if sub == "list" else next_(ctx)
 
 
-def meeting_reminder(t: Translate, *, meeting: Meeting, project: Project, start: dt.datetime, agenda: Agenda,
-                     lead_time: str) -> tuple[str, list[dict[str, Any]]]:
+def meeting_reminder(
+    t: Translate, *, meeting: Meeting, project: Project, start: dt.datetime, agenda: Agenda, lead_time: str
+) -> tuple[str, list[dict[str, Any]]]:
     """The reminder each department channel receives: when, and the agenda material."""
-    head = t("meeting.reminder", title=escape(meeting.title), when=when_text(t, start, year=False),
-             lead_time=duration_text(t, lead_time, BEFORE), project=escape(project.name))
-    counts = " ・ ".join(t("meeting.agenda_count", department=escape(name), count=count)
-                         for name, count in agenda.open_by_department)
-    waits = [t("meeting.agenda_wait", number=w.number, title=escape(w.title), department=escape(w.department),
-               waiting_on=escape(w.waiting_on), days=w.business_days) for w in agenda.oldest_waiting]
-    material = "\n".join([t("meeting.agenda_title"), t("meeting.agenda_open", counts=counts),
-                          t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"), *waits])
+    head = t(
+        "meeting.reminder",
+        title=escape(meeting.title),
+        when=when_text(t, start, year=False),
+        lead_time=duration_text(t, lead_time, BEFORE),
+        project=escape(project.name),
+    )
+    counts = " ・ ".join(
+        t("meeting.agenda_count", department=escape(name), count=count) for name, count in agenda.open_by_department
+    )
+    waits = [
+        t(
+            "meeting.agenda_wait",
+            number=w.number,
+            title=escape(w.title),
+            department=escape(w.department),
+            waiting_on=escape(w.waiting_on),
+            days=w.business_days,
+        )
+        for w in agenda.oldest_waiting
+    ]
+    material = "\n".join(
+        [
+            t("meeting.agenda_title"),
+            t("meeting.agenda_open", counts=counts),
+            t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"),
+            *waits,
+        ]
+    )
     blocks = message(section(head), section(material), t=t, where="`/issue list`")
     return f"{head}\n{material}", blocks

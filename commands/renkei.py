@@ -27,15 +27,30 @@ def build_status(ctx: CommandContext) -> Reply:
     nobody = ctx.t("renkei.nobody")
     sections = []
     for project in projects:
-        lines = [ctx.t("renkei.status_project", name=escape(project.name), slug=project.slug,
-                       count=len(project.departments), leads=mention_list(project.leads, nobody))]
+        lines = [
+            ctx.t(
+                "renkei.status_project",
+                name=escape(project.name),
+                slug=project.slug,
+                count=len(project.departments),
+                leads=mention_list(project.leads, nobody),
+            )
+        ]
         for department in project.departments:
             channel = f"<#{department.channel_id}>" if department.channel_id else ctx.t("renkei.status_no_channel")
-            lines.append(ctx.t("renkei.status_department", name=escape(department.name), slug=department.slug,
-                               liaisons=mention_list(department.liaisons, nobody), channel=channel))
+            lines.append(
+                ctx.t(
+                    "renkei.status_department",
+                    name=escape(department.name),
+                    slug=department.slug,
+                    liaisons=mention_list(department.liaisons, nobody),
+                    channel=channel,
+                )
+            )
         sections.append("\n".join(lines))
-    blocks = message(section(ctx.t("renkei.status_title")), *(section(text) for text in sections), t=ctx.t,
-                     where="`/dept list`")  # in a project's channel, /dept list shows that project alone
+    blocks = message(
+        section(ctx.t("renkei.status_title")), *(section(text) for text in sections), t=ctx.t, where="`/dept list`"
+    )  # in a project's channel, /dept list shows that project alone
     return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks)
 
 

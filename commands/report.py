@@ -46,16 +46,32 @@ def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=6), today
 
 
-def project_summary(session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: BusinessCalendar,
-                    timezone: str) -> ProjectSummary:
+def project_summary(
+    session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: BusinessCalendar, timezone: str
+) -> ProjectSummary:
     """The period's figures, with business days from the municipality's calendar."""
     today = dt.datetime.now(ZoneInfo(timezone)).date()
-    return summarize(session, project, start, end, timezone=timezone, today=today,
-                     business_days=calendar.business_days_between, is_business_day=calendar.is_business_day)
+    return summarize(
+        session,
+        project,
+        start,
+        end,
+        timezone=timezone,
+        today=today,
+        business_days=calendar.business_days_between,
+        is_business_day=calendar.is_business_day,
+    )
 
 
-def digest_for(session: Session, project: Project, *, project_file: ProjectFile, calendar: BusinessCalendar, t: Translate,
-               today: dt.date | None = None) -> tuple[str, list[dict[str, Any]]]:
+def digest_for(
+    session: Session,
+    project: Project,
+    *,
+    project_file: ProjectFile,
+    calendar: BusinessCalendar,
+    t: Translate,
+    today: dt.date | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
     """This week's digest of one project: text and blocks."""
     today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
@@ -64,16 +80,33 @@ def digest_for(session: Session, project: Project, *, project_file: ProjectFile,
     return build_digest(t, summary, spec.escalation if spec else EscalationSpec())
 
 
-def make_report(session: Session, project: Project, *, start: dt.date, end: dt.date, out: str | Path,
-                calendar: BusinessCalendar, timezone: str, t: Translate, detail: bool = False) -> Path:
+def make_report(
+    session: Session,
+    project: Project,
+    *,
+    start: dt.date,
+    end: dt.date,
+    out: str | Path,
+    calendar: BusinessCalendar,
+    timezone: str,
+    t: Translate,
+    detail: bool = False,
+) -> Path:
     """Write the Excel progress report of one project and period."""
     summary = project_summary(session, project, start, end, calendar=calendar, timezone=timezone)
     trend = weekly_open_trend(session, project, end, weeks=TREND_WEEKS, timezone=timezone)
     days = [start + dt.timedelta(n) for n in range((end - start).days + 1)]
-    return write_report(out, session=session, project=project, summary=summary, trend=trend,
-                        options=ReportOptions(start=start, end=end, timezone=timezone, detail=detail), t=t,
-                        business_days=calendar.business_days_between,
-                        business_day_list=[d for d in days if calendar.is_business_day(d)])
+    return write_report(
+        out,
+        session=session,
+        project=project,
+        summary=summary,
+        trend=trend,
+        options=ReportOptions(start=start, end=end, timezone=timezone, detail=detail),
+        t=t,
+        business_days=calendar.business_days_between,
+        business_day_list=[d for d in days if calendar.is_business_day(d)],
+    )
 
 
 def report_filename(project: Project, start: dt.date, end: dt.date) -> str:
@@ -105,18 +138,27 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         fresh = get_project(later.session, project_id)
         if fresh is None:
             raise LookupError(f"project {project_id} is gone")  # projects are never deleted
-        path = make_report(later.session, fresh, start=start, end=end,
-                           out=Path(later.reports_dir) / report_filename(fresh, start, end), calendar=later.calendar,
-                           timezone=later.timezone, t=t)
-        outcome = later.slack.upload_file(key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",
-                                          user=user, path=path,
-                                          title=t("report.file_title", project=fresh.name, start=start, end=end),
-                                          comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end))
+        path = make_report(
+            later.session,
+            fresh,
+            start=start,
+            end=end,
+            out=Path(later.reports_dir) / report_filename(fresh, start, end),
+            calendar=later.calendar,
+            timezone=later.timezone,
+            t=t,
+        )
+        outcome = later.slack.upload_file(
+            key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",
+            user=user,
+            path=path,
+            title=t("report.file_title", project=fresh.name, start=start, end=end),
+            comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end),
+        )
         if outcome.status == OutboxStatus.FAILED:
             return Reply(text=t("report.upload_failed", error=outcome.error))
         if outcome.status == OutboxStatus.PENDING:
             return Reply(text=t("report.upload_pending"))
         return Reply(text=t("report.delivered", file=path.name))
 
-    return Reply(text=ctx.t("report.building", project=escape(project.name), start=start, end=end),
-                 followup=build_and_send)
+    return Reply(text=ctx.t("report.building", project=escape(project.name), start=start, end=end), followup=build_and_send)

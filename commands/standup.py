@@ -47,20 +47,31 @@ def today(timezone: str) -> dt.date:
 def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[dict[str, Any]]]:
     """The stand-up prompt posted to each department channel, with the 回答する button."""
     text = t("standup.prompt", project=escape(project.name), day=day.strftime("%m/%d"))
-    return text, message(section(text), actions(button(t("standup.button"), ANSWER_BUTTON, value=str(project.id),
-                                                       style="primary")), t=t)
+    return text, message(
+        section(text), actions(button(t("standup.button"), ANSWER_BUTTON, value=str(project.id), style="primary")), t=t
+    )
 
 
 def modal(t: Translate, *, project: Project, questions: list[str], channel_id: str | None) -> dict[str, Any]:
     """Today's stand-up form: one multi-line field per question."""
-    blocks = [{"type": "input", "block_id": f"q{n}", "optional": q in BLOCKER_KEYS,
-               "label": plain(question_label(t, q), INPUT_LABEL),
-               "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT}}
-              for n, q in enumerate(questions)]
-    return {"type": "modal", "callback_id": MODAL_CALLBACK, "title": plain(t("standup.modal_title"), MODAL_TITLE),
-            "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
-            "private_metadata": json.dumps({"project_id": project.id, "channel_id": channel_id, "questions": questions}),
-            "blocks": view_blocks(blocks, t=t)}
+    blocks = [
+        {
+            "type": "input",
+            "block_id": f"q{n}",
+            "optional": q in BLOCKER_KEYS,
+            "label": plain(question_label(t, q), INPUT_LABEL),
+            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT},
+        }
+        for n, q in enumerate(questions)
+    ]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "title": plain(t("standup.modal_title"), MODAL_TITLE),
+        "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
+        "private_metadata": json.dumps({"project_id": project.id, "channel_id": channel_id, "questions": questions}),
+        "blocks": view_blocks(blocks, t=t),
+    }
 
 
 def blocker_of(answers: dict[str, str]) -> str | None:
@@ -84,23 +95,39 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
     where = resolve_department(ctx)
     if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
         # a form sent from another project's prompt: the user's department in that project
-        where = next((DepartmentWhere(w.project, w.department) for w in liaison_places(ctx.session, ctx.user_id)
-                      if w.project.id == project_id and w.department is not None), where)
+        where = next(
+            (
+                DepartmentWhere(w.project, w.department)
+                for w in liaison_places(ctx.session, ctx.user_id)
+                if w.project.id == project_id and w.department is not None
+            ),
+            where,
+        )
     if isinstance(where, Reply):
         return where
-    if not may(ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id,
-               department_id=where.department.id):  # answers count only from the department's own liaisons
+    if not may(
+        ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id, department_id=where.department.id
+    ):  # answers count only from the department's own liaisons
         return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
-    row = save_answer(ctx.session, project_id=id_of(where.project), department_id=id_of(where.department),
-                      user_id=ctx.user_id, day=today(ctx.timezone), answers=answers)
+    row = save_answer(
+        ctx.session,
+        project_id=id_of(where.project),
+        department_id=id_of(where.department),
+        user_id=ctx.user_id,
+        day=today(ctx.timezone),
+        answers=answers,
+    )
     text = ctx.t("standup.thanks", department=escape(where.department.name))
     blocker = blocker_of(answers)
     if blocker is None:
         return Reply(text=text)
     offer = ctx.t("standup.offer_issue", blocker=escape(blocker[:200]))
-    return Reply(text=f"{text}\n{offer}", blocks=message(
-        section(f"{text}\n{offer}"), actions(button(ctx.t("standup.file_issue"), BLOCKER_BUTTON, value=str(row.id))),
-        t=ctx.t))
+    return Reply(
+        text=f"{text}\n{offer}",
+        blocks=message(
+            section(f"{text}\n{offer}"), actions(button(ctx.t("standup.file_issue"), BLOCKER_BUTTON, value=str(row.id))), t=ctx.t
+        ),
+    )
 
 
 def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> dict[str, str]:
@@ -119,8 +146,9 @@ def form_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A submitted stand-up form: its metadata (project, channel, questions) and the answers by question."""
     meta = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
-    answers = {q: (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip()
-               for n, q in enumerate(meta.get("questions", []))}
+    answers = {
+        q: (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip() for n, q in enumerate(meta.get("questions", []))
+    }
     return meta, answers
 
 
@@ -159,9 +187,16 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     if blocker is None or department is None:
         return Reply(text=ctx.t("standup.no_blocker"))
     title, _, body = blocker.partition("\n")
-    issue = create_issue(session=ctx.session, issue_in=NewIssue(
-        project_id=row.project_id, department_id=row.department_id, reporter_id=ctx.user_id,
-        title=title.strip()[:TITLE_LIMIT], body=body.strip()))
+    issue = create_issue(
+        session=ctx.session,
+        issue_in=NewIssue(
+            project_id=row.project_id,
+            department_id=row.department_id,
+            reporter_id=ctx.user_id,
+            title=title.strip()[:TITLE_LIMIT],
+            body=body.strip(),
+        ),
+    )
     return announce(ctx, issue, department, None)
 
 
@@ -182,8 +217,16 @@ def status(ctx: CommandContext) -> Reply:
         liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
         done = [u for u in liaisons if u in answered]
         waiting = [u for u in liaisons if u not in answered]
-        lines.append(ctx.t("standup.status_line", department=escape(department.name), done=len(done), total=len(liaisons),
-                           answered=mention_list(done, nobody), missing=mention_list(waiting, nobody)))
+        lines.append(
+            ctx.t(
+                "standup.status_line",
+                department=escape(department.name),
+                done=len(done),
+                total=len(liaisons),
+                answered=mention_list(done, nobody),
+                missing=mention_list(waiting, nobody),
+            )
+        )
     return Reply(text="\n".join(lines))
 
 
@@ -199,8 +242,10 @@ def open_form(ctx: CommandContext) -> Reply:
     if isinstance(where, Reply):
         return where
     questions = questions_of(ctx, where.project)
-    return Reply(text=ctx.t("issue.modal_only_in_slack"),
-                 modal=modal(ctx.t, project=where.project, questions=questions, channel_id=ctx.channel_id))
+    return Reply(
+        text=ctx.t("issue.modal_only_in_slack"),
+        modal=modal(ctx.t, project=where.project, questions=questions, channel_id=ctx.channel_id),
+    )
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
@@ -214,8 +259,9 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return Reply(text=unknown_sub(ctx.t, "/standup", words[0], STATUS_WORDS, ctx.t("standup.usage")))
     answer = plain_text(text)
     if len(answer) > BODY_LIMIT:
-        return Reply(text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)),
-                                     ctx.t("standup.usage")]))
+        return Reply(
+            text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)), ctx.t("standup.usage")])
+        )
     return record(ctx, {"answer": answer})
 
 

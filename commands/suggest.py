@@ -58,8 +58,7 @@ def unknown_command(t: Translate, typed: str, commands: Iterable[str]) -> str:
     lines = [t("suggest.unknown_command", command=echo(typed))]
     # compared without the `/` every command shares, which would make `/hearing` look like `/meeting`
     near = nearest(fold(typed).lstrip("/"), [c.lstrip("/") for c in commands])
-    lines.append(did_you_mean(t, f"/{near}") if near else
-                 t("suggest.commands", commands=" ・ ".join(f"`{c}`" for c in commands)))
+    lines.append(did_you_mean(t, f"/{near}") if near else t("suggest.commands", commands=" ・ ".join(f"`{c}`" for c in commands)))
     return "\n".join(lines)
 
 
@@ -75,8 +74,7 @@ def unknown_sub(t: Translate, command: str, typed: str, words: Iterable[str], us
     return "\n".join(lines)
 
 
-def unknown_department(t: Translate, problem: str, typed: str, departments: Iterable, correct: str,
-                       known: str) -> str:
+def unknown_department(t: Translate, problem: str, typed: str, departments: Iterable, correct: str, known: str) -> str:
     """A department nobody has: `problem`, the nearest name or slug put into `correct` (`/dept who {}`), `known`."""
     departments = list(departments)
     near = nearest(typed, [d.name for d in departments] + [d.slug for d in departments], DEPARTMENT_CUTOFF)

@@ -87,8 +87,9 @@ def resolve(ctx: CommandContext, department: Department | None = None) -> Where 
     """The project department of this channel (or the user's own); a Reply when that is unclear."""
     where = resolve_where(ctx.session, user_id=ctx.user_id, channel_id=ctx.channel_id, department=department)
     if isinstance(where, Ambiguous):
-        choices = ", ".join(f"{escape(w.project.name)}/{escape(w.department.name)}" for w in where.choices
-                            if w.department is not None)
+        choices = ", ".join(
+            f"{escape(w.project.name)}/{escape(w.department.name)}" for w in where.choices if w.department is not None
+        )
         return Reply(text=ctx.t("where.ambiguous", choices=choices))
     if isinstance(where, Nowhere):
         return Reply(text=ctx.t("where.nowhere"))

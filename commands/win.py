@@ -36,8 +36,13 @@ def add(ctx: CommandContext, raw: str) -> Reply:
         return where
     if not may(ctx.session, ctx.user_id, Action.SHARE_WIN, project_id=where.project.id):
         return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
-    win = create_win(session=ctx.session, project_id=id_of(where.project), department_id=id_of(where.department),
-                     reporter_id=ctx.user_id, text=text)
+    win = create_win(
+        session=ctx.session,
+        project_id=id_of(where.project),
+        department_id=id_of(where.department),
+        reporter_id=ctx.user_id,
+        text=text,
+    )
     channels = project_channels(ctx.session, where.project)  # every department's, then the leads'
     if not channels:
         return Reply(text=ctx.t("win.created_no_channels"))
@@ -61,9 +66,16 @@ def list_(ctx: CommandContext) -> Reply:
     if not wins:
         return Reply(text=ctx.t("win.list_empty"))
     departments, _ = names(ctx.session)
-    lines = [ctx.t("win.list_line", when=local_time(w.created_at, ctx.timezone)[:10],
-                   department=escape(departments[w.department_id].name),
-                   user=w.reporter_id, text=escape(w.text)) for w in wins]
+    lines = [
+        ctx.t(
+            "win.list_line",
+            when=local_time(w.created_at, ctx.timezone)[:10],
+            department=escape(departments[w.department_id].name),
+            user=w.reporter_id,
+            text=escape(w.text),
+        )
+        for w in wins
+    ]
     text = "\n".join([ctx.t("win.list_title"), *lines])
     return Reply(text=text, blocks=message(section(text), t=ctx.t))
 

@@ -51,8 +51,9 @@ def describe(services: Services, spec: JobSpec) -> str:
     return jobs.KINDS[spec.kind].describe(services.translator(), spec)
 
 
-def fire(services: Services, job_id: str, scheduled_at: dt.datetime | None = None,
-         now: dt.datetime | None = None) -> FiringResult:
+def fire(
+    services: Services, job_id: str, scheduled_at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> FiringResult:
     """Run the firing of `job_id` scheduled at `scheduled_at` (default: the latest one due now) exactly once.
 
     The delivery row is inserted first (ON CONFLICT DO NOTHING); only the process that inserted it sends.

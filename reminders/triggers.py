@@ -78,8 +78,7 @@ def fire_times(trigger: BaseTrigger, start: dt.datetime, end: dt.datetime) -> li
     return times
 
 
-def latest_fire_time(trigger: BaseTrigger, now: dt.datetime,
-                     lookback: dt.timedelta = dt.timedelta(days=2)) -> dt.datetime | None:
+def latest_fire_time(trigger: BaseTrigger, now: dt.datetime, lookback: dt.timedelta = dt.timedelta(days=2)) -> dt.datetime | None:
     """The firing a run at `now` belongs to: the latest one at or before `now` (within `lookback`)."""
     times = fire_times(trigger, now - lookback, now)
     return times[-1] if times else None

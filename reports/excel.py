@@ -143,9 +143,18 @@ class ReportOptions:
     detail: bool = False  # one row per stand-up answer (a year of a large city: a million rows)
 
 
-def write_report(path: str | Path, *, session: Session, project: Project, summary: ProjectSummary,
-                 trend: list[tuple[dt.date, int]], options: ReportOptions, t: Translate,
-                 business_days: Callable[[dt.date, dt.date], int], business_day_list: list[dt.date]) -> Path:
+def write_report(
+    path: str | Path,
+    *,
+    session: Session,
+    project: Project,
+    summary: ProjectSummary,
+    trend: list[tuple[dt.date, int]],
+    options: ReportOptions,
+    t: Translate,
+    business_days: Callable[[dt.date, dt.date], int],
+    business_day_list: list[dt.date],
+) -> Path:
     """Write the workbook (概要, 課題, 成功事例, スタンドアップ, 会議 [, スタンドアップ詳細]) in write-only mode."""
     path = Path(path)
     zone = ZoneInfo(options.timezone)
@@ -166,13 +175,26 @@ def write_report(path: str | Path, *, session: Session, project: Project, summar
 
 
 def _overview(wb: Workbook, summary: ProjectSummary, trend: list[tuple[dt.date, int]], t: Translate, title: str) -> None:
-    header = [t(f"report.kpi_{k}") for k in ("department", "liaisons", "rate", "opened", "resolved", "open", "overdue",
-                                             "waiting", "longest_wait", "escalations", "wins")]
+    header = [
+        t(f"report.kpi_{k}")
+        for k in (
+            "department",
+            "liaisons",
+            "rate",
+            "opened",
+            "resolved",
+            "open",
+            "overdue",
+            "waiting",
+            "longest_wait",
+            "escalations",
+            "wins",
+        )
+    ]
 
     def kpis(name: str, liaisons: int | str, f) -> list[Any]:
         rate = round(f.answer_rate, 3) if f.answer_rate is not None else None
-        return [name, liaisons, rate, f.opened, f.resolved, f.open, f.overdue, f.waiting, f.longest_wait, f.escalations,
-                f.wins]
+        return [name, liaisons, rate, f.opened, f.resolved, f.open, f.overdue, f.waiting, f.longest_wait, f.escalations, f.wins]
 
     rows = [kpis(d.name, d.liaisons, d.figures) for d in summary.departments]
     rows.append(kpis(t("report.total"), sum(d.liaisons for d in summary.departments), summary.totals))
@@ -210,63 +232,137 @@ def _streamed(session: Session, statement) -> Iterator[Any]:
     yield from session.execute(statement.execution_options(yield_per=BATCH))
 
 
-def _issues(wb: Workbook, session: Session, project: Project, options: ReportOptions, zone: ZoneInfo, t: Translate,
-            title: str, business_days: Callable[[dt.date, dt.date], int]) -> None:
-    header = [t(f"report.issue_{k}") for k in ("number", "department", "waiting_on", "status", "severity", "age",
-                                               "reporter", "assignee", "created", "resolved", "due", "title", "note")]
+def _issues(
+    wb: Workbook,
+    session: Session,
+    project: Project,
+    options: ReportOptions,
+    zone: ZoneInfo,
+    t: Translate,
+    title: str,
+    business_days: Callable[[dt.date, dt.date], int],
+) -> None:
+    header = [
+        t(f"report.issue_{k}")
+        for k in (
+            "number",
+            "department",
+            "waiting_on",
+            "status",
+            "severity",
+            "age",
+            "reporter",
+            "assignee",
+            "created",
+            "resolved",
+            "due",
+            "title",
+            "note",
+        )
+    ]
     widths = [8, 16, 16, 10, 8, 10, 14, 14, 18, 18, 12, 50, 50]
     ws = start_sheet(wb, t("report.sheet_issues"), header, [float(w) for w in widths], title)
     names = department_names(session)
     _, finish = period_bounds(options.start, options.end, options.timezone)
     noted = [EventKind.RESOLVED, EventKind.ESCALATED, EventKind.ANSWERED]  # the issue's latest note comes from these
-    latest = (select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
-              .where(col(IssueEvent.note).is_not(None), col(IssueEvent.kind).in_(noted))
-              .group_by(col(IssueEvent.issue_id)).subquery())
-    columns = (col(Issue.id), col(Issue.department_id), col(Issue.waiting_on_id), col(Issue.status), col(Issue.severity),
-               col(Issue.reporter_id), col(Issue.assignee_id), col(Issue.created_at), col(Issue.resolved_at),
-               col(Issue.due_date), col(Issue.title))
-    statement = (sqlalchemy.select(*columns, col(IssueEvent.note)).outerjoin(latest, latest.c.issue_id == Issue.id)
-                 .outerjoin(IssueEvent, col(IssueEvent.id) == latest.c.event_id)
-                 .where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish).order_by(col(Issue.id)))
+    latest = (
+        select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
+        .where(col(IssueEvent.note).is_not(None), col(IssueEvent.kind).in_(noted))
+        .group_by(col(IssueEvent.issue_id))
+        .subquery()
+    )
+    columns = (
+        col(Issue.id),
+        col(Issue.department_id),
+        col(Issue.waiting_on_id),
+        col(Issue.status),
+        col(Issue.severity),
+        col(Issue.reporter_id),
+        col(Issue.assignee_id),
+        col(Issue.created_at),
+        col(Issue.resolved_at),
+        col(Issue.due_date),
+        col(Issue.title),
+    )
+    statement = (
+        sqlalchemy.select(*columns, col(IssueEvent.note))
+        .outerjoin(latest, latest.c.issue_id == Issue.id)
+        .outerjoin(IssueEvent, col(IssueEvent.id) == latest.c.event_id)
+        .where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish)
+        .order_by(col(Issue.id))
+    )
     today = min(options.end, dt.datetime.now(zone).date())
     count = 0
     for issue in _streamed(session, statement):  # plain columns: no ORM objects piling up in the session
         note = issue.note
         created = issue.created_at.astimezone(zone)
         until = issue.resolved_at.astimezone(zone).date() if issue.resolved_at else today
-        ws.append([issue.id, cell(ws, names.get(issue.department_id, "")), cell(ws, names.get(issue.waiting_on_id, "")),
-                   cell(ws, t(f"status.{issue.status}")), cell(ws, t(f"severity.{issue.severity}")),
-                   business_days(created.date(), until), cell(ws, issue.reporter_id), cell(ws, issue.assignee_id or ""),
-                   cell(ws, created.replace(tzinfo=None)), cell(ws, local(issue.resolved_at, zone)),
-                   cell(ws, issue.due_date), cell(ws, issue.title), cell(ws, note or "")])
+        ws.append(
+            [
+                issue.id,
+                cell(ws, names.get(issue.department_id, "")),
+                cell(ws, names.get(issue.waiting_on_id, "")),
+                cell(ws, t(f"status.{issue.status}")),
+                cell(ws, t(f"severity.{issue.severity}")),
+                business_days(created.date(), until),
+                cell(ws, issue.reporter_id),
+                cell(ws, issue.assignee_id or ""),
+                cell(ws, created.replace(tzinfo=None)),
+                cell(ws, local(issue.resolved_at, zone)),
+                cell(ws, issue.due_date),
+                cell(ws, issue.title),
+                cell(ws, note or ""),
+            ]
+        )
         count += 1
     finish_sheet(ws, len(header), count)
 
 
-def _wins(wb: Workbook, session: Session, project: Project, options: ReportOptions, zone: ZoneInfo, t: Translate,
-          title: str) -> None:
+def _wins(
+    wb: Workbook, session: Session, project: Project, options: ReportOptions, zone: ZoneInfo, t: Translate, title: str
+) -> None:
     header = [t(f"report.win_{k}") for k in ("date", "department", "reporter", "text")]
     ws = start_sheet(wb, t("report.sheet_wins"), header, [18.0, 16.0, 14.0, 80.0], title)
     names = department_names(session)
     begin, finish = period_bounds(options.start, options.end, options.timezone)
     count = 0
-    for (win,) in _streamed(session, select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
-                                                        Win.created_at < finish).order_by(col(Win.created_at))):
-        ws.append([cell(ws, local(win.created_at, zone)), cell(ws, names.get(win.department_id, "")),
-                   cell(ws, win.reporter_id), cell(ws, win.text)])
+    for (win,) in _streamed(
+        session,
+        select(Win)
+        .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
+        .order_by(col(Win.created_at)),
+    ):
+        ws.append(
+            [
+                cell(ws, local(win.created_at, zone)),
+                cell(ws, names.get(win.department_id, "")),
+                cell(ws, win.reporter_id),
+                cell(ws, win.text),
+            ]
+        )
         count += 1
     finish_sheet(ws, len(header), count)
 
 
-def _standup_matrix(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate, title: str,
-                    business_day_list: list[dt.date]) -> None:
+def _standup_matrix(
+    wb: Workbook,
+    session: Session,
+    project: Project,
+    options: ReportOptions,
+    t: Translate,
+    title: str,
+    business_day_list: list[dt.date],
+) -> None:
     """Departments × business days: how many liaisons answered (12,500 cells for 50 departments over a year)."""
     departments = project_departments(session, id_of(project))
     counts: dict[tuple[int, dt.date], int] = dict(
-        ((department_id, day), n) for department_id, day, n in session.exec(
+        ((department_id, day), n)
+        for department_id, day, n in session.exec(
             select(StandupAnswer.department_id, col(StandupAnswer.day), func.count())
-            .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start,
-                   StandupAnswer.day <= options.end).group_by(col(StandupAnswer.department_id), col(StandupAnswer.day))))
+            .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start, StandupAnswer.day <= options.end)
+            .group_by(col(StandupAnswer.department_id), col(StandupAnswer.day))
+        )
+    )
     header = [t("report.kpi_department"), t("report.standup_total")] + [d.strftime("%m/%d") for d in business_day_list]
     ws = start_sheet(wb, t("report.sheet_standup"), header, [16.0, 8.0] + [6.0] * len(business_day_list), title)
     for department in departments:
@@ -278,22 +374,33 @@ def _standup_matrix(wb: Workbook, session: Session, project: Project, options: R
 def _meetings(wb: Workbook, session: Session, project: Project, zone: ZoneInfo, t: Translate, title: str) -> None:
     header = [t(f"report.meeting_{k}") for k in ("number", "title", "repeat", "starts", "reminders", "source", "state")]
     meetings = session.exec(select(Meeting).where(Meeting.project_id == project.id).order_by(col(Meeting.id))).all()
-    rows = [[m.id, m.title, m.cron or "", local(m.starts_at, zone), durations_text(t, m.remind_before or "", BEFORE),
-             t(f"report.source_{m.source}"), t("report.cancelled") if m.cancelled else t("report.active")] for m in meetings]
+    rows = [
+        [
+            m.id,
+            m.title,
+            m.cron or "",
+            local(m.starts_at, zone),
+            durations_text(t, m.remind_before or "", BEFORE),
+            t(f"report.source_{m.source}"),
+            t("report.cancelled") if m.cancelled else t("report.active"),
+        ]
+        for m in meetings
+    ]
     ws = start_sheet(wb, t("report.sheet_meetings"), header, fitted_widths(header, rows), title)
     for row in rows:
         ws.append([cell(ws, v) for v in row])
     finish_sheet(ws, len(header), len(rows))
 
 
-def _standup_detail(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate,
-                    title: str) -> None:
+def _standup_detail(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate, title: str) -> None:
     header = [t(f"report.detail_{k}") for k in ("day", "department", "user", "answers")]
     ws = start_sheet(wb, t("report.sheet_standup_detail"), header, [12.0, 16.0, 14.0, 100.0], title)
     names = department_names(session)
-    statement = (select(col(StandupAnswer.day), StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
-                 .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start,
-                        StandupAnswer.day <= options.end).order_by(col(StandupAnswer.day), col(StandupAnswer.id)))
+    statement = (
+        select(col(StandupAnswer.day), StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
+        .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start, StandupAnswer.day <= options.end)
+        .order_by(col(StandupAnswer.day), col(StandupAnswer.id))
+    )
     count = 0
     for day, department_id, user_id, answers in _streamed(session, statement):
         text = " / ".join(f"{v}" for v in json.loads(answers).values() if v)

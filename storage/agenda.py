@@ -33,16 +33,31 @@ class Agenda:
     oldest_waiting: list[WaitingItem]
 
 
-def agenda(session: Session, project_id: int, *, today: dt.date, timezone: str,
-           business_days: Callable[[dt.date, dt.date], int], limit: int = 5) -> Agenda:
+def agenda(
+    session: Session,
+    project_id: int,
+    *,
+    today: dt.date,
+    timezone: str,
+    business_days: Callable[[dt.date, dt.date], int],
+    limit: int = 5,
+) -> Agenda:
     """What a meeting reminder carries: counts of open issues and the `limit` longest waits in business days."""
     rows = project_departments(session, project_id)
     names = department_names(session)
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
     counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)
-    waits = [WaitingItem(id_of(i), i.title, names[i.department_id], names[i.waiting_on_id],
-                         business_days(waiting_since(session, i).astimezone(zone).date(), today))
-             for i in open_issues if i.waiting_on_id]
+    waits = [
+        WaitingItem(
+            id_of(i),
+            i.title,
+            names[i.department_id],
+            names[i.waiting_on_id],
+            business_days(waiting_since(session, i).astimezone(zone).date(), today),
+        )
+        for i in open_issues
+        if i.waiting_on_id
+    ]
     waits.sort(key=lambda w: (-w.business_days, w.number))
     return Agenda(counts, waits[:limit])

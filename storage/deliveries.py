@@ -11,11 +11,17 @@ from storage.models import Delivery, utcnow
 from storage.upsert import insert_if_absent
 
 
-def claim_firing(session: Session, job_id: str, scheduled_at: dt.datetime, claimed_by: str,
-                 status: DeliveryStatus = DeliveryStatus.CLAIMED) -> bool:
+def claim_firing(
+    session: Session, job_id: str, scheduled_at: dt.datetime, claimed_by: str, status: DeliveryStatus = DeliveryStatus.CLAIMED
+) -> bool:
     """Insert the delivery row (ON CONFLICT DO NOTHING) before anything is sent; True for the one inserter."""
-    values = {"job_id": job_id, "scheduled_at": scheduled_at.astimezone(dt.timezone.utc), "claimed_by": claimed_by,
-              "status": status, "created_at": utcnow()}
+    values = {
+        "job_id": job_id,
+        "scheduled_at": scheduled_at.astimezone(dt.timezone.utc),
+        "claimed_by": claimed_by,
+        "status": status,
+        "created_at": utcnow(),
+    }
     claimed = insert_if_absent(session, Delivery, values, ["job_id", "scheduled_at"])
     session.commit()
     return claimed
@@ -32,5 +38,6 @@ def finish_firing(session: Session, job_id: str, scheduled_at: dt.datetime, stat
 
 def firing(session: Session, job_id: str, scheduled_at: dt.datetime) -> Delivery | None:
     """The delivery row of one firing, if some process claimed it."""
-    return session.exec(select(Delivery).where(Delivery.job_id == job_id,
-                                               Delivery.scheduled_at == scheduled_at.astimezone(dt.timezone.utc))).first()
+    return session.exec(
+        select(Delivery).where(Delivery.job_id == job_id, Delivery.scheduled_at == scheduled_at.astimezone(dt.timezone.utc))
+    ).first()

@@ -47,8 +47,10 @@ def apply_project_file(session: Session, project_file: ProjectFile) -> None:
     session.exec(delete(RoleAssignment).where(col(RoleAssignment.source) == RoleSource.CONFIG))
     roles: list[RoleAssignment] = [RoleAssignment(user_id=u, role=Role.ADMIN) for u in project_file.admins]
     for department_spec in project_file.departments:
-        roles += [RoleAssignment(user_id=u, role=Role.LIAISON, department_id=departments[department_spec.slug].id)
-                  for u in department_spec.liaisons]
+        roles += [
+            RoleAssignment(user_id=u, role=Role.LIAISON, department_id=departments[department_spec.slug].id)
+            for u in department_spec.liaisons
+        ]
     for spec in project_file.projects:
         project = _upsert_project(session, spec.slug, spec.name, spec.purpose, spec.leads_channel_name)
         roles += [RoleAssignment(user_id=u, role=Role.LEAD, project_id=project.id) for u in spec.leads]
@@ -60,14 +62,17 @@ def apply_project_file(session: Session, project_file: ProjectFile) -> None:
 
 
 def _link_departments(session: Session, project: Project, spec: ProjectSpec, wanted: dict[str, int]) -> None:
-    links = {link.department_id: link for link in
-             session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id))}
+    links = {
+        link.department_id: link
+        for link in session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project.id))
+    }
     for department_id, link in links.items():
         if department_id not in wanted.values():
             session.delete(link)
     for slug, department_id in wanted.items():
-        link = links.get(department_id) or ProjectDepartment(project_id=id_of(project), department_id=department_id,
-                                                            channel_name=spec.channel_name(slug))
+        link = links.get(department_id) or ProjectDepartment(
+            project_id=id_of(project), department_id=department_id, channel_name=spec.channel_name(slug)
+        )
         link.role_text = spec.department_roles.get(slug, "")
         session.add(link)
 
@@ -139,15 +144,21 @@ def it_department_slugs(session: Session) -> set[str]:
 
 def project_departments(session: Session, project_id: int) -> list[Department]:
     """The departments of a project, in the order of renkei.yml."""
-    return list(session.exec(select(Department)
-                             .join(ProjectDepartment, col(ProjectDepartment.department_id) == Department.id)
-                             .where(ProjectDepartment.project_id == project_id).order_by(col(ProjectDepartment.id))))
+    return list(
+        session.exec(
+            select(Department)
+            .join(ProjectDepartment, col(ProjectDepartment.department_id) == Department.id)
+            .where(ProjectDepartment.project_id == project_id)
+            .order_by(col(ProjectDepartment.id))
+        )
+    )
 
 
 def department_channels(session: Session, project_id: int) -> dict[int, str]:
     """Department id -> channel id of a project's channels that sync has made, in the order of renkei.yml."""
-    links = session.exec(select(ProjectDepartment).where(ProjectDepartment.project_id == project_id)
-                         .order_by(col(ProjectDepartment.id)))
+    links = session.exec(
+        select(ProjectDepartment).where(ProjectDepartment.project_id == project_id).order_by(col(ProjectDepartment.id))
+    )
     return {link.department_id: link.channel_id for link in links if link.channel_id}
 
 
@@ -164,9 +175,10 @@ def project_channels(session: Session, project: Project) -> list[str]:
 def department_channel_ids(session: Session, department_id: int) -> list[str]:
     """The channels sync has made for a department, one per project it takes part in, in the order of renkei.yml."""
     channel_ids = session.exec(
-        select(col(ProjectDepartment.channel_id)).where(ProjectDepartment.department_id == department_id,
-                                                        col(ProjectDepartment.channel_id).is_not(None))
-        .order_by(col(ProjectDepartment.id)))
+        select(col(ProjectDepartment.channel_id))
+        .where(ProjectDepartment.department_id == department_id, col(ProjectDepartment.channel_id).is_not(None))
+        .order_by(col(ProjectDepartment.id))
+    )
     return list(dict.fromkeys(channel_id for channel_id in channel_ids if channel_id is not None))
 
 
@@ -180,9 +192,14 @@ def it_department(session: Session, project_id: int) -> tuple[Department, str | 
 
 def project_links(session: Session, project_id: int) -> list[tuple[ProjectDepartment, Department]]:
     """Each department's part in the project (its channel name and id, its role text), in the order of renkei.yml."""
-    return list(session.exec(select(ProjectDepartment, Department)
-                             .join(Department, col(Department.id) == ProjectDepartment.department_id)
-                             .where(ProjectDepartment.project_id == project_id).order_by(col(ProjectDepartment.id))).all())
+    return list(
+        session.exec(
+            select(ProjectDepartment, Department)
+            .join(Department, col(Department.id) == ProjectDepartment.department_id)
+            .where(ProjectDepartment.project_id == project_id)
+            .order_by(col(ProjectDepartment.id))
+        ).all()
+    )
 
 
 def record_department_channel(session: Session, link: ProjectDepartment, channel_id: str) -> None:
@@ -204,11 +221,11 @@ def department_names(session: Session) -> dict[int, str]:
     return {id_of(d): d.name for d in session.exec(select(Department))}
 
 
-def users_with_role(session: Session, role: Role, *, project_id: int | None = None,
-                    department_id: int | None = None) -> list[str]:
+def users_with_role(
+    session: Session, role: Role, *, project_id: int | None = None, department_id: int | None = None
+) -> list[str]:
     """User ids holding `role` in the given scope, in a stable order (what they may do is `storage.roles.may`'s)."""
-    statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role,
-                                                      col(RoleAssignment.source).in_(GRANTED_SOURCES))
+    statement = select(RoleAssignment.user_id).where(RoleAssignment.role == role, col(RoleAssignment.source).in_(GRANTED_SOURCES))
     if project_id is not None:
         statement = statement.where(RoleAssignment.project_id == project_id)
     if department_id is not None:
@@ -221,8 +238,9 @@ def project_overview(session: Session) -> list[ProjectView]:
     views = []
     for project in session.exec(select(Project).order_by(Project.slug)):
         departments = [
-            DepartmentView(d.slug, d.name, users_with_role(session, Role.LIAISON, department_id=d.id), link.channel_name,
-                           link.channel_id)
+            DepartmentView(
+                d.slug, d.name, users_with_role(session, Role.LIAISON, department_id=d.id), link.channel_name, link.channel_id
+            )
             for link, d in project_links(session, id_of(project))
         ]
         leads = users_with_role(session, Role.LEAD, project_id=project.id)

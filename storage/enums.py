@@ -67,7 +67,6 @@ class RoleSource(StrEnum):
     SELF = "self"
 
 
-
 class RequestStatus(StrEnum):
     """`RoleRequest.status`: a `/dept join` request, decided once."""
 

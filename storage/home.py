@@ -78,27 +78,41 @@ def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str
     names = department_names(session)
     projects = {id_of(p): p for p in session.exec(select(Project))}
     channels = {(link.project_id, link.department_id): link.channel_id for link in session.exec(select(ProjectDepartment))}
-    departments = [HomeDepartment(w.project.name, w.department.name,
-                                  channels.get((id_of(w.project), id_of(w.department))))
-                   for w in places if w.department]
+    departments = [
+        HomeDepartment(w.project.name, w.department.name, channels.get((id_of(w.project), id_of(w.department))))
+        for w in places
+        if w.department
+    ]
 
     mine = col(Issue.reporter_id) == user_id
     if my_departments:
         mine = or_(mine, col(Issue.waiting_on_id).in_(my_departments))
-    open_issues = session.exec(select(Issue).where(mine, Issue.status != IssueStatus.RESOLVED)
-                               .order_by(col(Issue.id).desc())).all()
-    issues = [HomeIssue(id_of(i), i.title, i.status, names.get(i.waiting_on_id) if i.waiting_on_id is not None else None,
-                        i.waiting_on_id in my_departments)
-              for i in open_issues[:LIMIT]]
+    open_issues = session.exec(
+        select(Issue).where(mine, Issue.status != IssueStatus.RESOLVED).order_by(col(Issue.id).desc())
+    ).all()
+    issues = [
+        HomeIssue(
+            id_of(i),
+            i.title,
+            i.status,
+            names.get(i.waiting_on_id) if i.waiting_on_id is not None else None,
+            i.waiting_on_id in my_departments,
+        )
+        for i in open_issues[:LIMIT]
+    ]
 
     upcoming = []
-    for meeting in session.exec(select(Meeting).where(col(Meeting.project_id).in_(project_ids),
-                                                      Meeting.cancelled == False)):  # noqa: E712
+    for meeting in session.exec(select(Meeting).where(col(Meeting.project_id).in_(project_ids), Meeting.cancelled == False)):  # noqa: E712
         start = next_start(meeting, now, timezone)
         if start is not None:
             upcoming.append(HomeMeeting(start, meeting.title, projects[meeting.project_id].name))
     upcoming.sort(key=lambda m: m.starts_at)
 
     wins = session.exec(select(Win).where(col(Win.project_id).in_(project_ids)).order_by(col(Win.id).desc()).limit(5)).all()
-    return HomeData(departments=departments, issues=issues, more_issues=max(0, len(open_issues) - LIMIT),
-                    meetings=upcoming[:5], wins=[HomeWin(w.text, names.get(w.department_id, "?"), w.reporter_id) for w in wins])
+    return HomeData(
+        departments=departments,
+        issues=issues,
+        more_issues=max(0, len(open_issues) - LIMIT),
+        meetings=upcoming[:5],
+        wins=[HomeWin(w.text, names.get(w.department_id, "?"), w.reporter_id) for w in wins],
+    )

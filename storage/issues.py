@@ -31,8 +31,9 @@ class NewIssue:
     due_date: dt.date | None = None
 
 
-def add_event(session: Session, issue_id: int, actor_id: str, kind: EventKind, note: str | None = None,
-              at: dt.datetime | None = None) -> IssueEvent:
+def add_event(
+    session: Session, issue_id: int, actor_id: str, kind: EventKind, note: str | None = None, at: dt.datetime | None = None
+) -> IssueEvent:
     """Record one change in an issue's history (not committed)."""
     event = IssueEvent(issue_id=issue_id, actor_id=actor_id, kind=kind, note=note or None, created_at=at or utcnow())
     session.add(event)
@@ -42,9 +43,18 @@ def add_event(session: Session, issue_id: int, actor_id: str, kind: EventKind, n
 def create_issue(*, session: Session, issue_in: NewIssue) -> Issue:
     """Store a new issue with its 'created' event; its id is the number shown as #N."""
     now = utcnow()
-    issue = Issue(project_id=issue_in.project_id, department_id=issue_in.department_id, reporter_id=issue_in.reporter_id,
-                  title=issue_in.title, body=issue_in.body, severity=issue_in.severity,
-                  waiting_on_id=issue_in.waiting_on_id, due_date=issue_in.due_date, created_at=now, updated_at=now)
+    issue = Issue(
+        project_id=issue_in.project_id,
+        department_id=issue_in.department_id,
+        reporter_id=issue_in.reporter_id,
+        title=issue_in.title,
+        body=issue_in.body,
+        severity=issue_in.severity,
+        waiting_on_id=issue_in.waiting_on_id,
+        due_date=issue_in.due_date,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(issue)
     session.flush()
     add_event(session, id_of(issue), issue_in.reporter_id, EventKind.CREATED, at=now)
@@ -54,12 +64,21 @@ def create_issue(*, session: Session, issue_in: NewIssue) -> Issue:
     return issue
 
 
-def _transition(session: Session, issue: Issue, actor_id: str, kind: EventKind, note: str | None, *,
-                allowed_from: Collection[IssueStatus], values: dict) -> bool:
+def _transition(
+    session: Session,
+    issue: Issue,
+    actor_id: str,
+    kind: EventKind,
+    note: str | None,
+    *,
+    allowed_from: Collection[IssueStatus],
+    values: dict,
+) -> bool:
     """Change an issue only if it is still in one of `allowed_from`: two clicks at once change it once."""
     now = utcnow()
-    result = session.exec(update(Issue).where(col(Issue.id) == issue.id, col(Issue.status).in_(allowed_from))
-                          .values(updated_at=now, **values))
+    result = session.exec(
+        update(Issue).where(col(Issue.id) == issue.id, col(Issue.status).in_(allowed_from)).values(updated_at=now, **values)
+    )
     if result.rowcount != 1:
         session.rollback()
         session.refresh(issue)
@@ -77,36 +96,70 @@ def is_resolved(issue: Issue) -> bool:
 
 def take_issue(session: Session, issue: Issue, actor_id: str) -> bool:
     """The actor takes the issue (担当する): it becomes in progress with them as assignee."""
-    return _transition(session, issue, actor_id, EventKind.TAKEN, None, allowed_from={IssueStatus.OPEN},
-                       values={"status": IssueStatus.IN_PROGRESS, "assignee_id": actor_id})
+    return _transition(
+        session,
+        issue,
+        actor_id,
+        EventKind.TAKEN,
+        None,
+        allowed_from={IssueStatus.OPEN},
+        values={"status": IssueStatus.IN_PROGRESS, "assignee_id": actor_id},
+    )
 
 
 def assign_issue(session: Session, issue: Issue, actor_id: str, assignee_id: str) -> bool:
     """Give the issue to someone; an open issue becomes in progress."""
     if issue.assignee_id == assignee_id and issue.status == IssueStatus.IN_PROGRESS:
         return False
-    return _transition(session, issue, actor_id, EventKind.ASSIGNED, assignee_id, allowed_from=UNRESOLVED,
-                       values={"status": IssueStatus.IN_PROGRESS, "assignee_id": assignee_id})
+    return _transition(
+        session,
+        issue,
+        actor_id,
+        EventKind.ASSIGNED,
+        assignee_id,
+        allowed_from=UNRESOLVED,
+        values={"status": IssueStatus.IN_PROGRESS, "assignee_id": assignee_id},
+    )
 
 
 def resolve_issue(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
     """Mark the issue resolved (解決)."""
-    return _transition(session, issue, actor_id, EventKind.RESOLVED, note, allowed_from=UNRESOLVED,
-                       values={"status": IssueStatus.RESOLVED, "resolved_at": utcnow()})
+    return _transition(
+        session,
+        issue,
+        actor_id,
+        EventKind.RESOLVED,
+        note,
+        allowed_from=UNRESOLVED,
+        values={"status": IssueStatus.RESOLVED, "resolved_at": utcnow()},
+    )
 
 
 def reopen_issue(session: Session, issue: Issue, actor_id: str) -> bool:
     """Open a resolved issue again (再開)."""
-    return _transition(session, issue, actor_id, EventKind.REOPENED, None, allowed_from={IssueStatus.RESOLVED},
-                       values={"status": IssueStatus.OPEN, "resolved_at": None})
+    return _transition(
+        session,
+        issue,
+        actor_id,
+        EventKind.REOPENED,
+        None,
+        allowed_from={IssueStatus.RESOLVED},
+        values={"status": IssueStatus.OPEN, "resolved_at": None},
+    )
 
 
 def escalate_to_it(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
     """Flag the issue as escalated to the IT department (相談); once only while it stays unresolved."""
     now = utcnow()
-    result = session.exec(update(Issue).where(col(Issue.id) == issue.id, col(Issue.escalated) == False,  # noqa: E712
-                                              col(Issue.status) != IssueStatus.RESOLVED)
-                          .values(escalated=True, updated_at=now))
+    result = session.exec(
+        update(Issue)
+        .where(
+            col(Issue.id) == issue.id,
+            col(Issue.escalated) == False,  # noqa: E712
+            col(Issue.status) != IssueStatus.RESOLVED,
+        )
+        .values(escalated=True, updated_at=now)
+    )
     if result.rowcount != 1:
         session.rollback()
         session.refresh(issue)
@@ -120,8 +173,11 @@ def escalate_to_it(session: Session, issue: Issue, actor_id: str, note: str = ""
 def it_takes(session: Session, issue: Issue, actor_id: str) -> bool:
     """An IT member takes an escalated issue; recorded once per member. An issue nobody had taken yet becomes
     theirs (in progress); one already in someone's hands stays there. False when the member had taken it already."""
-    taken = session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue.id, IssueEvent.kind == EventKind.IT_TAKEN,
-                                                  IssueEvent.actor_id == actor_id)).first()
+    taken = session.exec(
+        select(IssueEvent).where(
+            IssueEvent.issue_id == issue.id, IssueEvent.kind == EventKind.IT_TAKEN, IssueEvent.actor_id == actor_id
+        )
+    ).first()
     if taken is not None:
         return False
     add_event(session, id_of(issue), actor_id, EventKind.IT_TAKEN)
@@ -147,12 +203,22 @@ def get_issue(session: Session, number: int) -> Issue | None:
 
 def history(session: Session, issue_id: int) -> list[IssueEvent]:
     """The issue's events, oldest first."""
-    return list(session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue_id)
-                             .order_by(col(IssueEvent.created_at), col(IssueEvent.id))))
+    return list(
+        session.exec(
+            select(IssueEvent).where(IssueEvent.issue_id == issue_id).order_by(col(IssueEvent.created_at), col(IssueEvent.id))
+        )
+    )
 
 
-def list_issues(session: Session, *, project_ids: set[int], scope: str = "open", user_id: str | None = None,
-                department_id: int | None = None, limit: int = 30) -> list[Issue]:
+def list_issues(
+    session: Session,
+    *,
+    project_ids: set[int],
+    scope: str = "open",
+    user_id: str | None = None,
+    department_id: int | None = None,
+    limit: int = 30,
+) -> list[Issue]:
     """Issues of the projects, newest first: open (default), all, mine (reported or assigned), or a department's
     (its own or those waiting on it; open ones only)."""
     statement = select(Issue).where(col(Issue.project_id).in_(project_ids))
@@ -161,22 +227,28 @@ def list_issues(session: Session, *, project_ids: set[int], scope: str = "open",
     if scope == "mine":
         statement = statement.where(or_(col(Issue.reporter_id) == user_id, col(Issue.assignee_id) == user_id))
     if scope == "department":
-        statement = statement.where(or_(col(Issue.department_id) == department_id,
-                                        col(Issue.waiting_on_id) == department_id))
+        statement = statement.where(or_(col(Issue.department_id) == department_id, col(Issue.waiting_on_id) == department_id))
     return list(session.exec(statement.order_by(col(Issue.id).desc()).limit(limit)))
 
 
 def waiting_issues(session: Session, project_id: int) -> list[Issue]:
     """Unresolved issues of a project that wait on another department."""
-    return list(session.exec(select(Issue).where(Issue.project_id == project_id, col(Issue.waiting_on_id).is_not(None),
-                                                 Issue.status != IssueStatus.RESOLVED).order_by(col(Issue.id))))
+    return list(
+        session.exec(
+            select(Issue)
+            .where(Issue.project_id == project_id, col(Issue.waiting_on_id).is_not(None), Issue.status != IssueStatus.RESOLVED)
+            .order_by(col(Issue.id))
+        )
+    )
 
 
 def waiting_since(session: Session, issue: Issue) -> dt.datetime:
     """When the issue last started waiting: created, or reopened, whichever is latest."""
-    events = session.exec(select(IssueEvent.created_at).where(IssueEvent.issue_id == issue.id,
-                                                              col(IssueEvent.kind).in_(WAIT_STARTS))
-                          .order_by(col(IssueEvent.created_at).desc())).first()
+    events = session.exec(
+        select(IssueEvent.created_at)
+        .where(IssueEvent.issue_id == issue.id, col(IssueEvent.kind).in_(WAIT_STARTS))
+        .order_by(col(IssueEvent.created_at).desc())
+    ).first()
     return events or issue.created_at
 
 

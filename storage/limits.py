@@ -40,9 +40,15 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 def scheduled_meetings(session: Session, project_id: int, now: dt.datetime | None = None) -> int:
     """Meetings of the project that still send reminders: not cancelled, weekly or one-off yet to come."""
     now = now or utcnow()
-    statement = select(func.count()).select_from(Meeting).where(
-        Meeting.project_id == project_id, Meeting.cancelled == False,  # noqa: E712
-        or_(col(Meeting.cron).is_not(None), col(Meeting.starts_at) > now))
+    statement = (
+        select(func.count())
+        .select_from(Meeting)
+        .where(
+            Meeting.project_id == project_id,
+            Meeting.cancelled == False,  # noqa: E712
+            or_(col(Meeting.cron).is_not(None), col(Meeting.starts_at) > now),
+        )
+    )
     return session.exec(statement).one()
 
 

@@ -10,11 +10,26 @@ from storage.enums import MeetingSource
 from storage.models import Meeting
 
 
-def add_meeting(session: Session, *, project_id: int, title: str, cron: str | None, starts_at: dt.datetime | None,
-                remind_before: list[str], created_by: str) -> Meeting:
+def add_meeting(
+    session: Session,
+    *,
+    project_id: int,
+    title: str,
+    cron: str | None,
+    starts_at: dt.datetime | None,
+    remind_before: list[str],
+    created_by: str,
+) -> Meeting:
     """Store a meeting added with /meeting add."""
-    meeting = Meeting(project_id=project_id, title=title, cron=cron, starts_at=starts_at,
-                      remind_before=",".join(remind_before), source=MeetingSource.COMMAND, created_by=created_by)
+    meeting = Meeting(
+        project_id=project_id,
+        title=title,
+        cron=cron,
+        starts_at=starts_at,
+        remind_before=",".join(remind_before),
+        source=MeetingSource.COMMAND,
+        created_by=created_by,
+    )
     session.add(meeting)
     session.commit()
     return meeting

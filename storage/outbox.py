@@ -23,8 +23,14 @@ def enqueue(session: Session, *, key: str, method: str, payload: dict[str, Any])
     """
     payload = without_xml_invalid(payload)
     refuse_my_number([key, payload], f"outbox {method}")
-    values = {"idempotency_key": key, "method": method, "payload": json.dumps(payload, ensure_ascii=False),
-              "status": OutboxStatus.PENDING, "attempts": 0, "created_at": utcnow()}
+    values = {
+        "idempotency_key": key,
+        "method": method,
+        "payload": json.dumps(payload, ensure_ascii=False),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
     created = insert_if_absent(session, OutboxMessage, values, ["idempotency_key"])
     session.commit()
     row = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one()
@@ -37,8 +43,12 @@ def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.dat
     statement = (
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
-        .where(or_(col(OutboxMessage.status) == OutboxStatus.PENDING,
-                   and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now)))
+        .where(
+            or_(
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now),
+            )
+        )
         .where(or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now))
         .values(status=OutboxStatus.SENDING, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
     )
@@ -65,14 +75,22 @@ def _finish(session: Session, message_id: int, **values: Any) -> OutboxMessage:
 
 def mark_sent(session: Session, message_id: int, result: dict[str, Any]) -> OutboxMessage:
     """Record Slack's answer; the message will never be sent again."""
-    return _finish(session, message_id, status=OutboxStatus.SENT, sent_at=utcnow(), claimed_until=None,
-                   result=json.dumps(result, ensure_ascii=False), last_error=None)
+    return _finish(
+        session,
+        message_id,
+        status=OutboxStatus.SENT,
+        sent_at=utcnow(),
+        claimed_until=None,
+        result=json.dumps(result, ensure_ascii=False),
+        last_error=None,
+    )
 
 
 def mark_retry(session: Session, message_id: int, error: str, next_attempt_at: dt.datetime) -> OutboxMessage:
     """Slack or the network failed for now: keep the message pending for a later attempt."""
-    return _finish(session, message_id, status=OutboxStatus.PENDING, claimed_until=None, last_error=error,
-                   next_attempt_at=next_attempt_at)
+    return _finish(
+        session, message_id, status=OutboxStatus.PENDING, claimed_until=None, last_error=error, next_attempt_at=next_attempt_at
+    )
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> OutboxMessage:
@@ -83,9 +101,17 @@ def mark_failed(session: Session, message_id: int, error: str) -> OutboxMessage:
 def due_ids(session: Session, now: dt.datetime | None = None) -> list[int]:
     """Messages that should be (re)tried now: pending and due, or abandoned mid-send by a dead process."""
     now = now or utcnow()
-    statement = select(col(OutboxMessage.id)).where(
-        or_(and_(col(OutboxMessage.status) == OutboxStatus.PENDING,
-                 or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now)),
-            and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now))
-    ).order_by(col(OutboxMessage.id))
+    statement = (
+        select(col(OutboxMessage.id))
+        .where(
+            or_(
+                and_(
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
+                ),
+                and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now),
+            )
+        )
+        .order_by(col(OutboxMessage.id))
+    )
     return [message_id for message_id in session.exec(statement) if message_id is not None]  # a key is never NULL

@@ -65,8 +65,8 @@ def _holds_my_number(folded: str, any_shape: bool = False) -> bool:
             while total < 12 and last + 1 < len(digits):
                 last += 1
                 total += len(digits[last])
-            if total == 12 and _may_be_my_number(digits[first:last + 1], kinds, first, last, any_shape):
-                number = "".join(digits[first:last + 1])
+            if total == 12 and _may_be_my_number(digits[first : last + 1], kinds, first, last, any_shape):
+                number = "".join(digits[first : last + 1])
                 if my_number_check_digit(number[:11]) == int(number[11]):
                     return True
     return False
@@ -110,11 +110,12 @@ def strip_xml_invalid(text: str) -> str:
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
-_REMOVED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff\ufdd0-\ufdef"
-                      + _NONCHARACTERS + "]")
+_REMOVED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
 # what hides between digits when a number is looked for: the above and every format character (Cf)
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-                        "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+)
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Devanagari … (NFKC has made full-width ones 0-9)
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # between two groups: up to four of blanks, hyphens and dashes (ー too), dots, slashes
@@ -122,7 +123,13 @@ _BLANKS = " \t\n\r\x0b\x0c\u00a0\u3000"
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u02d7\u30fc\uff70\ufe63\uff0d"
 _DOTS, _SLASHES = ".\u00b7\u30fb\uff65\uff0e", "/\uff0f\u2215\u2044"
 _SEPARATOR = _BLANKS + _HYPHENS + _DOTS + _SLASHES
-_SEPARATOR_KINDS = str.maketrans({**{c: "-" for c in _HYPHENS.replace("\\", "")}, **{c: "." for c in _DOTS},
-                                  **{c: "/" for c in _SLASHES}, **{c: None for c in _BLANKS}})
+_SEPARATOR_KINDS = str.maketrans(
+    {
+        **{c: "-" for c in _HYPHENS.replace("\\", "")},
+        **{c: "." for c in _DOTS},
+        **{c: "/" for c in _SLASHES},
+        **{c: None for c in _BLANKS},
+    }
+)
 _DIGIT_RUN = re.compile(f"(?<![0-9])[0-9]+(?:[{_SEPARATOR}]{{1,4}}[0-9]+)*(?![0-9])")
 _GROUP = re.compile(f"[0-9]+|[{_SEPARATOR}]+")

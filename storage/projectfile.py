@@ -296,8 +296,7 @@ def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]
             code, params = "unknown_key", {"key": path[-1]}
         elif kind == "missing":
             code, params = "missing_key", {"key": path[-1]}
-        elif kind in {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day",
-                      "bad_person_name"}:
+        elif kind in {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day", "bad_person_name"}:
             code = kind
         elif kind == "too_short" and path and path[-1] in {"departments", "projects"}:
             code = "empty_" + str(path[-1]) if len(path) == 1 else "project_without_departments"

@@ -57,8 +57,11 @@ def claim(session: Session, key: str, user_id: str, now: dt.datetime | None = No
 
 def record(session: Session, key: str, reply: dict[str, Any]) -> None:
     """Store the reply the first request acked, for its replays."""
-    session.exec(update(HandledRequest).where(col(HandledRequest.key) == key)
-                 .values(reply=json.dumps(reply, ensure_ascii=False, default=_jsonable)))
+    session.exec(
+        update(HandledRequest)
+        .where(col(HandledRequest.key) == key)
+        .values(reply=json.dumps(reply, ensure_ascii=False, default=_jsonable))
+    )
     session.commit()
 
 
@@ -90,8 +93,15 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def handle_once(sessions: Sessions, *, key: str, user_id: str, ack: Ack, run: Callable[[Ack], None],
-                keep: Callable[[dict[str, Any]], bool] = lambda reply: True) -> bool:
+def handle_once(
+    sessions: Sessions,
+    *,
+    key: str,
+    user_id: str,
+    ack: Ack,
+    run: Callable[[Ack], None],
+    keep: Callable[[dict[str, Any]], bool] = lambda reply: True,
+) -> bool:
     """Run `run(ack)` for the first request with `key`, storing what it acks; ack a replay with that. True if run.
 
     `keep(reply)` False releases the key once acked (a form answered with errors may be sent again, corrected).

@@ -56,16 +56,19 @@ class Grants:
 
 def grants(session: Session, user_id: str) -> Grants:
     """The user's granted roles."""
-    rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id,
-                                                     col(RoleAssignment.source).in_(GRANTED_SOURCES))).all()
+    rows = session.exec(
+        select(RoleAssignment).where(RoleAssignment.user_id == user_id, col(RoleAssignment.source).in_(GRANTED_SOURCES))
+    ).all()
     liaison_of: dict[int, str] = {}
     for row in rows:
         if row.role == Role.LIAISON and row.department_id is not None and liaison_of.get(row.department_id) != RoleSource.CONFIG:
             liaison_of[row.department_id] = row.source
-    return Grants(admin=any(r.role == Role.ADMIN for r in rows),
-                  leads=frozenset(r.project_id for r in rows if r.role == Role.LEAD and r.project_id is not None),
-                  manages=frozenset(r.project_id for r in rows if r.role == Role.MANAGER and r.project_id is not None),
-                  liaison_of=liaison_of)
+    return Grants(
+        admin=any(r.role == Role.ADMIN for r in rows),
+        leads=frozenset(r.project_id for r in rows if r.role == Role.LEAD and r.project_id is not None),
+        manages=frozenset(r.project_id for r in rows if r.role == Role.MANAGER and r.project_id is not None),
+        liaison_of=liaison_of,
+    )
 
 
 def _departments_of(session: Session, project_id: int | None) -> set[int]:
@@ -79,8 +82,16 @@ def _it_departments(session: Session) -> set[int]:
     return {department_id for department_id in ids if department_id is not None}  # a key is never NULL
 
 
-def may(session: Session, user_id: str, action: Action | str, *, issue: Issue | None = None,
-        project_id: int | None = None, department_id: int | None = None, meeting: Meeting | None = None) -> bool:
+def may(
+    session: Session,
+    user_id: str,
+    action: Action | str,
+    *,
+    issue: Issue | None = None,
+    project_id: int | None = None,
+    department_id: int | None = None,
+    meeting: Meeting | None = None,
+) -> bool:
     """True when the user may do `action`: every permission rule of Renkei, in one place.
 
     Args:
@@ -126,8 +137,12 @@ def may(session: Session, user_id: str, action: Action | str, *, issue: Issue | 
     if action is Action.VIEW_ISSUE:
         return involved or member
     # CHANGE_ISSUE
-    return (involved or runs_project or bool({issue.department_id, issue.waiting_on_id} & set(g.liaison_of))
-            or (issue.escalated and it_here))
+    return (
+        involved
+        or runs_project
+        or bool({issue.department_id, issue.waiting_on_id} & set(g.liaison_of))
+        or (issue.escalated and it_here)
+    )
 
 
 def _required(value, action: Action):
@@ -160,10 +175,12 @@ def channel_where(session: Session, channel_id: str | None) -> Where | None:
     """The project department (or project leads) whose channel this is."""
     if not channel_id:
         return None
-    row = session.exec(select(ProjectDepartment, Project, Department)
-                       .join(Project, col(Project.id) == ProjectDepartment.project_id)
-                       .join(Department, col(Department.id) == ProjectDepartment.department_id)
-                       .where(ProjectDepartment.channel_id == channel_id)).first()
+    row = session.exec(
+        select(ProjectDepartment, Project, Department)
+        .join(Project, col(Project.id) == ProjectDepartment.project_id)
+        .join(Department, col(Department.id) == ProjectDepartment.department_id)
+        .where(ProjectDepartment.channel_id == channel_id)
+    ).first()
     if row is not None:
         return Where(project=row[1], department=row[2])
     project = session.exec(select(Project).where(Project.leads_channel_id == channel_id)).first()
@@ -172,13 +189,18 @@ def channel_where(session: Session, channel_id: str | None) -> Where | None:
 
 def liaison_places(session: Session, user_id: str) -> list[Where]:
     """Every (project, department) where the user is a liaison, in a stable order."""
-    rows = session.exec(select(Project, Department)
-                        .join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
-                        .join(Department, col(Department.id) == ProjectDepartment.department_id)
-                        .join(RoleAssignment, col(RoleAssignment.department_id) == Department.id)
-                        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == Role.LIAISON,
-                               col(RoleAssignment.source).in_(GRANTED_SOURCES))
-                        .order_by(col(Project.id), col(ProjectDepartment.id))).all()
+    rows = session.exec(
+        select(Project, Department)
+        .join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
+        .join(Department, col(Department.id) == ProjectDepartment.department_id)
+        .join(RoleAssignment, col(RoleAssignment.department_id) == Department.id)
+        .where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role == Role.LIAISON,
+            col(RoleAssignment.source).in_(GRANTED_SOURCES),
+        )
+        .order_by(col(Project.id), col(ProjectDepartment.id))
+    ).all()
     seen, places = set(), []
     for project, department in rows:
         if (project.id, department.id) not in seen:
@@ -190,21 +212,27 @@ def liaison_places(session: Session, user_id: str) -> list[Where]:
 def member_projects(session: Session, user_id: str) -> list[Project]:
     """Projects the user takes part in: as a liaison of one of its departments, a lead or a manager."""
     ids: set[int | None] = {w.project.id for w in liaison_places(session, user_id)}
-    ids |= set(session.exec(select(RoleAssignment.project_id).where(RoleAssignment.user_id == user_id,
-                                                                    col(RoleAssignment.role).in_([Role.LEAD, Role.MANAGER]),
-                                                                    col(RoleAssignment.source).in_(GRANTED_SOURCES))))
+    ids |= set(
+        session.exec(
+            select(RoleAssignment.project_id).where(
+                RoleAssignment.user_id == user_id,
+                col(RoleAssignment.role).in_([Role.LEAD, Role.MANAGER]),
+                col(RoleAssignment.source).in_(GRANTED_SOURCES),
+            )
+        )
+    )
     ids.discard(None)
     return list(session.exec(select(Project).where(col(Project.id).in_(ids)).order_by(col(Project.id)))) if ids else []
 
 
 def viewable_projects(session: Session, user_id: str) -> list[Project]:
     """Every project the user may read (`may(view_project)`): their own ones; every one for an admin."""
-    return [p for p in all_projects(session)
-            if may(session, user_id, Action.VIEW_PROJECT, project_id=p.id)]
+    return [p for p in all_projects(session) if may(session, user_id, Action.VIEW_PROJECT, project_id=p.id)]
 
 
-def resolve_where(session: Session, *, user_id: str, channel_id: str | None,
-                  department: Department | None = None) -> Where | Ambiguous | Nowhere:
+def resolve_where(
+    session: Session, *, user_id: str, channel_id: str | None, department: Department | None = None
+) -> Where | Ambiguous | Nowhere:
     """Where a command applies.
 
     In a project channel: that project and its department (or the named one). Elsewhere:
@@ -230,8 +258,14 @@ def resolve_where(session: Session, *, user_id: str, channel_id: str | None,
 
 
 def _projects_of(session: Session, department: Department) -> list[Project]:
-    return list(session.exec(select(Project).join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
-                             .where(ProjectDepartment.department_id == department.id).order_by(col(Project.id))))
+    return list(
+        session.exec(
+            select(Project)
+            .join(ProjectDepartment, col(ProjectDepartment.project_id) == Project.id)
+            .where(ProjectDepartment.department_id == department.id)
+            .order_by(col(Project.id))
+        )
+    )
 
 
 def _normal(text: str) -> str:
@@ -256,15 +290,28 @@ def is_liaison(session: Session, user_id: str, department_id: int) -> bool:
 
 def approvers(session: Session, department_id: int) -> list[str]:
     """Who may approve a request to join the department: its liaisons from renkei.yml (admins too, see `may`)."""
-    return sorted(set(session.exec(select(RoleAssignment.user_id).where(
-        RoleAssignment.role == Role.LIAISON, RoleAssignment.department_id == department_id,
-        RoleAssignment.source == RoleSource.CONFIG))))
+    return sorted(
+        set(
+            session.exec(
+                select(RoleAssignment.user_id).where(
+                    RoleAssignment.role == Role.LIAISON,
+                    RoleAssignment.department_id == department_id,
+                    RoleAssignment.source == RoleSource.CONFIG,
+                )
+            )
+        )
+    )
 
 
 def pending_request(session: Session, user_id: str, department_id: int) -> RoleRequest | None:
     """The user's request to join the department that nobody has decided yet."""
-    return session.exec(select(RoleRequest).where(RoleRequest.user_id == user_id, RoleRequest.department_id == department_id,
-                                                  RoleRequest.status == RequestStatus.PENDING)).first()
+    return session.exec(
+        select(RoleRequest).where(
+            RoleRequest.user_id == user_id,
+            RoleRequest.department_id == department_id,
+            RoleRequest.status == RequestStatus.PENDING,
+        )
+    ).first()
 
 
 def get_role_request(session: Session, request_id: int) -> RoleRequest | None:
@@ -308,9 +355,11 @@ def decide_request(session: Session, request_id: int, decider_id: str, *, approv
     click on another copy of the card) changes nothing and returns False.
     """
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
-    result = session.exec(update(RoleRequest).where(col(RoleRequest.id) == request_id,
-                                                    col(RoleRequest.status) == RequestStatus.PENDING)
-                          .values(status=status, decided_by=decider_id, decided_at=utcnow()))
+    result = session.exec(
+        update(RoleRequest)
+        .where(col(RoleRequest.id) == request_id, col(RoleRequest.status) == RequestStatus.PENDING)
+        .values(status=status, decided_by=decider_id, decided_at=utcnow())
+    )
     if result.rowcount != 1:
         session.rollback()
         return False
@@ -319,16 +368,22 @@ def decide_request(session: Session, request_id: int, decider_id: str, *, approv
         raise LookupError(f"join request {request_id} is gone")
     session.refresh(request)
     if approve and not is_liaison(session, request.user_id, request.department_id):
-        session.add(RoleAssignment(user_id=request.user_id, role=Role.LIAISON, department_id=request.department_id,
-                                   source=RoleSource.APPROVED))
+        session.add(
+            RoleAssignment(
+                user_id=request.user_id, role=Role.LIAISON, department_id=request.department_id, source=RoleSource.APPROVED
+            )
+        )
     session.commit()
     return True
 
 
 def leave_department(session: Session, user_id: str, department: Department) -> str:
     """Drop a liaison role granted by an approved request: 'left', 'config' (only renkei.yml can) or 'not_member'."""
-    roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id, RoleAssignment.role == Role.LIAISON,
-                                                      RoleAssignment.department_id == department.id)).all()
+    roles = session.exec(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user_id, RoleAssignment.role == Role.LIAISON, RoleAssignment.department_id == department.id
+        )
+    ).all()
     if not roles:
         return "not_member"
     if any(r.source == RoleSource.CONFIG for r in roles):

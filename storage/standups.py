@@ -10,11 +10,15 @@ from sqlmodel import Session, select
 from storage.models import StandupAnswer, utcnow
 
 
-def save_answer(session: Session, *, project_id: int, department_id: int, user_id: str, day: dt.date,
-                answers: dict[str, str]) -> StandupAnswer:
+def save_answer(
+    session: Session, *, project_id: int, department_id: int, user_id: str, day: dt.date, answers: dict[str, str]
+) -> StandupAnswer:
     """Store (or replace) the user's answer for the day."""
-    row = session.exec(select(StandupAnswer).where(StandupAnswer.project_id == project_id,
-                                                   StandupAnswer.user_id == user_id, StandupAnswer.day == day)).first()
+    row = session.exec(
+        select(StandupAnswer).where(
+            StandupAnswer.project_id == project_id, StandupAnswer.user_id == user_id, StandupAnswer.day == day
+        )
+    ).first()
     row = row or StandupAnswer(project_id=project_id, department_id=department_id, user_id=user_id, day=day, answers="{}")
     row.department_id = department_id
     row.answers = json.dumps(answers, ensure_ascii=False)
@@ -31,5 +35,6 @@ def get_answer(session: Session, answer_id: int) -> StandupAnswer | None:
 
 def answered_users(session: Session, project_id: int, day: dt.date) -> set[str]:
     """Who answered the project's stand-up on `day`."""
-    return set(session.exec(select(StandupAnswer.user_id).where(StandupAnswer.project_id == project_id,
-                                                                StandupAnswer.day == day)))
+    return set(
+        session.exec(select(StandupAnswer.user_id).where(StandupAnswer.project_id == project_id, StandupAnswer.day == day))
+    )

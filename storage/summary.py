@@ -107,12 +107,25 @@ def _pairs(session: Session, statement) -> dict:
 
 def liaison_counts(session: Session) -> dict[int, int]:
     """How many liaisons each department has."""
-    return _pairs(session, select(RoleAssignment.department_id, func.count(func.distinct(RoleAssignment.user_id)))
-                  .where(RoleAssignment.role == Role.LIAISON).group_by(col(RoleAssignment.department_id)))
+    return _pairs(
+        session,
+        select(RoleAssignment.department_id, func.count(func.distinct(RoleAssignment.user_id)))
+        .where(RoleAssignment.role == Role.LIAISON)
+        .group_by(col(RoleAssignment.department_id)),
+    )
 
 
-def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
-             business_days: BusinessDays, is_business_day: IsBusinessDay) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
+def _figures(
+    session: Session,
+    project: Project,
+    start: dt.date,
+    end: dt.date,
+    *,
+    timezone: str,
+    today: dt.date,
+    business_days: BusinessDays,
+    is_business_day: IsBusinessDay,
+) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
     begin, finish = period_bounds(start, end, timezone)
     zone = ZoneInfo(timezone)
     departments = project_departments(session, id_of(project))
@@ -124,20 +137,36 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
     days = [start + dt.timedelta(n) for n in range((counted_until - start).days + 1)] if counted_until >= start else []
     open_days = sum(1 for day in days if is_business_day(day))
     liaisons = liaison_counts(session)
-    answers = _pairs(session, select(StandupAnswer.department_id, func.count())
-                     .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= start, StandupAnswer.day <= end)
-                     .group_by(col(StandupAnswer.department_id)))
+    answers = _pairs(
+        session,
+        select(StandupAnswer.department_id, func.count())
+        .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= start, StandupAnswer.day <= end)
+        .group_by(col(StandupAnswer.department_id)),
+    )
     for department_id, figure in figures.items():
         figure.standup_expected = liaisons.get(department_id, 0) * open_days
         figure.standup_answered = answers.get(department_id, 0)
 
-    waiting_start = {issue_id: moment for issue_id, moment in session.exec(
-        select(IssueEvent.issue_id, func.max(IssueEvent.created_at)).join(Issue, col(Issue.id) == IssueEvent.issue_id)
-        .where(Issue.project_id == project.id, col(IssueEvent.kind).in_(WAIT_STARTS), IssueEvent.created_at < finish)
-        .group_by(col(IssueEvent.issue_id)))}
+    waiting_start = {
+        issue_id: moment
+        for issue_id, moment in session.exec(
+            select(IssueEvent.issue_id, func.max(IssueEvent.created_at))
+            .join(Issue, col(Issue.id) == IssueEvent.issue_id)
+            .where(Issue.project_id == project.id, col(IssueEvent.kind).in_(WAIT_STARTS), IssueEvent.created_at < finish)
+            .group_by(col(IssueEvent.issue_id))
+        )
+    }
     # Plain columns, streamed: 100,000 ORM objects would sit in the session's identity map.
-    columns = (col(Issue.id), col(Issue.department_id), col(Issue.waiting_on_id), col(Issue.status), col(Issue.created_at),
-               col(Issue.resolved_at), col(Issue.due_date), col(Issue.title))
+    columns = (
+        col(Issue.id),
+        col(Issue.department_id),
+        col(Issue.waiting_on_id),
+        col(Issue.status),
+        col(Issue.created_at),
+        col(Issue.resolved_at),
+        col(Issue.due_date),
+        col(Issue.title),
+    )
     statement = sqlalchemy.select(*columns).where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish)
     for issue in session.execute(statement.execution_options(yield_per=5000)):
         if issue.department_id not in figures:
@@ -159,17 +188,25 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
             figure.waiting += 1
             figure.longest_wait = max(figure.longest_wait, age)
             waits[issue.department_id].append(Wait(issue.id, issue.title, names.get(issue.waiting_on_id, "?"), age))
-    escalations = session.exec(select(Issue.department_id, func.count())
-                               .join(IssueEvent, col(IssueEvent.issue_id) == Issue.id)
-                               .where(Issue.project_id == project.id, IssueEvent.kind == EventKind.ESCALATED,
-                                      IssueEvent.created_at >= begin, IssueEvent.created_at < finish)
-                               .group_by(col(Issue.department_id))).all()
+    escalations = session.exec(
+        select(Issue.department_id, func.count())
+        .join(IssueEvent, col(IssueEvent.issue_id) == Issue.id)
+        .where(
+            Issue.project_id == project.id,
+            IssueEvent.kind == EventKind.ESCALATED,
+            IssueEvent.created_at >= begin,
+            IssueEvent.created_at < finish,
+        )
+        .group_by(col(Issue.department_id))
+    ).all()
     for department_id, count in escalations:
         if department_id in figures:
             figures[department_id].escalations = count
-    wins = session.exec(select(Win.department_id, func.count())
-                        .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
-                        .group_by(col(Win.department_id)))
+    wins = session.exec(
+        select(Win.department_id, func.count())
+        .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
+        .group_by(col(Win.department_id))
+    )
     for department_id, count in wins:
         if department_id in figures:
             figures[department_id].wins = count
@@ -178,11 +215,21 @@ def _figures(session: Session, project: Project, start: dt.date, end: dt.date, *
     return figures, waits
 
 
-def summarize(session: Session, project: Project, start: dt.date, end: dt.date, *, timezone: str, today: dt.date,
-              business_days: BusinessDays, is_business_day: IsBusinessDay) -> ProjectSummary:
+def summarize(
+    session: Session,
+    project: Project,
+    start: dt.date,
+    end: dt.date,
+    *,
+    timezone: str,
+    today: dt.date,
+    business_days: BusinessDays,
+    is_business_day: IsBusinessDay,
+) -> ProjectSummary:
     """Per-department figures for [start, end], project totals, the previous period of the same length, the wins."""
-    figures_for = functools.partial(_figures, session, project, timezone=timezone, today=today,
-                                    business_days=business_days, is_business_day=is_business_day)
+    figures_for = functools.partial(
+        _figures, session, project, timezone=timezone, today=today, business_days=business_days, is_business_day=is_business_day
+    )
     figures, waits = figures_for(start, end)
     length = (end - start).days + 1
     previous_figures, _ = figures_for(start - dt.timedelta(days=length), start - dt.timedelta(days=1))
@@ -190,8 +237,11 @@ def summarize(session: Session, project: Project, start: dt.date, end: dt.date, 
     liaisons = liaison_counts(session)
     for department in project_departments(session, id_of(project)):
         department_id = id_of(department)
-        departments.append(DepartmentSummary(department.slug, department.name, liaisons.get(department_id, 0),
-                                             figures[department_id], waits[department_id]))
+        departments.append(
+            DepartmentSummary(
+                department.slug, department.name, liaisons.get(department_id, 0), figures[department_id], waits[department_id]
+            )
+        )
     totals, previous = Figures(), Figures()
     for figure in figures.values():
         totals.add(figure)
@@ -200,21 +250,34 @@ def summarize(session: Session, project: Project, start: dt.date, end: dt.date, 
     begin, finish = period_bounds(start, end, timezone)
     names = department_names(session)
     zone = ZoneInfo(timezone)
-    wins = [WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
-            for w in session.exec(select(Win).where(Win.project_id == project.id, Win.created_at >= begin,
-                                                    Win.created_at < finish).order_by(col(Win.created_at)))]
+    wins = [
+        WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
+        for w in session.exec(
+            select(Win)
+            .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
+            .order_by(col(Win.created_at))
+        )
+    ]
     return ProjectSummary(project.slug, project.name, start, end, departments, totals, previous, wins)
 
 
-def weekly_open_trend(session: Session, project: Project, end: dt.date, *, weeks: int,
-                      timezone: str) -> list[tuple[dt.date, int]]:
+def weekly_open_trend(
+    session: Session, project: Project, end: dt.date, *, weeks: int, timezone: str
+) -> list[tuple[dt.date, int]]:
     """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart)."""
     ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
-    rows = session.execute(select(Issue.created_at, Issue.resolved_at, Issue.status)
-                           .where(Issue.project_id == project.id)).all()
+    rows = session.execute(select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)).all()
     trend = []
     for week_end in ends:
         _, finish = period_bounds(week_end, week_end, timezone)
-        trend.append((week_end, sum(1 for created, resolved, status in rows if created < finish and
-                                    (status != IssueStatus.RESOLVED or (resolved is not None and resolved >= finish)))))
+        trend.append(
+            (
+                week_end,
+                sum(
+                    1
+                    for created, resolved, status in rows
+                    if created < finish and (status != IssueStatus.RESOLVED or (resolved is not None and resolved >= finish))
+                ),
+            )
+        )
     return trend

@@ -17,5 +17,4 @@ def create_win(*, session: Session, project_id: int, department_id: int, reporte
 
 def recent_wins(session: Session, project_ids: set[int], limit: int = 10) -> list[Win]:
     """The latest wins of the projects, newest first."""
-    return list(session.exec(select(Win).where(col(Win.project_id).in_(project_ids)).order_by(col(Win.id).desc())
-                             .limit(limit)))
+    return list(session.exec(select(Win).where(col(Win.project_id).in_(project_ids)).order_by(col(Win.id).desc()).limit(limit)))

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlencode
@@ -68,17 +69,14 @@ def _postgres_url(name: str) -> str:
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _postgres_database(template: str | None = None) -> Iterator[str]:
-    """A new database on the server, a copy of `template` (a migrated one) or, without it, empty."""
-    admin = _postgres_admin()
-    name = f"renkei_test_{uuid.uuid4().hex[:12]}"
+def _new_database_name() -> str:
+    return f"renkei_test_{uuid.uuid4().hex[:12]}"
+
+
+def _create_database(admin, name: str, template: str | None = None) -> str:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    try:
-        yield _postgres_url(name)
-    finally:
-        _drop_database(admin, name)
-        admin.dispose()
+    return name
 
 
 def _drop_database(admin, name: str) -> None:
@@ -94,27 +92,72 @@ def _drop_database(admin, name: str) -> None:
             time.sleep(0.1)
 
 
+def _empty_postgres_database() -> Iterator[str]:
+    """A new, never migrated database on the server, dropped afterwards."""
+    admin = _postgres_admin()
+    name = _create_database(admin, _new_database_name())
+    try:
+        yield _postgres_url(name)
+    finally:
+        _drop_database(admin, name)
+        admin.dispose()
+
+
+class PostgresCopies:
+    """This test process's copies of the migrated template, one per test, made and dropped by a thread of its own.
+
+    The next copy is made while a test runs, and a used one is dropped (WITH FORCE: ending whatever connections the
+    test left open) while the next test runs; each test still gets a database nobody has used.
+    """
+
+    def __init__(self, admin, template: str):
+        self.admin = admin
+        self.template = template
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postgres-copies")
+        self.next = self._make_next()
+
+    def _make_next(self) -> Future[str]:
+        return self.worker.submit(_create_database, self.admin, _new_database_name(), self.template)
+
+    def take(self) -> str:
+        """A new copy's name (waits for the one being made)."""
+        name, self.next = self.next.result(), self._make_next()
+        return name
+
+    def release(self, name: str) -> None:
+        self.worker.submit(_drop_database, self.admin, name)
+
+    def close(self) -> None:
+        """Drop the copy made for nobody, after every drop still queued."""
+        try:
+            self.release(self.next.result())
+        finally:
+            self.worker.shutdown(wait=True)
+
+
 @pytest.fixture(scope="session")
-def _postgres_template() -> Iterator[str]:
-    """A database with every migration applied, made once per test process (each xdist worker has its own, and so
-    does each concurrent run on a shared server); each test's database is a copy (CREATE DATABASE ... TEMPLATE).
+def _postgres_copies() -> Iterator[PostgresCopies]:
+    """A template database with every migration applied, made once per test process (each xdist worker has its own,
+    and so does each concurrent run on a shared server); each test's database is a copy (CREATE DATABASE ... TEMPLATE).
 
     Copying needs a template nobody is connected to: the migrating engine is disposed, and connections are then
     refused, so that no test can hold one by mistake (PostgreSQL waits for closing sessions and autovacuum itself).
     """
     admin = _postgres_admin()
-    name = f"renkei_template_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    template = _create_database(admin, f"renkei_template_{uuid.uuid4().hex[:12]}")
     try:
-        engine = make_engine(_postgres_url(name))
+        engine = make_engine(_postgres_url(template))
         migrate.upgrade(engine)
         engine.dispose()
         with admin.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        yield name
+            connection.execute(text(f'ALTER DATABASE "{template}" ALLOW_CONNECTIONS false'))
+        copies = PostgresCopies(admin, template)
+        try:
+            yield copies
+        finally:
+            copies.close()
     finally:
-        _drop_database(admin, name)
+        _drop_database(admin, template)
         admin.dispose()
 
 
@@ -144,8 +187,15 @@ def database_url(request, tmp_path) -> Iterator[str]:
         if not empty:
             shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         yield f"sqlite:///{path}"
+    elif empty:
+        yield from _empty_postgres_database()
     else:
-        yield from _postgres_database(None if empty else request.getfixturevalue("_postgres_template"))
+        copies: PostgresCopies = request.getfixturevalue("_postgres_copies")
+        name = copies.take()
+        try:
+            yield _postgres_url(name)
+        finally:
+            copies.release(name)
 
 
 @pytest.fixture
@@ -168,9 +218,15 @@ def fakeslack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def settings(database_url, fakeslack, tmp_path) -> Settings:
     """Settings as an operator would set them, pointing at fakeslack and the test database."""
-    return Settings(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                    slack_api_url=fakeslack.url, database_url=database_url, renkei_config=str(SAMPLE),
-                    renkei_lang="ja")
+    return Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fakeslack.url,
+        database_url=database_url,
+        renkei_config=str(SAMPLE),
+        renkei_lang="ja",
+    )
 
 
 @pytest.fixture
@@ -218,17 +274,39 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     timestamp = int(time.time()) if timestamp is None else timestamp
     base = f"v0:{timestamp}:{body}".encode()
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
-def slash_body(command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "C0TEST",
-               response_url: str = "http://127.0.0.1:9/response", trigger_id: str | None = None) -> str:
+def slash_body(
+    command: str,
+    text: str,
+    *,
+    user: str = "U01SHIMIN",
+    channel: str = "C0TEST",
+    response_url: str = "http://127.0.0.1:9/response",
+    trigger_id: str | None = None,
+) -> str:
     """The form body Slack posts for a slash command; like Slack's, each invocation has its own trigger_id."""
-    return urlencode({"token": "legacy", "team_id": "T000TEST", "team_domain": "renkei-test", "channel_id": channel,
-                      "channel_name": "moving-shimin", "user_id": user, "user_name": user.lower(), "command": command,
-                      "text": text, "api_app_id": "A000TEST", "response_url": response_url,
-                      "trigger_id": trigger_id or new_trigger_id()})
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T000TEST",
+            "team_domain": "renkei-test",
+            "channel_id": channel,
+            "channel_name": "moving-shimin",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A000TEST",
+            "response_url": response_url,
+            "trigger_id": trigger_id or new_trigger_id(),
+        }
+    )
 
 
 def new_trigger_id() -> str:
@@ -236,8 +314,13 @@ def new_trigger_id() -> str:
     return f"1337.42.{uuid.uuid4().hex[:12]}"
 
 
-def sign_bytes(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None,
-               content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+def sign_bytes(
+    body: bytes,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     """Like `sign`, for a body of any bytes (not necessarily UTF-8) and any content type."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
@@ -255,8 +338,9 @@ def post_slash(app: HttpApp, command: str, text: str, **kwargs) -> requests.Resp
     return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
 
 
-def send_large_body(url: str, size: int, *, chunked: bool = False, send_body: bool = True,
-                    headers: dict[str, str] | None = None) -> tuple[int, int]:
+def send_large_body(
+    url: str, size: int, *, chunked: bool = False, send_body: bool = True, headers: dict[str, str] | None = None
+) -> tuple[int, int]:
     """POST `size` bytes to `url`/slack/events through a socket, never holding more than 1 MB of it; the status and
     how many body bytes went out before the server answered (or closed).
 
@@ -264,17 +348,21 @@ def send_large_body(url: str, size: int, *, chunked: bool = False, send_body: bo
     answer, which a server gives at once only when it refuses the body without reading it.
     """
     host, port = url.removeprefix("http://").split(":")
-    lines = ["POST /slack/events HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
-             "Content-Type: application/x-www-form-urlencoded",
-             "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}",
-             *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    lines = [
+        "POST /slack/events HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Connection: close",
+        "Content-Type: application/x-www-form-urlencoded",
+        "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}",
+        *(f"{k}: {v}" for k, v in (headers or {}).items()),
+    ]
     block = memoryview(b"0" * (1 << 20))
     sent = 0
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         try:
             while send_body and sent < size and not select.select([connection], [], [], 0)[0]:
-                piece = block[:min(len(block), size - sent)]
+                piece = block[: min(len(block), size - sent)]
                 connection.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n" if chunked else piece)
                 sent += len(piece)
             if send_body and sent >= size and chunked:
@@ -302,8 +390,12 @@ def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = Non
 def env(tmp_path) -> dict[str, str]:
     """An environment with no Slack settings, a SQLite file, the sample project and the tests' short retry waits."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
-    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "RENKEI_CONFIG": str(SAMPLE),
-            "RENKEI_RETRY_SCALE": TEST_RETRY_SCALE}
+    return {
+        **base,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "RENKEI_CONFIG": str(SAMPLE),
+        "RENKEI_RETRY_SCALE": TEST_RETRY_SCALE,
+    }
 
 
 @pytest.fixture
@@ -331,13 +423,29 @@ def post_interaction(app: HttpApp, payload: dict) -> requests.Response:
 
 def click(app: HttpApp, action_id: str, value: str, *, user: str, channel: str, response_url: str) -> requests.Response:
     """A user clicks a button on a message the bot posted."""
-    return post_interaction(app, {
-        "type": "block_actions", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST", "trigger_id": "1.2.3",
-        "user": {"id": user, "team_id": "T000TEST"}, "channel": {"id": channel}, "response_url": response_url,
-        "container": {"type": "message", "channel_id": channel, "message_ts": "1700000000.000001"},
-        "message": {"ts": "1700000000.000001", "text": "card"},
-        "actions": [{"type": "button", "action_id": action_id, "block_id": f"issue_{value}", "value": value,
-                     "action_ts": f"{time.time():.6f}"}]})
+    return post_interaction(
+        app,
+        {
+            "type": "block_actions",
+            "team": {"id": "T000TEST"},
+            "api_app_id": "A000TEST",
+            "trigger_id": "1.2.3",
+            "user": {"id": user, "team_id": "T000TEST"},
+            "channel": {"id": channel},
+            "response_url": response_url,
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1700000000.000001"},
+            "message": {"ts": "1700000000.000001", "text": "card"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": f"issue_{value}",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        },
+    )
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:

@@ -30,8 +30,7 @@ DISPLAY_INFORMATION = {
         "name": {"type": "string", "minLength": 1, "maxLength": 35},
         "description": {"type": "string", "minLength": 1, "maxLength": 140},
         # Slack writes the colour rule under a key jsonschema ignores ("regex"); here it is enforced.
-        "background_color": {"type": "string", "minLength": 4, "maxLength": 7,
-                             "pattern": "^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$"},
+        "background_color": {"type": "string", "minLength": 4, "maxLength": 7, "pattern": "^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$"},
         "long_description": {"type": "string", "minLength": 175, "maxLength": 4000},
     },
 }
@@ -74,15 +73,17 @@ SCHEMA: dict[str, Any] = {
                 "app_home": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"home_tab_enabled": BOOLEAN, "messages_tab_enabled": BOOLEAN,
-                                   "messages_tab_read_only_enabled": BOOLEAN},
+                    "properties": {
+                        "home_tab_enabled": BOOLEAN,
+                        "messages_tab_enabled": BOOLEAN,
+                        "messages_tab_read_only_enabled": BOOLEAN,
+                    },
                 },
                 "bot_user": {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["display_name"],
-                    "properties": {"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
-                                   "always_online": BOOLEAN},
+                    "properties": {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}, "always_online": BOOLEAN},
                 },
                 "slash_commands": {"type": "array", "minItems": 1, "maxItems": 50, "items": SLASH_COMMAND},
             },
@@ -91,13 +92,21 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "redirect_urls": {"type": "array", "maxItems": 1000, "uniqueItems": True,
-                                  "items": {"type": "string", "maxLength": 2500}},
+                "redirect_urls": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "maxLength": 2500},
+                },
                 "scopes": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"bot": SCOPE_LIST, "user": SCOPE_LIST, "bot_optional": SCOPE_LIST,
-                                   "user_optional": SCOPE_LIST},
+                    "properties": {
+                        "bot": SCOPE_LIST,
+                        "user": SCOPE_LIST,
+                        "bot_optional": SCOPE_LIST,
+                        "user_optional": SCOPE_LIST,
+                    },
                 },
                 "token_management_enabled": BOOLEAN,
                 "pkce_enabled": BOOLEAN,
@@ -110,19 +119,27 @@ SCHEMA: dict[str, Any] = {
                 "event_subscriptions": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"request_url": {"type": "string", "maxLength": 3500, "pattern": URL},
-                                   "bot_events": EVENT_LIST, "user_events": EVENT_LIST},
+                    "properties": {
+                        "request_url": {"type": "string", "maxLength": 3500, "pattern": URL},
+                        "bot_events": EVENT_LIST,
+                        "user_events": EVENT_LIST,
+                    },
                 },
                 "interactivity": {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["is_enabled"],
-                    "properties": {"is_enabled": BOOLEAN,
-                                   "request_url": {"type": "string", "maxLength": 3500, "pattern": URL},
-                                   "message_menu_options_url": {"type": "string", "maxLength": 3500, "pattern": URL}},
+                    "properties": {
+                        "is_enabled": BOOLEAN,
+                        "request_url": {"type": "string", "maxLength": 3500, "pattern": URL},
+                        "message_menu_options_url": {"type": "string", "maxLength": 3500, "pattern": URL},
+                    },
                 },
-                "incoming_webhooks": {"type": "object", "additionalProperties": False,
-                                      "properties": {"incoming_webhooks_enabled": BOOLEAN}},
+                "incoming_webhooks": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"incoming_webhooks_enabled": BOOLEAN},
+                },
                 "org_deploy_enabled": BOOLEAN,
                 "socket_mode_enabled": BOOLEAN,
                 "token_rotation_enabled": BOOLEAN,
@@ -141,24 +158,95 @@ COMMAND_NAME = re.compile(r"^/[a-z0-9][a-z0-9_-]*$")
 # Slack's schema accepts any string of up to 50 characters as a scope or an event, so a typo
 # (`chat:wirte`) would only surface when the app is installed. These are bot-token scopes and bot
 # events from Slack's reference; to ask for another one, check its name there and add it here.
-KNOWN_BOT_SCOPES = frozenset({
-    "app_mentions:read", "assistant:write", "bookmarks:read", "bookmarks:write", "calls:read", "calls:write",
-    "canvases:read", "canvases:write", "channels:history", "channels:join", "channels:manage", "channels:read",
-    "channels:write.invites", "channels:write.topic", "chat:write", "chat:write.customize", "chat:write.public",
-    "commands", "dnd:read", "emoji:read", "files:read", "files:write", "groups:history", "groups:read",
-    "groups:write", "groups:write.invites", "groups:write.topic", "im:history", "im:read", "im:write",
-    "incoming-webhook", "links:read", "links:write", "metadata.message:read", "mpim:history", "mpim:read",
-    "mpim:write", "pins:read", "pins:write", "reactions:read", "reactions:write", "remote_files:read",
-    "remote_files:share", "remote_files:write", "team:read", "usergroups:read", "usergroups:write",
-    "users.profile:read", "users:read", "users:read.email", "users:write",
-})
-KNOWN_BOT_EVENTS = frozenset({
-    "app_home_opened", "app_mention", "app_uninstalled", "channel_archive", "channel_created", "channel_deleted",
-    "channel_left", "channel_rename", "channel_unarchive", "emoji_changed", "file_shared", "group_archive",
-    "group_left", "group_rename", "group_unarchive", "im_created", "link_shared", "member_joined_channel",
-    "member_left_channel", "message.channels", "message.groups", "message.im", "message.mpim", "pin_added",
-    "pin_removed", "reaction_added", "reaction_removed", "team_join", "tokens_revoked", "user_change",
-})
+KNOWN_BOT_SCOPES = frozenset(
+    {
+        "app_mentions:read",
+        "assistant:write",
+        "bookmarks:read",
+        "bookmarks:write",
+        "calls:read",
+        "calls:write",
+        "canvases:read",
+        "canvases:write",
+        "channels:history",
+        "channels:join",
+        "channels:manage",
+        "channels:read",
+        "channels:write.invites",
+        "channels:write.topic",
+        "chat:write",
+        "chat:write.customize",
+        "chat:write.public",
+        "commands",
+        "dnd:read",
+        "emoji:read",
+        "files:read",
+        "files:write",
+        "groups:history",
+        "groups:read",
+        "groups:write",
+        "groups:write.invites",
+        "groups:write.topic",
+        "im:history",
+        "im:read",
+        "im:write",
+        "incoming-webhook",
+        "links:read",
+        "links:write",
+        "metadata.message:read",
+        "mpim:history",
+        "mpim:read",
+        "mpim:write",
+        "pins:read",
+        "pins:write",
+        "reactions:read",
+        "reactions:write",
+        "remote_files:read",
+        "remote_files:share",
+        "remote_files:write",
+        "team:read",
+        "usergroups:read",
+        "usergroups:write",
+        "users.profile:read",
+        "users:read",
+        "users:read.email",
+        "users:write",
+    }
+)
+KNOWN_BOT_EVENTS = frozenset(
+    {
+        "app_home_opened",
+        "app_mention",
+        "app_uninstalled",
+        "channel_archive",
+        "channel_created",
+        "channel_deleted",
+        "channel_left",
+        "channel_rename",
+        "channel_unarchive",
+        "emoji_changed",
+        "file_shared",
+        "group_archive",
+        "group_left",
+        "group_rename",
+        "group_unarchive",
+        "im_created",
+        "link_shared",
+        "member_joined_channel",
+        "member_left_channel",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+        "pin_added",
+        "pin_removed",
+        "reaction_added",
+        "reaction_removed",
+        "team_join",
+        "tokens_revoked",
+        "user_change",
+    }
+)
 
 _VALIDATOR = Draft7Validator(SCHEMA)
 
@@ -199,8 +287,10 @@ def _house_problems(manifest: dict[str, Any]) -> list[str]:
 
 def manifest_problems(manifest: Any) -> list[str]:
     """Every broken rule, as `<where>: <what>`; an empty list when Slack would accept the manifest."""
-    problems = [f"{_where(e.absolute_path)}: {e.message}"
-                for e in sorted(_VALIDATOR.iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [
+        f"{_where(e.absolute_path)}: {e.message}"
+        for e in sorted(_VALIDATOR.iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))
+    ]
     if isinstance(manifest, dict):
         problems += _house_problems(manifest)
     return problems

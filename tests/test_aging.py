@@ -44,9 +44,16 @@ def waiting_issue(services, created: dt.datetime) -> int:
     with time_machine.travel(created, tick=False), services.session() as session:
         shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
         project = session.exec(select(Project)).one()
-        issue = create_issue(session=session, issue_in=NewIssue(project_id=project.id, department_id=shimin.id,
-                                                                reporter_id="U01SHIMIN", title="<転出> データの受け渡し",
-                                                                waiting_on_id=zeimu.id))
+        issue = create_issue(
+            session=session,
+            issue_in=NewIssue(
+                project_id=project.id,
+                department_id=shimin.id,
+                reporter_id="U01SHIMIN",
+                title="<転出> データの受け渡し",
+                waiting_on_id=zeimu.id,
+            ),
+        )
         return issue.id
 
 
@@ -61,16 +68,16 @@ def posted(fakeslack, name: str) -> list[str]:
 
 
 def test_aging_across_a_holiday_nudges_then_tells_the_leads_once_each(synced, fakeslack):
-    number = waiting_issue(synced, at("2026-11-19", 10))            # Thursday
-    assert run_on(synced, at("2026-11-23")) == []                   # 勤労感謝の日: closed, nobody pinged
-    assert run_on(synced, at("2026-11-24")) == []                   # 2 business days
-    [nudge] = run_on(synced, at("2026-11-25"))                      # 3 business days (a calendar count would say 6)
+    number = waiting_issue(synced, at("2026-11-19", 10))  # Thursday
+    assert run_on(synced, at("2026-11-23")) == []  # 勤労感謝の日: closed, nobody pinged
+    assert run_on(synced, at("2026-11-24")) == []  # 2 business days
+    [nudge] = run_on(synced, at("2026-11-25"))  # 3 business days (a calendar count would say 6)
     assert nudge.step == NUDGE and nudge.channel == channel_id(fakeslack, "moving-zeimu")
     [text] = posted(fakeslack, "moving-zeimu")
     assert f"#{number}" in text and "3 営業日" in text and "&lt;転出&gt;" in text
-    assert run_on(synced, at("2026-11-25", 15)) == []               # never twice
-    assert run_on(synced, at("2026-11-30")) == []                   # 6 business days: the nudge was already sent
-    [leads] = run_on(synced, at("2026-12-01"))                      # 7 business days
+    assert run_on(synced, at("2026-11-25", 15)) == []  # never twice
+    assert run_on(synced, at("2026-11-30")) == []  # 6 business days: the nudge was already sent
+    [leads] = run_on(synced, at("2026-12-01"))  # 7 business days
     assert leads.step == LEADS
     [text] = posted(fakeslack, "moving-leads")
     assert "7 営業日" in text and "税務課" in text
@@ -89,7 +96,7 @@ def test_a_resolved_issue_is_not_chased_and_a_reopened_one_starts_a_new_wait(syn
     assert run_on(synced, at("2026-11-25")) == []
     with time_machine.travel(at("2026-11-26"), tick=False), synced.session() as session:
         reopen_issue(session, session.get(Issue, number), "U01SHIMIN")
-    assert run_on(synced, at("2026-11-30")) == []                   # 2 business days since the reopen
+    assert run_on(synced, at("2026-11-30")) == []  # 2 business days since the reopen
     [nudge] = run_on(synced, at("2026-12-01"))
     assert nudge.step == NUDGE
 

@@ -47,8 +47,14 @@ def project_file_text(departments: int) -> str:
     """A renkei.yml of one project with `departments` departments, one liaison each, as a large city writes it."""
     lines = ["timezone: Asia/Tokyo", f"admins: [{ADMIN}]", "departments:"]
     lines += [f"  - {{slug: ka{n:02d}, name: 市民生活部第{n:02d}課, liaisons: [U01{n:02d}]}}" for n in range(departments)]
-    lines += ["projects:", "  - slug: moving", "    name: 引越しワンストップ化", "    purpose: 手続きを一度で",
-              f"    departments: [{', '.join(f'ka{n:02d}' for n in range(departments))}]", "    leads: [U10LEAD]"]
+    lines += [
+        "projects:",
+        "  - slug: moving",
+        "    name: 引越しワンストップ化",
+        "    purpose: 手続きを一度で",
+        f"    departments: [{', '.join(f'ka{n:02d}' for n in range(departments))}]",
+        "    leads: [U10LEAD]",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -93,8 +99,10 @@ def file_issues(session: Session, titles: list[str]) -> None:
     project = session.exec(select(Project)).one()
     department = session.exec(select(Department).where(Department.slug == "ka00")).one()
     for title in titles:
-        create_issue(session=session, issue_in=NewIssue(project_id=project.id, department_id=department.id,
-                                                        reporter_id=LIAISON, title=title))
+        create_issue(
+            session=session,
+            issue_in=NewIssue(project_id=project.id, department_id=department.id, reporter_id=LIAISON, title=title),
+        )
 
 
 def issue_list(session: Session) -> tuple[str, list[dict]]:
@@ -125,9 +133,16 @@ def test_an_issue_list_over_the_message_budget_says_how_many_lines_are_missing(c
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(st.builds(lambda piece, times: piece * times,
-                          st.text(alphabet="あ課 、。\u3000a&<@U1>;#\n", max_size=30), st.integers(0, 400)),
-                max_size=60).map("".join).map(lambda text: text[:MESSAGE_BLOCKS * SECTION_TEXT]))
+@given(
+    st.lists(
+        st.builds(
+            lambda piece, times: piece * times, st.text(alphabet="あ課 、。\u3000a&<@U1>;#\n", max_size=30), st.integers(0, 400)
+        ),
+        max_size=60,
+    )
+    .map("".join)
+    .map(lambda text: text[: MESSAGE_BLOCKS * SECTION_TEXT])
+)
 def test_section_never_passes_the_limit_and_never_drops_text(text):
     built = section(text)
     pieces = [b["text"]["text"] for b in built]
@@ -138,7 +153,7 @@ def test_section_never_passes_the_limit_and_never_drops_text(text):
         assert start >= 0 and text[end:start].strip() == ""
         for at in (start, start + len(piece)):  # and they meet at line breaks, unless a line is longer than a section
             line_start, line_end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
-            line = text[line_start:len(text) if line_end < 0 else line_end]
+            line = text[line_start : len(text) if line_end < 0 else line_end]
             assert at in (line_start, line_start + len(line)) or len(line) > SECTION_TEXT
         end = start + len(piece)
     assert text[end:].strip() == ""
@@ -148,8 +163,8 @@ def test_section_never_passes_the_limit_and_never_drops_text(text):
         assert fitted == built  # nothing left out while the texts fit
     else:
         *kept, notice = [b["text"]["text"] for b in fitted]
-        assert kept == pieces[:len(kept)]
-        assert int(NOTICE.search(notice).group(1)) == sum(p.count("\n") + 1 for p in pieces[len(kept):])
+        assert kept == pieces[: len(kept)]
+        assert int(NOTICE.search(notice).group(1)) == sum(p.count("\n") + 1 for p in pieces[len(kept) :])
 
 
 def test_a_line_longer_than_a_section_is_split_outside_mentions_and_escapes():
@@ -183,8 +198,11 @@ BLOCK_DICT = re.compile(r"""["'](?:type)["']\s*:\s*["'](section|header|actions|c
 
 
 def test_every_builder_in_commands_goes_through_the_helpers():
-    hand_written = [f"{path.name}:{n}: {line.strip()}"
-                    for path in sorted((ROOT / "commands").glob("*.py")) if path.name != Path(blocks.__file__).name
-                    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-                    if BLOCK_DICT.search(line)]
+    hand_written = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "commands").glob("*.py"))
+        if path.name != Path(blocks.__file__).name
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if BLOCK_DICT.search(line)
+    ]
     assert hand_written == [], "build blocks with commands/blocks.py:\n" + "\n".join(hand_written)

@@ -25,8 +25,12 @@ def test_check_passes_a_valid_file(env, tmp_path):
 
 def test_check_names_every_problem_with_file_and_line(env, tmp_path):
     bad = tmp_path / "bad.yml"
-    bad.write_text(SAMPLE.read_text(encoding="utf-8").replace("[shimin, zeimu, kokuho,", "[shimin, zeimuu, kokuho,")
-                   .replace('remind_after: "3h"', 'remind_after: "3 hours"'), encoding="utf-8")
+    bad.write_text(
+        SAMPLE.read_text(encoding="utf-8")
+        .replace("[shimin, zeimu, kokuho,", "[shimin, zeimuu, kokuho,")
+        .replace('remind_after: "3h"', 'remind_after: "3 hours"'),
+        encoding="utf-8",
+    )
     result = run(["check"], {**env, "RENKEI_CONFIG": str(bad)}, tmp_path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -79,8 +83,11 @@ def test_serve_http_without_signing_secret_says_what_to_set(env, tmp_path):
 def test_serve_with_a_broken_project_file_lists_the_problems(env, tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("departments: []\nprojects: []\n")
-    result = run(["serve"], {**env, "RENKEI_CONFIG": str(bad), "SLACK_BOT_TOKEN": BOT_TOKEN,
-                             "SLACK_SIGNING_SECRET": SIGNING_SECRET}, tmp_path)
+    result = run(
+        ["serve"],
+        {**env, "RENKEI_CONFIG": str(bad), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET},
+        tmp_path,
+    )
     assert result.returncode == 1 and "bad.yml 1 行目" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -92,10 +99,14 @@ def _free_port() -> int:
 
 def test_serve_http_answers_healthz_and_a_signed_help(env, tmp_path, fakeslack):
     port = _free_port()
-    process = subprocess.Popen([RENKEI, "serve", "--http", "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
-                               env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                                    "SLACK_API_URL": fakeslack.url})
+    process = subprocess.Popen(
+        [RENKEI, "serve", "--http", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fakeslack.url},
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -112,8 +123,9 @@ def test_serve_http_answers_healthz_and_a_signed_help(env, tmp_path, fakeslack):
         response = requests.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=sign(body), timeout=5)
         assert time.monotonic() - started < 3
         assert response.status_code == 200 and "/issue" in response.json()["text"]
-        forged = requests.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(),
-                               headers=sign(body, secret="forged"), timeout=5)
+        forged = requests.post(
+            f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=sign(body, secret="forged"), timeout=5
+        )
         assert forged.status_code == 401
         assert fakeslack.calls_to("auth.test"), "Bolt checks the token against SLACK_API_URL at start-up"
     finally:
@@ -122,10 +134,14 @@ def test_serve_http_answers_healthz_and_a_signed_help(env, tmp_path, fakeslack):
 
 
 def test_serve_socket_mode_opens_a_connection_through_slack_api_url(env, tmp_path, fakeslack):
-    process = subprocess.Popen([RENKEI, "serve", "--socket"], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
-                               env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-test",
-                                    "SLACK_API_URL": fakeslack.url})
+    process = subprocess.Popen(
+        [RENKEI, "serve", "--socket"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": fakeslack.url},
+    )
     try:
         deadline = time.monotonic() + 60
         while not fakeslack.calls_to("apps.connections.open") and time.monotonic() < deadline:
@@ -175,8 +191,12 @@ def test_db_revision_writes_the_next_numbered_migration_from_the_models(migratio
 
     from bot.cli import cli
 
-    scratch = Table("scratch", SQLModel.metadata, Column("id", Integer, primary_key=True),
-                    Column("note", String(20), nullable=False, index=True))
+    scratch = Table(
+        "scratch",
+        SQLModel.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("note", String(20), nullable=False, index=True),
+    )
     try:
         added = CliRunner().invoke(cli, ["db", "revision", "add scratch"])
         again = CliRunner().invoke(cli, ["db", "revision", "fill in data"])  # the models match the new head: empty

@@ -26,8 +26,14 @@ TUESDAY_MORNING = dt.datetime(2026, 12, 1, 8, 0, tzinfo=JST)
 @pytest.fixture
 def console_settings(database_url, fakeslack, tmp_path) -> Settings:
     """No token; SLACK_API_URL points at fakeslack only to prove the console never calls it."""
-    return Settings(_env_file=None, database_url=database_url, renkei_config=str(SAMPLE), renkei_lang="ja",
-                    slack_api_url=fakeslack.url, renkei_reports_dir=str(tmp_path / "reports"))
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        renkei_config=str(SAMPLE),
+        renkei_lang="ja",
+        slack_api_url=fakeslack.url,
+        renkei_reports_dir=str(tmp_path / "reports"),
+    )
 
 
 def play(settings: Settings, script: str, *, user: str = "U05KOSODATE", at: dt.datetime = TUESDAY_MORNING) -> str:
@@ -60,14 +66,12 @@ def block_after(output: str, head: str, nth: int = 0) -> str:
     return "\n".join(lines)
 
 
-def test_a_waiting_issue_reaches_the_other_department_is_taken_and_the_next_day_brings_the_prompt(console_settings,
-                                                                                                  fakeslack):
-    output = play(console_settings, "\n".join([
-        "/issue 転入届の様式を確認したい to:shimin",
-        ":user 佐藤 花子",
-        ":press 4",
-        ":time +1d",
-        ":quit"]) + "\n", at=dt.datetime(2026, 11, 30, 17, 0, tzinfo=JST))
+def test_a_waiting_issue_reaches_the_other_department_is_taken_and_the_next_day_brings_the_prompt(console_settings, fakeslack):
+    output = play(
+        console_settings,
+        "\n".join(["/issue 転入届の様式を確認したい to:shimin", ":user 佐藤 花子", ":press 4", ":time +1d", ":quit"]) + "\n",
+        at=dt.datetime(2026, 11, 30, 17, 0, tzinfo=JST),
+    )
     mine = block_after(output, "→ #moving-kosodate")
     theirs = block_after(output, "→ #moving-shimin")
     for card in (mine, theirs):
@@ -89,12 +93,21 @@ def test_a_waiting_issue_reaches_the_other_department_is_taken_and_the_next_day_
 
 
 def test_the_stand_up_button_opens_the_form_field_by_field(console_settings):
-    output = play(console_settings, "\n".join([
-        ":time 2026-12-01 09:31",
-        ":user U01SHIMIN",
-        ":press 1",
-        "転入画面の確認", "様式の洗い出し", "税務課の回答待ち",
-        ":quit"]) + "\n")
+    output = play(
+        console_settings,
+        "\n".join(
+            [
+                ":time 2026-12-01 09:31",
+                ":user U01SHIMIN",
+                ":press 1",
+                "転入画面の確認",
+                "様式の洗い出し",
+                "税務課の回答待ち",
+                ":quit",
+            ]
+        )
+        + "\n",
+    )
     assert "フォーム「" in output and "今日" in output
     dm = block_after(output, "→ DM 佐藤 花子")
     assert "市民課" in dm and "課題として登録" in dm  # a named blocker is offered as an issue
@@ -104,11 +117,23 @@ def test_the_stand_up_button_opens_the_form_field_by_field(console_settings):
 
 
 def test_a_form_refusal_is_asked_again_and_cancel_stores_nothing(console_settings):
-    output = play(console_settings, "\n".join([
-        "/issue",
-        "件名だけ", "", "5", "5", "", "",  # 子育て支援課 waiting on itself: refused
-        ":cancel",
-        ":quit"]) + "\n")
+    output = play(
+        console_settings,
+        "\n".join(
+            [
+                "/issue",
+                "件名だけ",
+                "",
+                "5",
+                "5",
+                "",
+                "",  # 子育て支援課 waiting on itself: refused
+                ":cancel",
+                ":quit",
+            ]
+        )
+        + "\n",
+    )
     assert "依頼先" in output and "入力し直してください" in output
     assert "フォームの入力を中止しました" in output
     with stored(console_settings) as session:
@@ -116,9 +141,26 @@ def test_a_form_refusal_is_asked_again_and_cancel_stores_nothing(console_setting
 
 
 def test_bad_console_input_says_what_to_type_and_changes_nothing(console_settings):
-    output = play(console_settings, "\n".join([
-        ":press 99", ":press abc", ":press", ":time 2020-01-01 10:00", ":time +40d", ":time soon", ":user 誰か",
-        "hello", "\u200b", ":who", ":time", ":quit"]) + "\n")
+    output = play(
+        console_settings,
+        "\n".join(
+            [
+                ":press 99",
+                ":press abc",
+                ":press",
+                ":time 2020-01-01 10:00",
+                ":time +40d",
+                ":time soon",
+                ":user 誰か",
+                "hello",
+                "\u200b",
+                ":who",
+                ":time",
+                ":quit",
+            ]
+        )
+        + "\n",
+    )
     assert output.count("番のボタンはありません") == 3
     assert "時刻は先へ進めることしかできません" in output and "31 日まで" in output and "時刻の進め方" in output
     assert "「誰か」に当てはまる人が見つかりません" in output
@@ -128,15 +170,22 @@ def test_bad_console_input_says_what_to_type_and_changes_nothing(console_setting
 
 
 def test_jobs_fire_once_each_as_the_clock_passes_them(console_settings):
-    output = play(console_settings, ":time +1d\n:time 2026-12-02 20:00\n:quit\n", at=dt.datetime(2026, 11, 30, 8, 0,
-                                                                                              tzinfo=JST))
+    output = play(console_settings, ":time +1d\n:time 2026-12-02 20:00\n:quit\n", at=dt.datetime(2026, 11, 30, 8, 0, tzinfo=JST))
     fired = [line for line in output.splitlines() if line.startswith("⏰")]
     assert [line.split("　")[0] for line in fired] == [
-        "⏰ 2026-11-30(月) 09:00", "⏰ 2026-11-30(月) 09:30", "⏰ 2026-11-30(月) 12:30",
+        "⏰ 2026-11-30(月) 09:00",
+        "⏰ 2026-11-30(月) 09:30",
+        "⏰ 2026-11-30(月) 12:30",
         "⏰ 2026-12-01(火) 08:00",  # the monthly report, on the 1st
-        "⏰ 2026-12-01(火) 09:00", "⏰ 2026-12-01(火) 09:30", "⏰ 2026-12-01(火) 10:00",  # 定例会議 (Wed 10:00), 1 day before
-        "⏰ 2026-12-01(火) 12:30", "⏰ 2026-12-02(水) 09:00", "⏰ 2026-12-02(水) 09:30", "⏰ 2026-12-02(水) 09:45",
-        "⏰ 2026-12-02(水) 12:30"]
+        "⏰ 2026-12-01(火) 09:00",
+        "⏰ 2026-12-01(火) 09:30",
+        "⏰ 2026-12-01(火) 10:00",  # 定例会議 (Wed 10:00), 1 day before
+        "⏰ 2026-12-01(火) 12:30",
+        "⏰ 2026-12-02(水) 09:00",
+        "⏰ 2026-12-02(水) 09:30",
+        "⏰ 2026-12-02(水) 09:45",
+        "⏰ 2026-12-02(水) 12:30",
+    ]
     assert output.count("→ #moving-zeimu") == 3 + 3 + 2  # prompts, reminders (nobody answered), meeting reminders
     report = block_after(output, "→ DM 中村 浩")  # the manager receives November's workbook
     assert "添付ファイル:" in report and report.endswith("moving_2026-11-01_2026-11-30.xlsx")

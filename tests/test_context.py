@@ -22,8 +22,7 @@ class NoSlack:
     def api(self, method: str, **params: Any) -> ApiResult:
         raise AssertionError(f"unexpected Slack call {method}")
 
-    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None,
-                     **extra: Any) -> Outcome:
+    def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> Outcome:
         raise AssertionError(f"unexpected message to {channel}: {text}")
 
     def upload_file(self, *, key: str, user: str, path: Any, title: str, comment: str) -> Outcome:
@@ -35,18 +34,33 @@ def sample_project_file() -> ProjectFile:
     return load_project_file(SAMPLE)
 
 
-def context(session: Any, *, user_id: str, channel_id: str | None = None, t: Translate | None = None,
-            project_file: ProjectFile | None = None) -> CommandContext:
+def context(
+    session: Any,
+    *,
+    user_id: str,
+    channel_id: str | None = None,
+    t: Translate | None = None,
+    project_file: ProjectFile | None = None,
+) -> CommandContext:
     """A CommandContext without the services: no Slack, the sample project file (or the one given) and its calendar."""
     project_file = project_file or sample_project_file()
-    return CommandContext(session=session, user_id=user_id, channel_id=channel_id, t=t or Translator("ja"),
-                          slack=NoSlack(), timezone=project_file.timezone, project_file=project_file,
-                          calendar=calendar_for(project_file), reports_dir="excel-reports")
+    return CommandContext(
+        session=session,
+        user_id=user_id,
+        channel_id=channel_id,
+        t=t or Translator("ja"),
+        slack=NoSlack(),
+        timezone=project_file.timezone,
+        project_file=project_file,
+        calendar=calendar_for(project_file),
+        reports_dir="excel-reports",
+    )
 
 
 def test_every_field_is_required():
-    assert all(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-               for f in dataclasses.fields(CommandContext))
+    assert all(
+        f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING for f in dataclasses.fields(CommandContext)
+    )
     with pytest.raises(TypeError):
         CommandContext(session=None, user_id="U1", channel_id=None, t=Translator("ja"))
 

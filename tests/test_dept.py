@@ -15,8 +15,14 @@ from tests.conftest import channel_id, post_slash, run, wait_for
 
 def test_dept_list_names_every_department_with_liaisons(http_app):
     text = post_slash(http_app, "/dept", "list").json()["text"]
-    for name, user in [("市民課", "U01SHIMIN"), ("税務課", "U02ZEIMU"), ("国民健康保険課", "U03KOKUHO"),
-                       ("福祉課", "U04FUKUSHI"), ("子育て支援課", "U05KOSODATE"), ("情報政策課", "U09IT")]:
+    for name, user in [
+        ("市民課", "U01SHIMIN"),
+        ("税務課", "U02ZEIMU"),
+        ("国民健康保険課", "U03KOKUHO"),
+        ("福祉課", "U04FUKUSHI"),
+        ("子育て支援課", "U05KOSODATE"),
+        ("情報政策課", "U09IT"),
+    ]:
         assert name in text and f"<@{user}>" in text
     assert "［IT部門］" in text
 
@@ -43,8 +49,10 @@ def decide(services, user: str, channel: str | None, action: str, value: str):
 
 def roles_of(services, user: str) -> list[tuple[str, int | None, str]]:
     with services.session() as session:
-        return [(r.role, r.department_id, r.source) for r in
-                session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user))]
+        return [
+            (r.role, r.department_id, r.source)
+            for r in session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user))
+        ]
 
 
 def posts(fakeslack, channel: str) -> list:
@@ -132,10 +140,17 @@ def test_before_sync_the_request_goes_to_the_liaisons_dms(services, fakeslack):
     assert APPROVE_BUTTON in str(card.params["blocks"])
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("", "使い方"), ("dance", "「/dept dance」というコマンドはありません"), ("who", "部署を指定してください"),
-    ("join 総務課", "部署「総務課」は見つかりません"), ("list extra", "使い方"), ("who <!here>", "&lt;!here&gt;"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", "使い方"),
+        ("dance", "「/dept dance」というコマンドはありません"),
+        ("who", "部署を指定してください"),
+        ("join 総務課", "部署「総務課」は見つかりません"),
+        ("list extra", "使い方"),
+        ("who <!here>", "&lt;!here&gt;"),
+    ],
+)
 def test_bad_dept_input_is_explained_and_changes_nothing(http_app, services, text, expected):
     with services.session() as session:
         before = len(session.exec(select(RoleAssignment)).all())

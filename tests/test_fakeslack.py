@@ -19,8 +19,7 @@ def fake():
     slack.stop()
 
 
-def call(fake: FakeSlack, method: str, *, token: str = BOT_TOKEN, form: dict | None = None,
-         body: dict | None = None) -> dict:
+def call(fake: FakeSlack, method: str, *, token: str = BOT_TOKEN, form: dict | None = None, body: dict | None = None) -> dict:
     """One Web API call: a JSON body (`body`) as posts are sent, or a form (`form`) as reads are."""
     headers = {"Authorization": f"Bearer {token}"}
     if body is not None:
@@ -83,8 +82,7 @@ def test_an_unknown_token_is_invalid_auth_and_recorded_as_refused(fake):
 
 def test_posting_to_a_channel_that_does_not_exist_is_channel_not_found(fake):
     assert call(fake, "chat.postMessage", body={"channel": "CNOSUCH", "text": "x"})["error"] == "channel_not_found"
-    assert call(fake, "chat.update", body={"channel": "CNOSUCH", "ts": "1.2", "text": "x"})["error"] == \
-        "channel_not_found"
+    assert call(fake, "chat.update", body={"channel": "CNOSUCH", "ts": "1.2", "text": "x"})["error"] == "channel_not_found"
 
 
 def test_posting_to_a_channel_the_bot_is_not_in_is_not_in_channel(fake):
@@ -108,8 +106,7 @@ def test_a_dm_to_a_user_id_or_an_opened_im_is_allowed(fake):
     assert call(fake, "chat.postMessage", body={"channel": "U01SHIMIN", "text": "x"})["ok"]
     im = call(fake, "conversations.open", form={"users": "U02ZEIMU"})["channel"]["id"]
     assert call(fake, "chat.postMessage", body={"channel": im, "text": "x"})["ok"]
-    assert call(fake, "chat.postMessage", body={"channel": "D99NEVEROPENED", "text": "x"})["error"] == \
-        "channel_not_found"
+    assert call(fake, "chat.postMessage", body={"channel": "D99NEVEROPENED", "text": "x"})["error"] == "channel_not_found"
 
 
 # --- Block Kit limits in messages ------------------------------------------------------------
@@ -155,8 +152,11 @@ def test_an_actions_block_with_more_than_25_elements_is_invalid_blocks(fake):
     channel = joined(fake)
     fine = {"type": "actions", "elements": [button("b")] * 25}
     assert call(fake, "chat.postMessage", body={"channel": channel, "text": "x", "blocks": [fine]})["ok"]
-    answer = call(fake, "chat.postMessage",
-                  body={"channel": channel, "text": "x", "blocks": [{"type": "actions", "elements": [button("b")] * 26}]})
+    answer = call(
+        fake,
+        "chat.postMessage",
+        body={"channel": channel, "text": "x", "blocks": [{"type": "actions", "elements": [button("b")] * 26}]},
+    )
     assert answer["error"] == "invalid_blocks" and "/blocks/0/elements" in refused_reasons(answer)[0]
 
 
@@ -197,8 +197,11 @@ def test_a_modal_with_more_than_100_blocks_is_invalid_arguments(fake):
 
 
 def test_a_modal_with_an_input_block_needs_submit(fake):
-    field = {"type": "input", "label": {"type": "plain_text", "text": "件名"},
-             "element": {"type": "plain_text_input", "action_id": "t"}}
+    field = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "件名"},
+        "element": {"type": "plain_text_input", "action_id": "t"},
+    }
     answer = call(fake, "views.open", form={"trigger_id": "1.2.3", "view": json.dumps(modal(blocks=[field]))})
     assert answer["error"] == "invalid_arguments" and "/view/submit" in refused_reasons(answer)[0]
 
@@ -221,8 +224,15 @@ def test_block_limits_apply_inside_views(fake):
 # --- read methods take form bodies -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, args", [("conversations.list", {"limit": 10}), ("conversations.info", {"channel": "C1"}),
-                                          ("users.info", {"user": "U01SHIMIN"}), ("auth.test", {"x": 1})])
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("conversations.list", {"limit": 10}),
+        ("conversations.info", {"channel": "C1"}),
+        ("users.info", {"user": "U01SHIMIN"}),
+        ("auth.test", {"x": 1}),
+    ],
+)
 def test_read_methods_refuse_a_json_body_with_invalid_arguments(fake, method, args):
     fake.add_channel("general", {fake.bot_user}, channel_id="C1")
     assert call(fake, method, body=args)["error"] == "invalid_arguments"

@@ -61,11 +61,20 @@ OPEN_BUTTON, MODAL_CALLBACK, NOTE = "handover_open", "handover_modal", "handover
 
 
 def handover_form(t, *, channel_id: str | None) -> dict[str, Any]:
-    field = {"type": "input", "block_id": NOTE, "label": plain(t("handover.label")),
-             "element": {"type": "plain_text_input", "action_id": "value", "multiline": True}}
-    return {"type": "modal", "callback_id": MODAL_CALLBACK, "title": plain(t("handover.title"), MODAL_TITLE),
-            "submit": plain(t("handover.submit"), MODAL_TITLE), "private_metadata": json.dumps({"channel_id": channel_id}),
-            "blocks": view_blocks([field], t=t)}
+    field = {
+        "type": "input",
+        "block_id": NOTE,
+        "label": plain(t("handover.label")),
+        "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
+    }
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "title": plain(t("handover.title"), MODAL_TITLE),
+        "submit": plain(t("handover.submit"), MODAL_TITLE),
+        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "blocks": view_blocks([field], t=t),
+    }
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
@@ -96,8 +105,14 @@ def prompt(t, *, project_id: int) -> tuple[str, list[dict[str, Any]]]:
     return text, message(section(text), actions(button(t("handover.button"), OPEN_BUTTON, value=str(project_id))), t=t)
 
 
-FAMILY = module("commands.handover", handle=handle, prompt=prompt, WORDS=("list", "一覧"),
-                BUTTONS={OPEN_BUTTON: press_open}, FORMS={MODAL_CALLBACK: Form(submit, channel=form_channel)})
+FAMILY = module(
+    "commands.handover",
+    handle=handle,
+    prompt=prompt,
+    WORDS=("list", "一覧"),
+    BUTTONS={OPEN_BUTTON: press_open},
+    FORMS={MODAL_CALLBACK: Form(submit, channel=form_channel)},
+)
 
 # --- reminders/jobs/handover.py: the job module --------------------------------------------------------------
 
@@ -112,8 +127,9 @@ def run(services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
         project = project_row(session, spec.project)
         leads, project_id = project.leads_channel_id, project.id
     text, blocks = prompt(services.translator(), project_id=project_id)
-    outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{leads}", channel=leads, text=text,
-                                            blocks=blocks)
+    outcome = services.gateway.post_message(
+        key=f"{spec.id}@{scheduled.isoformat()}:{leads}", channel=leads, text=text, blocks=blocks
+    )
     return FiringResult("delivered", scheduled, int(outcome.status != "failed"))
 
 
@@ -125,8 +141,9 @@ def describe(t, spec: JobSpec) -> str:
     return t("jobs.what_handover")
 
 
-JOB = module("reminders.jobs.handover", KIND="handover", ORDER=55, specs=specs, run=run, still_useful=still_useful,
-             describe=describe)  # ORDER 55: after report (50), before aging (60)
+JOB = module(
+    "reminders.jobs.handover", KIND="handover", ORDER=55, specs=specs, run=run, still_useful=still_useful, describe=describe
+)  # ORDER 55: after report (50), before aging (60)
 
 # --- manifest.yml and bot/locales/*.yml: its entry and its keys -------------------------------------------------
 
@@ -229,14 +246,21 @@ class Registered:
 
 
 def opened_forms(fakeslack) -> list[str]:
-    return [json.loads(c.params["view"])["callback_id"] if isinstance(c.params["view"], str)
-            else c.params["view"]["callback_id"] for c in fakeslack.calls_to("views.open")]
+    return [
+        json.loads(c.params["view"])["callback_id"] if isinstance(c.params["view"], str) else c.params["view"]["callback_id"]
+        for c in fakeslack.calls_to("views.open")
+    ]
 
 
 def submitted(note: str, *, channel: str | None = None) -> dict[str, Any]:
-    return {"id": "V1", "hash": "h1", "type": "modal", "callback_id": MODAL_CALLBACK,
-            "private_metadata": json.dumps({"channel_id": channel}),
-            "state": {"values": {NOTE: {"value": {"type": "plain_text_input", "value": note}}}}}
+    return {
+        "id": "V1",
+        "hash": "h1",
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "private_metadata": json.dumps({"channel_id": channel}),
+        "state": {"values": {NOTE: {"value": {"type": "plain_text_input", "value": note}}}},
+    }
 
 
 # --- the tests ----------------------------------------------------------------------------------------------------
@@ -252,11 +276,27 @@ def test_the_registries_are_what_discovery_derives():
 def test_the_new_command_is_dispatched_listed_in_help_and_registered(handover, synced, fakeslack):
     assert "/handover" in dispatch.COMMANDS and family_names()[-1] == "handover"
     said = Said()
-    interactions.slash(synced, user_id="U10LEAD", channel_id=None, command="/handover", text="list",
-                       trigger_id="t1", ack=said.ack, respond=said.respond)
+    interactions.slash(
+        synced,
+        user_id="U10LEAD",
+        channel_id=None,
+        command="/handover",
+        text="list",
+        trigger_id="t1",
+        ack=said.ack,
+        respond=said.respond,
+    )
     assert said.acks == [{"response_type": "ephemeral", "text": "引き継ぎの記録はまだありません", "blocks": None}]
-    interactions.slash(synced, user_id="U10LEAD", channel_id=None, command="/handover", text="", trigger_id="t2",
-                       ack=said.ack, respond=said.respond)
+    interactions.slash(
+        synced,
+        user_id="U10LEAD",
+        channel_id=None,
+        command="/handover",
+        text="",
+        trigger_id="t2",
+        ack=said.ack,
+        respond=said.respond,
+    )
     assert opened_forms(fakeslack) == [MODAL_CALLBACK]
     with synced.session() as session:  # a typo names the new command like any other
         assert "/handover" in dispatch.run_command(synced.context(session, user_id="U1", channel_id=None), "/handovr", "").text
@@ -275,8 +315,9 @@ def test_the_new_command_is_dispatched_listed_in_help_and_registered(handover, s
 def test_the_new_button_and_form_are_routed_through_the_input_gate(handover, synced, fakeslack):
     pressed = interactions.press(synced, user_id="U10LEAD", channel_id="C1", action_id=OPEN_BUTTON, value="1")
     assert pressed.modal is not None and pressed.modal["callback_id"] == MODAL_CALLBACK
-    interactions.button(synced, user_id="U10LEAD", channel_id="C1", action_id=OPEN_BUTTON, value="1", trigger_id="t3",
-                        respond=None)
+    interactions.button(
+        synced, user_id="U10LEAD", channel_id="C1", action_id=OPEN_BUTTON, value="1", trigger_id="t3", respond=None
+    )
     assert opened_forms(fakeslack) == [MODAL_CALLBACK]
 
     assert interactions.form_channel(submitted("x", channel="C7")) == "C7"
@@ -287,8 +328,7 @@ def test_the_new_button_and_form_are_routed_through_the_input_gate(handover, syn
     said = Said()
     interactions.form(synced, user_id="U10LEAD", view=submitted("窓口の鍵は<総務課>へ"), ack=said.ack)
     assert said.acks == [{}]
-    dms = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)
-           if c.params["channel"] == "U10LEAD"]
+    dms = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == "U10LEAD"]
     assert dms == ["引き継ぎを記録しました: 窓口の鍵は&lt;総務課&gt;へ"]
 
 
@@ -303,14 +343,17 @@ def test_the_new_job_is_derived_described_scheduled_and_fired_once(handover, syn
 
     friday = dt.datetime(2026, 11, 27, 15, tzinfo=TOKYO)
     assert (fire(synced, "handover:moving", friday).status, fire(synced, "handover:moving", friday).status) == (
-        "delivered", "duplicate")
+        "delivered",
+        "duplicate",
+    )
     leads = channel_id(fakeslack, "moving-leads")
     posted = [c.params for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == leads]
     assert [p["text"] for p in posted] == ["今週の引き継ぎを記録してください"]
     blocks = posted[0]["blocks"] if isinstance(posted[0]["blocks"], list) else json.loads(posted[0]["blocks"])
     the_button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"])
-    pressed = interactions.press(synced, user_id="U10LEAD", channel_id=leads, action_id=the_button["action_id"],
-                                 value=the_button["value"])
+    pressed = interactions.press(
+        synced, user_id="U10LEAD", channel_id=leads, action_id=the_button["action_id"], value=the_button["value"]
+    )
     assert pressed.modal is not None and pressed.modal["callback_id"] == MODAL_CALLBACK
 
 
@@ -335,8 +378,7 @@ def test_a_family_that_breaks_the_convention_is_refused(monkeypatch):
     monkeypatch.setattr(families, "manifest_commands", lambda: ("/nohandle",))
     with pytest.raises(FamilyError, match="handle"):
         families.families()
-    monkeypatch.setitem(sys.modules, "commands.twin", module("commands.twin", handle=handle,
-                                                                 BUTTONS={"issue_take": press_open}))
+    monkeypatch.setitem(sys.modules, "commands.twin", module("commands.twin", handle=handle, BUTTONS={"issue_take": press_open}))
     monkeypatch.setattr(families, "manifest_commands", lambda: ("/issue", "/twin"))
     with pytest.raises(FamilyError, match="issue_take"):
         all_buttons()

@@ -67,8 +67,9 @@ def test_in_production_a_429_waits_all_its_retry_after_and_errors_back_off(monke
     monkeypatch.setattr("bot.gateway.time.sleep", waits.append)
     state = RetryState()
     for retry_after in ("30", "1"):
-        rate_limit.prepare_for_next_attempt(state=state, request=None,
-                                            response=HttpResponse(status_code=429, headers={"retry-after": retry_after}))
+        rate_limit.prepare_for_next_attempt(
+            state=state, request=None, response=HttpResponse(status_code=429, headers={"retry-after": retry_after})
+        )
     assert 30 <= waits[0] < 31 and 1 <= waits[1] < 2 and state.current_attempt == 2  # Retry-After plus < 1 s jitter
     for handler in (server_error, network):  # 0.5 s × 2ⁿ plus < 1 s jitter
         for attempt, low in enumerate((0.5, 1, 2)):

@@ -51,9 +51,13 @@ def test_the_home_shows_departments_issues_meetings_and_wins_escaped():
 
 
 def test_huge_data_stays_within_slack_limits():
-    many = HomeData(departments=[HomeDepartment("p" * 100, "d" * 100, "C1")] * 200,
-                    issues=[HomeIssue(n, "件名" * 100, "open", None, False) for n in range(200)], more_issues=999,
-                    meetings=[], wins=[HomeWin("w" * 3000, "d", "U1")] * 50)
+    many = HomeData(
+        departments=[HomeDepartment("p" * 100, "d" * 100, "C1")] * 200,
+        issues=[HomeIssue(n, "件名" * 100, "open", None, False) for n in range(200)],
+        more_issues=999,
+        meetings=[],
+        wins=[HomeWin("w" * 3000, "d", "U1")] * 50,
+    )
     view = build_home(Translator("en"), many)
     assert len(view["blocks"]) <= MAX_BLOCKS
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b["type"] == "section")
@@ -65,10 +69,18 @@ def test_home_data_gathers_from_storage(services):
         zeimu = session.exec(select(Department).where(Department.slug == "zeimu")).one()
         shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
         project = session.exec(select(Project)).one()
-        session.add(Issue(project_id=project.id, department_id=shimin.id, waiting_on_id=zeimu.id, title="税情報の連携",
-                          reporter_id="U01SHIMIN"))
-        session.add(Issue(project_id=project.id, department_id=shimin.id, title="済んだ件", reporter_id="U02ZEIMU",
-                          status="resolved"))
+        session.add(
+            Issue(
+                project_id=project.id,
+                department_id=shimin.id,
+                waiting_on_id=zeimu.id,
+                title="税情報の連携",
+                reporter_id="U01SHIMIN",
+            )
+        )
+        session.add(
+            Issue(project_id=project.id, department_id=shimin.id, title="済んだ件", reporter_id="U02ZEIMU", status="resolved")
+        )
         session.add(Win(project_id=project.id, department_id=shimin.id, reporter_id="U01SHIMIN", text="窓口の待ち時間が減った"))
         session.commit()
         with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=TOKYO), tick=False):
@@ -81,10 +93,21 @@ def test_home_data_gathers_from_storage(services):
 
 
 def test_opening_the_home_tab_publishes_the_view(http_app, fakeslack):
-    event = {"token": "legacy", "team_id": "T000TEST", "api_app_id": "A000TEST", "type": "event_callback",
-             "event_id": "Ev01", "event_time": int(time.time()),
-             "event": {"type": "app_home_opened", "user": "U03KOKUHO", "channel": "D01", "tab": "home",
-                       "event_ts": f"{time.time():.6f}"}}
+    event = {
+        "token": "legacy",
+        "team_id": "T000TEST",
+        "api_app_id": "A000TEST",
+        "type": "event_callback",
+        "event_id": "Ev01",
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_home_opened",
+            "user": "U03KOKUHO",
+            "channel": "D01",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
+    }
     body = json.dumps(event)
     headers = {**sign(body), "Content-Type": "application/json"}
     assert requests.post(f"{http_app.url}/slack/events", data=body.encode(), headers=headers, timeout=5).status_code == 200

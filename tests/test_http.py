@@ -85,8 +85,10 @@ def test_help_lists_only_commands_that_work(http_app):
 
 def _state(services):
     with services.session() as session:
-        return (session.exec(select(func.count()).select_from(OutboxMessage)).one(),
-                session.exec(select(func.count()).select_from(RoleAssignment)).one())
+        return (
+            session.exec(select(func.count()).select_from(OutboxMessage)).one(),
+            session.exec(select(func.count()).select_from(RoleAssignment)).one(),
+        )
 
 
 @pytest.mark.parametrize("forgery", ["wrong_secret", "unsigned", "stale", "tampered"])
@@ -110,8 +112,9 @@ def test_forged_unsigned_and_stale_requests_get_401_and_change_nothing(http_app,
 
 def test_a_four_minute_old_request_is_still_accepted(http_app):
     body = slash_body("/renkei", "help")
-    response = requests.post(f"{http_app.url}/slack/events", data=body.encode(),
-                             headers=sign(body, timestamp=int(time.time()) - 4 * 60), timeout=5)
+    response = requests.post(
+        f"{http_app.url}/slack/events", data=body.encode(), headers=sign(body, timestamp=int(time.time()) - 4 * 60), timeout=5
+    )
     assert response.status_code == 200
 
 
@@ -129,11 +132,23 @@ def _payload(payload) -> bytes:
     return urlencode({"payload": payload if isinstance(payload, str) else json.dumps(payload)}).encode()
 
 
-CLICK = {"type": "block_actions", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST", "trigger_id": "1.2.3",
-         "user": {"id": "U02ZEIMU"}, "channel": {"id": "C0TEST"}, "response_url": "http://127.0.0.1:9/response",
-         "actions": [{"type": "button", "action_id": "issue_take", "value": "1", "action_ts": "1700000000.1"}]}
-SUBMIT = {"type": "view_submission", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST", "user": {"id": "U02ZEIMU"},
-          "view": {"id": "V1", "hash": "h1", "callback_id": "issue_form", "state": {"values": {}}}}
+CLICK = {
+    "type": "block_actions",
+    "team": {"id": "T000TEST"},
+    "api_app_id": "A000TEST",
+    "trigger_id": "1.2.3",
+    "user": {"id": "U02ZEIMU"},
+    "channel": {"id": "C0TEST"},
+    "response_url": "http://127.0.0.1:9/response",
+    "actions": [{"type": "button", "action_id": "issue_take", "value": "1", "action_ts": "1700000000.1"}],
+}
+SUBMIT = {
+    "type": "view_submission",
+    "team": {"id": "T000TEST"},
+    "api_app_id": "A000TEST",
+    "user": {"id": "U02ZEIMU"},
+    "view": {"id": "V1", "hash": "h1", "callback_id": "issue_form", "state": {"values": {}}},
+}
 MALFORMED = {  # body, content type
     "invalid_utf8": (slash_body("/renkei", "help").encode() + b"%20&text=\xff\xfe\xfd", FORM),
     "payload_not_json": (_payload("{not json"), FORM),
@@ -146,10 +161,16 @@ MALFORMED = {  # body, content type
     "unknown_content_type": (slash_body("/renkei", "help").encode(), "text/plain"),
     "json_that_is_not_json": (b"{not json", JSON_TYPE),
     "form_that_is_no_command": (b"hello=world", FORM),
-    "event_with_a_user_that_is_no_id": (json.dumps({"type": "event_callback", "team_id": "T000TEST", "event": {
-        "type": "app_home_opened", "user": 5, "tab": "home"}}).encode(), JSON_TYPE),
-    "slash_command_without_trigger_id": (urlencode({"command": "/renkei", "text": "help", "user_id": "U01SHIMIN"}).encode(),
-                                         FORM),
+    "event_with_a_user_that_is_no_id": (
+        json.dumps(
+            {"type": "event_callback", "team_id": "T000TEST", "event": {"type": "app_home_opened", "user": 5, "tab": "home"}}
+        ).encode(),
+        JSON_TYPE,
+    ),
+    "slash_command_without_trigger_id": (
+        urlencode({"command": "/renkei", "text": "help", "user_id": "U01SHIMIN"}).encode(),
+        FORM,
+    ),
 }
 
 
@@ -174,8 +195,11 @@ def test_malformed_signed_requests_get_400(http_app, services, fakeslack, case):
 @pytest.mark.parametrize("signed", [False, True])
 def test_a_timestamp_that_is_no_number_gets_401(http_app, signed):
     body = slash_body("/renkei", "help").encode()
-    headers = sign_bytes(body, timestamp="abc") if signed else {
-        "X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=" + "0" * 64, "Content-Type": FORM}
+    headers = (
+        sign_bytes(body, timestamp="abc")
+        if signed
+        else {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=" + "0" * 64, "Content-Type": FORM}
+    )
     assert post_raw(http_app, body, headers).status_code == 401
 
 
@@ -278,8 +302,13 @@ def test_a_body_of_unknown_or_huge_length_is_read_no_further_than_the_limit(serv
 
     wsgi = create_wsgi(create_app(services), services)
     body, statuses = Endless(), []
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "SERVER_PROTOCOL": "HTTP/1.1",
-               "CONTENT_TYPE": "application/x-www-form-urlencoded", "wsgi.input": body}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": body,
+    }
     if length is not None:
         environ["CONTENT_LENGTH"] = length
     wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))
@@ -290,11 +319,21 @@ def test_a_body_of_unknown_or_huge_length_is_read_no_further_than_the_limit(serv
 def _serve(tmp_path, fakeslack, database_url):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
-    process = subprocess.Popen([RENKEI, "serve", "--http", "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
-                               env={**env, "DATABASE_URL": database_url, "RENKEI_CONFIG": str(SAMPLE),
-                                    "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                                    "SLACK_API_URL": fakeslack.url})
+    process = subprocess.Popen(
+        [RENKEI, "serve", "--http", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={
+            **env,
+            "DATABASE_URL": database_url,
+            "RENKEI_CONFIG": str(SAMPLE),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fakeslack.url,
+        },
+    )
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -74,7 +74,7 @@ def spelled_my_numbers(draw) -> tuple[str, str]:
     grouping = draw(st.sampled_from(GROUPINGS))
     groups, start = [], 0
     for size in grouping:
-        groups.append(number[start:start + size])
+        groups.append(number[start : start + size])
         start += size
     if grouping[0] <= 2:  # digit by digit, or in pairs: one way throughout, as people write them
         separators = [draw(st.sampled_from(SEPARATORS))] * (len(groups) - 1)
@@ -165,8 +165,9 @@ FORM_KINDS = ["issue_form_title", "issue_form_body", "standup_form"]
 
 def slash(services, command: str, text: str, user: str = "U01SHIMIN") -> Recorder:
     said = Recorder()
-    interactions.slash(services, user_id=user, channel_id=None, command=command, text=text, trigger_id="t",
-                       ack=said.ack, respond=said.respond)
+    interactions.slash(
+        services, user_id=user, channel_id=None, command=command, text=text, trigger_id="t", ack=said.ack, respond=said.respond
+    )
     return said
 
 
@@ -179,22 +180,32 @@ def ids(services) -> tuple[int, int]:
 
 def issue_form(services, *, title: str, body: str) -> dict:
     project_id, shimin = ids(services)
-    values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-              FIELDS["body"]: {"value": {"type": "plain_text_input", "value": body}},
-              FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(shimin)}}},
-              FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
-              FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
-              FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": None}}}
-    return {"id": "V1", "callback_id": ISSUE_FORM, "state": {"values": values},
-            "private_metadata": json.dumps({"project_id": project_id, "channel_id": None})}
+    values = {
+        FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+        FIELDS["body"]: {"value": {"type": "plain_text_input", "value": body}},
+        FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(shimin)}}},
+        FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
+        FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
+        FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": None}},
+    }
+    return {
+        "id": "V1",
+        "callback_id": ISSUE_FORM,
+        "state": {"values": values},
+        "private_metadata": json.dumps({"project_id": project_id, "channel_id": None}),
+    }
 
 
 def standup_form(services, answers: list[str]) -> dict:
     project_id, _ = ids(services)
     questions = list(standup.DEFAULT_QUESTIONS)
     values = {f"q{n}": {"value": {"type": "plain_text_input", "value": a}} for n, a in enumerate(answers)}
-    return {"id": "V2", "callback_id": standup.MODAL_CALLBACK, "state": {"values": values},
-            "private_metadata": json.dumps({"project_id": project_id, "channel_id": None, "questions": questions})}
+    return {
+        "id": "V2",
+        "callback_id": standup.MODAL_CALLBACK,
+        "state": {"values": values},
+        "private_metadata": json.dumps({"project_id": project_id, "channel_id": None, "questions": questions}),
+    }
 
 
 def send(services, kind: str, words: str) -> tuple[Recorder, str | None]:
@@ -234,10 +245,13 @@ def test_every_road_stores_what_it_is_given(world, fakeslack, kind):
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(spelled=spelled_my_numbers(), kind=st.sampled_from([*SLASH, *FORM_KINDS]),
-       prefix=st.sampled_from(PREFIXES), suffix=st.sampled_from(SUFFIXES))
-def test_a_my_number_in_any_spelling_on_any_road_is_refused_and_stored_nowhere(world, fakeslack, spelled, kind,
-                                                                                 prefix, suffix):
+@given(
+    spelled=spelled_my_numbers(),
+    kind=st.sampled_from([*SLASH, *FORM_KINDS]),
+    prefix=st.sampled_from(PREFIXES),
+    suffix=st.sampled_from(SUFFIXES),
+)
+def test_a_my_number_in_any_spelling_on_any_road_is_refused_and_stored_nowhere(world, fakeslack, spelled, kind, prefix, suffix):
     number, written = spelled
     rows_before = table_sizes(world)
     calls_before = len(fakeslack.calls)
@@ -256,8 +270,9 @@ def test_a_my_number_in_any_spelling_on_any_road_is_refused_and_stored_nowhere(w
 
 def table_sizes(services) -> dict[str, int]:
     with services.session() as session:
-        return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
+        return {
+            t.name: session.execute(select(func.count()).select_from(t)).scalar_one() for t in SQLModel.metadata.sorted_tables
+        }
 
 
 @settings(max_examples=50, deadline=None)
@@ -268,27 +283,33 @@ def test_the_gate_refuses_every_spelling(spelled, prefix, suffix):
     assert gate(f"{prefix}{written}{suffix}", FIELD_LIMIT).problem == MY_NUMBER
 
 
-@pytest.mark.parametrize("text", [
-    "法人番号 1234567890123 の事業者",          # 13 digits: a corporate number
-    "T1234567890123 の請求書",                  # an invoice registration number
-    "電話 0312345678901",                       # a longer run
-    "電話 03-1234-5678、FAX 03-1234-5679",      # phone numbers
-    "携帯 090-1234-5678",
-    "定例 2026-12-02 10:00 から",               # a date and a time
-    "予算 1,234,567,890 円",
-    "番号 123456789012 です",                    # twelve digits, wrong check digit
-    "1234 5678 9012",                           # grouped, wrong check digit
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "法人番号 1234567890123 の事業者",  # 13 digits: a corporate number
+        "T1234567890123 の請求書",  # an invoice registration number
+        "電話 0312345678901",  # a longer run
+        "電話 03-1234-5678、FAX 03-1234-5679",  # phone numbers
+        "携帯 090-1234-5678",
+        "定例 2026-12-02 10:00 から",  # a date and a time
+        "予算 1,234,567,890 円",
+        "番号 123456789012 です",  # twelve digits, wrong check digit
+        "1234 5678 9012",  # grouped, wrong check digit
+    ],
+)
 def test_numbers_that_are_no_my_number_pass(text):
     assert gate(text).problem is None
 
 
-@pytest.mark.parametrize("text,twelve", [
-    ("サーバ 201.138.159.138 を再起動しました", "201138159138"),  # an IP address
-    ("法人番号 5-7146-4932-6900", "714649326900"),                 # the end of a hyphenated 13-digit number
-    ("候補日 10/14 10/08 06/22", "101410080622"),                  # dates
-    ("期間 2027/07/09 - 2027/12/25", "202707092027"),              # a date range
-])
+@pytest.mark.parametrize(
+    "text,twelve",
+    [
+        ("サーバ 201.138.159.138 を再起動しました", "201138159138"),  # an IP address
+        ("法人番号 5-7146-4932-6900", "714649326900"),  # the end of a hyphenated 13-digit number
+        ("候補日 10/14 10/08 06/22", "101410080622"),  # dates
+        ("期間 2027/07/09 - 2027/12/25", "202707092027"),  # a date range
+    ],
+)
 def test_twelve_digits_with_a_valid_check_digit_written_as_something_else_pass(text, twelve):
     assert twelve == valid(twelve[:11])  # they would be a My Number, written as one
     assert gate(text).problem is None
@@ -296,12 +317,32 @@ def test_twelve_digits_with_a_valid_check_digit_written_as_something_else_pass(t
 
 def test_my_number_spellings_named_in_the_policy():
     number = valid("12345678901")  # 123456789018
-    for written in ["123456789018", "1234 5678 9018", "1234-5678-9018", "１２３４５６７８９０１８", "1234‐5678‐9018",
-                    "1234ー5678ー9018", "1234－5678－9018", "1234−5678−9018", "1234–5678–9018", "1234—5678—9018",
-                    "1234.5678.9018", "1234/5678/9018", "1234  5678  9018", "1234\t5678\t9018", "1234\n5678\n9018",
-                    "1234\u200b5678\u200b9018", "123456-789018", "123-456-789-018", "1 2 3 4 5 6 7 8 9 0 1 8",
-                    "一二三四五六七八九〇一八", "&#49;23456789018", "12345678 9018 の件ではなく 1234 5678 9018",
-                    "7\u200b1234 5678 9018", "12\u200b34-56 78-90\u200b18"]:
+    for written in [
+        "123456789018",
+        "1234 5678 9018",
+        "1234-5678-9018",
+        "１２３４５６７８９０１８",
+        "1234‐5678‐9018",
+        "1234ー5678ー9018",
+        "1234－5678－9018",
+        "1234−5678−9018",
+        "1234–5678–9018",
+        "1234—5678—9018",
+        "1234.5678.9018",
+        "1234/5678/9018",
+        "1234  5678  9018",
+        "1234\t5678\t9018",
+        "1234\n5678\n9018",
+        "1234\u200b5678\u200b9018",
+        "123456-789018",
+        "123-456-789-018",
+        "1 2 3 4 5 6 7 8 9 0 1 8",
+        "一二三四五六七八九〇一八",
+        "&#49;23456789018",
+        "12345678 9018 の件ではなく 1234 5678 9018",
+        "7\u200b1234 5678 9018",
+        "12\u200b34-56 78-90\u200b18",
+    ]:
         assert contains_my_number(f"住民 {written} です"), written
     assert number == "123456789018"
 
@@ -332,21 +373,29 @@ def test_nul_ufffe_and_lone_surrogates_never_reach_the_database(world):
 
 def stored_values(services) -> list[str]:
     with services.session() as session:
-        return [v for table in SQLModel.metadata.sorted_tables for row in session.execute(select(table))
-                for v in row if isinstance(v, str)]
+        return [
+            v
+            for table in SQLModel.metadata.sorted_tables
+            for row in session.execute(select(table))
+            for v in row
+            if isinstance(v, str)
+        ]
 
 
 def test_too_long_a_text_is_refused_with_its_length_and_runs_nothing(world):
     before = table_sizes(world)
     said = slash(world, "/issue", "あ" * (SLASH_TEXT_LIMIT + 1))
-    assert said.acks == [{"response_type": "ephemeral",
-                          "text": T("input.too_long", length=SLASH_TEXT_LIMIT + 1, limit=SLASH_TEXT_LIMIT)}]
+    assert said.acks == [
+        {"response_type": "ephemeral", "text": T("input.too_long", length=SLASH_TEXT_LIMIT + 1, limit=SLASH_TEXT_LIMIT)}
+    ]
     assert gate("\ufdfa" * 300).problem == TOO_LONG  # 300 characters NFKC makes 5,400
     said = Recorder()
-    interactions.form(world, user_id="U01SHIMIN", view=issue_form(world, title="件名", body="い" * (FIELD_LIMIT + 1)),
-                      ack=said.ack)
-    assert said.acks == [{"response_action": "errors", "errors": {
-        FIELDS["body"]: T("input.too_long", length=FIELD_LIMIT + 1, limit=FIELD_LIMIT)}}]
+    interactions.form(
+        world, user_id="U01SHIMIN", view=issue_form(world, title="件名", body="い" * (FIELD_LIMIT + 1)), ack=said.ack
+    )
+    assert said.acks == [
+        {"response_action": "errors", "errors": {FIELDS["body"]: T("input.too_long", length=FIELD_LIMIT + 1, limit=FIELD_LIMIT)}}
+    ]
     assert table_sizes(world) == before
 
 
@@ -369,8 +418,15 @@ def test_the_storage_guard_refuses_a_my_number_in_any_row(world):
     number = valid("98765432109")
     project_id, shimin = ids(world)
     with world.session() as session:
-        session.add(Issue(project_id=project_id, department_id=shimin, reporter_id="U01SHIMIN",
-                          title="窓口の件", body=f"住民 {number[:4]}-{number[4:8]}-{number[8:]}"))
+        session.add(
+            Issue(
+                project_id=project_id,
+                department_id=shimin,
+                reporter_id="U01SHIMIN",
+                title="窓口の件",
+                body=f"住民 {number[:4]}-{number[4:8]}-{number[8:]}",
+            )
+        )
         with pytest.raises(ResidentsDataRefused) as refused:
             session.commit()
         assert number not in str(refused.value)  # the refusal (and so the log) does not repeat the number
@@ -394,8 +450,12 @@ def test_the_outbox_refuses_a_payload_holding_a_my_number(world, fakeslack):
     written = f"{number[:4]} {number[4:8]} {number[8:]}"
     with world.session() as session:
         with pytest.raises(ResidentsDataRefused):
-            outbox.enqueue(session, key="test:1", method="chat.postMessage",
-                           payload={"channel": "C1", "blocks": [{"type": "section", "text": {"text": written}}]})
+            outbox.enqueue(
+                session,
+                key="test:1",
+                method="chat.postMessage",
+                payload={"channel": "C1", "blocks": [{"type": "section", "text": {"text": written}}]},
+            )
     calls = len(fakeslack.calls)
     with pytest.raises(ResidentsDataRefused):
         world.gateway.post_message(key="test:2", channel="C1", text=f"住民 {written}")
@@ -448,14 +508,26 @@ def test_a_report_with_invalid_characters_in_storage_opens(world, tmp_path):
         slash(world, "/win", "成功\ufffeしました")  # through the gate
         project_id, shimin = ids(world)
         with world.session() as session:  # and past every check, as an old database or a manual fix could hold it
-            session.execute(sql("INSERT INTO win (project_id, department_id, reporter_id, text, created_at) "
-                                "VALUES (:p, :d, 'U01SHIMIN', :t, :c)"),
-                            {"p": project_id, "d": shimin, "t": "古い\ufffe記録\x01", "c": dt.datetime.now(dt.timezone.utc)})
+            session.execute(
+                sql(
+                    "INSERT INTO win (project_id, department_id, reporter_id, text, created_at) "
+                    "VALUES (:p, :d, 'U01SHIMIN', :t, :c)"
+                ),
+                {"p": project_id, "d": shimin, "t": "古い\ufffe記録\x01", "c": dt.datetime.now(dt.timezone.utc)},
+            )
             session.execute(sql("UPDATE issue SET title = :t WHERE id = 1"), {"t": "窓口\ufffe予約\x02"})
             session.commit()
             project = session.get(Project, project_id)
-            path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
-                               out=tmp_path / "report.xlsx", calendar=world.calendar, timezone="Asia/Tokyo", t=T)
+            path = make_report(
+                session,
+                project,
+                start=dt.date(2026, 11, 1),
+                end=dt.date(2026, 11, 30),
+                out=tmp_path / "report.xlsx",
+                calendar=world.calendar,
+                timezone="Asia/Tokyo",
+                t=T,
+            )
     workbook = load_workbook(path)
     texts = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert "成功しました" in texts and "古い記録" in texts and "窓口予約" in texts

@@ -26,8 +26,9 @@ def count(services, model) -> int:
 
 
 def report(http_app, fakeslack, text="転出データの連携仕様が決まらない !高 to:zeimu", user="U01SHIMIN", channel="moving-shimin"):
-    return post_slash(http_app, "/issue", text, user=user, channel=channel_id(fakeslack, channel),
-                      response_url=fakeslack.response_url)
+    return post_slash(
+        http_app, "/issue", text, user=user, channel=channel_id(fakeslack, channel), response_url=fakeslack.response_url
+    )
 
 
 @pytest.fixture
@@ -93,13 +94,16 @@ def test_an_issue_with_a_valid_my_number_is_not_stored(app, fakeslack, services)
     assert report(app, fakeslack, text="問い合わせ番号 1234-5678-9012 の件").json()["text"].count("#1") == 1
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("あ" * 151, "件名が長すぎます（151文字、上限150文字）"),
-    ("件名 to:somu", "部署「somu」は見つかりません"),
-    ("件名 to:shimin", "自分の部署は指定できません"),
-    ("frobnicate", "「/issue frobnicate」というコマンドはありません"),
-    ("show", "課題番号を指定してください"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("あ" * 151, "件名が長すぎます（151文字、上限150文字）"),
+        ("件名 to:somu", "部署「somu」は見つかりません"),
+        ("件名 to:shimin", "自分の部署は指定できません"),
+        ("frobnicate", "「/issue frobnicate」というコマンドはありません"),
+        ("show", "課題番号を指定してください"),
+    ],
+)
 def test_bad_input_is_named_and_stores_nothing(app, fakeslack, services, text, expected):
     reply = report(app, fakeslack, text=text).json()["text"]
     assert expected in reply
@@ -115,8 +119,9 @@ def test_someone_unrelated_may_not_close_an_issue(app, fakeslack):
 
 def test_escalate_posts_to_the_it_channel_and_tells_the_reporter(app, fakeslack, services):
     report(app, fakeslack)
-    text = post_slash(app, "/issue", "escalate 1 システム側で連携項目を追加したい", user="U02ZEIMU",
-                      response_url=fakeslack.response_url).json()["text"]
+    text = post_slash(
+        app, "/issue", "escalate 1 システム側で連携項目を追加したい", user="U02ZEIMU", response_url=fakeslack.response_url
+    ).json()["text"]
     assert "#1" in text and "情報政策課" in text
     wait_for(lambda: posts_to(fakeslack, "moving-it"))
     [card] = posts_to(fakeslack, "moving-it")
@@ -167,16 +172,25 @@ def test_the_form_opens_and_shows_errors_inline(app, fakeslack, services):
     assert department["element"]["initial_option"]["text"]["text"] == "税務課"
 
     def submission(title: str, due: str | None = None, waiting_on: str | None = None) -> dict:
-        values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-                  FIELDS["body"]: {"value": {"type": "plain_text_input", "value": "詳細"}},
-                  FIELDS["department"]: {"value": {"type": "static_select",
-                                                   "selected_option": department["element"]["initial_option"]}},
-                  FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option":
-                                                   {"value": waiting_on} if waiting_on else None}},
-                  FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
-                  FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": due}}}
-        return {"type": "view_submission", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST",
-                "user": {"id": "U02ZEIMU"}, "view": {**view, "id": "V1", "state": {"values": values}}}
+        values = {
+            FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+            FIELDS["body"]: {"value": {"type": "plain_text_input", "value": "詳細"}},
+            FIELDS["department"]: {
+                "value": {"type": "static_select", "selected_option": department["element"]["initial_option"]}
+            },
+            FIELDS["waiting_on"]: {
+                "value": {"type": "static_select", "selected_option": {"value": waiting_on} if waiting_on else None}
+            },
+            FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
+            FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": due}},
+        }
+        return {
+            "type": "view_submission",
+            "team": {"id": "T000TEST"},
+            "api_app_id": "A000TEST",
+            "user": {"id": "U02ZEIMU"},
+            "view": {**view, "id": "V1", "state": {"values": values}},
+        }
 
     errors = post_interaction(app, submission("", due="2000-01-01", waiting_on=department["element"]["initial_option"]["value"]))
     assert errors.json()["response_action"] == "errors"
@@ -192,8 +206,13 @@ def test_the_form_opens_and_shows_errors_inline(app, fakeslack, services):
 
 
 def test_a_win_reaches_every_department_channel_and_the_leads(app, fakeslack, services):
-    text = post_slash(app, "/win", "転入手続きの入力項目を5つ減らせた & 窓口が速くなった", user="U03KOKUHO",
-                      channel=channel_id(fakeslack, "moving-kokuho")).json()["text"]
+    text = post_slash(
+        app,
+        "/win",
+        "転入手続きの入力項目を5つ減らせた & 窓口が速くなった",
+        user="U03KOKUHO",
+        channel=channel_id(fakeslack, "moving-kokuho"),
+    ).json()["text"]
     assert "7 チャンネル" in text
     wait_for(lambda: all(posts_to(fakeslack, name) for name in [*DEPARTMENT_CHANNELS, "moving-leads"]))
     for name in [*DEPARTMENT_CHANNELS, "moving-leads"]:
@@ -205,8 +224,10 @@ def test_a_win_reaches_every_department_channel_and_the_leads(app, fakeslack, se
     assert count(services, Win) == 1
 
 
-@pytest.mark.parametrize("text,expected", [("", "共有する内容を書いてください"), ("list extra", "使い方"),
-                                           ("住民 123456789018 の件がうまくいった", "マイナンバー")])
+@pytest.mark.parametrize(
+    "text,expected",
+    [("", "共有する内容を書いてください"), ("list extra", "使い方"), ("住民 123456789018 の件がうまくいった", "マイナンバー")],
+)
 def test_bad_wins_are_explained_and_not_stored(app, services, text, expected):
     assert expected in post_slash(app, "/win", text).json()["text"]
     assert count(services, Win) == 0

@@ -80,8 +80,11 @@ def at(day: str, hour: int = 0, minute: int = 0) -> dt.datetime:
 
 def greetings(fakeslack) -> list:
     leads = channel_id(fakeslack, "moving-leads")
-    return [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True)
-            if c.params["channel"] == leads and c.params["text"] == GREETING]
+    return [
+        c
+        for c in fakeslack.calls_to("chat.postMessage", ok_only=True)
+        if c.params["channel"] == leads and c.params["text"] == GREETING
+    ]
 
 
 def claims(services, job_id: str) -> list[Delivery]:
@@ -156,13 +159,17 @@ def test_a_registered_kind_is_caught_up_by_its_own_rule(hello, synced, fakeslack
     assert len(greetings(fakeslack)) == 1
 
 
-def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, fakeslack, settings, tmp_path,
-                                                                  monkeypatch):
+def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, fakeslack, settings, tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
             monkeypatch.delenv(name)
-    for name, value in {"DATABASE_URL": settings.database_url, "RENKEI_CONFIG": str(SAMPLE), "RENKEI_LANG": "ja",
-                        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}.items():
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "RENKEI_CONFIG": str(SAMPLE),
+        "RENKEI_LANG": "ja",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fakeslack.url,
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
     runner = CliRunner()

@@ -36,8 +36,15 @@ def posts(fakeslack, name: str) -> list:
 
 # The sample project's jobs of the kinds this file knows, in the order `renkei jobs list` shows them. A new kind's
 # jobs may join them (the kinds are found by reminders/jobs/__init__.py): they are checked by the rules below.
-DESIGNED_IDS = ["standup:moving", "standup-remind:moving", "meeting:moving:1:1d", "meeting:moving:1:15m", "digest:moving",
-                "report:moving", "aging:moving"]
+DESIGNED_IDS = [
+    "standup:moving",
+    "standup-remind:moving",
+    "meeting:moving:1:1d",
+    "meeting:moving:1:15m",
+    "digest:moving",
+    "report:moving",
+    "aging:moving",
+]
 
 
 def test_the_derived_jobs_have_the_designed_ids(synced):
@@ -84,8 +91,10 @@ def test_no_prompt_on_a_holiday(synced, fakeslack):
 def test_two_processes_firing_together_deliver_once(synced, fakeslack, settings):
     other = bootstrap(settings, project_file=synced.project_file)  # a second instance on the same database
     results = []
-    threads = [threading.Thread(target=lambda s=s: results.append(fire(s, "standup:moving", at("2026-11-27", 9, 30))))
-               for s in (synced, other)]
+    threads = [
+        threading.Thread(target=lambda s=s: results.append(fire(s, "standup:moving", at("2026-11-27", 9, 30))))
+        for s in (synced, other)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -101,8 +110,13 @@ def test_two_running_schedulers_fire_the_same_job_once(synced, fakeslack, settin
     with time_machine.travel(at("2026-11-27", 9, 31), tick=True):  # a business day; the firing is 09:30's
         run_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1.5)
         for scheduler, services in zip(schedulers, (synced, other)):
-            scheduler.add_job(fire_scheduled, DateTrigger(run_date=run_at), args=[services, "standup:moving"],
-                              id="standup:moving", replace_existing=True)
+            scheduler.add_job(
+                fire_scheduled,
+                DateTrigger(run_date=run_at),
+                args=[services, "standup:moving"],
+                id="standup:moving",
+                replace_existing=True,
+            )
             scheduler.start()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and any(s.get_jobs() for s in schedulers):
@@ -135,7 +149,7 @@ def test_a_restart_outside_the_window_skips_and_logs(synced, fakeslack, caplog):
 
 
 def test_a_missed_meeting_reminder_is_sent_only_before_the_meeting(synced, fakeslack):
-    with time_machine.travel(at("2026-12-01", 18, 0), tick=False):   # the 1d reminder (Tue 10:00) was missed
+    with time_machine.travel(at("2026-12-01", 18, 0), tick=False):  # the 1d reminder (Tue 10:00) was missed
         assert dict(catch_up(synced))["meeting:moving:1:1d"].status == "delivered"
     with time_machine.travel(at("2026-12-02", 10, 30), tick=False):  # the 15m reminder: the meeting has begun
         assert dict(catch_up(synced))["meeting:moving:1:15m"].status == "skipped"
@@ -148,8 +162,14 @@ def test_the_standup_reminder_mentions_only_who_has_not_answered(synced, fakesla
         project = session.exec(select(Project)).one()
         for slug, user in (("shimin", "U01SHIMIN"), ("zeimu", "U02ZEIMU")):
             department = session.exec(select(Department).where(Department.slug == slug)).one()
-            save_answer(session, project_id=project.id, department_id=department.id, user_id=user,
-                        day=dt.date(2026, 11, 27), answers={"today": "作業"})
+            save_answer(
+                session,
+                project_id=project.id,
+                department_id=department.id,
+                user_id=user,
+                day=dt.date(2026, 11, 27),
+                answers={"today": "作業"},
+            )
     result = fire(synced, "standup-remind:moving", at("2026-11-27", 12, 30))
     assert result.channels == 4
     assert not posts(fakeslack, "moving-shimin") and not posts(fakeslack, "moving-zeimu")
@@ -162,8 +182,16 @@ def test_a_meeting_reminder_carries_the_agenda(synced, fakeslack):
     with time_machine.travel(at("2026-11-19", 10), tick=False), synced.session() as session:
         project = session.exec(select(Project)).one()
         shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
-        create_issue(session=session, issue_in=NewIssue(project_id=project.id, department_id=shimin.id, reporter_id="U01SHIMIN",
-                                                        title="転出データの様式", waiting_on_id=zeimu.id))
+        create_issue(
+            session=session,
+            issue_in=NewIssue(
+                project_id=project.id,
+                department_id=shimin.id,
+                reporter_id="U01SHIMIN",
+                title="転出データの様式",
+                waiting_on_id=zeimu.id,
+            ),
+        )
     result = fire(synced, "meeting:moving:1:1d", at("2026-12-01", 10))
     assert result.channels == 6
     [reminder] = posts(fakeslack, "moving-kosodate")
@@ -175,9 +203,15 @@ def test_a_meeting_reminder_carries_the_agenda(synced, fakeslack):
 def test_a_meeting_on_a_closed_day_warns_the_leads_instead(synced, fakeslack):
     with synced.session() as session:
         project = session.exec(select(Project)).one()
-        meeting = add_meeting(session, project_id=project.id, title="年末の打ち合わせ", cron=None,
-                              starts_at=at("2026-12-29", 10).astimezone(dt.timezone.utc), remind_before=["1d"],
-                              created_by="U10LEAD")
+        meeting = add_meeting(
+            session,
+            project_id=project.id,
+            title="年末の打ち合わせ",
+            cron=None,
+            starts_at=at("2026-12-29", 10).astimezone(dt.timezone.utc),
+            remind_before=["1d"],
+            created_by="U10LEAD",
+        )
     result = fire(synced, f"meeting:moving:{meeting.id}:1d", at("2026-12-28", 10))
     assert result.reason == "closed_day_leads_warned"
     [warning] = posts(fakeslack, "moving-leads")

@@ -15,8 +15,15 @@ WEEKDAYS = "月火水木金土日"
 def test_jobs_list_shows_every_job_with_its_next_run(env, tmp_path):
     result = run(["jobs", "list"], env, tmp_path)
     assert result.returncode == 0, result.stderr
-    for job in ("standup:moving", "standup-remind:moving", "meeting:moving:1:1d", "meeting:moving:1:15m", "digest:moving",
-                "report:moving", "aging:moving"):
+    for job in (
+        "standup:moving",
+        "standup-remind:moving",
+        "meeting:moving:1:1d",
+        "meeting:moving:1:15m",
+        "digest:moving",
+        "report:moving",
+        "aging:moving",
+    ):
         assert job in result.stdout
     line = next(row for row in result.stdout.splitlines() if row.startswith("meeting:moving:1:15m"))
     assert "定例会議" in line and "(水) 09:45" in line and "15分前" in line  # the meeting is Wednesday 10:00

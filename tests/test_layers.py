@@ -17,14 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = sorted((ROOT / "commands").rglob("*.py"))
 ORM = {"sqlmodel", "sqlalchemy"}
 QUERYING = {"exec", "execute"}  # whatever the receiver: commands run no statements
-SESSION_WORK = {"get", "add", "add_all", "commit", "delete", "refresh", "flush", "rollback", "merge", "scalar",
-                "scalars", "query"}
+SESSION_WORK = {
+    "get",
+    "add",
+    "add_all",
+    "commit",
+    "delete",
+    "refresh",
+    "flush",
+    "rollback",
+    "merge",
+    "scalar",
+    "scalars",
+    "query",
+}
 
 
 def _is_session(node: ast.expr) -> bool:
     """`session` or `<anything>.session` (`ctx.session`, `later.session`)."""
-    return (isinstance(node, ast.Name) and node.id == "session") or (isinstance(node, ast.Attribute)
-                                                                      and node.attr == "session")
+    return (isinstance(node, ast.Name) and node.id == "session") or (isinstance(node, ast.Attribute) and node.attr == "session")
 
 
 def violations(source: str) -> list[tuple[int, str]]:
@@ -49,7 +60,8 @@ def test_commands_leave_queries_to_storage(path: Path):
     found = violations(path.read_text(encoding="utf-8"))
     where = str(path.relative_to(ROOT))
     assert not found, "commands/ never builds SQL: move the query into a function in storage/\n" + "\n".join(
-        f"{where}:{line}: {what}" for line, what in found)
+        f"{where}:{line}: {what}" for line, what in found
+    )
 
 
 def test_every_command_module_is_checked():
@@ -57,34 +69,41 @@ def test_every_command_module_is_checked():
 
 
 def test_the_check_sees_what_it_forbids():
-    bad = "\n".join([
-        "from sqlmodel import Session, select",
-        "from sqlalchemy import delete, func, update",
-        "import sqlalchemy.orm",
-        "rows = ctx.session.exec(select(Issue))",
-        "issue = later.session.get(Issue, 1)",
-        "session.execute(update(Issue))",
-        "ctx.session.commit()",
-        "from sqlmodel import col",
-    ])
+    bad = "\n".join(
+        [
+            "from sqlmodel import Session, select",
+            "from sqlalchemy import delete, func, update",
+            "import sqlalchemy.orm",
+            "rows = ctx.session.exec(select(Issue))",
+            "issue = later.session.get(Issue, 1)",
+            "session.execute(update(Issue))",
+            "ctx.session.commit()",
+            "from sqlmodel import col",
+        ]
+    )
     assert [line for line, _ in violations(bad)] == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_the_check_lets_storage_calls_and_plain_dicts_be():
-    fine = "\n".join([
-        "from storage.issues import get_issue",
-        "issue = get_issue(ctx.session, 1)",
-        "names.update({'a': 1})",
-        "value = meta.get('project_id')",
-        "cards.add(card)",
-    ])
+    fine = "\n".join(
+        [
+            "from storage.issues import get_issue",
+            "issue = get_issue(ctx.session, 1)",
+            "names.update({'a': 1})",
+            "value = meta.get('project_id')",
+            "cards.add(card)",
+        ]
+    )
     assert violations(fine) == []
 
 
 # bot → reminders → commands → storage; reports/ renders files beside commands (it borrows their wording helpers,
 # and /report calls it). Imports under `if TYPE_CHECKING:` are types only and do not count.
-UPPER = {"storage": ("bot", "commands", "reminders", "reports"), "commands": ("bot", "reminders"),
-         "reports": ("bot", "reminders")}
+UPPER = {
+    "storage": ("bot", "commands", "reminders", "reports"),
+    "commands": ("bot", "reminders"),
+    "reports": ("bot", "reminders"),
+}
 
 
 def _type_only(tree: ast.Module) -> set[ast.AST]:
@@ -100,14 +119,22 @@ def upward_imports(source: str, layer: str) -> list[tuple[int, str]]:
     for node in ast.walk(tree):
         if node in type_only:
             continue
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
-            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        names = (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
         found += [(node.lineno, name) for name in names if name.split(".")[0] in UPPER[layer]]
     return found
 
 
-@pytest.mark.parametrize("path", [p for layer in UPPER for p in sorted((ROOT / layer).rglob("*.py"))
-                                  if "migrations" not in p.parts], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    [p for layer in UPPER for p in sorted((ROOT / layer).rglob("*.py")) if "migrations" not in p.parts],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_lower_layers_import_nothing_from_above(path: Path):
     layer = path.relative_to(ROOT).parts[0]
     assert upward_imports(path.read_text(encoding="utf-8"), layer) == []

@@ -90,11 +90,19 @@ def test_the_flood_of_the_incident_schedules_nothing(services):
 
 def test_a_meeting_stored_before_the_limit_schedules_only_its_first_reminders(services):
     with services.session() as session:
-        flood = add_meeting(session, project_id=project_id(services), title="定例", cron="0 10 * * wed", starts_at=None,
-                            remind_before=[f"{n}m" for n in range(1, 25)], created_by=LIAISON)  # fits varchar(100)
+        flood = add_meeting(
+            session,
+            project_id=project_id(services),
+            title="定例",
+            cron="0 10 * * wed",
+            starts_at=None,
+            remind_before=[f"{n}m" for n in range(1, 25)],
+            created_by=LIAISON,
+        )  # fits varchar(100)
         config = Meeting(project_id=flood.project_id, title="設定の会議", cron="0 10 * * thu", remind_before="2d,1d,3h,15m")
-        same = Meeting(project_id=flood.project_id, title="同じ時刻", cron="0 10 * * fri", remind_before="1d,24h,1440m",
-                       source="command")
+        same = Meeting(
+            project_id=flood.project_id, title="同じ時刻", cron="0 10 * * fri", remind_before="1d,24h,1440m", source="command"
+        )
         for meeting in (config, same):
             session.add(meeting)
         session.commit()
@@ -119,21 +127,47 @@ def test_at_most_thirty_scheduled_meetings_per_project(services):
     pid = project_id(services)
     with time_machine.travel(NOW, tick=False), services.session() as session:
         for n in range(MAX_MEETINGS_PER_PROJECT - 2):  # with the sample's 定例会議: 29 scheduled
-            add_meeting(session, project_id=pid, title=f"会議{n}", cron=f"{n} 9 * * mon", starts_at=None,
-                        remind_before=["1d"], created_by=LEAD)
+            add_meeting(
+                session,
+                project_id=pid,
+                title=f"会議{n}",
+                cron=f"{n} 9 * * mon",
+                starts_at=None,
+                remind_before=["1d"],
+                created_by=LEAD,
+            )
         # neither a past one-off meeting nor a cancelled one counts
-        add_meeting(session, project_id=pid, title="終わった会議", cron=None, starts_at=NOW - dt.timedelta(days=1),
-                    remind_before=["1d"], created_by=LEAD)
-        cancel_meeting(session, add_meeting(session, project_id=pid, title="中止した会議", cron="0 9 * * tue",
-                                            starts_at=None, remind_before=["1d"], created_by=LEAD))
+        add_meeting(
+            session,
+            project_id=pid,
+            title="終わった会議",
+            cron=None,
+            starts_at=NOW - dt.timedelta(days=1),
+            remind_before=["1d"],
+            created_by=LEAD,
+        )
+        cancel_meeting(
+            session,
+            add_meeting(
+                session,
+                project_id=pid,
+                title="中止した会議",
+                cron="0 9 * * tue",
+                starts_at=None,
+                remind_before=["1d"],
+                created_by=LEAD,
+            ),
+        )
     with time_machine.travel(NOW, tick=False):
         thirtieth = say(services, LEAD, "/meeting", "add 三十番目 2026-12-03 14:00")
         assert "会議 #" in thirtieth and "を登録しました" in thirtieth
         before = count(services, Meeting)
         refused = say(services, LEAD, "/meeting", "add 三十一番目 2026-12-04 14:00")
-    assert refused == ("1つのプロジェクトに予定できる会議は 30 件までで、このプロジェクトにはすでに 30 件あります。"
-                       "不要になった会議を `/meeting cancel <番号>` で中止してから、もう一度登録してください"
-                       "（番号は `/meeting list` で確認できます）。")
+    assert refused == (
+        "1つのプロジェクトに予定できる会議は 30 件までで、このプロジェクトにはすでに 30 件あります。"
+        "不要になった会議を `/meeting cancel <番号>` で中止してから、もう一度登録してください"
+        "（番号は `/meeting list` で確認できます）。"
+    )
     assert count(services, Meeting) == before
 
 
@@ -155,9 +189,11 @@ def test_at_most_five_new_issues_per_person_per_minute(services):
 
 
 def form(department_id: int, pid: int, title: str) -> dict:
-    values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-              FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(department_id)}}},
-              FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}}}
+    values = {
+        FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+        FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(department_id)}}},
+        FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
+    }
     return {"private_metadata": json.dumps({"project_id": pid, "channel_id": None}), "state": {"values": values}}
 
 
@@ -166,8 +202,14 @@ def test_the_form_and_the_standup_button_count_and_refuse_too(services):
     with time_machine.travel(NOW, tick=False), services.session() as session:
         shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
         ctx = services.context(session, user_id=LIAISON, channel_id=None)
-        answer = save_answer(session, project_id=pid, department_id=shimin.id, user_id=LIAISON, day=NOW.date(),
-                             answers={"answer": "困っていること: 税務課の回答が来ない"})
+        answer = save_answer(
+            session,
+            project_id=pid,
+            department_id=shimin.id,
+            user_id=LIAISON,
+            day=NOW.date(),
+            answers={"answer": "困っていること: 税務課の回答が来ない"},
+        )
         for n in range(MAX_ISSUES_PER_MINUTE - 1):
             assert not isinstance(issue_modal.submit(ctx, form(shimin.id, pid, f"入力画面から {n}")), dict)
         assert "を登録しました" in standup.file_blocker(ctx, answer.id).text  # the fifth
@@ -199,9 +241,16 @@ def test_a_project_name_with_ampersands_prints_as_text_in_the_header(services, t
         project.name = "転入&転出 &P"
         session.add(project)
         session.commit()
-        path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
-                           out=tmp_path / "r.xlsx", calendar=BusinessCalendar(), timezone="Asia/Tokyo",
-                           t=services.translator())
+        path = make_report(
+            session,
+            project,
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            out=tmp_path / "r.xlsx",
+            calendar=BusinessCalendar(),
+            timezone="Asia/Tokyo",
+            t=services.translator(),
+        )
     for sheet in load_workbook(path):
         assert sheet.oddHeader.center.text == "転入&&転出 &&P 進捗レポート 2026-11-01〜2026-11-30", sheet.title
         assert sheet.oddFooter.center.text == "&P / &N"  # the page numbers stay codes

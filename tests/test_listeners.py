@@ -54,22 +54,41 @@ def context(services) -> BoltContext:
 
 
 def command(name: str, text: str, *, user: str = "U01SHIMIN", channel: str | None = None) -> dict:
-    return {"command": name, "text": text, "user_id": user, "channel_id": channel, "trigger_id": new_trigger_id(),
-            "response_url": "https://hooks.slack.test/commands/1"}
+    return {
+        "command": name,
+        "text": text,
+        "user_id": user,
+        "channel_id": channel,
+        "trigger_id": new_trigger_id(),
+        "response_url": "https://hooks.slack.test/commands/1",
+    }
 
 
 def run_command(services, name: str, text: str, **kwargs) -> Fake:
     said = Fake()
-    slash_commands.on_command(ack=said.ack, respond=said.respond, command=command(name, text, **kwargs),
-                              context=context(services))
+    slash_commands.on_command(
+        ack=said.ack, respond=said.respond, command=command(name, text, **kwargs), context=context(services)
+    )
     return said
 
 
-def run_button(services, action_id: str, value: str, *, user: str = "U01SHIMIN", channel: str | None = None,
-               response_url: str | None = "https://hooks.slack.test/actions/1") -> Fake:
+def run_button(
+    services,
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U01SHIMIN",
+    channel: str | None = None,
+    response_url: str | None = "https://hooks.slack.test/actions/1",
+) -> Fake:
     said = Fake()
-    body = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel} if channel else None,
-            "trigger_id": new_trigger_id(), **({"response_url": response_url} if response_url else {})}
+    body = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": channel} if channel else None,
+        "trigger_id": new_trigger_id(),
+        **({"response_url": response_url} if response_url else {}),
+    }
     action = {"action_id": action_id, "value": value}
     issue_actions.on_button(ack=said.ack, body=body, action=action, respond=said.respond, context=context(services))
     return said
@@ -77,8 +96,9 @@ def run_button(services, action_id: str, value: str, *, user: str = "U01SHIMIN",
 
 def run_form(services, view: dict, *, user: str = "U01SHIMIN") -> Fake:
     said = Fake()
-    issue_actions.on_submit(ack=said.ack, body={"type": "view_submission", "user": {"id": user}, "view": view},
-                            view=view, context=context(services))
+    issue_actions.on_submit(
+        ack=said.ack, body={"type": "view_submission", "user": {"id": user}, "view": view}, view=view, context=context(services)
+    )
     return said
 
 
@@ -86,14 +106,22 @@ def issue_form(services, title: str = "窓口端末の更新時期", *, view_id:
     with services.session() as session:
         project = session.exec(select(Project)).first()
         shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
-    values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-              FIELDS["body"]: {"value": {"type": "plain_text_input", "value": ""}},
-              FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(shimin.id)}}},
-              FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
-              FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
-              FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": None}}}
-    return {"id": view_id, "type": "modal", "hash": "h1", "callback_id": ISSUE_FORM, "state": {"values": values},
-            "private_metadata": json.dumps({"project_id": project.id, "channel_id": None})}
+    values = {
+        FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+        FIELDS["body"]: {"value": {"type": "plain_text_input", "value": ""}},
+        FIELDS["department"]: {"value": {"type": "static_select", "selected_option": {"value": str(shimin.id)}}},
+        FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
+        FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
+        FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": None}},
+    }
+    return {
+        "id": view_id,
+        "type": "modal",
+        "hash": "h1",
+        "callback_id": ISSUE_FORM,
+        "state": {"values": values},
+        "private_metadata": json.dumps({"project_id": project.id, "channel_id": None}),
+    }
 
 
 def posts(fakeslack, channel: str) -> list[dict]:
@@ -109,8 +137,11 @@ def boom(*args, **kwargs):
 
 
 def has_traceback(caplog, what: str) -> bool:
-    return f"Failed to answer {what}" in caplog.text and "Traceback (most recent call last)" in caplog.text \
+    return (
+        f"Failed to answer {what}" in caplog.text
+        and "Traceback (most recent call last)" in caplog.text
         and "RuntimeError: boom" in caplog.text
+    )
 
 
 @pytest.fixture
@@ -129,8 +160,7 @@ def file_issue(services, fakeslack, title: str = "転出データの連携仕様
 def test_every_listener_is_a_module_level_function(services):
     app = create_app(services)
     functions = {listener.ack_function for listener in app._listeners}
-    assert functions == {slash_commands.on_command, issue_actions.on_button, issue_actions.on_submit,
-                         app_home.publish_home}
+    assert functions == {slash_commands.on_command, issue_actions.on_button, issue_actions.on_submit, app_home.publish_home}
     assert all("<locals>" not in f.__qualname__ for f in functions)
 
 
@@ -170,8 +200,7 @@ def test_a_form_listener_acks_and_answers_by_dm(world, fakeslack):
 
 
 def test_the_home_listener_publishes_the_users_view(world, fakeslack):
-    app_home.publish_home(event={"type": "app_home_opened", "user": "U01SHIMIN", "tab": "home"},
-                          context=context(world))
+    app_home.publish_home(event={"type": "app_home_opened", "user": "U01SHIMIN", "tab": "home"}, context=context(world))
     [published] = fakeslack.calls_to("views.publish")
     assert published.params["user_id"] == "U01SHIMIN"
 
@@ -211,8 +240,12 @@ def test_an_it_answer_is_sent_to_the_reporter_only_after_the_ack(world, fakeslac
         calls_at_ack.append(len(fakeslack.calls))
         said.ack(**kwargs)
 
-    slash_commands.on_command(ack=ack, respond=said.respond, command=command("/issue", "answer 1 連携項目を追加しました",
-                                                                             user="U09IT"), context=context(world))
+    slash_commands.on_command(
+        ack=ack,
+        respond=said.respond,
+        command=command("/issue", "answer 1 連携項目を追加しました", user="U09IT"),
+        context=context(world),
+    )
     assert "#1" in said.acks[0]["text"] and calls_at_ack == [before]  # the command itself sent nothing
     assert any("連携項目を追加しました" in text for text in dms(fakeslack, "U01SHIMIN"))
 
@@ -249,8 +282,7 @@ def test_a_button_whose_function_raises_answers_the_failure_sentence(world, fake
 
 
 def test_a_buttons_follow_up_that_raises_still_reaches_the_presser(world, monkeypatch, caplog):
-    monkeypatch.setitem(interactions.BUTTONS, TAKE, lambda ctx, value: Pressed(reply=Reply(text="受け付けました",
-                                                                                             followup=boom)))
+    monkeypatch.setitem(interactions.BUTTONS, TAKE, lambda ctx, value: Pressed(reply=Reply(text="受け付けました", followup=boom)))
     with caplog.at_level(logging.ERROR):
         said = run_button(world, TAKE, "1")
     assert said.texts() == ["受け付けました", FAILED]
@@ -267,8 +299,9 @@ def test_a_form_whose_function_raises_closes_and_sends_the_failure_sentence(worl
 
 
 def test_a_forms_follow_up_that_raises_still_reaches_the_user(world, fakeslack, monkeypatch, caplog):
-    monkeypatch.setitem(interactions.FORMS, ISSUE_FORM,
-                        interactions.Form(lambda ctx, view: Reply(text="登録しました", followup=boom)))
+    monkeypatch.setitem(
+        interactions.FORMS, ISSUE_FORM, interactions.Form(lambda ctx, view: Reply(text="登録しました", followup=boom))
+    )
     with caplog.at_level(logging.ERROR):
         said = run_form(world, issue_form(world))
     assert said.acks == [{}]
@@ -280,8 +313,16 @@ def test_the_console_shows_the_failure_sentence_too(world, monkeypatch, caplog):
     monkeypatch.setitem(dispatch.COMMANDS, "/win", boom)
     said = Fake()
     with caplog.at_level(logging.ERROR):
-        interactions.slash(world, user_id="U01SHIMIN", channel_id=None, command="/win", text="x", trigger_id="console",
-                           ack=said.ack, respond=said.respond)
+        interactions.slash(
+            world,
+            user_id="U01SHIMIN",
+            channel_id=None,
+            command="/win",
+            text="x",
+            trigger_id="console",
+            ack=said.ack,
+            respond=said.respond,
+        )
     assert said.acks == [{"response_type": "ephemeral", "text": FAILED}]
 
 
@@ -302,12 +343,12 @@ def test_a_command_failing_outside_the_wrapper_is_answered_in_the_ack(app, fakes
     assert has_traceback(caplog, "/win")
 
 
-def test_a_button_failing_outside_the_wrapper_is_answered_through_its_response_url(app, fakeslack, monkeypatch,
-                                                                                   caplog):
+def test_a_button_failing_outside_the_wrapper_is_answered_through_its_response_url(app, fakeslack, monkeypatch, caplog):
     monkeypatch.setattr(interactions, "button", boom)
     with caplog.at_level(logging.ERROR):
-        response = click(app, TAKE, "1", user="U01SHIMIN", channel=channel_id(fakeslack, "moving-shimin"),
-                         response_url=fakeslack.response_url)
+        response = click(
+            app, TAKE, "1", user="U01SHIMIN", channel=channel_id(fakeslack, "moving-shimin"), response_url=fakeslack.response_url
+        )
         assert response.status_code == 200
         wait_for(lambda: fakeslack.calls_to("response_url"))
     [told] = fakeslack.calls_to("response_url")
@@ -319,8 +360,16 @@ def test_a_form_failing_outside_the_wrapper_closes_and_sends_a_dm(app, synced, f
     monkeypatch.setattr(issue_actions, "handle_once", boom)
     view = issue_form(synced, view_id="V200")
     with caplog.at_level(logging.ERROR):
-        response = post_interaction(app, {"type": "view_submission", "team": {"id": "T000TEST"},
-                                          "api_app_id": "A000TEST", "user": {"id": "U01SHIMIN"}, "view": view})
+        response = post_interaction(
+            app,
+            {
+                "type": "view_submission",
+                "team": {"id": "T000TEST"},
+                "api_app_id": "A000TEST",
+                "user": {"id": "U01SHIMIN"},
+                "view": view,
+            },
+        )
         assert response.status_code == 200 and response.text == ""
         wait_for(lambda: dms(fakeslack, "U01SHIMIN"))
     assert dms(fakeslack, "U01SHIMIN") == [FAILED]

@@ -33,6 +33,7 @@ def test_manifest_keeps_slacks_v1_rules():
 def _command(index: int, **changes):
     def mutate(data: dict) -> None:
         data["features"]["slash_commands"][index].update(changes)
+
     return mutate
 
 
@@ -42,6 +43,7 @@ def _drop(*path):
         for step in path[:-1]:
             node = node[step]
         del node[path[-1]]
+
     return mutate
 
 
@@ -51,6 +53,7 @@ def _set(*path, value):
         for step in path[:-1]:
             node = node[step]
         node[path[-1]] = value
+
     return mutate
 
 
@@ -60,6 +63,7 @@ def _append(*path, value):
         for step in path:
             node = node[step]
         node.append(value)
+
     return mutate
 
 
@@ -75,8 +79,7 @@ BROKEN = [
     ("command in upper case", _command(0, command="/Renkei"), "features.slash_commands[0].command"),
     ("command with a space", _command(0, command="/renkei help"), "features.slash_commands[0].command"),
     ("the same command twice", _duplicate_first_command, "features.slash_commands[1].command"),
-    ("command without description", _drop("features", "slash_commands", 0, "description"),
-     "features.slash_commands[0]"),
+    ("command without description", _drop("features", "slash_commands", 0, "description"), "features.slash_commands[0]"),
     ("empty description", _command(1, description=""), "features.slash_commands[1].description"),
     ("description over 2,000 characters", _command(1, description="課" * 2001), "features.slash_commands[1].description"),
     ("empty usage hint", _command(1, usage_hint=""), "features.slash_commands[1].usage_hint"),
@@ -90,35 +93,64 @@ BROKEN = [
     ("major version 2 under v1 rules", _set("_metadata", "major_version", value=2), "_metadata.major_version"),
     ("app without a name", _drop("display_information", "name"), "display_information"),
     ("app name over 35 characters", _set("display_information", "name", value="R" * 36), "display_information.name"),
-    ("app description over 140 characters", _set("display_information", "description", value="連" * 141),
-     "display_information.description"),
-    ("background colour that is not #rgb/#rrggbb", _set("display_information", "background_color", value="#1d4e8g"),
-     "display_information.background_color"),
-    ("long description under 175 characters", _set("display_information", "long_description", value="短い"),
-     "display_information.long_description"),
+    (
+        "app description over 140 characters",
+        _set("display_information", "description", value="連" * 141),
+        "display_information.description",
+    ),
+    (
+        "background colour that is not #rgb/#rrggbb",
+        _set("display_information", "background_color", value="#1d4e8g"),
+        "display_information.background_color",
+    ),
+    (
+        "long description under 175 characters",
+        _set("display_information", "long_description", value="短い"),
+        "display_information.long_description",
+    ),
     ("bot user without display name", _drop("features", "bot_user", "display_name"), "features.bot_user"),
-    ("bot display name over 80 characters", _set("features", "bot_user", "display_name", value="r" * 81),
-     "features.bot_user.display_name"),
-    ("always_online as a string", _set("features", "bot_user", "always_online", value="yes"),
-     "features.bot_user.always_online"),
-    ("home tab switch as a string", _set("features", "app_home", "home_tab_enabled", value="true"),
-     "features.app_home.home_tab_enabled"),
+    (
+        "bot display name over 80 characters",
+        _set("features", "bot_user", "display_name", value="r" * 81),
+        "features.bot_user.display_name",
+    ),
+    ("always_online as a string", _set("features", "bot_user", "always_online", value="yes"), "features.bot_user.always_online"),
+    (
+        "home tab switch as a string",
+        _set("features", "app_home", "home_tab_enabled", value="true"),
+        "features.app_home.home_tab_enabled",
+    ),
     ("unknown bot scope", _append("oauth_config", "scopes", "bot", value="chat:wirte"), "oauth_config.scopes.bot[8]"),
     ("scope over 50 characters", _append("oauth_config", "scopes", "bot", value="s" * 51), "oauth_config.scopes.bot[8]"),
     ("the same scope twice", _append("oauth_config", "scopes", "bot", value="commands"), "oauth_config.scopes.bot[8]"),
-    ("scopes of an unknown token kind", _set("oauth_config", "scopes", "app", value=["connections:write"]),
-     "oauth_config.scopes"),
-    ("unknown bot event", _append("settings", "event_subscriptions", "bot_events", value="app_home_open"),
-     "settings.event_subscriptions.bot_events[1]"),
-    ("the same event twice", _append("settings", "event_subscriptions", "bot_events", value="app_home_opened"),
-     "settings.event_subscriptions.bot_events"),
+    (
+        "scopes of an unknown token kind",
+        _set("oauth_config", "scopes", "app", value=["connections:write"]),
+        "oauth_config.scopes",
+    ),
+    (
+        "unknown bot event",
+        _append("settings", "event_subscriptions", "bot_events", value="app_home_open"),
+        "settings.event_subscriptions.bot_events[1]",
+    ),
+    (
+        "the same event twice",
+        _append("settings", "event_subscriptions", "bot_events", value="app_home_opened"),
+        "settings.event_subscriptions.bot_events",
+    ),
     ("interactivity without is_enabled", _drop("settings", "interactivity", "is_enabled"), "settings.interactivity"),
-    ("interactivity request URL that is not http(s)", _set("settings", "interactivity", "request_url", value="ftp://x"),
-     "settings.interactivity.request_url"),
+    (
+        "interactivity request URL that is not http(s)",
+        _set("settings", "interactivity", "request_url", value="ftp://x"),
+        "settings.interactivity.request_url",
+    ),
     ("socket mode switch as a string", _set("settings", "socket_mode_enabled", value="yes"), "settings.socket_mode_enabled"),
     ("org deploy switch as a number", _set("settings", "org_deploy_enabled", value=0), "settings.org_deploy_enabled"),
-    ("token rotation switch as a string", _set("settings", "token_rotation_enabled", value="no"),
-     "settings.token_rotation_enabled"),
+    (
+        "token rotation switch as a string",
+        _set("settings", "token_rotation_enabled", value="no"),
+        "settings.token_rotation_enabled",
+    ),
 ]
 
 
@@ -146,8 +178,16 @@ def test_every_command_has_description_usage_hint_a_family_module_and_help():
 def test_scopes_events_interactivity_home_and_socket_mode():
     data = manifest()
     bot_scopes = data["oauth_config"]["scopes"]["bot"]
-    for scope in ("commands", "chat:write", "channels:manage", "channels:read", "channels:join", "users:read",
-                  "im:write", "files:write"):
+    for scope in (
+        "commands",
+        "chat:write",
+        "channels:manage",
+        "channels:read",
+        "channels:join",
+        "users:read",
+        "im:write",
+        "files:write",
+    ):
         assert scope in bot_scopes
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert data["settings"]["interactivity"]["is_enabled"] is True

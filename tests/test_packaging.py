@@ -68,13 +68,21 @@ def test_the_wheel_carries_the_manifest_content(tmp_path):
     for name in ("pyproject.toml", "README.md", "manifest.yml"):
         shutil.copy2(ROOT / name, source / name)
     for package in ("bot", "commands", "reminders", "reports", "storage"):
-        shutil.copytree(ROOT / package, source / package, symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(ROOT / package, source / package, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = tmp_path / "dist"
     out.mkdir()
-    built = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
-                            "print(build_meta.build_wheel(sys.argv[1]))", str(out)],
-                           cwd=source, capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; print(build_meta.build_wheel(sys.argv[1]))",
+            str(out),
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = out / built.stdout.strip().splitlines()[-1]
     with zipfile.ZipFile(wheel) as archive:

@@ -50,7 +50,8 @@ from storage.roles import Action, may
 from storage.wins import create_win
 from tests.conftest import BOT_TOKEN, SAMPLE, SIGNING_SECRET
 
-PROJECT_FILE = parse_project_file(textwrap.dedent("""\
+PROJECT_FILE = parse_project_file(
+    textwrap.dedent("""\
     admins: [U99ADMIN]
     departments:
       - {slug: shimin, name: 市民課, liaisons: [U01SHIMIN]}
@@ -61,7 +62,8 @@ PROJECT_FILE = parse_project_file(textwrap.dedent("""\
     projects:
       - {slug: moving, name: 引越し, departments: [shimin, zeimu, fukushi, it], leads: [U10LEAD], managers: [U20BOSS]}
       - {slug: online, name: オンライン申請, departments: [kosodate], leads: [U11LEAD]}
-    """))
+    """)
+)
 SHIMIN_CHANNEL, LEADS_CHANNEL = "CMOVINGSHIMIN", "CMOVINGLEADS"  # channels of 引越し
 ISSUE, MEETING, WIN = 1, 1, "窓口の待ち時間が減った"
 
@@ -89,24 +91,50 @@ def template(tmp_path_factory):
         moving = next(p for p in projects.values() if p.slug == "moving")
         online = next(p for p in projects.values() if p.slug == "online")
         session.commit()
-        issue = create_issue(session=session, issue_in=NewIssue(
-            project_id=moving.id, department_id=departments["shimin"].id, waiting_on_id=departments["zeimu"].id,
-            reporter_id="U31REPORTER", title="転出データの連携仕様"))
+        issue = create_issue(
+            session=session,
+            issue_in=NewIssue(
+                project_id=moving.id,
+                department_id=departments["shimin"].id,
+                waiting_on_id=departments["zeimu"].id,
+                reporter_id="U31REPORTER",
+                title="転出データの連携仕様",
+            ),
+        )
         issue.assignee_id = "U32ASSIGNEE"  # assigned, resolved and reopened: open again, still with its assignee
         session.add(issue)
-        add_meeting(session, project_id=moving.id, title="引越し定例", cron="0 10 * * wed", starts_at=None,
-                    remind_before=["1d"], created_by="U01SHIMIN")
-        add_meeting(session, project_id=online.id, title="オンライン定例", cron=None,  # always after 引越し定例
-                    starts_at=dt.datetime(2099, 1, 5, 1, 0, tzinfo=dt.timezone.utc), remind_before=["1d"],
-                    created_by="U11LEAD")
-        create_win(session=session, project_id=moving.id, department_id=departments["shimin"].id,
-                   reporter_id="U01SHIMIN", text=WIN)
+        add_meeting(
+            session,
+            project_id=moving.id,
+            title="引越し定例",
+            cron="0 10 * * wed",
+            starts_at=None,
+            remind_before=["1d"],
+            created_by="U01SHIMIN",
+        )
+        add_meeting(
+            session,
+            project_id=online.id,
+            title="オンライン定例",
+            cron=None,  # always after 引越し定例
+            starts_at=dt.datetime(2099, 1, 5, 1, 0, tzinfo=dt.timezone.utc),
+            remind_before=["1d"],
+            created_by="U11LEAD",
+        )
+        create_win(
+            session=session, project_id=moving.id, department_id=departments["shimin"].id, reporter_id="U01SHIMIN", text=WIN
+        )
         shimin = departments["shimin"].id
-        session.add_all([RoleRequest(user_id="U60NEWCOMER", department_id=shimin),  # the one the join column decides
-                         RoleRequest(user_id="U70PENDING", department_id=shimin),
-                         RoleRequest(user_id="U71APPROVED", department_id=shimin, status="approved",
-                                     decided_by="U01SHIMIN", decided_at=utcnow()),
-                         RoleAssignment(user_id="U71APPROVED", role="liaison", department_id=shimin, source="approved")])
+        session.add_all(
+            [
+                RoleRequest(user_id="U60NEWCOMER", department_id=shimin),  # the one the join column decides
+                RoleRequest(user_id="U70PENDING", department_id=shimin),
+                RoleRequest(
+                    user_id="U71APPROVED", department_id=shimin, status="approved", decided_by="U01SHIMIN", decided_at=utcnow()
+                ),
+                RoleAssignment(user_id="U71APPROVED", role="liaison", department_id=shimin, source="approved"),
+            ]
+        )
         session.commit()
     engine.dispose()
     return path
@@ -117,9 +145,15 @@ def world(template, tmp_path, fakeslack):
     """A copy of the world, served by the real bootstrap (Slack is fakeslack)."""
     database = tmp_path / "renkei.db"
     shutil.copy(template, database)
-    settings = Settings(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=fakeslack.url, database_url=f"sqlite:///{database}", renkei_config=str(SAMPLE),
-                        renkei_lang="ja")
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fakeslack.url,
+        database_url=f"sqlite:///{database}",
+        renkei_config=str(SAMPLE),
+        renkei_lang="ja",
+    )
     services = bootstrap(settings, project_file=PROJECT_FILE, upgrade=False)
     yield services
     services.engine.dispose()
@@ -285,39 +319,70 @@ def list_wins(world, user):
     return WIN in slash(world, user, "/win", "list")
 
 
-ACTIONS = {"view_issue": view_issue, "list_issues": list_issues, "file_issue": file_issue, "take": take,
-           "resolve": resolve, "reopen": reopen, "escalate": escalate, "assign": assign, "it_take": it_take,
-           "it_answer": it_answer, "approve_join": approve_join, "decline_join": decline_join,
-           "add_meeting": add_meeting_, "cancel_meeting": cancel_meeting, "list_meetings": list_meetings,
-           "next_meeting": next_meeting, "standup_status": standup_status, "report": report, "sync": sync,
-           "answer_standup": answer_standup, "share_win": share_win, "list_wins": list_wins}
+ACTIONS = {
+    "view_issue": view_issue,
+    "list_issues": list_issues,
+    "file_issue": file_issue,
+    "take": take,
+    "resolve": resolve,
+    "reopen": reopen,
+    "escalate": escalate,
+    "assign": assign,
+    "it_take": it_take,
+    "it_answer": it_answer,
+    "approve_join": approve_join,
+    "decline_join": decline_join,
+    "add_meeting": add_meeting_,
+    "cancel_meeting": cancel_meeting,
+    "list_meetings": list_meetings,
+    "next_meeting": next_meeting,
+    "standup_status": standup_status,
+    "report": report,
+    "sync": sync,
+    "answer_standup": answer_standup,
+    "share_win": share_win,
+    "list_wins": list_wins,
+}
 
 Y, N = True, False
 # columns, in the order of ACTIONS:
 #  view list file | take resolve reopen escalate assign | it_take it_answer | approve decline |
 #  add_mtg cancel_mtg list_mtg next_mtg | standup_status report sync answer_standup | share_win list_wins
 TABLE = {
-    "admin":                                [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N, Y, Y],
-    "lead":                                 [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, Y, Y, Y, Y, Y, N, N, Y, Y],
-    "lead_of_another_project":              [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "manager":                              [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, Y, N, N, Y, Y],
-    "liaison_of_the_issues_department":     [Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y],
-    "liaison_of_the_waited_on_department":  [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "liaison_of_an_unrelated_department":   [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "it_liaison_escalated":                 [Y, Y, Y, Y, Y, Y, "already", Y, Y, Y, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "it_liaison_not_escalated":             [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "reporter":                             [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "assignee":                             [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "outsider_with_a_pending_request":      [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "outsider_with_an_approved_request":    [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, Y, Y, Y],
+    "admin": [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N, Y, Y],
+    "lead": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, Y, Y, Y, Y, Y, N, N, Y, Y],
+    "lead_of_another_project": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "manager": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, Y, N, N, Y, Y],
+    "liaison_of_the_issues_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y],
+    "liaison_of_the_waited_on_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
+    "liaison_of_an_unrelated_department": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
+    "it_liaison_escalated": [Y, Y, Y, Y, Y, Y, "already", Y, Y, Y, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
+    "it_liaison_not_escalated": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
+    "reporter": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "assignee": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "outsider_with_a_pending_request": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "outsider_with_an_approved_request": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, Y, Y, Y],
 }
 CELLS = [(who, action, outcome) for who, row in TABLE.items() for action, outcome in zip(ACTIONS, row, strict=True)]
 
 
 def test_the_table_covers_every_person_and_every_action():
     assert set(TABLE) == set(PEOPLE) and all(len(row) == len(ACTIONS) for row in TABLE.values())
-    assert {Action(a) for a in ("view_issue", "change_issue", "it_take", "it_answer", "approve_join", "add_meeting",
-                                "cancel_meeting", "report", "sync", "answer_standup")} <= set(Action)
+    assert {
+        Action(a)
+        for a in (
+            "view_issue",
+            "change_issue",
+            "it_take",
+            "it_answer",
+            "approve_join",
+            "add_meeting",
+            "cancel_meeting",
+            "report",
+            "sync",
+            "answer_standup",
+        )
+    } <= set(Action)
     for column, action in enumerate(ACTIONS):  # every column has someone allowed and someone refused
         outcomes = {row[column] for row in TABLE.values()}
         assert True in outcomes and False in outcomes, action
@@ -340,8 +405,14 @@ def test_who_may_do_what(world, who, action, outcome):
 
 
 def test_outsiders_are_refused_politely_outside_any_project_channel(world):
-    for command, text in [("/issue", "list"), ("/issue", "list all"), ("/issue", "list 税務課"), ("/meeting", "list"),
-                          ("/meeting", "next"), ("/win", "list")]:
+    for command, text in [
+        ("/issue", "list"),
+        ("/issue", "list all"),
+        ("/issue", "list 税務課"),
+        ("/meeting", "list"),
+        ("/meeting", "next"),
+        ("/win", "list"),
+    ]:
         reply = slash(world, "U70PENDING", command, text)
         assert "まだどのプロジェクトにも参加していない" in reply and "転出データ" not in reply, (command, text)
     shown = slash(world, "U70PENDING", "/issue", f"show {ISSUE}")
@@ -403,15 +474,18 @@ def events(world, kind: str) -> int:
         return count(session, IssueEvent, IssueEvent.issue_id == ISSUE, IssueEvent.kind == kind)
 
 
-@pytest.mark.parametrize("button,state,says,kind", [
-    (TAKE, {"status": "resolved"}, "すでに解決済みです", "taken"),
-    (TAKE, {"status": "in_progress"}, "すでに <@U32ASSIGNEE> さんが担当しています", "taken"),
-    (RESOLVE, {"status": "resolved"}, "すでに解決済みです", "resolved"),
-    (ESCALATE, {"status": "resolved"}, "すでに解決済みです", "escalated"),
-    (ESCALATE, {"escalated": True}, "すでに IT部門に相談済み", "escalated"),
-    (IT_TAKE, {"escalated": False}, "IT部門に相談されていません", "it_taken"),
-    (IT_TAKE, {"escalated": True, "status": "resolved"}, "すでに解決済みです", "it_taken"),
-])
+@pytest.mark.parametrize(
+    "button,state,says,kind",
+    [
+        (TAKE, {"status": "resolved"}, "すでに解決済みです", "taken"),
+        (TAKE, {"status": "in_progress"}, "すでに <@U32ASSIGNEE> さんが担当しています", "taken"),
+        (RESOLVE, {"status": "resolved"}, "すでに解決済みです", "resolved"),
+        (ESCALATE, {"status": "resolved"}, "すでに解決済みです", "escalated"),
+        (ESCALATE, {"escalated": True}, "すでに IT部門に相談済み", "escalated"),
+        (IT_TAKE, {"escalated": False}, "IT部門に相談されていません", "it_taken"),
+        (IT_TAKE, {"escalated": True, "status": "resolved"}, "すでに解決済みです", "it_taken"),
+    ],
+)
 def test_a_button_on_an_issue_checks_its_current_state(world, button, state, says, kind):
     set_issue(world, **state)
     user = "U09IT" if button == IT_TAKE else "U01SHIMIN"

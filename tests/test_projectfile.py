@@ -88,8 +88,12 @@ def test_project_without_departments():
 
 
 def test_every_problem_is_reported_at_once_in_line_order():
-    text = (VALID.replace('"3h"', '"3q"').replace("U10LEAD", "tanaka").replace("[shimin, zeimu, it]", "[shimin, nope]")
-            .replace("timezone: Asia/Tokyo", "timezone: Asia/Tokio"))
+    text = (
+        VALID.replace('"3h"', '"3q"')
+        .replace("U10LEAD", "tanaka")
+        .replace("[shimin, zeimu, it]", "[shimin, nope]")
+        .replace("timezone: Asia/Tokyo", "timezone: Asia/Tokio")
+    )
     problems = problems_of(text)
     assert [p.code for p in problems] == ["bad_timezone", "unknown_department", "bad_user", "bad_duration"]
     assert [p.line for p in problems] == sorted(p.line for p in problems)
@@ -119,8 +123,11 @@ LONG_PROJECT, LONG_DEPARTMENT = "p" * 40, "d" * 40  # each slug at its limit: `<
 
 
 def with_slugs(project: str, department: str) -> str:
-    return (VALID.replace("slug: moving", f"slug: {project}").replace("{slug: zeimu,", f"{{slug: {department},")
-            .replace("[shimin, zeimu, it]", f"[shimin, {department}, it]"))
+    return (
+        VALID.replace("slug: moving", f"slug: {project}")
+        .replace("{slug: zeimu,", f"{{slug: {department},")
+        .replace("[shimin, zeimu, it]", f"[shimin, {department}, it]")
+    )
 
 
 def with_leads_channel(name: str) -> str:
@@ -157,11 +164,21 @@ def test_two_channels_with_one_name_are_refused_but_projects_may_share_leads():
     assert (problem.code, problem.line) == ("channel_name_taken", 11)
     assert problem.params == {"name": "moving-zeimu", "other": "projects[0].departments[1]"}
     # `<project>-<department>` is ambiguous: moving + zeimu-kikaku and moving-zeimu + kikaku are one channel
-    second = ("  - slug: moving-zeimu\n    name: 税務の別プロジェクト\n    departments: [kikaku]\n"
-              "    leads_channel: moving-leads\n")  # the leads channel of the first project too: that is fine
-    text = (with_leads_channel("moving-leads").replace("[shimin, zeimu, it]", "[shimin, zeimu, it, zeimu-kikaku]")
-            .replace("  - {slug: it,", "  - {slug: zeimu-kikaku, name: 税務課企画係}\n  - {slug: kikaku, name: 企画課}\n"
-                     "  - {slug: it,") + second)
+    second = (
+        "  - slug: moving-zeimu\n    name: 税務の別プロジェクト\n    departments: [kikaku]\n"
+        "    leads_channel: moving-leads\n"
+    )  # the leads channel of the first project too: that is fine
+    text = (
+        with_leads_channel("moving-leads")
+        .replace("[shimin, zeimu, it]", "[shimin, zeimu, it, zeimu-kikaku]")
+        .replace(
+            "  - {slug: it,", "  - {slug: zeimu-kikaku, name: 税務課企画係}\n  - {slug: kikaku, name: 企画課}\n  - {slug: it,"
+        )
+        + second
+    )
     [clash] = problems_of(text)
-    assert (clash.code, clash.path, clash.params) == ("channel_name_taken", "projects[1].departments[0]",
-                                                      {"name": "moving-zeimu-kikaku", "other": "projects[0].departments[3]"})
+    assert (clash.code, clash.path, clash.params) == (
+        "channel_name_taken",
+        "projects[1].departments[0]",
+        {"name": "moving-zeimu-kikaku", "other": "projects[0].departments[3]"},
+    )

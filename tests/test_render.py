@@ -24,33 +24,48 @@ def channel(channel_id: str) -> str:
     return {"C1": "moving-zeimu"}.get(channel_id, channel_id)
 
 
-@pytest.mark.parametrize(("mrkdwn", "shown"), [
-    ("<@U01SHIMIN> さん", "佐藤 花子 さん"),
-    ("<@U01SHIMIN|sato> と <@U99X>", "佐藤 花子 と U99X"),
-    ("<#C1> と <#C2|moving-it>", "#moving-zeimu と #moving-it"),
-    ("&lt;!channel&gt; &amp; <!here>", "<!channel> & @here"),  # escaped user text stays text
-    ("<https://example.jp|手順書>", "手順書 (https://example.jp)"),
-    ("*全体* 新規 2 ・ *税務課*: 待ち", "全体 新規 2 ・ 税務課: 待ち"),
-    ("🎉 *小さな成功*（市民課） • *市民課*（shimin） *引越し*の朝会", "🎉 小さな成功（市民課） • 市民課（shimin） 引越しの朝会"),
-    ("`/issue show 8` で確認、`/standup`", "/issue show 8 で確認、/standup"),
-    ("2 * 3 = 6", "2 * 3 = 6"),
-    ("🌅 *引越しワンストップ化* の朝会", "🌅 引越しワンストップ化の朝会"),
-    (":sunrise: 朝会 :unknown_code:", "🌅 朝会 :unknown_code:"),
-])
+@pytest.mark.parametrize(
+    ("mrkdwn", "shown"),
+    [
+        ("<@U01SHIMIN> さん", "佐藤 花子 さん"),
+        ("<@U01SHIMIN|sato> と <@U99X>", "佐藤 花子 と U99X"),
+        ("<#C1> と <#C2|moving-it>", "#moving-zeimu と #moving-it"),
+        ("&lt;!channel&gt; &amp; <!here>", "<!channel> & @here"),  # escaped user text stays text
+        ("<https://example.jp|手順書>", "手順書 (https://example.jp)"),
+        ("*全体* 新規 2 ・ *税務課*: 待ち", "全体 新規 2 ・ 税務課: 待ち"),
+        (
+            "🎉 *小さな成功*（市民課） • *市民課*（shimin） *引越し*の朝会",
+            "🎉 小さな成功（市民課） • 市民課（shimin） 引越しの朝会",
+        ),
+        ("`/issue show 8` で確認、`/standup`", "/issue show 8 で確認、/standup"),
+        ("2 * 3 = 6", "2 * 3 = 6"),
+        ("🌅 *引越しワンストップ化* の朝会", "🌅 引越しワンストップ化の朝会"),
+        (":sunrise: 朝会 :unknown_code:", "🌅 朝会 :unknown_code:"),
+    ],
+)
 def test_mrkdwn_reads_as_plain_text(mrkdwn, shown):
     assert plain(mrkdwn, person=person, channel=channel) == shown
 
 
 def test_blocks_give_lines_and_buttons_apart():
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "見出し"}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": "一行目\n```\n表\n```"},
-               "fields": [{"type": "mrkdwn", "text": "項目"}],
-               "accessory": {"type": "button", "action_id": "a0", "value": "0", "text": {"type": "plain_text", "text": "開く"}}},
-              {"type": "divider"},
-              {"type": "context", "elements": [{"type": "mrkdwn", "text": "補足 <@U01SHIMIN>"}]},
-              {"type": "actions", "elements": [
-                  {"type": "button", "action_id": "a1", "value": "7", "text": {"type": "plain_text", "text": "担当する"}},
-                  {"type": "datepicker", "action_id": "d"}]}]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "見出し"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "一行目\n```\n表\n```"},
+            "fields": [{"type": "mrkdwn", "text": "項目"}],
+            "accessory": {"type": "button", "action_id": "a0", "value": "0", "text": {"type": "plain_text", "text": "開く"}},
+        },
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "補足 <@U01SHIMIN>"}]},
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "action_id": "a1", "value": "7", "text": {"type": "plain_text", "text": "担当する"}},
+                {"type": "datepicker", "action_id": "d"},
+            ],
+        },
+    ]
     lines, buttons = message_lines("fallback", blocks, person=person, channel=channel)
     assert lines == ["見出し", "一行目", "表", "項目", "─" * 20, "補足 佐藤 花子"]
     assert buttons == [Button("開く", "a0", "0"), Button("担当する", "a1", "7")]
@@ -60,8 +75,7 @@ def test_blocks_give_lines_and_buttons_apart():
 @pytest.fixture
 def local(sqlite_url):
     slack = LocalSlack(NAMES)
-    services = bootstrap(Settings(_env_file=None, database_url=sqlite_url), project_file=load_project_file(SAMPLE),
-                         client=slack)
+    services = bootstrap(Settings(_env_file=None, database_url=sqlite_url), project_file=load_project_file(SAMPLE), client=slack)
     yield services, slack
     services.engine.dispose()
 
@@ -72,8 +86,12 @@ def test_the_real_gateway_records_local_posts_as_sent_and_tells_the_listeners(lo
     slack.listeners.append(seen.append)
     created = services.gateway.api("conversations.create", name="moving-zeimu")
     assert created.ok and created.data["channel"]["id"] == channel_id_for("moving-zeimu")
-    outcome = services.gateway.post_message(key="k1", channel=created.data["channel"]["id"], text="こんにちは",
-                                            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "こんにちは"}}])
+    outcome = services.gateway.post_message(
+        key="k1",
+        channel=created.data["channel"]["id"],
+        text="こんにちは",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "こんにちは"}}],
+    )
     assert outcome.status == "sent" and outcome.response["ts"]
     assert services.gateway.post_message(key="k1", channel="C0", text="二度目").duplicate  # once per key, as in Slack
     assert [(s.kind, s.text) for s in seen] == [("post", "こんにちは")]
@@ -93,5 +111,6 @@ def test_local_errors_come_back_as_slack_errors(local):
 def test_a_channel_keeps_its_id_across_restarts():
     assert channel_id_for("moving-zeimu") == channel_id_for("moving-zeimu") != channel_id_for("moving-shimin")
     again = LocalSlack()
-    assert again.api_call("conversations.create", data={"name": "moving-zeimu"}).data["channel"]["id"] == \
-        channel_id_for("moving-zeimu")
+    assert again.api_call("conversations.create", data={"name": "moving-zeimu"}).data["channel"]["id"] == channel_id_for(
+        "moving-zeimu"
+    )

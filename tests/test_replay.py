@@ -36,8 +36,9 @@ def count(services, model) -> int:
 
 
 def posts(fakeslack, channel: str | None = None) -> list:
-    return [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True)
-            if channel is None or c.params.get("channel") == channel]
+    return [
+        c for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if channel is None or c.params.get("channel") == channel
+    ]
 
 
 def stays(predicate, seconds: float = 1.0) -> None:
@@ -59,8 +60,9 @@ class Signed:
 
 
 def slash(app, fakeslack, command: str, text: str, *, user: str = "U01SHIMIN", channel: str = "moving-shimin") -> Signed:
-    return Signed(app, slash_body(command, text, user=user, channel=channel_id(fakeslack, channel),
-                                  response_url=fakeslack.response_url))
+    return Signed(
+        app, slash_body(command, text, user=user, channel=channel_id(fakeslack, channel), response_url=fakeslack.response_url)
+    )
 
 
 def interaction(app, payload: dict) -> Signed:
@@ -145,16 +147,22 @@ def _issue_form(app, fakeslack) -> dict:
 
 def _submission(view: dict, title: str, *, due: str | None = None) -> dict:
     department = next(b for b in view["blocks"] if b["block_id"] == FIELDS["department"])
-    values = {FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-              FIELDS["body"]: {"value": {"type": "plain_text_input", "value": "詳細"}},
-              FIELDS["department"]: {"value": {"type": "static_select",
-                                               "selected_option": department["element"]["initial_option"]}},
-              FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
-              FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
-              FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": due}}}
-    return {"type": "view_submission", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST",
-            "user": {"id": "U02ZEIMU"}, "trigger_id": "2.3.4",
-            "view": {**view, "id": "V0FORM", "hash": "1700000000.abcd", "state": {"values": values}}}
+    values = {
+        FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
+        FIELDS["body"]: {"value": {"type": "plain_text_input", "value": "詳細"}},
+        FIELDS["department"]: {"value": {"type": "static_select", "selected_option": department["element"]["initial_option"]}},
+        FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
+        FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
+        FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": due}},
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": "T000TEST"},
+        "api_app_id": "A000TEST",
+        "user": {"id": "U02ZEIMU"},
+        "trigger_id": "2.3.4",
+        "view": {**view, "id": "V0FORM", "hash": "1700000000.abcd", "state": {"values": values}},
+    }
 
 
 def _dms(fakeslack) -> list:
@@ -198,14 +206,23 @@ def test_a_replayed_click_changes_the_issue_once_and_posts_once(app, fakeslack, 
     post_slash(app, "/issue", "転出データの連携仕様が決まらない to:zeimu", channel=channel_id(fakeslack, "moving-shimin"))
     zeimu, it = channel_id(fakeslack, "moving-zeimu"), channel_id(fakeslack, "moving-it")
     wait_for(lambda: posts(fakeslack, zeimu))
-    click = interaction(app, {
-        "type": "block_actions", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST", "trigger_id": "1.2.3",
-        "user": {"id": "U02ZEIMU", "team_id": "T000TEST"}, "channel": {"id": zeimu},
-        "response_url": fakeslack.response_url,
-        "container": {"type": "message", "channel_id": zeimu, "message_ts": "1700000000.000001"},
-        "message": {"ts": "1700000000.000001", "text": "card"},
-        "actions": [{"type": "button", "action_id": ESCALATE, "block_id": "issue_1", "value": "1",
-                     "action_ts": "1700000001.000001"}]})
+    click = interaction(
+        app,
+        {
+            "type": "block_actions",
+            "team": {"id": "T000TEST"},
+            "api_app_id": "A000TEST",
+            "trigger_id": "1.2.3",
+            "user": {"id": "U02ZEIMU", "team_id": "T000TEST"},
+            "channel": {"id": zeimu},
+            "response_url": fakeslack.response_url,
+            "container": {"type": "message", "channel_id": zeimu, "message_ts": "1700000000.000001"},
+            "message": {"ts": "1700000000.000001", "text": "card"},
+            "actions": [
+                {"type": "button", "action_id": ESCALATE, "block_id": "issue_1", "value": "1", "action_ts": "1700000001.000001"}
+            ],
+        },
+    )
     assert click.send().status_code == 200
     wait_for(lambda: posts(fakeslack, it))
     assert click.send().status_code == 200
@@ -249,10 +266,20 @@ def test_a_first_run_that_fails_before_its_ack_lets_the_next_one_run(services):
 
     with pytest.raises(RuntimeError):
         handled.handle_once(services.session, key="view:V1:h", user_id="U1", ack=acks.append, run=failing)
-    assert handled.handle_once(services.session, key="view:V1:h", user_id="U1", ack=lambda **kw: acks.append(kw),
-                               run=lambda ack: (runs.append("ran"), ack(text="ok")))
-    assert not handled.handle_once(services.session, key="view:V1:h", user_id="U1", ack=lambda **kw: acks.append(kw),
-                                   run=lambda ack: runs.append("ran again"))
+    assert handled.handle_once(
+        services.session,
+        key="view:V1:h",
+        user_id="U1",
+        ack=lambda **kw: acks.append(kw),
+        run=lambda ack: (runs.append("ran"), ack(text="ok")),
+    )
+    assert not handled.handle_once(
+        services.session,
+        key="view:V1:h",
+        user_id="U1",
+        ack=lambda **kw: acks.append(kw),
+        run=lambda ack: runs.append("ran again"),
+    )
     assert runs == ["failed", "ran"] and acks == [{"text": "ok"}, {"text": "ok"}]
 
 

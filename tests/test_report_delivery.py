@@ -87,8 +87,12 @@ def test_renkei_digest_post_sends_it_to_the_leads_channel(env, tmp_path, fakesla
 
 
 def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_path):
-    issue = run(["console", "--user", "U01SHIMIN"], env, tmp_path,
-                stdin='/issue =HYPERLINK("http://evil.example","開く") to:zeimu\n/win 申請の入力項目を減らせた\n')
+    issue = run(
+        ["console", "--user", "U01SHIMIN"],
+        env,
+        tmp_path,
+        stdin='/issue =HYPERLINK("http://evil.example","開く") to:zeimu\n/win 申請の入力項目を減らせた\n',
+    )
     assert "#1" in issue.stdout
     out = tmp_path / "out" / "moving.xlsx"
     result = run(["export", "--project", "moving", "--out", str(out)], env, tmp_path)

@@ -41,28 +41,44 @@ def activity(services):
 
         def issue(day, slug, title, **kw):
             with time_machine.travel(at(day), tick=False):
-                return create_issue(session=session, issue_in=NewIssue(project_id=project.id, department_id=dept[slug].id,
-                                                                       reporter_id="U01SHIMIN", title=title, **kw))
+                return create_issue(
+                    session=session,
+                    issue_in=NewIssue(
+                        project_id=project.id, department_id=dept[slug].id, reporter_id="U01SHIMIN", title=title, **kw
+                    ),
+                )
 
         issue("2026-11-12", "shimin", "前の週の課題")
-        first = issue("2026-11-17", "shimin", "=HYPERLINK(\"http://evil.example\",\"クリック\")", waiting_on_id=dept["zeimu"].id)
+        first = issue("2026-11-17", "shimin", '=HYPERLINK("http://evil.example","クリック")', waiting_on_id=dept["zeimu"].id)
         second = issue("2026-11-18", "zeimu", "+様式の差し替え", due_date=dt.date(2026, 11, 19))
         third = issue("2026-11-19", "kokuho", "@資格確認の遅延")
         with time_machine.travel(at("2026-11-20"), tick=False):
             resolve_issue(session, third, "U03KOKUHO", "-解決メモ")
             escalate_to_it(session, first, "U01SHIMIN", "API 項目の追加")
-            create_win(session=session, project_id=project.id, department_id=dept["fukushi"].id, reporter_id="U04FUKUSHI",
-                       text="窓口の待ち時間が半分に")
+            create_win(
+                session=session,
+                project_id=project.id,
+                department_id=dept["fukushi"].id,
+                reporter_id="U04FUKUSHI",
+                text="窓口の待ち時間が半分に",
+            )
         for day in ("2026-11-17", "2026-11-18", "2026-11-19"):
-            save_answer(session, project_id=project.id, department_id=dept["shimin"].id, user_id="U01SHIMIN",
-                        day=dt.date.fromisoformat(day), answers={"today": "作業"})
+            save_answer(
+                session,
+                project_id=project.id,
+                department_id=dept["shimin"].id,
+                user_id="U01SHIMIN",
+                day=dt.date.fromisoformat(day),
+                answers={"today": "作業"},
+            )
         return project, second
 
 
 def summary_for(services, project, start="2026-11-16", end="2026-11-20"):
     with time_machine.travel(at("2026-11-20", 17), tick=False), services.session() as session:
-        return project_summary(session, project, dt.date.fromisoformat(start), dt.date.fromisoformat(end),
-                               calendar=CALENDAR, timezone="Asia/Tokyo")
+        return project_summary(
+            session, project, dt.date.fromisoformat(start), dt.date.fromisoformat(end), calendar=CALENDAR, timezone="Asia/Tokyo"
+        )
 
 
 def test_the_summary_counts_per_department_and_compares_with_the_previous_period(services, activity):
@@ -95,8 +111,12 @@ def test_the_digest_puts_departments_needing_attention_first_and_names_everyone(
 
 
 def test_a_digest_of_a_large_city_stays_within_50_blocks():
-    departments = [DepartmentSummary(f"d{n}", f"部署{n}", 2, Figures(standup_expected=10, standup_answered=1, waiting=1,
-                                                                    longest_wait=9, escalations=1)) for n in range(120)]
+    departments = [
+        DepartmentSummary(
+            f"d{n}", f"部署{n}", 2, Figures(standup_expected=10, standup_answered=1, waiting=1, longest_wait=9, escalations=1)
+        )
+        for n in range(120)
+    ]
     summary = ProjectSummary("big", "大都市", dt.date(2026, 11, 16), dt.date(2026, 11, 20), departments, Figures(), None, [])
     text, blocks = build_digest(T, summary, EscalationSpec())
     assert len(blocks) <= MAX_BLOCKS
@@ -111,8 +131,16 @@ def read_back(path):
 def test_the_workbook_has_every_sheet_with_rows_charts_and_formats(services, activity, tmp_path):
     project, _ = activity
     with time_machine.travel(at("2026-11-20", 17), tick=False), services.session() as session:
-        path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 20),
-                           out=tmp_path / "report.xlsx", calendar=CALENDAR, timezone="Asia/Tokyo", t=T)
+        path = make_report(
+            session,
+            project,
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 20),
+            out=tmp_path / "report.xlsx",
+            calendar=CALENDAR,
+            timezone="Asia/Tokyo",
+            t=T,
+        )
     wb = read_back(path)
     assert wb.sheetnames == ["概要", "課題", "成功事例", "朝会", "会議"]
     overview = wb["概要"]
@@ -147,8 +175,16 @@ def test_the_workbook_has_every_sheet_with_rows_charts_and_formats(services, act
 def test_user_text_never_becomes_a_formula(services, activity, tmp_path):
     project, _ = activity
     with services.session() as session:
-        path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
-                           out=tmp_path / "r.xlsx", calendar=CALENDAR, timezone="Asia/Tokyo", t=T)
+        path = make_report(
+            session,
+            project,
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            out=tmp_path / "r.xlsx",
+            calendar=CALENDAR,
+            timezone="Asia/Tokyo",
+            t=T,
+        )
     issues = read_back(path)["課題"]
     titles = {row[0].value: row[11] for row in issues.iter_rows(min_row=2)}
     assert titles[2].value == '=HYPERLINK("http://evil.example","クリック")' and titles[2].data_type == "s"
@@ -161,8 +197,17 @@ def test_user_text_never_becomes_a_formula(services, activity, tmp_path):
 def test_the_report_is_written_in_write_only_mode(services, activity, tmp_path):
     project, _ = activity
     with services.session() as session:
-        path = make_report(session, project, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
-                           out=tmp_path / "r.xlsx", calendar=CALENDAR, timezone="Asia/Tokyo", t=T, detail=True)
+        path = make_report(
+            session,
+            project,
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            out=tmp_path / "r.xlsx",
+            calendar=CALENDAR,
+            timezone="Asia/Tokyo",
+            t=T,
+            detail=True,
+        )
     archive = zipfile.ZipFile(path)
     # openpyxl's write-only mode streams rows with inline strings; the normal mode collects shared strings.
     assert "xl/sharedStrings.xml" not in archive.namelist()

@@ -7,8 +7,16 @@ import pytest
 from bot.i18n import Translator
 from bot.settings import Settings, SettingsError, load_settings
 
-ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL",
-       "RENKEI_CONFIG", "RENKEI_LANG", "PORT")
+ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "DATABASE_URL",
+    "RENKEI_CONFIG",
+    "RENKEI_LANG",
+    "PORT",
+)
 
 
 @pytest.fixture
@@ -55,8 +63,16 @@ def test_http_mode_needs_signing_secret_but_socket_mode_needs_app_token(clean_en
     load_settings().require_for_serve(socket_mode=True)
 
 
-@pytest.mark.parametrize("name,value", [("SLACK_BOT_TOKEN", "xoxp-user-token"), ("SLACK_APP_TOKEN", "xoxb-wrong"),
-                                        ("PORT", "70000"), ("RENKEI_LANG", "fr"), ("SLACK_API_URL", "ftp://x")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong"),
+        ("PORT", "70000"),
+        ("RENKEI_LANG", "fr"),
+        ("SLACK_API_URL", "ftp://x"),
+    ],
+)
 def test_unsafe_values_are_refused_naming_the_variable(clean_env, name, value):
     clean_env.setenv(name, value)
     with pytest.raises(SettingsError) as caught:

@@ -57,18 +57,33 @@ def test_none_is_not_a_blocker(app):
 def test_the_prompt_button_and_slash_command_open_the_form_and_it_stores_answers(app, fakeslack, services):
     post_slash(app, "/standup", "", user="U03KOKUHO", channel=channel_id(fakeslack, "moving-kokuho"))
     wait_for(lambda: fakeslack.calls_to("views.open"))
-    click(app, ANSWER_BUTTON, "1", user="U03KOKUHO", channel=channel_id(fakeslack, "moving-kokuho"),
-          response_url=fakeslack.response_url)
+    click(
+        app,
+        ANSWER_BUTTON,
+        "1",
+        user="U03KOKUHO",
+        channel=channel_id(fakeslack, "moving-kokuho"),
+        response_url=fakeslack.response_url,
+    )
     wait_for(lambda: len(fakeslack.calls_to("views.open")) == 2)
     view = json.loads(fakeslack.calls_to("views.open")[1].params["view"])
     assert view["callback_id"] == MODAL_CALLBACK
     assert [b["label"]["text"] for b in view["blocks"]] == ["昨日やったこと", "今日やること", "困っていること"]
 
     def submit(blocker: str):
-        values = {f"q{n}": {"value": {"type": "plain_text_input", "value": v}}
-                  for n, v in enumerate(["様式の確認", "テスト", blocker])}
-        return post_interaction(app, {"type": "view_submission", "team": {"id": "T000TEST"}, "api_app_id": "A000TEST",
-                                      "user": {"id": "U03KOKUHO"}, "view": {**view, "id": "V9", "state": {"values": values}}})
+        values = {
+            f"q{n}": {"value": {"type": "plain_text_input", "value": v}} for n, v in enumerate(["様式の確認", "テスト", blocker])
+        }
+        return post_interaction(
+            app,
+            {
+                "type": "view_submission",
+                "team": {"id": "T000TEST"},
+                "api_app_id": "A000TEST",
+                "user": {"id": "U03KOKUHO"},
+                "view": {**view, "id": "V9", "state": {"values": values}},
+            },
+        )
 
     refused = submit("住民 123456789018 の件")
     assert refused.json()["response_action"] == "errors" and "q2" in refused.json()["errors"]
@@ -98,13 +113,21 @@ def test_meetings_are_added_listed_and_cancelled(app, services):
     assert "renkei.yml で決められている" in post_slash(app, "/meeting", "cancel 1", user="U10LEAD").json()["text"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("", "使い方"), ("add 会議", "件名と日時を書いてください"), ("add 会議 someday 10:00", "日時として読めません"),
-    ("add 会議 wed 25:00", "日時として読めません"), ("add 会議 2020-01-01 10:00", "過去の日時"),
-    ("add 会議 wed 10:00 remind soon", "リマインドの後には"), ("cancel", "会議の番号を指定"),
-    ("cancel 999", "#999 は見つかりません"),
-    ("dance", "「/meeting dance」というコマンドはありません"), ("add <!here> 会議 wed 10:00 remind x", "リマインドの後には"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", "使い方"),
+        ("add 会議", "件名と日時を書いてください"),
+        ("add 会議 someday 10:00", "日時として読めません"),
+        ("add 会議 wed 25:00", "日時として読めません"),
+        ("add 会議 2020-01-01 10:00", "過去の日時"),
+        ("add 会議 wed 10:00 remind soon", "リマインドの後には"),
+        ("cancel", "会議の番号を指定"),
+        ("cancel 999", "#999 は見つかりません"),
+        ("dance", "「/meeting dance」というコマンドはありません"),
+        ("add <!here> 会議 wed 10:00 remind x", "リマインドの後には"),
+    ],
+)
 def test_bad_meeting_input_is_explained_and_stores_nothing(app, services, text, expected):
     before = count(services, Meeting)
     reply = post_slash(app, "/meeting", text, user="U10LEAD").json()["text"]

@@ -18,8 +18,20 @@ from storage.projectfile import load_project_file
 from storage.upsert import insert_if_absent
 from tests.conftest import SAMPLE
 
-TABLES = {"department", "project", "projectdepartment", "roleassignment", "issue", "issueevent", "win",
-          "standupanswer", "meeting", "delivery", "outboxmessage", "alembic_version"}
+TABLES = {
+    "department",
+    "project",
+    "projectdepartment",
+    "roleassignment",
+    "issue",
+    "issueevent",
+    "win",
+    "standupanswer",
+    "meeting",
+    "delivery",
+    "outboxmessage",
+    "alembic_version",
+}
 
 
 def test_migrations_create_every_table_and_match_the_models(database_url):

@@ -24,8 +24,10 @@ def answer(services, command: str, text: str, user: str = "U01SHIMIN") -> str:
 def stored(services) -> tuple[int, ...]:
     """How many rows commands could have written: nothing a typo answers may change them."""
     with services.session() as session:
-        return tuple(session.exec(select(func.count()).select_from(model)).one()
-                     for model in (Issue, Win, StandupAnswer, Meeting, RoleAssignment))
+        return tuple(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (Issue, Win, StandupAnswer, Meeting, RoleAssignment)
+        )
 
 
 def test_an_unknown_command_is_named_and_the_nearest_suggested(services):
@@ -54,9 +56,16 @@ def test_departments_are_suggested_wherever_one_is_typed(services):
     assert "`/dept join zeimu` のことですか？" in answer(services, "/dept", "join zeim", user="U77NEW")
 
 
-@pytest.mark.parametrize("command,text", [
-    ("/issue", "xyzzy"), ("/dept", "xyzzy"), ("/meeting", "xyzzy"), ("/renkei", "xyzzy"), ("/report", "xyzzy"),
-])
+@pytest.mark.parametrize(
+    "command,text",
+    [
+        ("/issue", "xyzzy"),
+        ("/dept", "xyzzy"),
+        ("/meeting", "xyzzy"),
+        ("/renkei", "xyzzy"),
+        ("/report", "xyzzy"),
+    ],
+)
 def test_an_unrelated_word_gets_no_suggestion_but_the_usage(services, command, text):
     reply = answer(services, command, text)
     assert f"「{command} xyzzy」というコマンドはありません。" in reply
@@ -80,14 +89,25 @@ def test_a_department_nobody_has_lists_the_departments(services):
     assert "部署「総務課」は見つかりません。" in reply and ASKS not in reply and "税務課（zeimu）" in reply
 
 
-@pytest.mark.parametrize("command,text,meant", [
-    ("/renkei", "stauts", "/renkei status"), ("/renkei", "ヘルプ一覧", "/renkei ヘルプ"),
-    ("/issue", "shw 5", "/issue show"), ("/issue", "解決済 3", "/issue 解決"), ("/issue", "reopn 2", "/issue reopen"),
-    ("/dept", "jion 税務課", "/dept join"), ("/dept", "一覧表", "/dept 一覧"),
-    ("/meeting", "lst", "/meeting list"), ("/meeting", "次回", "/meeting 次"),
-    ("/win", "lsit", "/win list"), ("/standup", "stauts", "/standup status"), ("/standup", "状況確認", "/standup 状況"),
-    ("/report", "digets", "/report digest"), ("/report", "週次", "/report 週次まとめ"),
-])
+@pytest.mark.parametrize(
+    "command,text,meant",
+    [
+        ("/renkei", "stauts", "/renkei status"),
+        ("/renkei", "ヘルプ一覧", "/renkei ヘルプ"),
+        ("/issue", "shw 5", "/issue show"),
+        ("/issue", "解決済 3", "/issue 解決"),
+        ("/issue", "reopn 2", "/issue reopen"),
+        ("/dept", "jion 税務課", "/dept join"),
+        ("/dept", "一覧表", "/dept 一覧"),
+        ("/meeting", "lst", "/meeting list"),
+        ("/meeting", "次回", "/meeting 次"),
+        ("/win", "lsit", "/win list"),
+        ("/standup", "stauts", "/standup status"),
+        ("/standup", "状況確認", "/standup 状況"),
+        ("/report", "digets", "/report digest"),
+        ("/report", "週次", "/report 週次まとめ"),
+    ],
+)
 def test_every_family_suggests_its_own_words_japanese_aliases_too(services, command, text, meant):
     before = stored(services)
     reply = answer(services, command, text, user="U10LEAD")
@@ -101,17 +121,38 @@ def test_the_suggestion_never_repeats_what_was_typed(services):
     assert ASKS not in text and "<@U01SHIMIN>" in text
 
 
-@pytest.mark.parametrize("command,text,sign", [
-    ("/issue", "ｌｉｓｔ", "*未解決の課題*"), ("/issue", "li\u200bst", "*未解決の課題*"),
-    ("/ｉｓｓｕｅ", "list", "*未解決の課題*"),
-    ("/dept", "ｗｈｏ 税務課", "<@U02ZEIMU>"), ("/renkei", "\u200b", "/renkei help"), ("/meeting", "ＬＩＳＴ", "予定"),
-])
+@pytest.mark.parametrize(
+    "command,text,sign",
+    [
+        ("/issue", "ｌｉｓｔ", "*未解決の課題*"),
+        ("/issue", "li\u200bst", "*未解決の課題*"),
+        ("/ｉｓｓｕｅ", "list", "*未解決の課題*"),
+        ("/dept", "ｗｈｏ 税務課", "<@U02ZEIMU>"),
+        ("/renkei", "\u200b", "/renkei help"),
+        ("/meeting", "ＬＩＳＴ", "予定"),
+    ],
+)
 def test_full_width_and_invisible_characters_are_read_as_meant(services, command, text, sign):
     assert sign in answer(services, command, text)
 
 
-ODD = ["\u200b", "\ufeff", "\u3000", "\u0301", "🙂", "ﾘｽﾄ", "Ｌｉｓｔ", "\u200blist\u200b", "<!channel>", "#\u200b12",
-       "who \u200b", "join\u200d", "to:\u200b", "a" * 300, "\u202eevil"]
+ODD = [
+    "\u200b",
+    "\ufeff",
+    "\u3000",
+    "\u0301",
+    "🙂",
+    "ﾘｽﾄ",
+    "Ｌｉｓｔ",
+    "\u200blist\u200b",
+    "<!channel>",
+    "#\u200b12",
+    "who \u200b",
+    "join\u200d",
+    "to:\u200b",
+    "a" * 300,
+    "\u202eevil",
+]
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS) + ["/\u200b", "/"])
@@ -126,9 +167,14 @@ FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
 @settings(max_examples=300, deadline=None)
-@given(typed=st.one_of(st.text(max_size=20), st.sampled_from(WORDS),
-                       st.sampled_from(WORDS).map(lambda w: w.upper().translate(FULL_WIDTH) + "\u200b")),
-       choices=st.lists(st.sampled_from(WORDS), max_size=8))
+@given(
+    typed=st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(WORDS),
+        st.sampled_from(WORDS).map(lambda w: w.upper().translate(FULL_WIDTH) + "\u200b"),
+    ),
+    choices=st.lists(st.sampled_from(WORDS), max_size=8),
+)
 def test_nearest_never_offers_back_the_typed_word(typed, choices):
     near = nearest(typed, choices)
     assert near is None or (near in choices and fold(near) != fold(typed))

@@ -8,8 +8,14 @@ from commands.channels import format_report, sync_channels
 from storage.models import Project, ProjectDepartment
 
 DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
-LIAISONS = {"moving-shimin": "U01SHIMIN", "moving-zeimu": "U02ZEIMU", "moving-kokuho": "U03KOKUHO",
-            "moving-fukushi": "U04FUKUSHI", "moving-kosodate": "U05KOSODATE", "moving-it": "U09IT"}
+LIAISONS = {
+    "moving-shimin": "U01SHIMIN",
+    "moving-zeimu": "U02ZEIMU",
+    "moving-kokuho": "U03KOKUHO",
+    "moving-fukushi": "U04FUKUSHI",
+    "moving-kosodate": "U05KOSODATE",
+    "moving-it": "U09IT",
+}
 
 
 def run_sync(services):

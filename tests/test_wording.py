@@ -25,18 +25,76 @@ JA, EN = catalog("ja"), catalog("en")
 COMMAND_WORDS = {word for family in families() for word in family.words if word.isascii()}
 ALLOWED_ASCII = COMMAND_WORDS | {
     # names staff know
-    "Renkei", "renkei", "Slack", "Excel", "PDF", "IT", "DM", "ID", "URL",
+    "Renkei",
+    "renkei",
+    "Slack",
+    "Excel",
+    "PDF",
+    "IT",
+    "DM",
+    "ID",
+    "URL",
     # department slugs in examples (`/dept who zeimu`, `to:zeimu`, `departments: [shimin, zeimu]`)
-    "zeimu", "shimin",
+    "zeimu",
+    "shimin",
     # setup messages for the administrator: Slack's own (English) screen names, files, tools, renkei.yml keys
-    "OAuth", "Permissions", "Bot", "User", "Token", "Basic", "Information", "Signing", "Secret", "HTTP", "Socket",
-    "Mode", "PostgreSQL", "pg_dump", "README", "YAML", "ISO", "cron", "renkei.yml", "manifest.yml", "renkei.sql",
-    "env", "healthz", "x-oauth-scopes", "xoxb-", "xapp-", "U", "U01ABC", "U01ABCDEF", "MM-DD", "mon-fri", "Asia",
-    "Tokyo", "timezone", "departments", "projects", "department_roles", "admins", "role", "it",
+    "OAuth",
+    "Permissions",
+    "Bot",
+    "User",
+    "Token",
+    "Basic",
+    "Information",
+    "Signing",
+    "Secret",
+    "HTTP",
+    "Socket",
+    "Mode",
+    "PostgreSQL",
+    "pg_dump",
+    "README",
+    "YAML",
+    "ISO",
+    "cron",
+    "renkei.yml",
+    "manifest.yml",
+    "renkei.sql",
+    "env",
+    "healthz",
+    "x-oauth-scopes",
+    "xoxb-",
+    "xapp-",
+    "U",
+    "U01ABC",
+    "U01ABCDEF",
+    "MM-DD",
+    "mon-fri",
+    "Asia",
+    "Tokyo",
+    "timezone",
+    "departments",
+    "projects",
+    "department_roles",
+    "admins",
+    "role",
+    "it",
     # the operator's command line (`renkei sync`, `renkei jobs list`, `--at`, `--manifest`, `renkei demo --out … --force`)
-    "jobs", "at", "console", "demo", "serve", "out", "force", "cd", "manifest",
+    "jobs",
+    "at",
+    "console",
+    "demo",
+    "serve",
+    "out",
+    "force",
+    "cd",
+    "manifest",
     # the console's own actions (`:user`, `:who`, `:press`, `:time`, `:cancel`, `:quit`) and the Enter key
-    "user", "press", "time", "cancel", "quit", "Enter",
+    "user",
+    "press",
+    "time",
+    "cancel",
+    "quit",
+    "Enter",
 }
 ENVIRONMENT_VARIABLE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -55,9 +113,11 @@ def english_words(sentence: str) -> list[str]:
     """The ASCII words of a Japanese sentence that the allow-list does not cover."""
     for pattern in (URL, PLACEHOLDER, EMOJI, SLASH_COMMAND):
         sentence = pattern.sub(" ", sentence)
-    return [word for word in ASCII_WORD.findall(sentence)
-            if word not in ALLOWED_ASCII and word.rstrip(".") not in ALLOWED_ASCII
-            and not ENVIRONMENT_VARIABLE.fullmatch(word)]
+    return [
+        word
+        for word in ASCII_WORD.findall(sentence)
+        if word not in ALLOWED_ASCII and word.rstrip(".") not in ALLOWED_ASCII and not ENVIRONMENT_VARIABLE.fullmatch(word)
+    ]
 
 
 def english(key: str) -> str:
@@ -77,7 +137,10 @@ def test_resolved_is_kaiketsuzumi_never_kaiketsu_ni_shimashita():
 
 def test_the_status_and_priority_words_are_the_glossarys():
     assert {k: JA[f"status.{k}"] for k in ("open", "in_progress", "resolved")} == {
-        "open": "未対応", "in_progress": "対応中", "resolved": "解決済み"}
+        "open": "未対応",
+        "in_progress": "対応中",
+        "resolved": "解決済み",
+    }
     assert [JA[f"severity.{k}"] for k in ("high", "normal", "low")] == ["高", "中", "低"]
     assert offenders(lambda _, s: "重要度" in s or "【重要】" in s) == {}
     assert offenders(lambda k, s: "severit" in english(k) and "優先度" not in s) == {}
@@ -115,28 +178,48 @@ def test_no_space_between_a_name_and_its_particle():
     assert offenders(lambda _, s: NAME_SPACE_PARTICLE.search(s)) == {}
 
 
-@pytest.mark.parametrize("sentence,words", [
-    ("`/issue list` で一覧を表示", []), ("{department}の回答待ち", []), ("remind 1d", ["remind"]),
-    ("理由: closed day", ["closed", "day"]), ("SLACK_BOT_TOKEN を設定", []), (":sos: *相談*", []),
-    ("http://0.0.0.0:8000/slack/events", []), ("`/issue show N`", ["N"]),
-])
+@pytest.mark.parametrize(
+    "sentence,words",
+    [
+        ("`/issue list` で一覧を表示", []),
+        ("{department}の回答待ち", []),
+        ("remind 1d", ["remind"]),
+        ("理由: closed day", ["closed", "day"]),
+        ("SLACK_BOT_TOKEN を設定", []),
+        (":sos: *相談*", []),
+        ("http://0.0.0.0:8000/slack/events", []),
+        ("`/issue show N`", ["N"]),
+    ],
+)
 def test_the_english_rule_itself(sentence, words):
     assert english_words(sentence) == words
 
 
-@pytest.mark.parametrize("sentence,caught", [
-    ("福祉課 の担当者", False), ("{department} の担当者", True), ("{name}の連絡担当", False), ("<@{user}> を招待", True),
-    ("*{project}* の朝会", False),  # Slack needs the space after bold text
-])
+@pytest.mark.parametrize(
+    "sentence,caught",
+    [
+        ("福祉課 の担当者", False),
+        ("{department} の担当者", True),
+        ("{name}の連絡担当", False),
+        ("<@{user}> を招待", True),
+        ("*{project}* の朝会", False),  # Slack needs the space after bold text
+    ],
+)
 def test_the_space_rule_itself(sentence, caught):
     assert bool(NAME_SPACE_PARTICLE.search(sentence)) is caught
 
 
-@pytest.mark.parametrize("short,direction,ja,en", [
-    ("1d", BEFORE, "前日", "the day before"), ("15m", BEFORE, "15分前", "15 min before"),
-    ("2d", BEFORE, "2日前", "2 days before"),
-    ("3h", AFTER, "3時間後", "3 h after"), ("1d", AFTER, "翌日", "the day after"), ("前日", BEFORE, "前日", "前日"),
-])
+@pytest.mark.parametrize(
+    "short,direction,ja,en",
+    [
+        ("1d", BEFORE, "前日", "the day before"),
+        ("15m", BEFORE, "15分前", "15 min before"),
+        ("2d", BEFORE, "2日前", "2 days before"),
+        ("3h", AFTER, "3時間後", "3 h after"),
+        ("1d", AFTER, "翌日", "the day after"),
+        ("前日", BEFORE, "前日", "前日"),
+    ],
+)
 def test_a_duration_is_worded_once_in_each_language(short, direction, ja, en):
     assert duration_text(Translator("ja"), short, direction) == ja
     assert duration_text(Translator("en"), short, direction) == en
@@ -146,10 +229,21 @@ def test_several_offsets_read_as_a_japanese_list():
     assert durations_text(Translator("ja"), "1d,15m", BEFORE) == "前日、15分前"
 
 
-@pytest.mark.parametrize("typed,short", [
-    ("前日", "1d"), ("1日前", "1d"), ("15分前", "15m"), ("１５分", "15m"), ("3時間", "3h"), ("1d", "1d"), ("30M", "30m"),
-    ("3時間後", None), ("soon", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed,short",
+    [
+        ("前日", "1d"),
+        ("1日前", "1d"),
+        ("15分前", "15m"),
+        ("１５分", "15m"),
+        ("3時間", "3h"),
+        ("1d", "1d"),
+        ("30M", "30m"),
+        ("3時間後", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
 def test_what_people_type_as_an_offset(typed, short):
     assert read_duration(typed) == short
 

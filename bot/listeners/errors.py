@@ -28,20 +28,32 @@ def _answer(context: BoltContext, body: dict[str, Any], ack: Ack | None) -> Answ
         return None
     respond = context.respond if context.response_url else None
     if body.get("command"):
-        return Answer.to_command(services, user_id=user_id, channel_id=context.channel_id, command=body["command"],
-                                 trigger_id=body.get("trigger_id"), ack=ack, respond=respond)
+        return Answer.to_command(
+            services,
+            user_id=user_id,
+            channel_id=context.channel_id,
+            command=body["command"],
+            trigger_id=body.get("trigger_id"),
+            ack=ack,
+            respond=respond,
+        )
     if body.get("type") == "block_actions":
         action: dict[str, Any] = next(iter(body.get("actions") or []), {})
-        return Answer.to_button(services, user_id=user_id, channel_id=context.channel_id,
-                                action_id=str(action.get("action_id")), trigger_id=body.get("trigger_id"),
-                                respond=respond, ack=ack)
+        return Answer.to_button(
+            services,
+            user_id=user_id,
+            channel_id=context.channel_id,
+            action_id=str(action.get("action_id")),
+            trigger_id=body.get("trigger_id"),
+            respond=respond,
+            ack=ack,
+        )
     if body.get("type") == "view_submission":
         return Answer.to_form(services, user_id=user_id, view=body.get("view") or {}, ack=ack, respond=respond)
     return None
 
 
-def on_error(error: Exception, body: dict[str, Any], context: BoltContext,
-             response: BoltResponse | None) -> BoltResponse | None:
+def on_error(error: Exception, body: dict[str, Any], context: BoltContext, response: BoltResponse | None) -> BoltResponse | None:
     """Log the failure with its traceback and tell the person; the HTTP answer when Slack has not had one yet.
 
     Bolt passes `response` (500 so far) only while the request is unacknowledged; the one returned replaces it.

@@ -17,9 +17,15 @@ def on_button(ack: Ack, body: dict, action: dict, respond: Respond, context: Bol
     """Ack at once, then run the button; its answers go through respond when the click came with a response_url."""
     ack()
     services: Services = context["services"]
-    interactions.button(services, user_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id"),
-                        action_id=action["action_id"], value=action.get("value"), trigger_id=body.get("trigger_id"),
-                        respond=respond if body.get("response_url") else None)
+    interactions.button(
+        services,
+        user_id=body["user"]["id"],
+        channel_id=(body.get("channel") or {}).get("id"),
+        action_id=action["action_id"],
+        value=action.get("value"),
+        trigger_id=body.get("trigger_id"),
+        respond=respond if body.get("response_url") else None,
+    )
 
 
 def on_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -33,8 +39,14 @@ def on_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     def run(ack_once) -> None:
         interactions.form(services, user_id=user_id, view=view, ack=ack_once)
 
-    handle_once(services.session, key=request_key("view", view["id"], view.get("hash") or ""), user_id=user_id,
-                ack=ack, run=run, keep=lambda reply: reply["kwargs"].get("response_action") != "errors")
+    handle_once(
+        services.session,
+        key=request_key("view", view["id"], view.get("hash") or ""),
+        user_id=user_id,
+        ack=ack,
+        run=run,
+        keep=lambda reply: reply["kwargs"].get("response_action") != "errors",
+    )
 
 
 def register(app: App) -> None:

@@ -15,12 +15,18 @@ def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) 
     services: Services = context["services"]
 
     def run(ack_once) -> None:
-        interactions.slash(services, user_id=command["user_id"], channel_id=command.get("channel_id"),
-                           command=command["command"], text=command.get("text") or "",
-                           trigger_id=command.get("trigger_id"), ack=ack_once, respond=respond)
+        interactions.slash(
+            services,
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id"),
+            command=command["command"],
+            text=command.get("text") or "",
+            trigger_id=command.get("trigger_id"),
+            ack=ack_once,
+            respond=respond,
+        )
 
-    handle_once(services.session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"],
-                ack=ack, run=run)
+    handle_once(services.session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"], ack=ack, run=run)
 
 
 def register(app: App) -> None:

@@ -50,8 +50,9 @@ def discover() -> dict[str, JobKind]:
 KINDS: dict[str, JobKind] = discover()
 
 
-def derive_jobs(project_file: ProjectFile, meetings: list[Meeting], project_slugs: dict[int, str],
-                calendar: BusinessCalendar | None = None) -> list[JobSpec]:
+def derive_jobs(
+    project_file: ProjectFile, meetings: list[Meeting], project_slugs: dict[int, str], calendar: BusinessCalendar | None = None
+) -> list[JobSpec]:
     """Every job of every project, kind by kind (derived, never stored): each project's jobs in the kinds' ORDER."""
     calendar = calendar or calendar_for(project_file)
     specs: list[JobSpec] = []

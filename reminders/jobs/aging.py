@@ -60,8 +60,17 @@ class AgingNotice:
     channel: str
 
 
-def check_waiting_issues(session: Session, *, project: Project, escalation: EscalationSpec, calendar: BusinessCalendar,
-                         now: dt.datetime, timezone: str, post: Post, t: Callable[..., str]) -> list[AgingNotice]:
+def check_waiting_issues(
+    session: Session,
+    *,
+    project: Project,
+    escalation: EscalationSpec,
+    calendar: BusinessCalendar,
+    now: dt.datetime,
+    timezone: str,
+    post: Post,
+    t: Callable[..., str],
+) -> list[AgingNotice]:
     """Remind departments of issues waiting on them, and the leads of long waits; each once per waiting period.
 
     Runs on business days only: on a closed day nobody is pinged.
@@ -89,9 +98,14 @@ def check_waiting_issues(session: Session, *, project: Project, escalation: Esca
             channel = channels.get(waiting_on_id) if current == NUDGE else project.leads_channel_id
             if not channel:
                 continue
-            text = t(f"aging.{current}", number=issue_id, title=escape(issue.title), days=age,
-                     waiting_on=escape(departments[waiting_on_id].name),
-                     department=escape(departments[issue.department_id].name))
+            text = t(
+                f"aging.{current}",
+                number=issue_id,
+                title=escape(issue.title),
+                days=age,
+                waiting_on=escape(departments[waiting_on_id].name),
+                department=escape(departments[issue.department_id].name),
+            )
             if post(f"issue:{issue_id}:{kind}:{period}", channel, text):
                 add_event(session, issue_id, "renkei", kind, period)
                 session.commit()
@@ -111,13 +125,19 @@ def aging_notices(services: Services, project_slug: str, now: dt.datetime | None
 
     with services.session() as session:
         project = project_row(session, project_slug)
-        return check_waiting_issues(session, project=project, escalation=escalation, calendar=services.calendar,
-                                    now=now or utcnow(), timezone=services.project_file.timezone, post=post,
-                                    t=services.translator())
+        return check_waiting_issues(
+            session,
+            project=project,
+            escalation=escalation,
+            calendar=services.calendar,
+            now=now or utcnow(),
+            timezone=services.project_file.timezone,
+            post=post,
+            t=services.translator(),
+        )
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     trigger = BusinessDayTrigger(parse_cron(AGING_CRON, project_file.timezone), calendar)
     return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger)]
 

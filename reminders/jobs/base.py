@@ -52,8 +52,9 @@ class JobKind(Protocol):
     KIND: str
     ORDER: int  # where the kind's jobs stand among a project's (`renkei jobs list`): lower first
 
-    def specs(self, project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-              calendar: BusinessCalendar) -> list[JobSpec]:
+    def specs(
+        self, project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar
+    ) -> list[JobSpec]:
         """The jobs of this kind for one project (`meetings`: the project's, not cancelled)."""
 
     def run(self, services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:

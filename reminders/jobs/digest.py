@@ -23,8 +23,7 @@ KIND = "digest"
 ORDER = 40  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     if not project.digest:
         return []
     return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.digest.cron, project_file.timezone))]
@@ -39,11 +38,20 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         project = project_row(session, spec.project)
         if not project.leads_channel_id:
             return FiringResult("skipped", scheduled, reason="no_leads_channel")
-        text, blocks = report_commands.digest_for(session, project, project_file=services.project_file,
-                                                  calendar=services.calendar, t=t,
-                                                  today=local_day(services, scheduled))
-    outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
-                                            channel=project.leads_channel_id, text=text, blocks=blocks)
+        text, blocks = report_commands.digest_for(
+            session,
+            project,
+            project_file=services.project_file,
+            calendar=services.calendar,
+            t=t,
+            today=local_day(services, scheduled),
+        )
+    outcome = services.gateway.post_message(
+        key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}",
+        channel=project.leads_channel_id,
+        text=text,
+        blocks=blocks,
+    )
     return FiringResult("delivered", scheduled, int(outcome.status != OutboxStatus.FAILED))
 
 

@@ -53,8 +53,12 @@ def meeting_offsets(meeting: Meeting) -> list[tuple[str, dt.timedelta]]:
     if not is_from_config(meeting) and len(pairs) > MAX_REMINDERS_PER_MEETING:
         if id_of(meeting) not in _trimmed:
             _trimmed.add(id_of(meeting))
-            logger.warning("Meeting %s has %d reminders; only the first %d are scheduled (cancel it and add it again)",
-                           meeting.id, len(pairs), MAX_REMINDERS_PER_MEETING)
+            logger.warning(
+                "Meeting %s has %d reminders; only the first %d are scheduled (cancel it and add it again)",
+                meeting.id,
+                len(pairs),
+                MAX_REMINDERS_PER_MEETING,
+            )
         pairs = pairs[:MAX_REMINDERS_PER_MEETING]
     return pairs
 
@@ -69,14 +73,22 @@ def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str) -> list[Job
             trigger = DateTrigger(run_date=meeting.starts_at - offset, timezone=ZoneInfo(timezone))
         else:
             continue
-        specs.append(JobSpec(id=f"{KIND}:{project_slug}:{meeting.id}:{text}", kind=KIND, project=project_slug,
-                             trigger=trigger, meeting_id=meeting.id, offset=offset, offset_text=text,
-                             title=meeting.title))
+        specs.append(
+            JobSpec(
+                id=f"{KIND}:{project_slug}:{meeting.id}:{text}",
+                kind=KIND,
+                project=project_slug,
+                trigger=trigger,
+                meeting_id=meeting.id,
+                offset=offset,
+                offset_text=text,
+                title=meeting.title,
+            )
+        )
     return specs
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     return [spec for meeting in meetings for spec in meeting_jobs(meeting, project.slug, project_file.timezone)]
 
 
@@ -98,14 +110,25 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         if not calendar.is_business_day(local_start.date()):
             if not project.leads_channel_id:
                 return FiringResult("skipped", scheduled, reason="closed_day_no_leads_channel")
-            text = t("meeting.closed_day_warning", title=escape(meeting.title), when=when_text(t, local_start, year=False),
-                     reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"), number=meeting.id)
+            text = t(
+                "meeting.closed_day_warning",
+                title=escape(meeting.title),
+                when=when_text(t, local_start, year=False),
+                reason=t(f"calendar.{calendar.closed_reason(local_start.date())}"),
+                number=meeting.id,
+            )
             services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
             return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
-        material = agenda(session, id_of(project), today=local_day(services, scheduled), timezone=tz,
-                          business_days=calendar.business_days_between)
-        text, blocks = meeting_commands.meeting_reminder(t, meeting=meeting, project=project, start=local_start,
-                                                         agenda=material, lead_time=spec.offset_text)
+        material = agenda(
+            session,
+            id_of(project),
+            today=local_day(services, scheduled),
+            timezone=tz,
+            business_days=calendar.business_days_between,
+        )
+        text, blocks = meeting_commands.meeting_reminder(
+            t, meeting=meeting, project=project, start=local_start, agenda=material, lead_time=spec.offset_text
+        )
         channels = list(department_channels(session, id_of(project)).values())
     failed = post_to_channels(services.gateway, key=key, channels=channels, text=text, blocks=blocks)
     return FiringResult("delivered", scheduled, len(channels) - len(failed))

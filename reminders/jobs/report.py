@@ -26,8 +26,7 @@ KIND = "report"
 ORDER = 50  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     if not project.report:
         return []
     return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.report.cron, project_file.timezone))]
@@ -45,16 +44,25 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         if not managers:
             return FiringResult("skipped", scheduled, reason="no_managers")
         folder = Path(services.settings.renkei_reports_dir)
-        path = report_commands.make_report(session, project, start=start, end=end,
-                                           out=folder / report_commands.report_filename(project, start, end),
-                                           calendar=services.calendar,
-                                           timezone=services.project_file.timezone, t=t)
+        path = report_commands.make_report(
+            session,
+            project,
+            start=start,
+            end=end,
+            out=folder / report_commands.report_filename(project, start, end),
+            calendar=services.calendar,
+            timezone=services.project_file.timezone,
+            t=t,
+        )
     sent = 0
     for manager in managers:
-        outcome = services.gateway.upload_file(key=f"{spec.id}@{scheduled.isoformat()}:{manager}", user=manager, path=path,
-                                               title=t("report.file_title", project=project.name, start=start, end=end),
-                                               comment=t("report.monthly_comment", project=escape(project.name), start=start,
-                                                         end=end))
+        outcome = services.gateway.upload_file(
+            key=f"{spec.id}@{scheduled.isoformat()}:{manager}",
+            user=manager,
+            path=path,
+            title=t("report.file_title", project=project.name, start=start, end=end),
+            comment=t("report.monthly_comment", project=escape(project.name), start=start, end=end),
+        )
         sent += outcome.status != OutboxStatus.FAILED
     return FiringResult("delivered", scheduled, sent)
 

@@ -37,8 +37,7 @@ def prompt_trigger(project_file: ProjectFile, project: ProjectSpec, calendar: Bu
     return BusinessDayTrigger(parse_cron(project.standup.cron, project_file.timezone), calendar)
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     if not project.standup:
         return []
     return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, prompt_trigger(project_file, project, calendar))]
@@ -54,8 +53,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         project = project_row(session, spec.project)
         channels = list(department_channels(session, id_of(project)).values())
         text, blocks = standup_commands.prompt(t, project=project, day=day)
-    failed = post_to_channels(services.gateway, key=f"{spec.id}@{scheduled.isoformat()}", channels=channels, text=text,
-                              blocks=blocks)
+    failed = post_to_channels(
+        services.gateway, key=f"{spec.id}@{scheduled.isoformat()}", channels=channels, text=text, blocks=blocks
+    )
     return FiringResult("delivered", scheduled, len(channels) - len(failed))
 
 

@@ -29,14 +29,14 @@ KIND = "standup-remind"
 ORDER = 20  # where its jobs stand among a project's (reminders/jobs/__init__.py)
 
 
-def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting],
-          calendar: BusinessCalendar) -> list[JobSpec]:
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     if not project.standup:
         return []
     remind = parse_duration(project.standup.remind_after)
     trigger = OffsetTrigger(standup.prompt_trigger(project_file, project, calendar), remind)
-    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger, offset=remind,
-                    offset_text=project.standup.remind_after)]
+    return [
+        JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger, offset=remind, offset_text=project.standup.remind_after)
+    ]
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
@@ -53,8 +53,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
             if missing:
                 text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
-                outcome = services.gateway.post_message(key=f"{spec.id}@{scheduled.isoformat()}:{channel}",
-                                                        channel=channel, text=text)
+                outcome = services.gateway.post_message(
+                    key=f"{spec.id}@{scheduled.isoformat()}:{channel}", channel=channel, text=text
+                )
                 sent += outcome.status != OutboxStatus.FAILED
     return FiringResult("delivered", scheduled, sent)
 

@@ -31,18 +31,18 @@ DEFAULT_SCOPES = "commands,chat:write,channels:manage,channels:read,channels:joi
 
 
 # Slack's limits (Block Kit and API reference pages, as of 2026); Slack refuses a payload past them.
-MESSAGE_BLOCKS = 50          # blocks in one message
-VIEW_BLOCKS = 100            # blocks in a modal or the Home tab (views.open / views.publish)
-SECTION_TEXT = 3000          # section `text`
-SECTION_FIELDS = 10          # section `fields`, each at most FIELD_TEXT
+MESSAGE_BLOCKS = 50  # blocks in one message
+VIEW_BLOCKS = 100  # blocks in a modal or the Home tab (views.open / views.publish)
+SECTION_TEXT = 3000  # section `text`
+SECTION_FIELDS = 10  # section `fields`, each at most FIELD_TEXT
 FIELD_TEXT = 2000
-HEADER_TEXT = 150            # header text (plain_text)
-BUTTON_TEXT = 75             # button text (plain_text)
-ACTIONS_ELEMENTS = 25        # elements of an actions block
-CONTEXT_ELEMENTS = 10        # elements of a context block
-VIEW_TITLE = 24              # modal title, submit and close (plain_text)
-MESSAGE_TEXT = 40000         # message `text` (the notification fallback)
-PAGE_SIZE = 2                # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
+HEADER_TEXT = 150  # header text (plain_text)
+BUTTON_TEXT = 75  # button text (plain_text)
+ACTIONS_ELEMENTS = 25  # elements of an actions block
+CONTEXT_ELEMENTS = 10  # elements of a context block
+VIEW_TITLE = 24  # modal title, submit and close (plain_text)
+MESSAGE_TEXT = 40000  # message `text` (the notification fallback)
+PAGE_SIZE = 2  # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
 
 # Methods that only read: Slack reads their arguments from a form (or query) body, never from JSON.
 READ_METHODS = {"auth.test", "conversations.list", "conversations.info", "users.info"}
@@ -138,8 +138,16 @@ class FakeSlack:
             self._server.shutdown()
             self._server.server_close()
 
-    def fail(self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None,
-             times: int = 1, needed: str | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        needed: str | None = None,
+    ) -> None:
         """Make the next `times` calls of `method` fail this way (`needed`: the scope a missing_scope lacks)."""
         if status == 429 and retry_after is None:
             retry_after = 1
@@ -191,8 +199,9 @@ class FakeSlack:
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" and body.get("ok") else {}
         self._send(request, 200, body, headers=headers)
 
-    def _answer(self, method: str, params: dict[str, Any], token: str | None, failure: Failure | None, *,
-                json_body: bool) -> dict[str, Any]:
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None, failure: Failure | None, *, json_body: bool
+    ) -> dict[str, Any]:
         """Slack's answer to a call that reached it: auth, token type, scripted failure, then the method."""
         if token not in self.tokens:
             return {"ok": False, "error": "not_authed" if not token else "invalid_auth"}
@@ -226,14 +235,18 @@ class FakeSlack:
             return json.loads(raw.decode("utf-8"))
         return dict(parse_qsl(raw.decode("utf-8")))
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None, status: int,
-                error: str | None = None) -> None:
+    def _record(self, method: str, params: dict[str, Any], token: str | None, status: int, error: str | None = None) -> None:
         with self._lock:
             self.calls.append(Call(method, params, token, status, ok=status == 200 and error is None, error=error))
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None,
-              raw_text: str | None = None) -> None:
+    def _send(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        raw_text: str | None = None,
+    ) -> None:
         data = (raw_text or json.dumps(body, ensure_ascii=False)).encode("utf-8")
         request.send_response(status)
         request.send_header("Content-Type", "application/json; charset=utf-8")
@@ -252,15 +265,21 @@ class FakeSlack:
         return self.channels.get(str(params.get("channel", "")))
 
     def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://renkei-test.slack.com/", "team": "Renkei Test", "user": "renkei",
-                "team_id": "T000TEST", "user_id": self.bot_user, "bot_id": "B000TEST"}
+        return {
+            "ok": True,
+            "url": "https://renkei-test.slack.com/",
+            "team": "Renkei Test",
+            "user": "renkei",
+            "team_id": "T000TEST",
+            "user_id": self.bot_user,
+            "bot_id": "B000TEST",
+        }
 
     def _postable(self, channel: str) -> dict[str, Any] | None:
         """Slack's refusal to post in `channel`, or None: it must exist and have the bot, or be a DM."""
         if channel.startswith("U") or channel in self.ims:
             return None
-        found = self.channels.get(channel) or next(
-            (c for c in self.channels.values() if channel.lstrip("#") == c.name), None)
+        found = self.channels.get(channel) or next((c for c in self.channels.values() if channel.lstrip("#") == c.name), None)
         if found is None:
             return {"ok": False, "error": "channel_not_found"}
         if self.bot_user not in found.members:
@@ -312,18 +331,30 @@ class FakeSlack:
             return _refused("invalid_arguments", "limit must be a number")
         size = max(1, min(limit, self.page_size))
         everything = list(self.channels.values())
-        page = everything[start:start + size]
+        page = everything[start : start + size]
         more = start + size < len(everything)
-        return {"ok": True, "channels": [{"id": c.id, "name": c.name, "is_member": self.bot_user in c.members,
-                                          "purpose": {"value": c.purpose}} for c in page],
-                "response_metadata": {"next_cursor": f"dGVhbTpD{start + size}" if more else ""}}
+        return {
+            "ok": True,
+            "channels": [
+                {"id": c.id, "name": c.name, "is_member": self.bot_user in c.members, "purpose": {"value": c.purpose}}
+                for c in page
+            ],
+            "response_metadata": {"next_cursor": f"dGVhbTpD{start + size}" if more else ""},
+        }
 
     def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel.id, "name": channel.name, "purpose": {"value": channel.purpose},
-                                        "is_member": self.bot_user in channel.members}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "purpose": {"value": channel.purpose},
+                "is_member": self.bot_user in channel.members,
+            },
+        }
 
     def _m_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
@@ -360,8 +391,15 @@ class FakeSlack:
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user", ""))
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo",
-                                     "profile": {"display_name": f"user-{user}", "real_name": f"User {user}"}}}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "name": user.lower(),
+                "tz": "Asia/Tokyo",
+                "profile": {"display_name": f"user-{user}", "real_name": f"User {user}"},
+            },
+        }
 
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if not (params.get("trigger_id") or params.get("interactivity_pointer")):
@@ -424,8 +462,9 @@ def _block_problems(blocks: list[dict[str, Any]], where: str) -> list[str]:
             fields = block.get("fields") or []
             if len(fields) > SECTION_FIELDS:
                 problems.append(f"must have at most {SECTION_FIELDS} items [json-pointer:{at}/fields]")
-            problems += [_too_long(FIELD_TEXT, f"{at}/fields/{j}/text") for j, f in enumerate(fields)
-                         if len(_text_of(f)) > FIELD_TEXT]
+            problems += [
+                _too_long(FIELD_TEXT, f"{at}/fields/{j}/text") for j, f in enumerate(fields) if len(_text_of(f)) > FIELD_TEXT
+            ]
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button" and len(_text_of(accessory.get("text"))) > BUTTON_TEXT:
                 problems.append(_too_long(BUTTON_TEXT, f"{at}/accessory/text/text"))
@@ -436,8 +475,11 @@ def _block_problems(blocks: list[dict[str, Any]], where: str) -> list[str]:
             elements = block.get("elements") or []
             if not 1 <= len(elements) <= ACTIONS_ELEMENTS:
                 problems.append(f"must have 1 to {ACTIONS_ELEMENTS} items [json-pointer:{at}/elements]")
-            problems += [_too_long(BUTTON_TEXT, f"{at}/elements/{j}/text/text") for j, e in enumerate(elements)
-                         if e.get("type") == "button" and len(_text_of(e.get("text"))) > BUTTON_TEXT]
+            problems += [
+                _too_long(BUTTON_TEXT, f"{at}/elements/{j}/text/text")
+                for j, e in enumerate(elements)
+                if e.get("type") == "button" and len(_text_of(e.get("text"))) > BUTTON_TEXT
+            ]
         elif kind == "context":
             if not 1 <= len(block.get("elements") or []) <= CONTEXT_ELEMENTS:
                 problems.append(f"must have 1 to {CONTEXT_ELEMENTS} items [json-pointer:{at}/elements]")
