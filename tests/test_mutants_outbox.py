@@ -1,0 +1,250 @@
+"""The outbox, the firing guard and the gateway, pinned down where mutation testing found them loose (scripts/mutation).
+
+storage/outbox.py (what is stored, who may claim, what is due), storage/deliveries.py (one row per job and UTC
+time), bot/gateway.py (form encoding, Slack's errors as results, retries and their back-off, uploads).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from sqlmodel import select
+
+from bot.gateway import SlackGateway, make_web_client
+from commands.base import ApiResult, Outcome
+from storage import outbox
+from storage.db import make_engine, new_session
+from storage.deliveries import claim_firing, finish_firing, firing
+from storage.guard import ResidentsDataRefused
+from storage.models import OutboxMessage
+from tests.conftest import BOT_TOKEN
+
+T0 = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def session(database_url):
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def gateway(services, fakeslack, **kwargs) -> SlackGateway:
+    return SlackGateway(engine=services.engine, client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url), **kwargs)
+
+
+def row_of(services, key: str) -> OutboxMessage:
+    with new_session(services.engine) as session:
+        return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one()
+
+
+# --- deliveries ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def machine_in_tokyo(monkeypatch):
+    """The machine's own zone is not UTC: rows must still hold UTC."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def bot_channel(fakeslack) -> str:
+    """A channel the bot is in, so a post to it is accepted by the (strict) fake Slack."""
+    return fakeslack.add_channel("renkei-test", {fakeslack.bot_user}).id
+
+
+def test_a_firing_is_one_row_per_job_and_utc_time(session, machine_in_tokyo):
+    tokyo = T0.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    assert claim_firing(session, "standup:moving", tokyo, "host-a")
+    assert not claim_firing(session, "standup:moving", T0, "host-b")  # the same moment in another zone
+    assert claim_firing(session, "standup:online", T0, "host-b")
+    row = firing(session, "standup:moving", T0)
+    assert (row.job_id, row.claimed_by, row.status) == ("standup:moving", "host-a", "claimed")
+    assert firing(session, "standup:online", tokyo).claimed_by == "host-b"
+    assert firing(session, "standup:moving", T0 + dt.timedelta(days=1)) is None
+    assert firing(session, "meeting:moving:1:1d", T0) is None
+
+
+def test_finishing_a_firing_records_how_it_ended(session):
+    claim_firing(session, "standup:moving", T0, "host-a")
+    claim_firing(session, "standup:online", T0, "host-a")
+    finish_firing(session, "standup:moving", T0, "skipped")
+    finish_firing(session, "aging:nowhere", T0, "done")  # never claimed: nothing to finish
+    assert firing(session, "standup:moving", T0).status == "skipped"
+    assert firing(session, "standup:online", T0).status == "claimed"
+    assert firing(session, "aging:nowhere", T0) is None
+
+
+# --- the outbox ---------------------------------------------------------------------------------------------
+
+
+def test_the_payload_is_stored_as_readable_json(session):
+    row, created = outbox.enqueue(session, key="k1", method="chat.postMessage", payload={"channel": "C1", "text": "窓口"})
+    assert created and row.payload == '{"channel": "C1", "text": "窓口"}' and row.status == "pending"
+    row, created = outbox.enqueue(session, key="k1", method="chat.postMessage", payload={"text": "別"})
+    assert not created and json.loads(row.payload)["text"] == "窓口"
+    with pytest.raises(ResidentsDataRefused) as refused:
+        outbox.enqueue(session, key="k2", method="chat.postMessage", payload={"text": "1234 5678 9018"})
+    assert refused.value.where == "outbox chat.postMessage"
+
+
+def message(session, key: str, **values) -> int:
+    row, _ = outbox.enqueue(session, key=key, method="chat.postMessage", payload={"channel": "C1", "text": key})
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.commit()
+    return row.id
+
+
+def test_only_a_pending_or_abandoned_message_is_claimed(session):
+    lease = dt.timedelta(minutes=2)
+    sent = message(session, "sent", status="sent", claimed_until=T0 - lease)
+    failed = message(session, "failed", status="failed", claimed_until=T0 - lease)
+    sending = message(session, "sending", status="sending", claimed_until=T0)  # its lease ends right now
+    abandoned = message(session, "abandoned", status="sending", claimed_until=T0 - dt.timedelta(seconds=1))
+    later = message(session, "later", next_attempt_at=T0 + dt.timedelta(seconds=1))
+    due = message(session, "due", next_attempt_at=T0)
+    fresh = message(session, "fresh")
+    assert outbox.due_ids(session, T0) == [abandoned, due, fresh]
+    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (sent, failed, sending, later)] == [False] * 4
+    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (abandoned, due, fresh)] == [True] * 3
+    assert outbox.due_ids(session, T0) == []
+
+
+def test_what_each_ending_leaves_in_the_row(session):
+    lease = dt.timedelta(minutes=2)
+    first = message(session, "retried")
+    assert outbox.claim(session, first, lease=lease, now=T0)
+    row = outbox.mark_retry(session, first, "ratelimited", T0 + dt.timedelta(seconds=30))
+    assert (row.status, row.claimed_until, row.last_error) == ("pending", None, "ratelimited")
+    assert row.next_attempt_at.astimezone(dt.timezone.utc) == T0 + dt.timedelta(seconds=30)
+    assert outbox.claim(session, first, lease=lease, now=T0 + dt.timedelta(seconds=30))
+    row = outbox.mark_sent(session, first, {"ok": True, "text": "窓口"})
+    assert (row.status, row.claimed_until, row.last_error, row.result) == ("sent", None, None, '{"ok": true, "text": "窓口"}')
+    second = message(session, "refused")
+    assert outbox.claim(session, second, lease=lease, now=T0)
+    row = outbox.mark_failed(session, second, "channel_not_found")
+    assert (row.status, row.claimed_until, row.last_error) == ("failed", None, "channel_not_found")
+    with pytest.raises(LookupError, match="outbox message 999999 is gone"):
+        outbox.get_message(session, 999999)
+
+
+# --- the gateway --------------------------------------------------------------------------------------------
+
+
+def test_parameters_are_form_encoded_as_slack_reads_them(services, fakeslack):
+    result = services.gateway.api(
+        "conversations.open",
+        users="U01SHIMIN",
+        return_im=True,
+        prevent_creation=False,
+        blocks=[{"text": "窓口"}],
+        limit=5,
+        cursor=None,
+    )
+    assert result == ApiResult(ok=True, data={"ok": True, "channel": {"id": "D01SHIMIN"}})
+    [call] = fakeslack.calls_to("conversations.open")
+    assert call.params == {
+        "users": "U01SHIMIN",
+        "return_im": "true",
+        "prevent_creation": "false",
+        "blocks": '[{"text": "窓口"}]',
+        "limit": "5",
+    }
+
+
+def test_slacks_refusals_and_outages_are_results(services, fakeslack):
+    fakeslack.fail("conversations.open", error="missing_scope", needed="im:write")
+    result = services.gateway.api("conversations.open", users="U1")
+    assert (result.ok, result.error, result.needed) == (False, "missing_scope", "im:write")
+    assert result.data["error"] == "missing_scope" and result.data["needed"] == "im:write"
+    fakeslack.fail("conversations.open", error="user_not_found")
+    result = services.gateway.api("conversations.open", users="U1")
+    assert (result.ok, result.error, result.needed) == (False, "user_not_found", None)
+    dead = SlackGateway(
+        engine=services.engine, client=make_web_client(token=BOT_TOKEN, retries=0, base_url="http://127.0.0.1:9/api/")
+    )
+    assert dead.api("conversations.open", users="U1") == ApiResult(ok=False, data={}, error="network")
+
+
+def test_an_http_error_is_slacks_error_word_rather_than_its_status(services, fakeslack):
+    fakeslack.fail("conversations.open", status=404, times=1)
+    result = services.gateway.api("conversations.open", users="U1")
+    assert (result.ok, result.error, result.data["error"]) == (False, "internal_error", "internal_error")
+
+
+def test_a_file_goes_to_the_users_dm(services, fakeslack, tmp_path):
+    path = tmp_path / "進捗.xlsx"
+    path.write_bytes(b"xlsx")
+    outcome = services.gateway.upload_file(key="report:1", user="U01SHIMIN", path=path, title="進捗", comment="どうぞ")
+    assert outcome.status == "sent" and not outcome.duplicate
+    assert json.loads(row_of(services, "report:1").payload) == {
+        "channel": "D01SHIMIN",
+        "file": str(path),
+        "filename": "進捗.xlsx",
+        "title": "進捗",
+        "initial_comment": "どうぞ",
+    }
+    fakeslack.fail("conversations.open", error="user_not_found")
+    assert services.gateway.upload_file(key="report:2", user="U0GONE", path=path, title="t", comment="c") == Outcome(
+        status="failed", response=None, error="user_not_found", duplicate=False
+    )
+
+
+def test_delivering_a_message_already_sent_answers_what_was_recorded(services, fakeslack):
+    first = services.gateway.post_message(key="once", channel=bot_channel(fakeslack), text="x")
+    again = services.gateway.deliver(row_of(services, "once").id)
+    assert again == Outcome(status="sent", response=first.response, error=None, duplicate=True)
+
+
+def test_a_429_that_outlasts_the_clients_retries_is_retried_later(services, fakeslack):
+    fakeslack.fail("chat.postMessage", status=429, retry_after=0, times=50)
+    outcome = gateway(services, fakeslack, now=lambda: T0).post_message(key="rl", channel=bot_channel(fakeslack), text="x")
+    assert (outcome.status, outcome.error) == ("pending", "ratelimited")
+
+
+def test_back_off_doubles_from_30_seconds_up_to_an_hour_then_gives_up(services, fakeslack):
+    fakeslack.fail("chat.postMessage", status=500, times=1000)
+    clock = [T0]
+    slow = SlackGateway(
+        engine=services.engine,
+        now=lambda: clock[0],
+        max_attempts=9,
+        client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url, retries=0),
+    )
+    outcome = slow.post_message(key="outage", channel=bot_channel(fakeslack), text="x")
+    delays = []
+    while outcome.status == "pending":
+        row = row_of(services, "outage")
+        delays.append((row.next_attempt_at.astimezone(dt.timezone.utc) - clock[0]).total_seconds())
+        clock[0] = row.next_attempt_at.astimezone(dt.timezone.utc)
+        outcome = slow.deliver(row.id)
+    assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600]
+    assert (outcome.status, outcome.error, outcome.duplicate) == ("failed", "internal_error", False)
+    assert row_of(services, "outage").attempts == 9
+
+
+def test_the_client_waits_as_slack_asks_and_times_out(monkeypatch):
+    client = make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retries=2, retry_scale=1)
+    assert client.timeout == 10
+    rate_limit, server_error, network = client.retry_handlers
+    assert (rate_limit.max_retry_count, server_error.max_retry_count, network.max_retry_count) == (4, 2, 2)
+    assert network.interval_calculator is server_error.interval_calculator
+    waits: list[float] = []
+    monkeypatch.setattr("bot.gateway.time.sleep", waits.append)
+    for headers in ({}, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}):  # none, or a date: one second
+        state = RetryState()
+        rate_limit.prepare_for_next_attempt(state=state, request=None, response=HttpResponse(status_code=429, headers=headers))
+        assert state.next_attempt_requested is True and state.current_attempt == 1
+    assert len(waits) == 2 and all(1 <= wait < 2 for wait in waits)
+    assert SlackGateway(engine=None, client=client).max_attempts == 8
