@@ -44,6 +44,38 @@ REQUIRE_PG = os.environ.get("RENKEI_REQUIRE_POSTGRES") == "1"
 # The Slack client's retries wait Retry-After and back-off times this (bot.gateway.make_web_client): real retries,
 # in a hundredth of the time. Set for this process and, through `env`, for the `renkei` processes tests start.
 TEST_RETRY_SCALE = os.environ.setdefault("RENKEI_RETRY_SCALE", "0.01")
+# RENKEI_TEST_NOW=2026-11-30T09:00+09:00 runs the suite as if started at that moment (tests/test_clock.py does, for
+# the scheduling tests): this process through `suite_clock`, the processes it starts through tests/subprocess_hook.
+TEST_NOW = os.environ.get("RENKEI_TEST_NOW")
+SUBPROCESS_HOOK = Path(__file__).resolve().parent / "subprocess_hook"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock() -> Iterator[None]:
+    """The whole run starts at RENKEI_TEST_NOW when it is set (the clock ticks on); tests that need a moment of
+    their own still freeze or move it with time-machine, which nests."""
+    if not TEST_NOW:
+        yield
+        return
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.fromisoformat(TEST_NOW), tick=True):
+        yield
+
+
+def subprocess_env(base: dict[str, str]) -> dict[str, str]:
+    """`base` for a Python process a test starts: with the suite's clock (RENKEI_TEST_NOW set to this process's
+    now, so the child does not go back in time; a RENKEI_TEST_NOW already in `base` stays) and the hook that
+    applies it first on PYTHONPATH."""
+    paths = [p for p in base.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(SUBPROCESS_HOOK)]
+    env = {**base, "PYTHONPATH": os.pathsep.join([str(SUBPROCESS_HOOK), *paths])}
+    if TEST_NOW and "RENKEI_TEST_NOW" not in base:  # a test may pin a moment of its own
+        import datetime as dt
+
+        env["RENKEI_TEST_NOW"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    return env
 
 
 def pytest_configure(config) -> None:
@@ -383,19 +415,24 @@ RENKEI = str(Path(sys.executable).parent / "renkei")
 
 def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed `renkei` script as an operator would, capturing what it prints."""
-    return subprocess.run([RENKEI, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [RENKEI, *args], env=subprocess_env(env), cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    """An environment with no Slack settings, a SQLite file, the sample project and the tests' short retry waits."""
+    """An environment with no Slack settings, a SQLite file, the sample project, the tests' short retry waits and
+    the suite's clock (`subprocess_env`)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RENKEI_", "DATABASE_URL", "PORT"))}
-    return {
-        **base,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "RENKEI_CONFIG": str(SAMPLE),
-        "RENKEI_RETRY_SCALE": TEST_RETRY_SCALE,
-    }
+    return subprocess_env(
+        {
+            **base,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+            "RENKEI_CONFIG": str(SAMPLE),
+            "RENKEI_RETRY_SCALE": TEST_RETRY_SCALE,
+        }
+    )
 
 
 @pytest.fixture

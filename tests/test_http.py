@@ -33,6 +33,7 @@ from tests.conftest import (
     sign,
     sign_bytes,
     slash_body,
+    subprocess_env,
 )
 
 
@@ -325,14 +326,16 @@ def _serve(tmp_path, fakeslack, database_url):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={
-            **env,
-            "DATABASE_URL": database_url,
-            "RENKEI_CONFIG": str(SAMPLE),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fakeslack.url,
-        },
+        env=subprocess_env(
+            {
+                **env,
+                "DATABASE_URL": database_url,
+                "RENKEI_CONFIG": str(SAMPLE),
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": fakeslack.url,
+            }
+        ),
     )
     deadline = time.monotonic() + 60
     while True:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
+import pytest
 
-from reminders.calendar import BusinessCalendar
 from tests.conftest import SAMPLE, channel_id, run
 
 DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
-WEEKDAYS = "月火水木金土日"
 
 
 def test_jobs_list_shows_every_job_with_its_next_run(env, tmp_path):
@@ -32,20 +29,28 @@ def test_jobs_list_shows_every_job_with_its_next_run(env, tmp_path):
     assert "(金) 16:00" in next(row for row in result.stdout.splitlines() if row.startswith("digest:moving"))
 
 
-def test_a_prompt_set_for_a_closed_day_is_listed_on_the_next_business_day(env, tmp_path):
-    now = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
-    # the Monday of the next 09:30 prompt: today itself on a Monday before 09:30 (the suite may run at any hour)
-    monday = now.date() + dt.timedelta(days=(7 - now.weekday()) % 7)
-    if monday == now.date() and (now.hour, now.minute) >= (9, 30):
-        monday += dt.timedelta(days=7)
-    text = SAMPLE.read_text(encoding="utf-8").replace('closed_days: ["2026-08-14"]', f'closed_days: ["{monday}"]')
+@pytest.mark.parametrize(
+    ("now", "closed", "listed"),
+    [
+        # Thursday: the next Monday prompt is closed, so Tuesday's is listed
+        ("2026-11-26T10:00:00+09:00", "2026-11-30", "2026-12-01(火) 09:30"),
+        # Monday before 09:30: today's prompt is the next one; today is closed
+        ("2026-11-30T09:00:00+09:00", "2026-11-30", "2026-12-01(火) 09:30"),
+        # Monday after 09:30: today's prompt is past; the next Monday is closed
+        ("2026-11-30T09:45:00+09:00", "2026-12-07", "2026-12-08(火) 09:30"),
+        # a closed Monday before a holiday: 2027-01-11 is 成人の日, so the prompt moves to Tuesday the 12th
+        ("2027-01-08T12:00:00+09:00", "2027-01-11", "2027-01-12(火) 09:30"),
+    ],
+)
+def test_a_prompt_set_for_a_closed_day_is_listed_on_the_next_business_day(env, tmp_path, now, closed, listed):
+    text = SAMPLE.read_text(encoding="utf-8").replace('closed_days: ["2026-08-14"]', f'closed_days: ["{closed}"]')
     text = text.replace('cron: "30 9 * * mon-fri"', 'cron: "30 9 * * mon"')
     config = tmp_path / "renkei.yml"
     config.write_text(text, encoding="utf-8")
-    result = run(["jobs", "list"], {**env, "RENKEI_CONFIG": str(config)}, tmp_path)
-    moved = BusinessCalendar(closed_days=[monday]).next_business_day(monday)
+    result = run(["jobs", "list"], {**env, "RENKEI_CONFIG": str(config), "RENKEI_TEST_NOW": now}, tmp_path)
+    assert result.returncode == 0, result.stderr
     line = next(row for row in result.stdout.splitlines() if row.startswith("standup:moving"))
-    assert f"{moved}({WEEKDAYS[moved.weekday()]}) 09:30" in line, (line, monday)
+    assert listed in line, line
 
 
 def test_jobs_run_reaches_every_channel_through_429s_and_posts_once(env, tmp_path, fakeslack):
