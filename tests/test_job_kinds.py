@@ -183,3 +183,33 @@ def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, f
     assert second.exit_code == 0 and "配信済み" in second.output
     assert len(greetings(fakeslack)) == 1
     assert len(claims(synced, "hello:moving")) == 1
+
+
+def test_meetings_added_or_cancelled_elsewhere_are_picked_up_by_the_next_reconcile(synced):
+    """bot.scheduler.reconcile_meetings (every minute): a meeting another instance stored gets its reminder jobs,
+    a cancelled one loses them, and the jobs of the other kinds are left alone."""
+    from bot.scheduler import reconcile_meetings
+    from storage.meetings import add_meeting, cancel_meeting
+
+    scheduler = make_scheduler("Asia/Tokyo")
+    add_jobs(scheduler, synced)
+    before = {job.id for job in scheduler.get_jobs()}
+    with synced.session() as session:
+        project = project_row(session, "moving")
+        meeting = add_meeting(
+            session,
+            project_id=project.id,
+            title="設計レビュー",
+            cron=None,
+            starts_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3),
+            remind_before=["1d", "15m"],
+            created_by="U01SHIMIN",
+        )
+        number = meeting.id
+    reconcile_meetings(scheduler, synced)
+    added = {job.id for job in scheduler.get_jobs()} - before
+    assert added == {f"meeting:moving:{number}:1d", f"meeting:moving:{number}:15m"}
+    with synced.session() as session:
+        cancel_meeting(session, session.get(type(meeting), number))
+    reconcile_meetings(scheduler, synced)
+    assert {job.id for job in scheduler.get_jobs()} == before
