@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import listeners
 from bot.bootstrap import Services
-from storage.db import database_reachable
+from storage.db import database_writable
 
 logger = logging.getLogger(__name__)
 
@@ -212,8 +212,8 @@ def create_wsgi(app: App, services: Services) -> WSGIApplication:
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in {"GET", "HEAD"}:
-            healthy = database_reachable(services.engine)
-            body = json.dumps({"ok": healthy, "database": "reachable" if healthy else "unreachable"}).encode()
+            healthy = database_writable(services.request_engine)
+            body = json.dumps({"ok": healthy, "database": "writable" if healthy else "not writable"}).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from commands.base import CommandContext, Reply
 from reminders.calendar import BusinessCalendar, calendar_for
 from storage import migrate
-from storage.db import make_engine, new_session
+from storage.db import REQUEST_LOCK_WAIT_MS, make_engine, new_session
 from storage.directory import apply_project_file
 from storage.projectfile import ProjectFile, load_project_file
 
@@ -35,6 +35,13 @@ class Services:
     client: WebClient
     gateway: SlackGateway
     lang: str
+
+    @functools.cached_property
+    def request_engine(self) -> Engine:
+        """The same database for work a person waits on: a lock is waited for one second, not five, so that the
+        person is told to try again (bot.interactions.Answer) well within Slack's three seconds."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        return make_engine(url, lock_wait_ms=REQUEST_LOCK_WAIT_MS)
 
     @functools.cached_property
     def calendar(self) -> BusinessCalendar:
@@ -67,8 +74,29 @@ class Services:
         """
         if reply.followup is None:
             return None
-        with self.session() as session:
+        with self.work() as session:
             return reply.followup(self.context(session, user_id=user_id, channel_id=channel_id))
+
+    @contextlib.contextmanager
+    def work(self) -> Iterator[Session]:
+        """A session for one piece of work that may post (a command, a button, a form, a follow-up).
+
+        What it posts is collected (bot.gateway.SlackGateway.batch) and stored in the outbox by this session's last
+        commit, right after the work's own writes and with no Slack call in between; it is sent after that (by the
+        courier in `renkei serve`). Work that raises stores no message.
+        """
+        with self.gateway.batch() as batch:
+            with self.request_session() as session:
+                yield session
+                batch.store(session)
+                session.commit()
+        batch.send()
+
+    @contextlib.contextmanager
+    def request_session(self) -> Iterator[Session]:
+        """A session on `request_engine` (short lock waits), closed afterwards."""
+        with new_session(self.request_engine) as session:
+            yield session
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -97,8 +125,12 @@ def bootstrap(
         migrate.upgrade(engine)
     with new_session(engine) as session:
         apply_project_file(session, project_file)
-    client = client or make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    gateway = SlackGateway(engine=engine, client=client)
+    if client is None:  # Slack itself; deliveries get a client that hands a 429 back to the outbox instead of sleeping
+        client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        sender = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url, wait_on_429=False)
+    else:
+        sender = client
+    gateway = SlackGateway(engine=engine, client=client, sender=sender)
     return Services(
         settings=settings,
         engine=engine,

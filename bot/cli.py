@@ -22,6 +22,8 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backup
 cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list them, run one firing.")
 cli.add_typer(jobs_cli, name="jobs")
+outbox_cli = typer.Typer(no_args_is_help=True, help="Messages to Slack not sent yet: list them, send failed ones again.")
+cli.add_typer(outbox_cli, name="outbox")
 
 
 def _translator() -> Translator:
@@ -52,7 +54,8 @@ def serve(
     """Run the listeners and the scheduler."""
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
-    from bot.scheduler import add_jobs, add_outbox_flush, make_scheduler
+    from bot.courier import Courier
+    from bot.scheduler import add_jobs, add_outbox_watch, make_scheduler
     from reminders.firing import catch_up
 
     settings = _settings()
@@ -67,9 +70,11 @@ def serve(
         _fail(project_file_problems(t, exc))
     t = services.translator()
     app = create_app(services)
-    services.gateway.flush_pending()  # what a previous run stored but could not send goes out first
+    # The courier sends what commands and firings store, on threads of its own; what a previous run stored but could
+    # not send goes out first.
+    courier = Courier(services.gateway, workers=settings.renkei_delivery_workers).start()
     scheduler = make_scheduler(services.project_file.timezone)
-    add_outbox_flush(scheduler, services.gateway.flush_pending)
+    add_outbox_watch(scheduler, services)
     catch_up(services)  # firings missed while no instance ran, once, if still useful
     add_jobs(scheduler, services)
     scheduler.start()
@@ -94,6 +99,7 @@ def serve(
             )  # 413 on a larger declared body, unread
     finally:
         scheduler.shutdown(wait=False)
+        courier.stop()
 
 
 @cli.command()
@@ -315,6 +321,7 @@ def jobs_run(
     from zoneinfo import ZoneInfo
 
     from reminders.firing import fire
+    from storage import outbox
 
     services = _services(need_token=True)
     t = services.translator()
@@ -329,12 +336,80 @@ def jobs_run(
     result = fire(services, job_id, scheduled)
     if result.status == "unknown" or result.scheduled_at is None:  # only an unknown job has no time
         _fail(t("jobs.unknown", job=job_id))
+    finished = services.gateway.flush_pending()  # e.g. what a run cut short stored but did not send
     when = result.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if result.status == "delivered":
         typer.echo(t("jobs.delivered", job=job_id, when=when, count=result.channels))
     else:
         reason = t(f"jobs.reason.{result.reason}") if result.reason else ""
         typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=reason))
+    if result.status == "duplicate" and finished:
+        typer.echo(t("jobs.finished", count=finished))
+    with services.session() as session:
+        left = outbox.waiting(session, f"{job_id}@{result.scheduled_at.astimezone(dt.timezone.utc).isoformat()}")
+    if left:
+        typer.echo(t("jobs.unsent", count=left))
+
+
+@outbox_cli.command("list")
+def outbox_list(failed: bool = typer.Option(False, "--failed", help="Only messages given up on.")) -> None:
+    """Messages not sent yet (waiting, being sent, failed), newest first, with Slack's last error."""
+    from zoneinfo import ZoneInfo
+
+    from commands.base import format_table
+    from storage import outbox
+
+    services = _services(need_token=False)
+    t = services.translator()
+    zone = ZoneInfo(services.project_file.timezone)
+    with services.session() as session:
+        rows = outbox.messages(session, failed_only=failed)
+    if not rows:
+        typer.echo(t("outbox.none_failed" if failed else "outbox.none"))
+        return
+    table = [
+        (
+            row.id,
+            t(f"outbox.status.{row.status}"),
+            row.attempts,
+            _local(row.created_at, zone),
+            _local(row.next_attempt_at, zone) if row.next_attempt_at and row.status == "pending" else "",
+            row.last_error or "",
+            row.idempotency_key,
+        )
+        for row in rows
+    ]
+    header = [t(f"outbox.header_{name}") for name in ("id", "status", "attempts", "created", "next", "error", "key")]
+    typer.echo(format_table(header, table))
+
+
+@outbox_cli.command("retry")
+def outbox_retry(
+    ids: list[int] = typer.Argument(None, help="Ids from `renkei outbox list`."),
+    all_failed: bool = typer.Option(False, "--all", help="Every failed message."),
+) -> None:
+    """Send failed messages again (after fixing the cause: the bot invited, a channel restored …)."""
+    from storage import outbox
+
+    services = _services(need_token=True)
+    t = services.translator()
+    if bool(ids) == all_failed:
+        _fail(t("outbox.retry_usage"))
+    with services.session() as session:
+        again = outbox.retry(session, None if all_failed else list(ids))
+    if ids and len(again) < len(set(ids)):
+        typer.echo(t("outbox.not_failed", ids=", ".join(str(i) for i in sorted(set(ids) - set(again)))))
+    if not again:
+        _fail(t("outbox.nothing_to_retry"))
+    sent = services.gateway.flush_pending()
+    typer.echo(t("outbox.retried", count=len(again), sent=sent))
+
+
+def _local(moment, zone) -> str:
+    import datetime as dt
+
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @db_cli.command("upgrade")

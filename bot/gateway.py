@@ -1,14 +1,22 @@
-"""The one road out to Slack: store first (outbox), send, retry, record, never twice."""
+"""The one road out to Slack: store first (outbox), send, retry, record, never twice.
+
+Work that posts (a command, a firing) runs inside `SlackGateway.batch()`: its messages are collected in memory and
+stored together, in the transaction that records the work (`Batch.store`); only then are they sent, by the courier
+threads of `renkei serve` (bot/courier.py) or, in the CLI, console and demo, right away in the same thread.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import logging
 import random
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -24,6 +32,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.settings import Settings
 from commands.base import ApiResult, Outcome
@@ -95,24 +104,79 @@ def configured_retry_scale() -> float:
     return Settings().renkei_retry_scale
 
 
-def make_web_client(*, token: str | None, base_url: str, retries: int = 3, retry_scale: float | None = None) -> WebClient:
-    """A WebClient on `base_url` that retries 429 after Retry-After, 5xx and network errors with backoff.
+def make_web_client(
+    *, token: str | None, base_url: str, retries: int = 3, retry_scale: float | None = None, wait_on_429: bool = True
+) -> WebClient:
+    """A WebClient on `base_url` that retries 5xx and network errors with backoff, and 429 after Retry-After.
 
-    Every wait is multiplied by `retry_scale` (default: RENKEI_RETRY_SCALE, which is 1); the test suite sets it small
-    so that retries are exercised without sleeping through real back-off and Retry-After.
+    `wait_on_429=False` (the outbox's deliveries) raises a 429 at once: the outbox stores Retry-After as the row's
+    next attempt, so no thread sleeps through it. Every wait is multiplied by `retry_scale` (default:
+    RENKEI_RETRY_SCALE, which is 1); the test suite sets it small so that retries run without sleeping for long.
+    A call takes at most about 4 × 10 s (timeout, three retries) plus 3.5 s of back-off: see SEND_LEASE.
     """
     scale = configured_retry_scale() if retry_scale is None else retry_scale
     backoff = ScaledInterval(BackoffRetryIntervalCalculator(backoff_factor=0.5), scale)
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=10,
-        retry_handlers=[
-            ScaledRateLimitErrorRetryHandler(max_retry_count=retries + 2, scale=scale),
-            AnyServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
-            ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
-        ],
-    )
+    handlers: list[Any] = [
+        AnyServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+        ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+    ]
+    if wait_on_429:
+        handlers.insert(0, ScaledRateLimitErrorRetryHandler(max_retry_count=retries + 2, scale=scale))
+    return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
+
+
+# A claim's lease: longer than the longest delivery (a file upload is three calls of at most ~45 s each), so a row is
+# never taken over while its sender still works on it; the attempt number fences a sender that outlived it anyway.
+SEND_LEASE = dt.timedelta(minutes=5)
+# Back-off after a 5xx or a network failure: 30 s, doubling, at most an hour; given up after MAX_ATTEMPTS, which
+# spans more than a day (30 s … 32 min is about 1 h, then 28 tries an hour apart). A 429 waits as Slack asks and
+# does not count.
+MAX_ATTEMPTS = 35
+# Without a courier (CLI, console, demo) a message is sent in the caller's thread, which waits for a 429's Retry-After
+# or a short back-off up to this long; what still waits is sent by the next flush.
+INLINE_PATIENCE = dt.timedelta(seconds=90)
+TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def retry_after(exc: SlackApiError) -> float:
+    """Seconds Slack asked to wait (Retry-After), 1 when missing or unreadable."""
+    headers = exc.response.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    value = value[0] if isinstance(value, list) else value
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+class Wakeable(Protocol):
+    """What the gateway tells when new messages are stored (bot.courier.Courier)."""
+
+    def wake(self) -> None: ...
+
+
+@dataclass
+class Batch:
+    """The messages one piece of work posts, stored together with the work's result (see SlackGateway.batch)."""
+
+    gateway: "SlackGateway"
+    messages: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    nested: bool = False  # inside another batch: the outer one stores and sends
+
+    def store(self, session) -> int:
+        """Add the messages to `session`'s transaction (the caller commits); how many were new."""
+        return 0 if self.nested else outbox.add(session, self.messages)
+
+    def send(self) -> list[Outcome]:
+        """After the commit: hand the messages to the courier, or send them now (no courier)."""
+        if self.nested or not self.messages:
+            return []
+        return self.gateway.send_stored([key for key, _, _ in self.messages])
 
 
 class SlackGateway:
@@ -123,99 +187,168 @@ class SlackGateway:
         *,
         engine: Engine,
         client: WebClient,
-        max_attempts: int = 8,
-        lease: dt.timedelta = dt.timedelta(minutes=2),
+        max_attempts: int = MAX_ATTEMPTS,
+        lease: dt.timedelta = SEND_LEASE,
         now: Callable[[], dt.datetime] = utcnow,
+        sender: WebClient | None = None,
+        retry_scale: float | None = None,
+        inline_patience: dt.timedelta = INLINE_PATIENCE,
     ):
         self.engine = engine
-        self.client = client
+        self.client = client  # calls safe to repeat (api): the client waits out a 429 itself
+        self.sender = sender or client  # deliveries: a client that raises 429 (make_web_client(wait_on_429=False))
+        self.retry_scale = configured_retry_scale() if retry_scale is None else retry_scale  # times Retry-After
+        self.inline_patience = inline_patience.total_seconds()
         self.max_attempts = max_attempts
         self.lease = lease
         self.now = now
+        self.courier: Wakeable | None = None  # set by bot.courier.Courier.start: deliveries move to its threads
+        self._batch: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("renkei_batch", default=None)
 
     def api(self, method: str, **params: Any) -> ApiResult:
         """Call a method that is safe to repeat (reads, channel management, views.publish) without the outbox.
 
         Retries for 429/5xx/network come from the client; the result, good or bad, is returned, never raised.
         """
+        return self._api(self.client, method, **params)
+
+    @staticmethod
+    def _api(client: WebClient, method: str, **params: Any) -> ApiResult:
         try:
-            response = self.client.api_call(method, data=_form(params))
+            response = client.api_call(method, data=_form(params))
             return ApiResult(ok=True, data=response.data if isinstance(response.data, dict) else {})
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
-            return ApiResult(
-                ok=False, data=data, error=str(data.get("error") or exc.response.status_code), needed=data.get("needed")
-            )
+            error = "ratelimited" if exc.response.status_code == 429 else str(data.get("error") or exc.response.status_code)
+            return ApiResult(ok=False, data=data, error=error, needed=data.get("needed"))
         except (URLError, OSError) as exc:
             logger.warning("Slack unreachable for %s: %s", method, exc)
             return ApiResult(ok=False, data={}, error="network")
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Collect what this thread posts until the block ends, instead of storing each message on its own.
+
+        The caller stores the batch in its transaction (`Batch.store`), commits, then calls `Batch.send`. A batch
+        left unstored (the work failed) sends nothing. Batches do not nest: an inner one joins the outer.
+        """
+        outer = self._batch.get()
+        if outer is not None:
+            yield Batch(self, outer.messages, nested=True)
+            return
+        batch = Batch(self)
+        token = self._batch.set(batch)
+        try:
+            yield batch
+        finally:
+            self._batch.reset(token)
+
     def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> Outcome:
-        """Post to a channel once per `key` (e.g. `standup:moving:2026-12-01T00:30:C123`)."""
+        """Post to a channel (or a user's DM, by user id) once per `key` (e.g. `standup:moving@…:C123`)."""
         payload: dict[str, Any] = {"channel": channel, "text": text, **extra}
         if blocks:
             payload["blocks"] = blocks
         return self.call(key=key, method="chat.postMessage", payload=payload)
 
     def upload_file(self, *, key: str, user: str, path, title: str, comment: str) -> Outcome:
-        """Upload a file (an Excel report) to the user's DM once per key; retried like any message."""
-        opened = self.api("conversations.open", users=user)
-        if not opened.ok:
-            return Outcome(status=OutboxStatus.FAILED, response=None, error=opened.error, duplicate=False)
-        payload = {
-            "channel": opened.data["channel"]["id"],
-            "file": str(path),
-            "filename": Path(path).name,
-            "title": title,
-            "initial_comment": comment,
-        }
+        """Upload a file (an Excel report) to the user's DM once per key; the DM is opened when it is sent."""
+        payload = {"user": user, "file": str(path), "filename": Path(path).name, "title": title, "initial_comment": comment}
         return self.call(key=key, method=UPLOAD, payload=payload)
 
     def call(self, *, key: str, method: str, payload: dict[str, Any]) -> Outcome:
-        """Store the call under `key`, then send it unless it was stored (and so handled) before."""
+        """Store the call under `key` (in the current batch, if any), then send it unless it was stored before."""
+        batch = self._batch.get()
+        if batch is not None:
+            batch.messages.append((key, method, payload))
+            return Outcome(status=OutboxStatus.PENDING, response=None, error=None, duplicate=False)
         with new_session(self.engine) as session:
             row, created = outbox.enqueue(session, key=key, method=method, payload=payload)
         if not created:
             return self._outcome(row, duplicate=True)
-        return self.deliver(id_of(row))
+        return self.send_stored([key])[0]
+
+    def send_stored(self, keys: list[str]) -> list[Outcome]:
+        """Messages just stored: to the courier when one runs (their outcome is `pending`), else sent now, in this
+        thread, waiting out Retry-After and short back-offs for up to INLINE_PATIENCE (the CLI, console and demo)."""
+        if self.courier is not None:
+            self.courier.wake()
+            return [self._outcome(row) for row in self._rows(keys)]
+        deadline = time.monotonic() + self.inline_patience
+        while True:
+            rows = self._rows(keys)
+            waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
+            due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
+            for row in due:
+                self.deliver(id_of(row))
+            if due:
+                continue
+            if not waiting:
+                return [self._outcome(row) for row in rows]
+            wait = min((_aware(r.next_attempt_at) - self.now()).total_seconds() for r in waiting if r.next_attempt_at)
+            if wait > self.inline_patience or time.monotonic() + wait > deadline:  # left to the next flush
+                return [self._outcome(row) for row in rows]
+            time.sleep(max(wait, 0.0))
+
+    def _rows(self, keys: list[str]) -> list[OutboxMessage]:
+        with new_session(self.engine) as session:
+            found = session.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).in_(keys)))
+            rows = {row.idempotency_key: row for row in found}
+        return [rows[key] for key in keys]
 
     def deliver(self, message_id: int) -> Outcome:
         """Send one stored message if this process can claim it; record what Slack said."""
         with new_session(self.engine) as session:
-            if not outbox.claim(session, message_id, lease=self.lease, now=self.now()):
+            attempt = outbox.claim(session, message_id, lease=self.lease, now=self.now())
+            if attempt is None:
                 return self._outcome(outbox.get_message(session, message_id), duplicate=True)
             row = outbox.get_message(session, message_id)
             try:
                 payload = json.loads(row.payload)
-                if row.method == UPLOAD:  # three calls (URL, upload, complete) made by slack_sdk
-                    response = self.client.files_upload_v2(**payload)
+                if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
+                    user = payload.pop("user", None)
+                    if user is not None:
+                        opened = self._api(self.sender, "conversations.open", users=user)
+                        if not opened.ok:
+                            return self._refused(
+                                session, row, attempt, opened.error or "unknown", transient=opened.error in TRANSIENT
+                            )
+                        payload["channel"] = opened.data["channel"]["id"]
+                    response = self.sender.files_upload_v2(**payload)
                 else:
-                    response = self.client.api_call(row.method, json=payload)
+                    response = self.sender.api_call(row.method, json=payload)
                 data = response.data if isinstance(response.data, dict) else {}  # JSON methods answer a dict
-                return self._outcome(outbox.mark_sent(session, message_id, data))
+                return self._outcome(outbox.mark_sent(session, message_id, data, attempt))
             except SlackApiError as exc:
                 status = exc.response.status_code
+                if status == 429:  # wait as Slack asks, holding no thread; it is no failure
+                    wait = dt.timedelta(seconds=retry_after(exc) * self.retry_scale)
+                    return self._outcome(
+                        outbox.mark_retry(session, message_id, "ratelimited", self.now() + wait, attempt, counts=False)
+                    )
                 error = str(exc.response.get("error") or status)
-                if status == 429 or status >= 500:
-                    return self._later(session, row, error)
-                logger.warning("Slack refused %s (%s): %s", row.method, row.idempotency_key, error)
-                return self._outcome(outbox.mark_failed(session, message_id, error))
+                return self._refused(session, row, attempt, error, transient=status >= 500)
             except (URLError, OSError) as exc:
-                return self._later(session, row, f"network: {exc}")
+                return self._later(session, row, attempt, f"network: {exc}")
 
-    def flush_pending(self) -> int:
+    def flush_pending(self, limit: int | None = None) -> int:
         """Send every message that is due (after a restart, an outage or a 429); returns how many were sent."""
         with new_session(self.engine) as session:
-            ids = outbox.due_ids(session, self.now())
+            ids = outbox.due_ids(session, self.now(), limit)
         outcomes = [self.deliver(message_id) for message_id in ids]
         return sum(1 for outcome in outcomes if outcome.status == OutboxStatus.SENT and not outcome.duplicate)
 
-    def _later(self, session, row: OutboxMessage, error: str) -> Outcome:
-        if row.attempts >= self.max_attempts:
-            logger.error("Giving up on %s after %d attempts: %s", row.idempotency_key, row.attempts, error)
-            return self._outcome(outbox.mark_failed(session, id_of(row), error))
-        delay = dt.timedelta(seconds=min(30 * 2 ** (row.attempts - 1), 3600))
-        return self._outcome(outbox.mark_retry(session, id_of(row), error, self.now() + delay))
+    def _refused(self, session, row: OutboxMessage, attempt: int, error: str, *, transient: bool) -> Outcome:
+        if transient:
+            return self._later(session, row, attempt, error)
+        logger.warning("Slack refused %s (%s): %s", row.method, row.idempotency_key, error)
+        return self._outcome(outbox.mark_failed(session, id_of(row), error, attempt))
+
+    def _later(self, session, row: OutboxMessage, attempt: int, error: str) -> Outcome:
+        if attempt >= self.max_attempts:
+            logger.error("Giving up on %s after %d attempts: %s", row.idempotency_key, attempt, error)
+            return self._outcome(outbox.mark_failed(session, id_of(row), error, attempt))
+        delay = dt.timedelta(seconds=min(30 * 2 ** (attempt - 1), 3600) * self.retry_scale)
+        return self._outcome(outbox.mark_retry(session, id_of(row), error, self.now() + delay, attempt))
 
     @staticmethod
     def _outcome(row: OutboxMessage, duplicate: bool = False) -> Outcome:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+from sqlalchemy.exc import OperationalError
+
 from bot.bootstrap import Services
 from bot.dispatch import run_command
 from commands.base import Reply
@@ -41,7 +43,7 @@ def press(services: Services, *, user_id: str, channel_id: str | None, action_id
     run = BUTTONS.get(action_id)
     if run is None:
         return Pressed()
-    with services.session() as session:  # a button's value is an id we made; anything else is no id (read_id)
+    with services.work() as session:  # a button's value is an id we made; anything else is no id (read_id)
         return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
 
 
@@ -68,7 +70,7 @@ def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[st
     if errors:
         return errors
     try:
-        with services.session() as session:
+        with services.work() as session:
             return chosen.submit(services.context(session, user_id=user_id, channel_id=form_channel(view)), view)
     except ResidentsDataRefused:  # the storage guard: a road the gate did not see
         logger.warning("Refused to store a My Number from form %s", view.get("callback_id"))
@@ -225,7 +227,8 @@ class Answer:
     def failed(self, error: BaseException) -> None:
         """Log the failure with its traceback and tell the person the catalog's failure sentence."""
         logger.error("Failed to answer %s", self.what, exc_info=error)
-        text = self.services.translator()("command.failed")
+        busy = isinstance(error, OperationalError)  # a lock not freed in time, the database away: nothing was kept
+        text = self.services.translator()("command.busy" if busy else "command.failed")
         try:
             if not self.acked and self.failure_in_ack:
                 self.ack(response_type="ephemeral", text=text)
@@ -267,7 +270,7 @@ def slash(
             answer.ack(response_type="ephemeral", text=refusal(t, gated))
             return
         try:
-            with services.session() as session:
+            with services.work() as session:
                 reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command, gated.text)
         except ResidentsDataRefused:  # the storage guard: a road the gate did not see
             logger.warning("Refused to store a My Number from %s", command)

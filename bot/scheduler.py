@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -13,7 +12,7 @@ from bot.bootstrap import Services
 from reminders.firing import fire, job_specs, upcoming
 from reminders.jobs.meeting import KIND as MEETING
 
-OUTBOX_FLUSH_SECONDS = 30
+FAILURE_SUMMARY_SECONDS = 3600
 RECONCILE_SECONDS = 60
 
 
@@ -22,9 +21,19 @@ def make_scheduler(timezone: str) -> BackgroundScheduler:
     return BackgroundScheduler(timezone=ZoneInfo(timezone), job_defaults={"coalesce": True, "max_instances": 1})
 
 
-def add_outbox_flush(scheduler: BackgroundScheduler, flush: Callable[[], int]) -> None:
-    """Retry what Slack did not take yet (429, outage) every half minute."""
-    scheduler.add_job(flush, "interval", seconds=OUTBOX_FLUSH_SECONDS, id="outbox:flush", replace_existing=True)
+def add_outbox_watch(scheduler: BackgroundScheduler, services: Services) -> None:
+    """Tell the admins, once an hour at most, about messages the outbox gave up on (bot.courier)."""
+    from bot.courier import tell_admins_of_failures
+
+    scheduler.add_job(
+        tell_admins_of_failures,
+        "interval",
+        seconds=FAILURE_SUMMARY_SECONDS,
+        args=[services],
+        id="outbox:failures",
+        replace_existing=True,
+        next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1),
+    )
 
 
 def fire_scheduled(services: Services, job_id: str) -> None:

@@ -148,17 +148,13 @@ def handle(ctx: CommandContext, text: str) -> Reply:
             timezone=later.timezone,
             t=t,
         )
-        outcome = later.slack.upload_file(
+        later.slack.upload_file(  # stored with this work and sent after it (bot.gateway): the DM arrives shortly
             key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",
             user=user,
             path=path,
             title=t("report.file_title", project=fresh.name, start=start, end=end),
             comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end),
         )
-        if outcome.status == OutboxStatus.FAILED:
-            return Reply(text=t("report.upload_failed", error=outcome.error))
-        if outcome.status == OutboxStatus.PENDING:
-            return Reply(text=t("report.upload_pending"))
-        return Reply(text=t("report.delivered", file=path.name))
+        return Reply(text=t("report.ready", file=path.name))
 
     return Reply(text=ctx.t("report.building", project=escape(project.name), start=start, end=end), followup=build_and_send)

@@ -18,7 +18,7 @@ from sqlmodel import select
 from reminders import jobs
 from reminders.jobs.base import FiringResult, JobSpec
 from reminders.triggers import latest_fire_time
-from storage.deliveries import claim_firing, finish_firing, firing
+from storage.deliveries import claim_firing, fail_firing, finish_firing, firing, needs_running
 from storage.enums import DeliveryStatus
 from storage.ids import id_of
 from storage.meetings import active_meetings
@@ -56,7 +56,10 @@ def fire(
 ) -> FiringResult:
     """Run the firing of `job_id` scheduled at `scheduled_at` (default: the latest one due now) exactly once.
 
-    The delivery row is inserted first (ON CONFLICT DO NOTHING); only the process that inserted it sends.
+    The firing is claimed first (storage.deliveries.claim_firing: one process wins); the body runs and its messages
+    are collected; they are stored in the outbox in the transaction that marks the firing done, and sent after.
+    A body that raises stores nothing and leaves the firing failed, to be run again (catch-up, `renkei jobs run`);
+    so does a process that dies mid-run, once the claim's lease is over.
     """
     spec = next((s for s in job_specs(services) if s.id == job_id), None)
     if spec is None:
@@ -64,15 +67,22 @@ def fire(
     now = now or dt.datetime.now(dt.timezone.utc)
     scheduled = scheduled_at or latest_fire_time(spec.trigger, now) or now
     with services.session() as session:
-        if not claim_firing(session, job_id, scheduled, INSTANCE):
+        if not claim_firing(session, job_id, scheduled, INSTANCE, now=now):
             return FiringResult("duplicate", scheduled)
     try:
-        result = jobs.KINDS[spec.kind].run(services, spec, scheduled)
-    except Exception:
+        with services.gateway.batch() as batch:  # the body's messages, stored below with the firing's result
+            result = jobs.KINDS[spec.kind].run(services, spec, scheduled)
+        with services.session() as session:
+            batch.store(session)
+            status = DeliveryStatus.DONE if result.status == "delivered" else DeliveryStatus.SKIPPED
+            finish_firing(session, job_id, scheduled, status, commit=False)
+            session.commit()
+    except Exception as exc:
         logger.exception("Failed to run %s for %s", job_id, scheduled.isoformat())
+        with services.session() as session:
+            fail_firing(session, job_id, scheduled, f"{type(exc).__name__}: {exc}")
         raise
-    with services.session() as session:
-        finish_firing(session, job_id, scheduled, DeliveryStatus.DONE if result.status == "delivered" else DeliveryStatus.SKIPPED)
+    batch.send()
     logger.info("%s @ %s: %s %s", job_id, scheduled.isoformat(), result.status, result.reason)
     return result
 
@@ -91,7 +101,7 @@ def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[s
         if last is None:
             continue
         with services.session() as session:
-            if firing(session, spec.id, last) is not None:
+            if not needs_running(firing(session, spec.id, last), now):
                 continue
         if still_useful(spec, last, now, services.project_file.timezone):
             done.append((spec.id, fire(services, spec.id, last, now=now)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from sqlmodel import Session
 
 from storage import guard
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = 5000  # background work (firings, deliveries) waits this long for a lock
+REQUEST_LOCK_WAIT_MS = 1000  # work done while a person waits (bot.bootstrap.Services.work): then "try again"
 guard.install()  # no My Number and no NUL in any row written through a session (see storage/guard.py)
 
 
@@ -28,38 +30,46 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers work while one writer writes; busy_timeout waits instead of failing at once.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(lock_wait_ms: int):
+    def connect(dbapi_connection, _record) -> None:
+        # WAL lets readers work while one writer writes; busy_timeout waits instead of failing at once.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return connect
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for `url`, with WAL and a busy timeout on SQLite."""
+def make_engine(url: str, *, lock_wait_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+    """Create the engine for `url`: on SQLite with WAL and a busy timeout, on PostgreSQL with a lock timeout (both
+    `lock_wait_ms`: how long a statement waits for a lock before failing with OperationalError)."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_wait_ms / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas(lock_wait_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={int(lock_wait_ms)}"})
+
+
+def database_writable(engine: Engine) -> bool:
+    """True when the database takes a write (one that changes nothing, rolled back); /healthz. False when it is
+    unreachable, read-only, or locked for longer than the engine waits."""
+    try:
+        with engine.connect() as connection:
+            with connection.begin() as transaction:
+                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                transaction.rollback()
+        return True
+    except Exception:  # any failure is an unhealthy database; the reason goes to the log
+        logging.getLogger(__name__).warning("The database cannot be written", exc_info=True)
+        return False
 
 
 def new_session(engine: Engine) -> Session:
     """A session whose objects stay readable after commit (replies are built from them)."""
     return Session(engine, expire_on_commit=False)
-
-
-def database_reachable(engine: Engine) -> bool:
-    """True when a trivial query succeeds; used by /healthz."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:  # any driver error means "not reachable" to a health check
-        return False
 
 
 def backup_sqlite(engine: Engine, destination: str | Path) -> Path:

@@ -94,6 +94,7 @@ class OutboxStatus(StrEnum):
 class DeliveryStatus(StrEnum):
     """`Delivery.status`: a scheduled firing claimed by one process, and how it ended."""
 
-    CLAIMED = "claimed"
-    DONE = "done"
+    CLAIMED = "claimed"  # being run (a claim older than FIRING_LEASE was cut short: run again)
+    DONE = "done"  # its messages are in the outbox
     SKIPPED = "skipped"
+    FAILED = "failed"  # the body raised; catch-up and `renkei jobs run` run it again

@@ -136,6 +136,8 @@ class Delivery(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=100)
     status: str = Field(default="claimed", max_length=20)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_at: dt.datetime | None = None  # the current claim (a new one when a failed or cut-short firing reruns)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why the last run failed
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -1,12 +1,17 @@
-"""The outbox: every outbound Slack call is stored before it is sent, keyed for idempotency."""
+"""The outbox: every outbound Slack call is stored before it is sent, keyed for idempotency.
+
+A row is sent by whoever claims it (`claim`: pending and due, or abandoned by a sender whose lease ran out); the claim
+counts an attempt, and the attempt number fences the sender: what a sender records after its lease was taken over by
+another is ignored (`_finish` matches the attempt).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.enums import OutboxStatus
@@ -15,15 +20,10 @@ from storage.models import OutboxMessage, utcnow
 from storage.upsert import insert_if_absent
 
 
-def enqueue(session: Session, *, key: str, method: str, payload: dict[str, Any]) -> tuple[OutboxMessage, bool]:
-    """Store a call under `key` unless stored already; returns the row and whether it is new.
-
-    A payload holding a My Number is refused (ResidentsDataRefused, nothing stored); NUL and the other characters
-    PostgreSQL refuses are removed (a core insert passes no ORM guard).
-    """
+def _values(key: str, method: str, payload: dict[str, Any]) -> dict[str, Any]:
     payload = without_xml_invalid(payload)
     refuse_my_number([key, payload], f"outbox {method}")
-    values = {
+    return {
         "idempotency_key": key,
         "method": method,
         "payload": json.dumps(payload, ensure_ascii=False),
@@ -31,14 +31,30 @@ def enqueue(session: Session, *, key: str, method: str, payload: dict[str, Any])
         "attempts": 0,
         "created_at": utcnow(),
     }
-    created = insert_if_absent(session, OutboxMessage, values, ["idempotency_key"])
+
+
+def add(session: Session, messages: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
+    """Store calls (key, method, payload) in the session's transaction, without committing; how many were new.
+
+    The caller commits them with the work they belong to (a firing's result, a command's). A payload holding a My
+    Number is refused (ResidentsDataRefused); NUL and the other characters PostgreSQL refuses are removed.
+    """
+    return sum(insert_if_absent(session, OutboxMessage, _values(*m), ["idempotency_key"]) for m in messages)
+
+
+def enqueue(session: Session, *, key: str, method: str, payload: dict[str, Any]) -> tuple[OutboxMessage, bool]:
+    """Store one call under `key` unless stored already, and commit; returns the row and whether it is new."""
+    created = add(session, [(key, method, payload)]) == 1
     session.commit()
     row = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one()
     return row, created
 
 
-def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Take the right to send one message; only one process wins a pending (or abandoned) row."""
+def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.datetime | None = None) -> int | None:
+    """Take the right to send one message; only one process wins a pending and due (or abandoned) row.
+
+    Returns the attempt number this claim holds (the fence for recording the result), or None.
+    """
     now = now or utcnow()
     statement = (
         update(OutboxMessage)
@@ -51,10 +67,11 @@ def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.dat
         )
         .where(or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now))
         .values(status=OutboxStatus.SENDING, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(col(OutboxMessage.attempts))
     )
-    claimed = session.exec(statement).rowcount == 1
+    attempt = session.execute(statement).scalar_one_or_none()
     session.commit()
-    return claimed
+    return attempt
 
 
 def get_message(session: Session, message_id: int) -> OutboxMessage:
@@ -65,19 +82,24 @@ def get_message(session: Session, message_id: int) -> OutboxMessage:
     return row
 
 
-def _finish(session: Session, message_id: int, **values: Any) -> OutboxMessage:
-    session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
+def _finish(session: Session, message_id: int, attempt: int | None, **values: Any) -> OutboxMessage:
+    """Record how a send ended, if the sender still holds the claim of `attempt` (None: any state, by an operator)."""
+    statement = update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
+    if attempt is not None:
+        statement = statement.where(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.attempts) == attempt)
+    session.exec(statement.values(**values))
     session.commit()
     row = get_message(session, message_id)
     session.refresh(row)
     return row
 
 
-def mark_sent(session: Session, message_id: int, result: dict[str, Any]) -> OutboxMessage:
+def mark_sent(session: Session, message_id: int, result: dict[str, Any], attempt: int | None = None) -> OutboxMessage:
     """Record Slack's answer; the message will never be sent again."""
     return _finish(
         session,
         message_id,
+        attempt,
         status=OutboxStatus.SENT,
         sent_at=utcnow(),
         claimed_until=None,
@@ -86,32 +108,113 @@ def mark_sent(session: Session, message_id: int, result: dict[str, Any]) -> Outb
     )
 
 
-def mark_retry(session: Session, message_id: int, error: str, next_attempt_at: dt.datetime) -> OutboxMessage:
-    """Slack or the network failed for now: keep the message pending for a later attempt."""
+def mark_retry(
+    session: Session,
+    message_id: int,
+    error: str,
+    next_attempt_at: dt.datetime,
+    attempt: int | None = None,
+    *,
+    counts: bool = True,
+) -> OutboxMessage:
+    """Slack or the network failed for now: keep the message pending for a later attempt.
+
+    `counts=False` (Slack said when to come back, a 429) gives the attempt back: waiting as asked is no failure.
+    """
+    extra = {} if counts else {"attempts": OutboxMessage.attempts - 1}
     return _finish(
-        session, message_id, status=OutboxStatus.PENDING, claimed_until=None, last_error=error, next_attempt_at=next_attempt_at
+        session,
+        message_id,
+        attempt,
+        status=OutboxStatus.PENDING,
+        claimed_until=None,
+        last_error=error,
+        next_attempt_at=next_attempt_at,
+        **extra,
     )
 
 
-def mark_failed(session: Session, message_id: int, error: str) -> OutboxMessage:
-    """Slack refused the message for good (e.g. channel_not_found): stop trying, keep the reason."""
-    return _finish(session, message_id, status=OutboxStatus.FAILED, claimed_until=None, last_error=error)
+def mark_failed(session: Session, message_id: int, error: str, attempt: int | None = None) -> OutboxMessage:
+    """Slack refused the message for good (e.g. channel_not_found), or it kept failing for a day: stop, keep why."""
+    return _finish(session, message_id, attempt, status=OutboxStatus.FAILED, claimed_until=None, last_error=error)
 
 
-def due_ids(session: Session, now: dt.datetime | None = None) -> list[int]:
-    """Messages that should be (re)tried now: pending and due, or abandoned mid-send by a dead process."""
+def due_ids(session: Session, now: dt.datetime | None = None, limit: int | None = None) -> list[int]:
+    """Messages that should be (re)tried now, oldest first: pending and due, or abandoned mid-send by a dead process."""
     now = now or utcnow()
-    statement = (
-        select(col(OutboxMessage.id))
-        .where(
-            or_(
-                and_(
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
-                    or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
-                ),
-                and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now),
-            )
-        )
-        .order_by(col(OutboxMessage.id))
-    )
+    statement = select(col(OutboxMessage.id)).where(_due(now)).order_by(col(OutboxMessage.id)).limit(limit)
     return [message_id for message_id in session.exec(statement) if message_id is not None]  # a key is never NULL
+
+
+def _due(now: dt.datetime) -> Any:
+    return or_(
+        and_(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
+        ),
+        and_(col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.claimed_until) < now),
+    )
+
+
+def next_due(session: Session) -> dt.datetime | None:
+    """When the next waiting message falls due (a retry time, or a lease running out); None when nothing waits."""
+    retry = session.exec(
+        select(func.min(OutboxMessage.next_attempt_at)).where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+    ).one()
+    lease = session.exec(
+        select(func.min(OutboxMessage.claimed_until)).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+    ).one()
+    moments = [m if m.tzinfo else m.replace(tzinfo=dt.timezone.utc) for m in (retry, lease) if m is not None]
+    return min(moments, default=None)
+
+
+def messages(session: Session, *, failed_only: bool = False, limit: int = 200) -> list[OutboxMessage]:
+    """Messages not yet sent (pending, sending, failed), newest first: what `renkei outbox list` shows."""
+    statuses = [OutboxStatus.FAILED] if failed_only else [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED]
+    statement = select(OutboxMessage).where(col(OutboxMessage.status).in_(statuses))
+    return list(session.exec(statement.order_by(col(OutboxMessage.id).desc()).limit(limit)))
+
+
+def retry(session: Session, message_ids: list[int] | None) -> list[int]:
+    """Give failed messages (these ids, or all when None) a fresh start: pending now, attempts from zero."""
+    statement = select(col(OutboxMessage.id)).where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+    if message_ids is not None:
+        statement = statement.where(col(OutboxMessage.id).in_(message_ids))
+    ids = [i for i in session.exec(statement) if i is not None]
+    if ids:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == OutboxStatus.FAILED)
+            .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None, last_error=None)
+        )
+    session.commit()
+    return ids
+
+
+def waiting(session: Session, key_prefix: str) -> int:
+    """How many messages whose key starts with `key_prefix` (one firing's: `<job>@<time>`) are not sent yet."""
+    statement = select(func.count()).where(
+        col(OutboxMessage.idempotency_key).startswith(key_prefix, autoescape=True),
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    )
+    return int(session.exec(statement).one())
+
+
+FAILURE_SUMMARY = "outbox-failed:"  # key prefix of the admins' summary DMs: `outbox-failed:<last id>:<admin>`
+
+
+def failed_since_last_summary(session: Session) -> list[OutboxMessage]:
+    """Messages given up on after those the last summary covered (summaries themselves left out)."""
+    last = session.exec(
+        select(OutboxMessage.idempotency_key)
+        .where(col(OutboxMessage.idempotency_key).startswith(FAILURE_SUMMARY))
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    ).first()
+    covered = int(last.split(":")[1]) if last else 0
+    statement = select(OutboxMessage).where(
+        col(OutboxMessage.status) == OutboxStatus.FAILED,
+        col(OutboxMessage.id) > covered,
+        col(OutboxMessage.idempotency_key).startswith(FAILURE_SUMMARY) == False,  # noqa: E712
+    )
+    return list(session.exec(statement.order_by(col(OutboxMessage.id))))

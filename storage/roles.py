@@ -71,6 +71,14 @@ def grants(session: Session, user_id: str) -> Grants:
     )
 
 
+def admins(session: Session) -> list[str]:
+    """The user ids of the admins renkei.yml names (the people told about deliveries given up on)."""
+    statement = select(RoleAssignment.user_id).where(
+        RoleAssignment.role == Role.ADMIN, col(RoleAssignment.source).in_(GRANTED_SOURCES)
+    )
+    return sorted(set(session.exec(statement)))
+
+
 def _departments_of(session: Session, project_id: int | None) -> set[int]:
     if project_id is None:
         return set()

@@ -7,25 +7,33 @@ import json
 
 from sqlmodel import Session, select
 
+from storage.guard import refuse_my_number, without_xml_invalid
 from storage.models import StandupAnswer, utcnow
+from storage.upsert import upsert
 
 
 def save_answer(
     session: Session, *, project_id: int, department_id: int, user_id: str, day: dt.date, answers: dict[str, str]
 ) -> StandupAnswer:
-    """Store (or replace) the user's answer for the day."""
-    row = session.exec(
+    """Store (or replace) the user's answer for the day: one row per person, project and day, kept by the database
+    (unique key, upsert), so two submissions at once both succeed and the later one is kept."""
+    key = {"project_id": project_id, "user_id": user_id, "day": day}
+    answers = without_xml_invalid(answers)  # a core statement passes no ORM guard: the guard's two rules here
+    refuse_my_number(answers, "standup answer")
+    text = json.dumps(answers, ensure_ascii=False)
+    upsert(
+        session,
+        StandupAnswer,
+        {**key, "department_id": department_id, "answers": text, "created_at": utcnow()},
+        conflict=list(key),
+        update=["department_id", "answers", "created_at"],
+    )
+    session.commit()
+    return session.exec(
         select(StandupAnswer).where(
             StandupAnswer.project_id == project_id, StandupAnswer.user_id == user_id, StandupAnswer.day == day
         )
-    ).first()
-    row = row or StandupAnswer(project_id=project_id, department_id=department_id, user_id=user_id, day=day, answers="{}")
-    row.department_id = department_id
-    row.answers = json.dumps(answers, ensure_ascii=False)
-    row.created_at = utcnow()
-    session.add(row)
-    session.commit()
-    return row
+    ).one()
 
 
 def get_answer(session: Session, answer_id: int) -> StandupAnswer | None:

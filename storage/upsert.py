@@ -19,3 +19,13 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict).returning(table.c.id)
     # RETURNING yields the new id only when this statement inserted (rowcount is unreliable on psycopg).
     return session.execute(statement).first() is not None
+
+
+def upsert(session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str], update: list[str]) -> None:
+    """Insert one row, or update `update` columns of the row whose `conflict` columns match: one statement, so two
+    processes writing the same key at once both succeed (the later write wins) instead of one failing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=conflict, set_={c: statement.excluded[c] for c in update}))

@@ -203,14 +203,16 @@ def test_db_revision_writes_the_next_numbered_migration_from_the_models(migratio
     finally:
         SQLModel.metadata.remove(scratch)
     assert added.exit_code == 0, added.output
-    written = migrations_copy / "0005_add_scratch.py"
+    head = max(int(p.name[:4]) for p in (ROOT / "storage" / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    new, newer = f"{head + 1:04d}", f"{head + 2:04d}"
+    written = migrations_copy / f"{new}_add_scratch.py"
     assert str(written) in added.output
     source = written.read_text(encoding="utf-8")
-    assert "revision: str = '0005'" in source and "down_revision: Union[str, None] = '0004'" in source
+    assert f"revision: str = '{new}'" in source and f"down_revision: Union[str, None] = '{head:04d}'" in source
     assert "op.create_table('scratch'" in source and "ix_scratch_note" in source and "op.drop_table('scratch')" in source
     assert again.exit_code == 0, again.output
-    empty = (migrations_copy / "0006_fill_in_data.py").read_text(encoding="utf-8")
-    assert "down_revision: Union[str, None] = '0005'" in empty and "op." not in empty
+    empty = (migrations_copy / f"{newer}_fill_in_data.py").read_text(encoding="utf-8")
+    assert f"down_revision: Union[str, None] = '{new}'" in empty and "op." not in empty
 
 
 def test_console_answers_commands_as_the_chosen_user(env, tmp_path):

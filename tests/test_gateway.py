@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -51,12 +52,28 @@ def test_the_same_key_is_sent_once(services, fakeslack):
     assert len(fakeslack.calls_to("chat.postMessage")) == 1
 
 
-def test_429_is_retried_after_retry_after(services, fakeslack):
-    fakeslack.fail("chat.postMessage", status=429, retry_after=1, times=3)
-    outcome = services.gateway.post_message(key="rl", channel="C1", text="x")
-    assert outcome.status == "sent"
-    statuses = [c.status for c in fakeslack.calls_to("chat.postMessage")]
-    assert statuses == [429, 429, 429, 200]
+def test_a_429_waits_in_the_outbox_as_slack_asks_holding_no_thread(services, fakeslack):
+    """A delivery answered 429 is not slept through: the row waits Retry-After (times the retry scale) as its next
+    attempt, the wait is not counted as a failed attempt, and the next flush after it sends the message."""
+    clock = [dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.timezone.utc)]
+    gateway = SlackGateway(
+        engine=services.engine,
+        client=services.gateway.client,
+        sender=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url, wait_on_429=False),
+        now=lambda: clock[0],
+        retry_scale=1,
+    )
+    fakeslack.fail("chat.postMessage", status=429, retry_after=120, times=1)  # longer than the CLI waits in-line
+    outcome = gateway.post_message(key="rl", channel="C1", text="x")
+    assert (outcome.status, outcome.error) == ("pending", "ratelimited")
+    with new_session(services.engine) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == "rl")).one()
+    assert (row.attempts, row.next_attempt_at.replace(tzinfo=dt.timezone.utc)) == (0, clock[0] + dt.timedelta(seconds=120))
+    clock[0] += dt.timedelta(seconds=119)
+    assert gateway.flush_pending() == 0  # not yet
+    clock[0] += dt.timedelta(seconds=1)
+    assert gateway.flush_pending() == 1
+    assert [c.status for c in fakeslack.calls_to("chat.postMessage")] == [429, 200]
 
 
 def test_in_production_a_429_waits_all_its_retry_after_and_errors_back_off(monkeypatch):
@@ -104,7 +121,8 @@ def test_a_refusal_is_recorded_and_not_retried(services, fakeslack):
 
 def test_an_outage_keeps_the_message_and_a_restart_sends_it_once(services, fakeslack):
     fakeslack.fail("chat.postMessage", status=500, times=4)  # more than the client's own retries
-    outcome = services.gateway.post_message(key="outage", channel="C1", text="x")
+    # a gateway that does not wait in-line (as the CLI would, for up to a minute and a half)
+    outcome = gateway_for(services, fakeslack, inline_patience=dt.timedelta(0)).post_message(key="outage", channel="C1", text="x")
     assert outcome.status == "pending" and outcome.error == "internal_error"
     [row] = rows(services)
     # The retry is due later; a restarted process whose clock has reached that time sends it.
@@ -118,7 +136,7 @@ def test_an_outage_keeps_the_message_and_a_restart_sends_it_once(services, fakes
 
 def test_network_errors_leave_the_message_pending(services, fakeslack):
     unreachable = make_web_client(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/", retries=1)
-    dead = SlackGateway(engine=services.engine, client=unreachable)
+    dead = SlackGateway(engine=services.engine, client=unreachable, inline_patience=dt.timedelta(0))
     outcome = dead.post_message(key="net", channel="C1", text="x")
     assert outcome.status == "pending" and outcome.error.startswith("network")
     [row] = rows(services)

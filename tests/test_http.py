@@ -37,20 +37,27 @@ from tests.conftest import (
 )
 
 
-def test_healthz_answers_200_with_the_database_reachable(http_app):
+def test_healthz_answers_200_with_the_database_writable(http_app):
     response = requests.get(f"{http_app.url}/healthz", timeout=5)
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "database": "reachable"}
+    assert response.json() == {"ok": True, "database": "writable"}
 
 
-def test_healthz_answers_503_when_the_database_is_gone(services, tmp_path):
-    services.engine = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+@pytest.mark.parametrize("where", ["gone", "read-only"])
+def test_healthz_answers_503_when_the_database_cannot_be_written(services, tmp_path, where):
+    if where == "gone":
+        services.engine = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+    elif services.engine.dialect.name != "sqlite":
+        pytest.skip("a read-only database is made here from the SQLite file")
+    else:  # the migrated database, readable, but every write refused (a read-only mount, a full disk)
+        services.engine = make_engine(f"sqlite:///file:{services.engine.url.database}?mode=ro&uri=true")
+    services.__dict__.pop("request_engine", None)
     app = HttpApp(services)
     try:
         response = requests.get(f"{app.url}/healthz", timeout=5)
     finally:
         app.close()
-    assert response.status_code == 503 and response.json()["database"] == "unreachable"
+    assert response.status_code == 503 and response.json() == {"ok": False, "database": "not writable"}
 
 
 def test_signed_renkei_help_is_answered_in_japanese_within_3_seconds(http_app):

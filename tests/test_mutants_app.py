@@ -216,7 +216,7 @@ def test_without_a_signing_secret_every_request_is_refused(services, secret):
 def test_the_wsgi_answers_carry_their_exact_headers(services):
     wsgi = create_wsgi(create_app(services), services)
     status, headers, answer = call(wsgi, "/healthz")
-    assert status == "200 OK" and json.loads(answer) == {"ok": True, "database": "reachable"}
+    assert status == "200 OK" and json.loads(answer) == {"ok": True, "database": "writable"}
     assert headers == [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))]
     assert call(wsgi, "/healthz", "HEAD")[0] == "200 OK"
     assert call(wsgi, "/healthz", "POST", b"", CONTENT_TYPE=FORM)[0].startswith("404")

@@ -15,7 +15,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlmodel import select
 
-from bot.gateway import SlackGateway, make_web_client
+from bot.gateway import MAX_ATTEMPTS, SlackGateway, make_web_client
 from commands.base import ApiResult, Outcome
 from storage import outbox
 from storage.db import make_engine, new_session
@@ -116,8 +116,8 @@ def test_only_a_pending_or_abandoned_message_is_claimed(session):
     due = message(session, "due", next_attempt_at=T0)
     fresh = message(session, "fresh")
     assert outbox.due_ids(session, T0) == [abandoned, due, fresh]
-    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (sent, failed, sending, later)] == [False] * 4
-    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (abandoned, due, fresh)] == [True] * 3
+    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (sent, failed, sending, later)] == [None] * 4
+    assert [outbox.claim(session, i, lease=lease, now=T0) for i in (abandoned, due, fresh)] == [1, 1, 1]  # attempt no.
     assert outbox.due_ids(session, T0) == []
 
 
@@ -188,8 +188,9 @@ def test_a_file_goes_to_the_users_dm(services, fakeslack, tmp_path):
     path.write_bytes(b"xlsx")
     outcome = services.gateway.upload_file(key="report:1", user="U01SHIMIN", path=path, title="進捗", comment="どうぞ")
     assert outcome.status == "sent" and not outcome.duplicate
-    assert json.loads(row_of(services, "report:1").payload) == {
-        "channel": "D01SHIMIN",
+    assert fakeslack.calls_to("files.completeUploadExternal")[0].params["channel_id"] == "D01SHIMIN"
+    assert json.loads(row_of(services, "report:1").payload) == {  # the DM is opened when it is sent
+        "user": "U01SHIMIN",
         "file": str(path),
         "filename": "進捗.xlsx",
         "title": "進捗",
@@ -208,8 +209,9 @@ def test_delivering_a_message_already_sent_answers_what_was_recorded(services, f
 
 
 def test_a_429_that_outlasts_the_clients_retries_is_retried_later(services, fakeslack):
-    fakeslack.fail("chat.postMessage", status=429, retry_after=0, times=50)
-    outcome = gateway(services, fakeslack, now=lambda: T0).post_message(key="rl", channel=bot_channel(fakeslack), text="x")
+    fakeslack.fail("chat.postMessage", status=429, retry_after=5, times=50)
+    waiting = gateway(services, fakeslack, now=lambda: T0, inline_patience=dt.timedelta(0))
+    outcome = waiting.post_message(key="rl", channel=bot_channel(fakeslack), text="x")
     assert (outcome.status, outcome.error) == ("pending", "ratelimited")
 
 
@@ -221,6 +223,8 @@ def test_back_off_doubles_from_30_seconds_up_to_an_hour_then_gives_up(services, 
         now=lambda: clock[0],
         max_attempts=9,
         client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url, retries=0),
+        retry_scale=1,
+        inline_patience=dt.timedelta(0),
     )
     outcome = slow.post_message(key="outage", channel=bot_channel(fakeslack), text="x")
     delays = []
@@ -247,4 +251,7 @@ def test_the_client_waits_as_slack_asks_and_times_out(monkeypatch):
         rate_limit.prepare_for_next_attempt(state=state, request=None, response=HttpResponse(status_code=429, headers=headers))
         assert state.next_attempt_requested is True and state.current_attempt == 1
     assert len(waits) == 2 and all(1 <= wait < 2 for wait in waits)
-    assert SlackGateway(engine=None, client=client).max_attempts == 8
+    gateway = SlackGateway(engine=None, client=client)
+    assert gateway.max_attempts == MAX_ATTEMPTS
+    delays = [min(30 * 2 ** (attempt - 1), 3600) for attempt in range(1, MAX_ATTEMPTS)]
+    assert sum(delays) > 24 * 3600  # a message is retried for more than a day before it is given up

@@ -32,7 +32,7 @@ def test_a_lead_gets_the_excel_report_in_a_dm(app, fakeslack):
     [data] = fakeslack.uploads.values()
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames[:2] == ["概要", "課題"]
-    wait_for(lambda: any("DM に送りました" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    wait_for(lambda: any("まもなく DM に届きます" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
 
 
 def test_a_liaison_is_refused_politely(app, fakeslack):

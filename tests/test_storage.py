@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 from storage import outbox
-from storage.db import backup_sqlite, database_reachable, make_engine, new_session, normalise_url
+from storage.db import backup_sqlite, database_writable, make_engine, new_session, normalise_url
 from storage.directory import LEAD, LIAISON, apply_project_file, project_overview, users_with_role
 from storage.migrate import upgrade
 from storage.models import Delivery, Department, ProjectDepartment, RoleAssignment, utcnow
@@ -109,10 +109,24 @@ def test_applying_the_project_file_twice_changes_nothing(database_url):
     engine.dispose()
 
 
-def test_health_check_sees_a_dead_database(tmp_path):
-    assert database_reachable(make_engine(f"sqlite:///{tmp_path / 'ok.db'}"))
-    assert not database_reachable(make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"))
-    assert not database_reachable(make_engine("postgresql://nobody:wrong@127.0.0.1:1/none"))
+def test_health_check_needs_a_database_it_can_write(tmp_path):
+    path = tmp_path / "ok.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    assert database_writable(engine)
+    # read-only (as a full disk or a read-only mount would make it; chmod does not stop root)
+    assert not database_writable(make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
+    assert not database_writable(make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"))
+    assert not database_writable(make_engine("postgresql://nobody:wrong@127.0.0.1:1/none"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        assert not database_writable(make_engine(f"sqlite:///{path}", lock_wait_ms=100))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert database_writable(engine)
+    engine.dispose()
 
 
 def test_backup_copies_a_live_database(sqlite_url, tmp_path):

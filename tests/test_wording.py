@@ -88,6 +88,10 @@ ALLOWED_ASCII = COMMAND_WORDS | {
     "force",
     "cd",
     "manifest",
+    "outbox",  # `renkei outbox list --failed`, `renkei outbox retry --all`
+    "retry",
+    "failed",
+    "all",
     # the console's own actions (`:user`, `:who`, `:press`, `:time`, `:cancel`, `:quit`) and the Enter key
     "user",
     "press",

@@ -40,7 +40,7 @@ def on_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         interactions.form(services, user_id=user_id, view=view, ack=ack_once)
 
     handle_once(
-        services.session,
+        services.request_session,
         key=request_key("view", view["id"], view.get("hash") or ""),
         user_id=user_id,
         ack=ack,

@@ -26,7 +26,9 @@ def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) 
             respond=respond,
         )
 
-    handle_once(services.session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"], ack=ack, run=run)
+    handle_once(
+        services.request_session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"], ack=ack, run=run
+    )
 
 
 def register(app: App) -> None:
