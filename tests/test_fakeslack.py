@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
 from tests.conftest import APP_TOKEN, BOT_TOKEN
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, RateLimits
 
 
 @pytest.fixture
@@ -267,3 +268,78 @@ def test_conversations_list_honours_a_limit_smaller_than_its_page(fake):
 
 def test_conversations_list_refuses_a_cursor_it_did_not_give(fake):
     assert call(fake, "conversations.list", form={"cursor": "bogus"})["error"] == "invalid_cursor"
+
+
+# --- rate limits (off unless asked for) ----------------------------------------------------------
+
+
+@pytest.fixture
+def limited(request):
+    """An emulator with Slack's posting limits on; `request.param` overrides RateLimits' fields."""
+    slack = FakeSlack(tokens=(BOT_TOKEN,), rate_limits=RateLimits(**getattr(request, "param", {})))
+    slack.start()
+    yield slack
+    slack.stop()
+
+
+def post(fake: FakeSlack, channel: str) -> requests.Response:
+    return requests.post(
+        fake.url + "chat.postMessage",
+        json={"channel": channel, "text": "x"},
+        headers={"Authorization": f"Bearer {BOT_TOKEN}"},
+        timeout=5,
+    )
+
+
+def test_without_rate_limits_every_post_is_accepted_however_fast(fake):
+    channel = joined(fake)
+    assert [post(fake, channel).status_code for _ in range(10)] == [200] * 10
+    assert len(fake.calls_to("chat.postMessage", ok_only=True)) == 10
+
+
+def test_a_post_beyond_the_channel_burst_gets_429_with_retry_after_and_is_not_posted(limited):
+    channel, other = joined(limited, "a"), joined(limited, "b")
+    assert [post(limited, channel).status_code for _ in range(3)] == [200] * 3  # the default burst of 3
+    refused = post(limited, channel)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert refused.json() == {"ok": False, "error": "ratelimited"}
+    assert post(limited, other).status_code == 200  # the limit is per channel
+    assert len(limited.calls_to("chat.postMessage", ok_only=True)) == 4
+    assert limited.calls_to("chat.postMessage")[3].status == 429
+
+
+@pytest.mark.parametrize("limited", [{"per_channel_per_second": 20.0, "per_channel_burst": 1}], indirect=True)
+def test_the_channel_bucket_refills_at_its_rate(limited):
+    channel = joined(limited)
+    assert [post(limited, channel).status_code for _ in range(2)] == [200, 429]
+    time.sleep(0.06)  # one token at 20 per second
+    assert post(limited, channel).status_code == 200
+
+
+@pytest.mark.parametrize("limited", [{"workspace_per_minute": 60.0, "workspace_burst": 2}], indirect=True)
+def test_a_post_beyond_the_workspace_burst_gets_429_whatever_the_channel(limited):
+    channels = [joined(limited, f"c{n}") for n in range(3)]
+    answers = [post(limited, channel) for channel in channels]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize("limited", [{"failure_rate": 0.5, "seed": 7, "per_channel_burst": 100}], indirect=True)
+def test_random_failures_are_429_or_500_and_repeat_with_the_seed(limited):
+    channel = joined(limited)
+    first = [post(limited, channel).status_code for _ in range(40)]
+    assert set(first) == {200, 429, 500}
+    limited.reset_limits()
+    assert [post(limited, channel).status_code for _ in range(40)] == first
+    assert len(limited.calls_to("chat.postMessage", ok_only=True)) == 2 * first.count(200)
+
+
+def test_a_delay_holds_every_answer():
+    slow = FakeSlack(tokens=(BOT_TOKEN,), delay=0.2)
+    slow.start()
+    try:
+        started = time.monotonic()
+        assert call(slow, "auth.test")["ok"]
+        assert time.monotonic() - started >= 0.2
+    finally:
+        slow.stop()

@@ -13,14 +13,23 @@ Where it matters it refuses what Slack refuses (each rule has a test in tests/te
 - views.open needs a trigger_id; read methods take form bodies only (a JSON body is not read);
 - conversations.list answers in small pages (PAGE_SIZE, or a smaller `limit`) with a cursor.
 A call is recorded with what was answered: `Call.ok` is False for every refusal, so
-`calls_to(..., ok_only=True)` is what Slack accepted.
+`calls_to(..., ok_only=True)` is what Slack accepted; `Call.at` is when it arrived (time.time()).
+
+Two things are off unless asked for (benchmarks/ uses them; the tests' emulator is instant and unlimited):
+- `rate_limits=RateLimits(...)`: Slack's rate limits on posting, as token buckets, one per channel and one for the
+  workspace: a post beyond either is answered 429 with Retry-After (whole seconds, as Slack sends it) and not
+  counted; `failure_rate` adds random 429s and 500s (seeded) on posts within the limits;
+- `delay`: seconds every Web API call waits before it is answered, as Slack's own answer time.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import random
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +68,7 @@ class Call:
     status: int
     ok: bool = True
     error: str | None = None
+    at: float = field(default_factory=time.time)  # when it arrived (wall clock, comparable across processes)
 
 
 @dataclass
@@ -72,6 +82,46 @@ class Failure:
 
 
 @dataclass
+class RateLimits:
+    """Slack's limits on posting (off unless given to FakeSlack): token buckets per channel and for the workspace.
+
+    Slack documents chat.postMessage as about one message per second per channel, short bursts tolerated, and
+    "several hundred messages per minute" for a workspace. The defaults: 1 per second per channel with a burst of
+    3; 300 per minute (5 per second) for the workspace with a burst of 50. A post beyond either bucket is answered
+    429 with Retry-After (whole seconds) and consumes nothing. `failure_rate` of the posts within the limits are
+    answered, at random (Random(seed)), half 429 with Retry-After 1 and half 500, before Slack counts or posts them.
+    """
+
+    per_channel_per_second: float = 1.0
+    per_channel_burst: int = 3
+    workspace_per_minute: float = 300.0
+    workspace_burst: int = 50
+    failure_rate: float = 0.0
+    seed: int = 0
+    methods: frozenset[str] = frozenset({"chat.postMessage"})
+
+    def lower_bound(self, per_channel: dict[str, int]) -> float:
+        """The least time in seconds, from full buckets, in which Slack accepts `per_channel[c]` posts to each channel."""
+        total = sum(per_channel.values())
+        workspace = max(0.0, (total - self.workspace_burst) / (self.workspace_per_minute / 60))
+        channels = [max(0.0, (n - self.per_channel_burst) / self.per_channel_per_second) for n in per_channel.values()]
+        return max([workspace, *channels])
+
+
+class _Bucket:
+    """A token bucket: `burst` tokens, refilled at `rate` per second."""
+
+    def __init__(self, rate: float, burst: int, now: float):
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, float(burst), now
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is there (0 when one is); refills first."""
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+@dataclass
 class Channel:
     id: str
     name: str
@@ -82,7 +132,15 @@ class Channel:
 class FakeSlack:
     """The emulator: `start()` gives the base URL to use as SLACK_API_URL."""
 
-    def __init__(self, tokens: tuple[str, ...] = ("xoxb-test",), scopes: str = DEFAULT_SCOPES, bot_user: str = "UBOT"):
+    def __init__(
+        self,
+        tokens: tuple[str, ...] = ("xoxb-test",),
+        scopes: str = DEFAULT_SCOPES,
+        bot_user: str = "UBOT",
+        *,
+        rate_limits: RateLimits | None = None,
+        delay: float = 0.0,
+    ):
         self.tokens = set(tokens)
         self.scopes = scopes
         self.bot_user = bot_user
@@ -95,6 +153,9 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self.rate_limits = rate_limits
+        self.delay = delay
+        self.reset_limits()
 
     # --- test controls -----------------------------------------------------------------
 
@@ -155,6 +216,12 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, deque()).extend(failure for _ in range(times))
 
+    def reset_limits(self) -> None:
+        """Full buckets again, and the random failures from the start of their seeded sequence."""
+        with self._lock:
+            self._buckets: dict[str, _Bucket] = {}
+            self._random = random.Random(self.rate_limits.seed if self.rate_limits else 0)
+
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         """The recorded calls of one method (only those Slack accepted, `ok: true`, when `ok_only`)."""
         with self._lock:
@@ -185,9 +252,13 @@ class FakeSlack:
         params = self._params(request, raw)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
+        if failure is None and token in self.tokens:
+            failure = self._limited(method, params)
         if failure is not None and failure.status != 200:
             error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
             self._record(method, params, token, failure.status, error)
@@ -221,6 +292,33 @@ class FakeSlack:
             return {"ok": False, "error": "unknown_method"}
         with self._lock:
             return handler(params)
+
+    def _limited(self, method: str, params: dict[str, Any]) -> Failure | None:
+        """With rate limits on: the 429 of a post beyond them, a random failure, or None (the post is counted)."""
+        limits = self.rate_limits
+        if limits is None or method not in limits.methods:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            buckets = [
+                self._bucket("workspace", limits.workspace_per_minute / 60, limits.workspace_burst, now),
+                self._bucket(
+                    "channel:" + str(params.get("channel", "")), limits.per_channel_per_second, limits.per_channel_burst, now
+                ),
+            ]
+            wait = max(bucket.wait(now) for bucket in buckets)
+            if wait > 0:
+                return Failure(429, "ratelimited", max(1, math.ceil(wait)))
+            if limits.failure_rate and self._random.random() < limits.failure_rate:
+                return Failure(429, "ratelimited", 1) if self._random.random() < 0.5 else Failure(500, "internal_error")
+            for bucket in buckets:
+                bucket.tokens -= 1
+        return None
+
+    def _bucket(self, key: str, rate: float, burst: int, now: float) -> _Bucket:
+        if key not in self._buckets:
+            self._buckets[key] = _Bucket(rate, burst, now)
+        return self._buckets[key]
 
     @staticmethod
     def _is_json(request: BaseHTTPRequestHandler) -> bool:
