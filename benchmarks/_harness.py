@@ -220,6 +220,10 @@ class SlackServer:
         """Full buckets and the random failures' sequence from its start (before the measured run)."""
         self._get("/_bench/reset")
 
+    def set_delay(self, seconds: float) -> None:
+        """Every Web API call answered after `seconds` from now on."""
+        self._get("/_bench/delay?" + urlencode({"seconds": seconds}))
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -6,7 +6,8 @@
 it answers the benchmark's own questions (GET, JSON):
 - /_bench/calls?method=M&since=T: the recorded calls of M that arrived at or after T (time.time());
 - /_bench/channels: channel name -> id;
-- /_bench/reset: full buckets, and the random failures' sequence from its start.
+- /_bench/reset: full buckets, and the random failures' sequence from its start;
+- /_bench/delay?seconds=S: the answer time from now on (e.g. none while `renkei sync` sets the workspace up).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class BenchSlack(FakeSlack):
         elif parts.path == "/_bench/channels":
             with self._lock:
                 answer = {c.name: c.id for c in self.channels.values()}
+        elif parts.path == "/_bench/delay":
+            self.delay = float(query.get("seconds") or 0)
+            answer = {"ok": True, "delay": self.delay}
         elif parts.path == "/_bench/reset":
             self.reset_limits()
             answer = {"ok": True}
