@@ -44,6 +44,7 @@ from _harness import (  # noqa: E402
     channel_of,
     load_average,
     machine_lines,
+    median,
     query,
     renkei_env,
     run_renkei,
@@ -59,6 +60,32 @@ TARGET = 1.2
 
 def is_prompt(call: dict) -> bool:
     return ANSWER_BUTTON in json.dumps(call["params"].get("blocks"), ensure_ascii=False)
+
+
+def gaps(calls: list[dict]) -> dict[str, list[float]]:
+    """The time from each attempt's arrival to the next attempt's, by what the attempt was answered.
+
+    For a sender that posts one at a time this is where its time goes: after an accepted post, its own work and
+    Slack's answer time; after a 429 or a 500, the wait before retrying.
+    """
+    ordered = sorted(calls, key=lambda c: c["at"])
+    found: dict[str, list[float]] = {}
+    for this, following in zip(ordered, ordered[1:]):
+        kind = "accepted" if this["status"] == 200 and this["ok"] else str(this["status"])
+        found.setdefault(kind, []).append(following["at"] - this["at"])
+    return found
+
+
+def most_in_flight(calls: list[dict], latency: float) -> int:
+    """The most attempts Slack was answering at once (each takes `latency`); 1 for a sender one at a time."""
+    if latency <= 0:
+        return 0
+    edges = sorted([(c["at"], 1) for c in calls] + [(c["at"] + latency, -1) for c in calls])
+    most = current = 0
+    for _, step in edges:
+        current += step
+        most = max(most, current)
+    return most
 
 
 def main() -> None:
@@ -131,6 +158,15 @@ def main() -> None:
         print(f"attempts: {len(calls)} chat.postMessage ({', '.join(f'{k}: {v}' for k, v in sorted(answers.items(), key=str))})")
         if outbox:
             print(f"outbox rows after the command: {outbox}")
+        spent = gaps(calls)
+        print(
+            "time from an attempt to the next: "
+            + ", ".join(
+                f"after {kind} {len(v)}x, {sum(v):.1f} s in all (median {median(v) * 1000:.0f} ms)" for kind, v in spent.items()
+            )
+        )
+        if args.latency > 0:
+            print(f"attempts in flight at once, at most: {most_in_flight(calls, args.latency)}")
         print(f"lower bound from the limits: {bound:.1f} s")
         print(f"elapsed (the command, start-up included): {elapsed:.1f} s = {elapsed / bound:.2f}x the bound")
         print(f"first to last accepted post: {span:.1f} s = {span / bound:.2f}x the bound")

@@ -338,8 +338,9 @@ def test_a_delay_holds_every_answer():
     slow = FakeSlack(tokens=(BOT_TOKEN,), delay=0.2)
     slow.start()
     try:
-        started = time.monotonic()
+        started, sent = time.monotonic(), time.time()
         assert call(slow, "auth.test")["ok"]
         assert time.monotonic() - started >= 0.2
+        assert slow.calls_to("auth.test")[0].at - sent < 0.15  # recorded as it arrived, not as it was answered
     finally:
         slow.stop()

@@ -237,6 +237,7 @@ class FakeSlack:
     # --- HTTP --------------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        arrived = time.time()
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         path = request.path.split("?", 1)[0]
@@ -261,12 +262,12 @@ class FakeSlack:
             failure = self._limited(method, params)
         if failure is not None and failure.status != 200:
             error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
-            self._record(method, params, token, failure.status, error)
+            self._record(method, params, token, failure.status, error, at=arrived)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             self._send(request, failure.status, {"ok": False, "error": error}, headers=headers)
             return
         body = self._answer(method, params, token, failure, json_body=self._is_json(request) and bool(raw))
-        self._record(method, params, token, 200, None if body.get("ok") else str(body.get("error")))
+        self._record(method, params, token, 200, None if body.get("ok") else str(body.get("error")), at=arrived)
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" and body.get("ok") else {}
         self._send(request, 200, body, headers=headers)
 
@@ -333,9 +334,21 @@ class FakeSlack:
             return json.loads(raw.decode("utf-8"))
         return dict(parse_qsl(raw.decode("utf-8")))
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None, status: int, error: str | None = None) -> None:
+    def _record(
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        status: int,
+        error: str | None = None,
+        *,
+        at: float | None = None,
+    ) -> None:
+        call = Call(method, params, token, status, ok=status == 200 and error is None, error=error)
+        if at is not None:
+            call.at = at
         with self._lock:
-            self.calls.append(Call(method, params, token, status, ok=status == 200 and error is None, error=error))
+            self.calls.append(call)
 
     @staticmethod
     def _send(
