@@ -38,7 +38,7 @@ def _write_and_exit(*_: Any) -> None:
         profiles = list(PROFILES)
     for profile in profiles:
         profile.snapshot_stats()  # the calls finished so far; threads still inside a call keep running
-        for function, (cc, nc, tt, ct, callers) in profile.stats.items():  # type: ignore[attr-defined]
+        for function, (cc, nc, tt, ct, callers) in profile.stats.items():
             if function in merged:
                 cc0, nc0, tt0, ct0, callers0 = merged[function]
                 for caller, counts in callers.items():
