@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
@@ -135,6 +136,7 @@ MAX_ATTEMPTS = 35
 # Without a courier (CLI, console, demo) a message is sent in the caller's thread, which waits for a 429's Retry-After
 # or a short back-off up to this long; what still waits is sent by the next flush.
 INLINE_PATIENCE = dt.timedelta(seconds=90)
+INLINE_WORKERS = 8
 TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
@@ -278,9 +280,9 @@ class SlackGateway:
             rows = self._rows(keys)
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
             due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
-            for row in due:
-                self.deliver(id_of(row))
-            if due:
+            if due:  # in parallel, as the courier would: a fan-out is not sent one channel at a time
+                with ThreadPoolExecutor(max_workers=min(INLINE_WORKERS, len(due))) as pool:
+                    list(pool.map(self.deliver, [id_of(row) for row in due]))
                 continue
             if not waiting:
                 return [self._outcome(row) for row in rows]

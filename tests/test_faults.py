@@ -1,0 +1,215 @@
+"""Faults (issue 13): a process killed mid fan-out, Slack rate-limiting or failing, a locked database, a failing
+firing, a lost response_url, two answers at once. Each case states the promise it holds; none is timed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+from sqlmodel import func, select
+
+from bot.courier import Courier, tell_admins_of_failures
+from reminders import jobs
+from reminders.firing import catch_up, fire
+from storage import outbox
+from storage.deliveries import firing
+from storage.enums import DeliveryStatus
+from storage.models import Issue, OutboxMessage, StandupAnswer
+from storage.standups import save_answer
+from tests.conftest import BOT_TOKEN, RENKEI, channel_id, post_slash, run, subprocess_env, wait_for
+from tests.test_issue_flow import posts_to, report
+
+DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
+TOKYO = dt.timezone(dt.timedelta(hours=9))
+
+
+def accepted_per_channel(fakeslack) -> dict[str, int]:
+    posts = fakeslack.calls_to("chat.postMessage", ok_only=True)
+    return {name: len([c for c in posts if c.params["channel"] == channel_id(fakeslack, name)]) for name in DEPARTMENT_CHANNELS}
+
+
+def test_kill_9_in_the_middle_of_a_fan_out_then_a_rerun_finishes_it_once_per_channel(env, tmp_path, fakeslack):
+    """The stand-up is stored whole before the first post; a `jobs run` killed while four channels wait out a 429
+    leaves them pending, and the next `jobs run` of the same firing sends just those four."""
+    env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}
+    assert run(["sync"], env, tmp_path).returncode == 0
+    fakeslack.fail("chat.postMessage", status=429, retry_after=60, times=4)
+    slow = {**env, "RENKEI_RETRY_SCALE": "1", "RENKEI_TEST_NOW": "2026-12-01T09:30:05+09:00"}  # waits 60 s in-line
+    process = subprocess.Popen(
+        [RENKEI, "jobs", "run", "standup:moving", "--at", "2026-12-01T09:30"],
+        env=subprocess_env(slow),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(lambda: len(fakeslack.calls_to("chat.postMessage")) >= 6, timeout=60)
+        time.sleep(0.3)  # the two accepted posts are recorded as sent
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert sorted(accepted_per_channel(fakeslack).values()) == [0, 0, 0, 0, 1, 1]
+    later = {**env, "RENKEI_TEST_NOW": "2026-12-01T09:32:00+09:00"}  # past the Retry-After
+    again = run(["jobs", "run", "standup:moving", "--at", "2026-12-01T09:30"], later, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "すでに配信済み" in again.stdout and "前回の送信を 4 件送りました" in again.stdout
+    assert accepted_per_channel(fakeslack) == {name: 1 for name in DEPARTMENT_CHANNELS}
+    third = run(["jobs", "run", "standup:moving", "--at", "2026-12-01T09:30"], later, tmp_path)
+    assert "前回の送信" not in third.stdout and accepted_per_channel(fakeslack) == {name: 1 for name in DEPARTMENT_CHANNELS}
+
+
+def test_a_firing_whose_body_fails_stores_nothing_and_is_run_again(synced, fakeslack, monkeypatch):
+    kind = jobs.KINDS["standup"]
+    real = kind.run
+    calls = []
+
+    def flaky(services, spec, scheduled):
+        calls.append(scheduled)
+        if len(calls) == 1:
+            services.gateway.post_message(key="half-done", channel=channel_id(fakeslack, "moving-shimin"), text="x")
+            raise RuntimeError("the database went away mid-run")
+        return real(services, spec, scheduled)
+
+    monkeypatch.setattr(kind, "run", flaky)
+    scheduled = dt.datetime(2026, 12, 1, 9, 30, tzinfo=TOKYO)
+    with pytest.raises(RuntimeError):
+        fire(synced, "standup:moving", scheduled)
+    with synced.session() as session:
+        row = firing(session, "standup:moving", scheduled)
+        assert row is not None and row.status == DeliveryStatus.FAILED and "went away" in (row.error or "")
+        assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 0  # the half-done post too
+    done = catch_up(synced, now=scheduled + dt.timedelta(minutes=5))  # the catch-up rule runs it again
+    assert ("standup:moving", "delivered") in [(job, result.status) for job, result in done]
+    assert accepted_per_channel(fakeslack) == {name: 1 for name in DEPARTMENT_CHANNELS}
+    assert fire(synced, "standup:moving", scheduled).status == "duplicate"
+
+
+def test_the_monthly_report_survives_conversations_open_failing(synced, fakeslack, tmp_path):
+    """The DM is opened inside the delivery: four 500s leave the upload pending (not "sent to 0", not lost), and the
+    next flush delivers it."""
+    synced.settings.renkei_reports_dir = str(tmp_path / "reports")
+    synced.gateway.inline_patience = 0  # nothing waited for in-line: what `renkei serve`'s courier would leave
+    fakeslack.fail("conversations.open", status=500, times=4)
+    result = fire(synced, "report:moving", dt.datetime(2026, 12, 1, 8, 0, tzinfo=TOKYO))
+    assert (result.status, result.channels) == ("delivered", 1)
+    assert not fakeslack.calls_to("files.completeUploadExternal")
+    with synced.session() as session:
+        [row] = outbox.messages(session)
+        assert (row.status, row.last_error) == ("pending", "internal_error")
+    later = synced.gateway.now
+    synced.gateway.now = lambda: later() + dt.timedelta(minutes=2)
+    assert synced.gateway.flush_pending() == 1
+    [complete] = fakeslack.calls_to("files.completeUploadExternal")
+    assert complete.params["channel_id"] == "D20BOSS"
+
+
+def test_acks_do_not_wait_while_slack_rate_limits_the_cards(synced, http_app, fakeslack):
+    """With the courier running, every card answered 429 waits in its row; five commands (a person's limit per
+    minute) are all acked at once and all ten cards arrive once Slack lets them through."""
+    courier = Courier(synced.gateway, workers=2, poll=0.2).start()
+    try:
+        fakeslack.fail("chat.postMessage", status=429, retry_after=30, times=10)  # 0.3 s each at the tests' scale
+        for n in range(5):
+            started = time.monotonic()
+            response = report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu")
+            assert response.status_code == 200 and "#" in response.json()["text"]
+            assert time.monotonic() - started < 1.5
+        wait_for(lambda: len(posts_to(fakeslack, "moving-shimin")) == 5 and len(posts_to(fakeslack, "moving-zeimu")) == 5, 30)
+        keys = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
+        assert len(keys) == 10
+    finally:
+        courier.stop()
+    with synced.session() as session:
+        assert session.exec(select(func.count()).select_from(Issue)).one() == 5
+
+
+def test_a_locked_database_is_answered_busy_and_nothing_is_kept(synced, http_app, fakeslack):
+    if synced.engine.dialect.name != "sqlite":
+        pytest.skip("the lock is taken on the SQLite file")
+    holder = sqlite3.connect(synced.engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database for longer than a person should wait
+    try:
+        started = time.monotonic()
+        response = report(http_app, fakeslack)
+        elapsed = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 200 and elapsed < 3
+    assert "混み合って" in response.json()["text"] and "何も変更していません" in response.json()["text"]
+    with synced.session() as session:
+        assert session.exec(select(func.count()).select_from(Issue)).one() == 0
+    assert "#1" in report(http_app, fakeslack).json()["text"]  # once free, the same command works
+
+
+def test_a_failed_response_url_does_not_lose_the_escalation_card(synced, http_app, fakeslack):
+    report(http_app, fakeslack)
+    dead_response_url = "http://127.0.0.1:9/response"  # respond() to it fails
+    text = post_slash(http_app, "/issue", "escalate 1 連携項目の追加", user="U02ZEIMU", response_url=dead_response_url).json()[
+        "text"
+    ]
+    assert "#1" in text
+    wait_for(lambda: posts_to(fakeslack, "moving-it"))
+
+
+def test_two_answers_at_once_from_one_person_both_succeed_and_one_is_kept(synced):
+    with synced.session() as session:
+        from storage.directory import all_projects, project_departments
+
+        project = all_projects(session)[0]
+        department = project_departments(session, project.id)[0]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def answer(text: str) -> None:
+        try:
+            barrier.wait()
+            with synced.session() as session:
+                save_answer(
+                    session,
+                    project_id=project.id,
+                    department_id=department.id,
+                    user_id="U01SHIMIN",
+                    day=dt.date(2026, 12, 1),
+                    answers={"yesterday": text},
+                )
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [threading.Thread(target=answer, args=(t,)) for t in ("転入届の確認", "転出届の確認")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    with synced.session() as session:
+        rows = session.exec(select(StandupAnswer).where(StandupAnswer.user_id == "U01SHIMIN")).all()
+    assert len(rows) == 1 and rows[0].answers in ('{"yesterday": "転入届の確認"}', '{"yesterday": "転出届の確認"}')
+
+
+def test_messages_given_up_on_are_listed_and_summarised_to_the_admins_once(synced, fakeslack, env, tmp_path):
+    shimin = channel_id(fakeslack, "moving-shimin")
+    fakeslack.fail("chat.postMessage", error="channel_not_found", times=1)
+    assert synced.gateway.post_message(key="lost:1", channel=shimin, text="x").status == "failed"
+    assert tell_admins_of_failures(synced) == 1
+    [summary] = [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"].startswith("U")]
+    assert "1 件あきらめました" in summary.params["text"] and "lost:1" in summary.params["text"]
+    assert "channel_not_found" in summary.params["text"] and "renkei outbox retry --all" in summary.params["text"]
+    assert tell_admins_of_failures(synced) == 0  # once
+    database = {**env, "DATABASE_URL": synced.engine.url.render_as_string(hide_password=False)}
+    listed = run(["outbox", "list", "--failed"], database, tmp_path)
+    assert listed.returncode == 0 and "lost:1" in listed.stdout and "失敗" in listed.stdout
+    bad = run(["outbox", "retry"], {**database, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}, tmp_path)
+    assert bad.returncode != 0 and "--all" in bad.stderr + bad.stdout
+    again = run(
+        ["outbox", "retry", "--all"], {**database, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}, tmp_path
+    )
+    assert again.returncode == 0 and "1 件を送信待ちに戻し、1 件を送りました" in again.stdout
+    assert run(["outbox", "list", "--failed"], database, tmp_path).stdout.strip() == "送信をあきらめたメッセージはありません。"
