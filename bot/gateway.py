@@ -280,6 +280,9 @@ class SlackGateway:
             rows = self._rows(keys)
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
             due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
+            if len(due) == 1:
+                self.deliver(id_of(due[0]))
+                continue
             if due:  # in parallel, as the courier would: a fan-out is not sent one channel at a time
                 with ThreadPoolExecutor(max_workers=min(INLINE_WORKERS, len(due))) as pool:
                     list(pool.map(self.deliver, [id_of(row) for row in due]))
