@@ -45,6 +45,9 @@ from storage.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
 UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_upload_v2
+POST = "chat.postMessage"
+METADATA_EVENT = "renkei_outbox"  # message metadata naming the outbox key of every post
+HISTORY_PAGES = 5  # how far back a sender taking over looks (pages of up to 200 messages)
 
 
 def _form(params: dict[str, Any]) -> dict[str, str]:
@@ -250,7 +253,7 @@ class SlackGateway:
         payload: dict[str, Any] = {"channel": channel, "text": text, **extra}
         if blocks:
             payload["blocks"] = blocks
-        return self.call(key=key, method="chat.postMessage", payload=payload)
+        return self.call(key=key, method=POST, payload=payload)
 
     def upload_file(self, *, key: str, user: str, path, title: str, comment: str) -> Outcome:
         """Upload a file (an Excel report) to the user's DM once per key; the DM is opened when it is sent."""
@@ -303,12 +306,21 @@ class SlackGateway:
     def deliver(self, message_id: int) -> Outcome:
         """Send one stored message if this process can claim it; record what Slack said."""
         with new_session(self.engine) as session:
+            abandoned = outbox.get_message(session, message_id).status == OutboxStatus.SENDING  # its sender died
             attempt = outbox.claim(session, message_id, lease=self.lease, now=self.now())
             if attempt is None:
                 return self._outcome(outbox.get_message(session, message_id), duplicate=True)
             row = outbox.get_message(session, message_id)
             try:
                 payload = json.loads(row.payload)
+                if row.method == POST:
+                    # Each post carries its key as message metadata, so that a sender taking over from a dead one
+                    # can find out whether Slack already has it before posting again.
+                    payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}
+                    if abandoned:
+                        posted = self._already_posted(payload["channel"], row.idempotency_key, row.created_at)
+                        if posted is not None:
+                            return self._outcome(outbox.mark_sent(session, message_id, posted, attempt))
                 if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
                     user = payload.pop("user", None)
                     if user is not None:
@@ -334,6 +346,34 @@ class SlackGateway:
                 return self._refused(session, row, attempt, error, transient=status >= 500)
             except (URLError, OSError) as exc:
                 return self._later(session, row, attempt, f"network: {exc}")
+
+    def _already_posted(self, channel: str, key: str, since: dt.datetime) -> dict[str, Any] | None:
+        """The message a dead sender posted under `key` (found by its metadata in the channel's history since the row
+        was stored), or None. DMs and a history that cannot be read (no channels:history scope) give None: the
+        message is then posted again (at least once)."""
+        if not channel.startswith(("C", "G")):
+            return None
+        cursor, oldest = "", f"{_aware(since).timestamp() - 60:.6f}"
+        for _ in range(HISTORY_PAGES):
+            found = self._api(
+                self.sender,
+                "conversations.history",
+                channel=channel,
+                oldest=oldest,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor or None,
+            )
+            if not found.ok:
+                logger.warning("Could not look for %s in %s before posting it again: %s", key, channel, found.error)
+                return None
+            for message in found.data.get("messages") or []:
+                if ((message.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
+                    return {"ok": True, "channel": channel, "ts": message.get("ts"), "recovered": True}
+            cursor = (found.data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+        return None
 
     def flush_pending(self, limit: int | None = None) -> int:
         """Send every message that is due (after a restart, an outage or a 429); returns how many were sent."""

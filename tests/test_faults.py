@@ -64,6 +64,39 @@ def test_kill_9_in_the_middle_of_a_fan_out_then_a_rerun_finishes_it_once_per_cha
     assert "前回の送信" not in third.stdout and accepted_per_channel(fakeslack) == {name: 1 for name in DEPARTMENT_CHANNELS}
 
 
+def test_kill_9_while_every_post_is_on_the_wire_then_a_rerun_posts_nothing_twice(env, tmp_path, fakeslack):
+    """The worst moment: Slack has all six posts but the process dies before hearing back. The rows stay
+    `sending`; once their lease is over, the rerun finds each post in the channel's history by the outbox key in
+    its metadata and records it as sent instead of posting it again."""
+    env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fakeslack.url}
+    assert run(["sync"], env, tmp_path).returncode == 0
+    fakeslack.delay = 2.0  # Slack takes two seconds to answer
+    process = subprocess.Popen(
+        [RENKEI, "jobs", "run", "standup:moving", "--at", "2026-12-01T09:30"],
+        env=subprocess_env(env),  # the clock of Slack's timestamps: history is searched from the row's time
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(lambda: fakeslack.arrivals.count("chat.postMessage") >= 6, timeout=60)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    fakeslack.delay = 0.0
+    wait_for(lambda: len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 6, timeout=10)  # Slack has them
+    past_the_lease = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)
+    again = run(
+        ["jobs", "run", "standup:moving", "--at", "2026-12-01T09:30"],
+        {**env, "RENKEI_TEST_NOW": past_the_lease.isoformat()},
+        tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "前回の送信を 6 件送りました" in again.stdout
+    assert accepted_per_channel(fakeslack) == {name: 1 for name in DEPARTMENT_CHANNELS}
+    assert len(fakeslack.calls_to("conversations.history")) >= 6  # each was looked for, none posted again
+
+
 def test_a_firing_whose_body_fails_stores_nothing_and_is_run_again(synced, fakeslack, monkeypatch):
     kind = jobs.KINDS["standup"]
     real = kind.run
@@ -213,3 +246,78 @@ def test_messages_given_up_on_are_listed_and_summarised_to_the_admins_once(synce
     )
     assert again.returncode == 0 and "1 件を送信待ちに戻し、1 件を送りました" in again.stdout
     assert run(["outbox", "list", "--failed"], database, tmp_path).stdout.strip() == "送信をあきらめたメッセージはありません。"
+
+
+def test_two_instances_on_one_database_send_every_message_once(synced, settings, fakeslack):
+    """Two `renkei serve` processes (two bootstraps, two couriers, one database): forty stored messages and a
+    firing both instances run at once reach Slack once each."""
+    from bot.bootstrap import bootstrap
+    from storage.projectfile import load_project_file
+    from tests.conftest import SAMPLE
+
+    other = bootstrap(settings, project_file=load_project_file(SAMPLE))
+    couriers = [Courier(synced.gateway, workers=4, poll=0.1).start(), Courier(other.gateway, workers=4, poll=0.1).start()]
+    try:
+        shimin = channel_id(fakeslack, "moving-shimin")
+        with synced.work():
+            for n in range(20):
+                synced.gateway.post_message(key=f"a:{n}", channel=shimin, text=f"a{n}")
+        with other.work():
+            for n in range(20):
+                other.gateway.post_message(key=f"b:{n}", channel=shimin, text=f"b{n}")
+        scheduled = dt.datetime(2026, 12, 1, 9, 30, tzinfo=TOKYO)
+        results = []
+        threads = [
+            threading.Thread(target=lambda s=s: results.append(fire(s, "standup:moving", scheduled))) for s in (synced, other)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(r.status for r in results) == ["delivered", "duplicate"]
+        wait_for(lambda: len(fakeslack.calls_to("chat.postMessage", ok_only=True)) >= 46, timeout=30)
+        time.sleep(0.5)  # nothing more arrives
+    finally:
+        for courier in couriers:
+            courier.stop()
+        other.engine.dispose()
+    texts = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == shimin]
+    assert sorted(t for t in texts if t[0] in "ab" and t[1:].isdigit()) == sorted(
+        [f"a{n}" for n in range(20)] + [f"b{n}" for n in range(20)]
+    )
+    assert accepted_per_channel(fakeslack)["moving-zeimu"] == 1 and len(texts) == 41  # 40 + the stand-up prompt
+
+
+def test_an_hour_long_slack_outage_loses_nothing(synced, fakeslack):
+    """Slack answers 503 for an hour of (simulated) time: the message waits 30 s, 1, 2, 4, 8, 16, 32 min between
+    attempts and goes out at the first attempt after Slack is back; nothing is given up, nothing is sent twice."""
+    from bot.gateway import SlackGateway, make_web_client
+
+    start = dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.timezone.utc)
+    clock = [start]
+    gateway = SlackGateway(
+        engine=synced.engine,
+        client=make_web_client(token=BOT_TOKEN, base_url=fakeslack.url, retries=0),
+        now=lambda: clock[0],
+        retry_scale=1,
+        inline_patience=dt.timedelta(0),
+    )
+    fakeslack.fail("chat.postMessage", status=503, times=10_000)
+    shimin = channel_id(fakeslack, "moving-shimin")
+    assert gateway.post_message(key="outage", channel=shimin, text="朝会の時間です").status == "pending"
+    attempts = 1
+    while True:
+        with synced.session() as session:
+            due = outbox.next_due(session)
+        if due is None:
+            break
+        clock[0] = due
+        if clock[0] >= start + dt.timedelta(hours=1):
+            fakeslack._failures.clear()  # Slack is back
+        gateway.flush_pending()
+        attempts += 1
+    with synced.session() as session:
+        [row] = [r for r in session.exec(select(OutboxMessage)) if r.idempotency_key == "outage"]
+    assert row.status == "sent" and row.attempts == attempts == 8
+    assert clock[0] - start == dt.timedelta(seconds=30 + 60 + 120 + 240 + 480 + 960 + 1920)
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1

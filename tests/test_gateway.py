@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -169,3 +170,31 @@ def test_two_processes_flushing_together_send_each_message_once(services, fakesl
         thread.join()
     texts = sorted(int(c.params["text"]) for c in fakeslack.calls_to("chat.postMessage"))
     assert texts == list(range(20)) and sum(sent) == 20
+
+
+@pytest.mark.parametrize("history", ["readable", "missing_scope"])
+def test_a_row_abandoned_mid_send_is_looked_for_in_the_channel_before_it_is_posted_again(services, fakeslack, history):
+    """A sender that takes over a row whose sender died first looks for the post in the channel's history (by the
+    outbox key in its metadata): found, it is recorded as sent; not found, or history unreadable, it is posted."""
+    if history == "missing_scope":
+        fakeslack.scopes = fakeslack.scopes.replace(",channels:history", "")
+    with new_session(services.engine) as session:
+        for key in ("on-the-wire", "never-left"):
+            outbox.enqueue(session, key=key, method="chat.postMessage", payload={"channel": "C1", "text": key})
+        rows = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+        for row in rows:
+            assert outbox.claim(session, row.id, lease=services.gateway.lease)  # a process took both, then died
+    metadata = {"event_type": "renkei_outbox", "event_payload": {"key": "on-the-wire"}}
+    assert services.gateway.client.chat_postMessage(channel="C1", text="on-the-wire", metadata=metadata)["ok"]
+    later = services.gateway.now() + services.gateway.lease + dt.timedelta(seconds=1)
+    assert gateway_for(services, fakeslack, now=lambda: later).flush_pending() == 2
+    texts = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
+    if history == "readable":
+        assert sorted(texts) == ["never-left", "on-the-wire"]  # nothing twice
+        assert json.loads(rows_by_key(services)["on-the-wire"].result)["recovered"] is True
+    else:  # at least once: the one known duplicate, logged
+        assert sorted(texts) == ["never-left", "on-the-wire", "on-the-wire"]
+
+
+def rows_by_key(services) -> dict[str, OutboxMessage]:
+    return {row.idempotency_key: row for row in rows(services)}

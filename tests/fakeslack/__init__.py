@@ -36,7 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-DEFAULT_SCOPES = "commands,chat:write,channels:manage,channels:read,channels:join,users:read,im:write,files:write"
+DEFAULT_SCOPES = (
+    "commands,chat:write,channels:manage,channels:read,channels:join,channels:history,users:read,im:write,files:write"
+)
 
 
 # Slack's limits (Block Kit and API reference pages, as of 2026); Slack refuses a payload past them.
@@ -54,7 +56,7 @@ MESSAGE_TEXT = 40000  # message `text` (the notification fallback)
 PAGE_SIZE = 2  # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
 
 # Methods that only read: Slack reads their arguments from a form (or query) body, never from JSON.
-READ_METHODS = {"auth.test", "conversations.list", "conversations.info", "users.info"}
+READ_METHODS = {"auth.test", "conversations.list", "conversations.info", "conversations.history", "users.info"}
 APP_TOKEN_METHODS = {"apps.connections.open"}
 
 
@@ -127,6 +129,7 @@ class Channel:
     name: str
     purpose: str = ""
     members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # what was posted, oldest first (history)
 
 
 class FakeSlack:
@@ -147,6 +150,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.uploads: dict[str, bytes] = {}
+        self.arrivals: list[str] = []  # methods of the calls received, in order, as they arrive (before `delay`)
         self.ims: set[str] = set()  # IM channel ids handed out by conversations.open
         self.page_size = PAGE_SIZE
         self._failures: dict[str, deque[Failure]] = {}
@@ -251,6 +255,8 @@ class FakeSlack:
             return
         method = path.removeprefix("/api/")
         params = self._params(request, raw)
+        with self._lock:
+            self.arrivals.append(method)  # before `delay`: a call on the wire, answered or not
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
         if self.delay:
@@ -370,7 +376,8 @@ class FakeSlack:
     # --- Web API methods (called with the lock held) -------------------------------------
 
     def _ts(self) -> str:
-        return f"1700000000.{next(self._ids):06d}"
+        """A message timestamp as Slack makes them: the epoch second it was posted, and a unique fraction."""
+        return f"{int(time.time())}.{next(self._ids):06d}"
 
     def _channel(self, params: dict[str, Any]) -> Channel | None:
         return self.channels.get(str(params.get("channel", "")))
@@ -406,7 +413,13 @@ class FakeSlack:
         refused = self._postable(channel) or _message_refusal(params)
         if refused:
             return refused
-        return {"ok": True, "channel": channel, "ts": self._ts(), "message": {"text": params.get("text")}}
+        ts = self._ts()
+        found = self.channels.get(channel)
+        if found is not None:
+            metadata = params.get("metadata")
+            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+            found.messages.append({"ts": ts, "text": params.get("text"), "metadata": metadata})
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}
 
     def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
@@ -451,6 +464,36 @@ class FakeSlack:
                 for c in page
             ],
             "response_metadata": {"next_cursor": f"dGVhbTpD{start + size}" if more else ""},
+        }
+
+    def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on, in pages of `page_size`; metadata only with include_all_metadata."""
+        if "channels:history" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "channels:history"}
+        channel = self._channel(params)
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if self.bot_user not in channel.members:
+            return {"ok": False, "error": "not_in_channel"}
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = [m for m in reversed(channel.messages) if float(m["ts"]) >= oldest]
+        start = int(str(params.get("cursor") or "0") or 0)
+        page = found[start : start + self.page_size]
+        more = start + self.page_size < len(found)
+        return {
+            "ok": True,
+            "messages": [
+                {
+                    "type": "message",
+                    "ts": m["ts"],
+                    "text": m["text"],
+                    **({"metadata": m["metadata"]} if with_metadata and m["metadata"] else {}),
+                }
+                for m in page
+            ],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + self.page_size) if more else ""},
         }
 
     def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
