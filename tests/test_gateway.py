@@ -40,7 +40,8 @@ def test_a_message_is_stored_sent_and_recorded(services, fakeslack):
     outcome = services.gateway.post_message(key="hello:1", channel="C1", text="こんにちは")
     assert outcome.status == "sent" and outcome.response["ts"]
     [call] = fakeslack.calls_to("chat.postMessage")
-    assert call.params == {"channel": "C1", "text": "こんにちは"} and call.token == BOT_TOKEN
+    metadata = {"event_type": "renkei_outbox", "event_payload": {"key": "hello:1"}}  # found again after a crash
+    assert call.params == {"channel": "C1", "text": "こんにちは", "metadata": metadata} and call.token == BOT_TOKEN
     [row] = rows(services)
     assert (row.status, row.attempts) == ("sent", 1) and row.sent_at is not None
 

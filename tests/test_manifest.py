@@ -16,6 +16,9 @@ from commands.families import family_name
 from tests.conftest import ROOT
 from tests.manifest_rules import manifest_problems
 
+# where a scope appended to the manifest's bot scopes stands (its index in the error path)
+BOT_SCOPES = len(yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"])
+
 
 def manifest() -> dict:
     return yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
@@ -120,9 +123,17 @@ BROKEN = [
         _set("features", "app_home", "home_tab_enabled", value="true"),
         "features.app_home.home_tab_enabled",
     ),
-    ("unknown bot scope", _append("oauth_config", "scopes", "bot", value="chat:wirte"), "oauth_config.scopes.bot[8]"),
-    ("scope over 50 characters", _append("oauth_config", "scopes", "bot", value="s" * 51), "oauth_config.scopes.bot[8]"),
-    ("the same scope twice", _append("oauth_config", "scopes", "bot", value="commands"), "oauth_config.scopes.bot[8]"),
+    ("unknown bot scope", _append("oauth_config", "scopes", "bot", value="chat:wirte"), f"oauth_config.scopes.bot[{BOT_SCOPES}]"),
+    (
+        "scope over 50 characters",
+        _append("oauth_config", "scopes", "bot", value="s" * 51),
+        f"oauth_config.scopes.bot[{BOT_SCOPES}]",
+    ),
+    (
+        "the same scope twice",
+        _append("oauth_config", "scopes", "bot", value="commands"),
+        f"oauth_config.scopes.bot[{BOT_SCOPES}]",
+    ),
     (
         "scopes of an unknown token kind",
         _set("oauth_config", "scopes", "app", value=["connections:write"]),
