@@ -70,6 +70,8 @@ class Courier:
             self._wakeup.wait(wait)
 
     def _dispatch(self) -> None:
+        if self.gateway.paused_until > self.gateway.now():  # Slack asked for a pause (a 429): woken after it
+            return
         with self._lock:
             free = self.workers * 2 - len(self._in_flight)  # a short queue per thread, no more
             busy = set(self._in_flight)
@@ -98,6 +100,8 @@ class Courier:
                 return self.poll  # woken when a thread frees
         with new_session(self.gateway.engine) as session:
             moment = outbox.next_due(session)
+        if self.gateway.paused_until > self.gateway.now():
+            moment = max(moment, self.gateway.paused_until) if moment is not None else self.gateway.paused_until
         if moment is None:
             return self.poll
         seconds = (moment - self.gateway.now()).total_seconds()

@@ -207,6 +207,9 @@ class SlackGateway:
         self.max_attempts = max_attempts
         self.lease = lease
         self.now = now
+        # After a 429 Slack is left alone until Retry-After has passed: by every sender of this process (courier,
+        # in-line), not only by the row that was refused, so that a fan-out does not keep knocking.
+        self.paused_until = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
         self.courier: Wakeable | None = None  # set by bot.courier.Courier.start: deliveries move to its threads
         self._batch: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("renkei_batch", default=None)
 
@@ -282,6 +285,10 @@ class SlackGateway:
         while True:
             rows = self._rows(keys)
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
+            paused = (self.paused_until - self.now()).total_seconds()
+            if waiting and 0 < paused <= self.inline_patience and time.monotonic() + paused <= deadline:
+                time.sleep(paused)
+                continue
             due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
             if len(due) == 1:
                 self.deliver(id_of(due[0]))
@@ -339,6 +346,7 @@ class SlackGateway:
                 status = exc.response.status_code
                 if status == 429:  # wait as Slack asks, holding no thread; it is no failure
                     wait = dt.timedelta(seconds=retry_after(exc) * self.retry_scale)
+                    self.paused_until = max(self.paused_until, self.now() + wait)  # every send waits, not just this one
                     return self._outcome(
                         outbox.mark_retry(session, message_id, "ratelimited", self.now() + wait, attempt, counts=False)
                     )

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     renkei_reports_dir: str = "excel-reports"  # extension: where Excel reports are written before upload
     renkei_retry_scale: float = Field(default=1.0, ge=0, le=1)  # times every retry wait of the Slack client (tests: small)
-    renkei_delivery_workers: int = Field(default=8, ge=1, le=64)  # `renkei serve`'s threads sending to Slack
+    renkei_delivery_workers: int = Field(default=2, ge=1, le=64)  # `renkei serve`'s threads sending to Slack
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from storage import guard
@@ -36,10 +38,50 @@ def _sqlite_pragmas(lock_wait_ms: int):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: never corrupt; a power cut may undo the last commits
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return connect
+
+
+_WRITERS: dict[str, threading.Semaphore] = {}  # one per SQLite file, shared by every engine of this process
+_WRITERS_LOCK = threading.Lock()
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _serialise_writers(engine: Engine, database: str, lock_wait_ms: int) -> None:
+    """Let one transaction of this process write the SQLite file at a time, the others queued on a semaphore.
+
+    SQLite itself admits one writer; a blocked one polls with growing sleeps (up to 100 ms), so under many threads
+    most of a request's time went into those sleeps. Queued here, a writer starts as soon as the previous one
+    commits. The turn is taken at a transaction's first write and given back at its commit or rollback (or when
+    its connection goes back to the pool); waiting longer than `lock_wait_ms` fails as SQLite would ("database is
+    locked"). Other processes (the CLI beside `renkei serve`) are still kept apart by SQLite's own lock.
+    """
+    with _WRITERS_LOCK:
+        turn = _WRITERS.setdefault(database, threading.Semaphore(1))
+
+    def before_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        if conn.info.get("writing") or not statement.lstrip().upper().startswith(_WRITES):
+            return
+        if not turn.acquire(timeout=lock_wait_ms / 1000):
+            raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
+        conn.info["writing"] = True
+
+    def give_back(conn, *_args) -> None:
+        if conn.info.pop("writing", False):
+            turn.release()
+
+    def give_back_record(_dbapi_connection, record, *_args) -> None:
+        if record.info.pop("writing", False):
+            turn.release()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", give_back)
+    event.listen(engine, "rollback", give_back)
+    event.listen(engine.pool, "reset", give_back_record)
+    event.listen(engine.pool, "checkin", give_back_record)
 
 
 def make_engine(url: str, *, lock_wait_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
@@ -49,6 +91,9 @@ def make_engine(url: str, *, lock_wait_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engi
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_wait_ms / 1000})
         event.listen(engine, "connect", _sqlite_pragmas(lock_wait_ms))
+        database = make_url(url).database
+        if database and database != ":memory:":
+            _serialise_writers(engine, str(Path(database).resolve()), lock_wait_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={int(lock_wait_ms)}"})
 

@@ -149,7 +149,16 @@ def handle_once(
     return True
 
 
+_last_prune = [0.0]  # monotonic time of this process's last prune
+PRUNE_EVERY_SECONDS = 60.0
+
+
 def _prune_quietly(sessions: Sessions) -> None:
+    """Prune at most once a minute per process: a delete on every request was one more write to wait for."""
+    now = time.monotonic()
+    if now - _last_prune[0] < PRUNE_EVERY_SECONDS:
+        return
+    _last_prune[0] = now
     try:
         with sessions() as session:
             prune(session)
