@@ -141,6 +141,20 @@ class Schedule(_Strict):
     _check_cron = field_validator("cron")(lambda cls, v: _cron(v))
 
 
+DATE_STYLES = ("wareki", "seireki", "both")  # report.dates: 令和8年11月26日, 2026年11月26日, or both
+
+
+class ReportSpec(_Strict):
+    """The Excel progress report: when the monthly one goes to the managers, and how its dates are written.
+
+    Without `cron` no monthly report is sent; `dates` still applies to `/report` and `renkei export`.
+    """
+
+    cron: str | None = None
+    dates: Literal["wareki", "seireki", "both"] = "both"
+    _check_cron = field_validator("cron")(lambda cls, v: v if v is None else _cron(v))
+
+
 class StandupSpec(Schedule):
     """When stand-up prompts go out, when to remind, and what to ask."""
 
@@ -182,7 +196,7 @@ class ProjectSpec(_Strict):
     leads_channel: str | None = None
     standup: StandupSpec | None = None
     digest: Schedule | None = None
-    report: Schedule | None = None
+    report: ReportSpec | None = None
     meetings: list[MeetingSpec] = []
     escalation: EscalationSpec = EscalationSpec()
     department_roles: dict[str, str] = {}  # slug -> what the department does in this project (channel purpose)
@@ -194,6 +208,11 @@ class ProjectSpec(_Strict):
     def leads_channel_name(self) -> str:
         """The leads channel's name: configured, or `<project>-leads`."""
         return self.leads_channel or f"{self.slug}-leads"
+
+    @property
+    def report_dates(self) -> str:
+        """How the Excel report writes dates: `report.dates`, else both eras (令和8年11月26日 and 2026/11/26)."""
+        return self.report.dates if self.report else "both"
 
     def channel_name(self, department_slug: str) -> str:
         """The channel of one department in this project: `<project>-<department>`."""
@@ -301,7 +320,9 @@ def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]
         elif kind == "too_short" and path and path[-1] in {"departments", "projects"}:
             code = "empty_" + str(path[-1]) if len(path) == 1 else "project_without_departments"
         elif kind == "literal_error":
-            code, params = "bad_choice", {"value": item.get("input"), "choices": item["ctx"].get("expected")}
+            # pydantic words the choices in English ("'ja' or 'en'"): keep only the values, listed as keys are
+            choices = ", ".join(re.findall(r"'([^']*)'", str(item["ctx"].get("expected"))))
+            code, params = "bad_choice", {"value": item.get("input"), "choices": choices}
         else:
             code, params = "bad_value", {"detail": item["msg"]}
         problems.append(Problem(code, _line_of(root, path), _dotted(path), params))

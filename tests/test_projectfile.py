@@ -182,3 +182,33 @@ def test_two_channels_with_one_name_are_refused_but_projects_may_share_leads():
         "projects[1].departments[0]",
         {"name": "moving-zeimu-kikaku", "other": "projects[0].departments[3]"},
     )
+
+
+# --- report.dates: how the Excel report writes its dates --------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["wareki", "seireki", "both"])
+def test_report_dates_take_one_of_three_styles(style):
+    text = VALID.replace("    meetings:", f"    report: {{dates: {style}}}\n    meetings:")
+    project = parse_project_file(text).project("moving")
+    assert project.report_dates == style
+    assert project.report.cron is None  # dates alone: no monthly report is sent
+
+
+def test_report_dates_default_to_both_eras():
+    assert parse_project_file(VALID).project("moving").report_dates == "both"
+    with_cron = VALID.replace("    meetings:", '    report: {cron: "0 8 1 * *"}\n    meetings:')
+    assert parse_project_file(with_cron).project("moving").report_dates == "both"
+
+
+def test_an_unknown_date_style_is_named_with_its_line_and_the_three_choices():
+    text = VALID.replace("    meetings:", "    report: {dates: heisei}\n    meetings:")
+    [problem] = problems_of(text)
+    assert (problem.code, problem.line, problem.path) == ("bad_choice", 12, "projects[0].report.dates")
+    with pytest.raises(ProjectFileError) as caught:
+        parse_project_file(text)
+    [_, line] = project_file_problems(Translator("ja"), caught.value)
+    assert line == (
+        "renkei.yml 12 行目（projects[0].report.dates）: 「heisei」は使えません。"
+        "wareki, seireki, both のいずれかにしてください。"
+    )

@@ -27,8 +27,8 @@ ORDER = 50  # where its jobs stand among a project's (reminders/jobs/__init__.py
 
 
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
-    if not project.report:
-        return []
+    if not project.report or not project.report.cron:
+        return []  # `report: {dates: …}` alone words the reports people ask for; no monthly one is sent
     return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.report.cron, project_file.timezone))]
 
 
