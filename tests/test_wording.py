@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.dispatch import run_command
 from bot.i18n import Translator, catalog
-from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration
+from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration, schedule_text
 from commands.families import families
 from storage.models import Meeting
 
@@ -260,3 +260,26 @@ def test_the_japanese_usage_example_works_as_typed(services):
         reply = run_command(ctx, "/meeting", f"add 様式の確認会 毎週木曜 15:00 {example}").text
         stored = session.exec(select(Meeting).where(Meeting.title == "様式の確認会")).one()
     assert stored.remind_before == "1d,15m" and "リマインド: 前日、15分前" in reply
+
+
+@pytest.mark.parametrize(
+    "cron,ja,en",
+    [
+        ("0 10 * * wed", "毎週水曜 10:00", "every Wed at 10:00"),
+        ("0 10 * * 3", "毎週水曜 10:00", "every Wed at 10:00"),  # crontab numbers: 3 is Wednesday
+        ("30 9 * * mon-fri", "平日 9:30", "weekdays at 9:30"),
+        ("30 9 * * 1-5", "平日 9:30", "weekdays at 9:30"),
+        ("0 9 * * *", "毎日 9:00", "every day at 9:00"),
+        ("0 8 1 * *", "毎月1日 8:00", "day 1 of every month at 8:00"),
+        ("5 14 * * mon,thu", "毎週月・木曜 14:05", "every Mon, Thu at 14:05"),
+        ("0 10 * * 0", "毎週日曜 10:00", "every Sun at 10:00"),
+        ("0 10 * * 7", "毎週日曜 10:00", "every Sun at 10:00"),
+        ("0 10 * * sat-sun", "毎週土・日曜 10:00", "every Sat, Sun at 10:00"),
+        ("*/15 9-17 * * *", "「*/15 9-17 * * *」（cron 形式の予定）", '"*/15 9-17 * * *" (a cron schedule)'),
+        ("0 10 1 4 *", "「0 10 1 4 *」（cron 形式の予定）", '"0 10 1 4 *" (a cron schedule)'),
+        ("0 10 15 * mon", "「0 10 15 * mon」（cron 形式の予定）", '"0 10 15 * mon" (a cron schedule)'),
+    ],
+)
+def test_a_schedule_is_worded_once_in_each_language(cron, ja, en):
+    assert schedule_text(Translator("ja"), cron) == ja
+    assert schedule_text(Translator("en"), cron) == en
