@@ -254,7 +254,7 @@ def export(
             end=last,
             out=out,
             calendar=services.calendar,
-            timezone=services.project_file.timezone,
+            project_file=services.project_file,
             t=t,
             detail=detail,
         )

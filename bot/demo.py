@@ -264,7 +264,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
                 end=today,
                 out=out / report_filename(project, days[0], today),
                 calendar=services.calendar,
-                timezone=services.project_file.timezone,
+                project_file=services.project_file,
                 t=t,
             )
         services.engine.dispose()

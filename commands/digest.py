@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 from commands.base import Translate, escape, format_table
 from commands.blocks import MESSAGE_BLOCKS, header, message, section
+from commands.people import Names
 from storage.projectfile import EscalationSpec
 from storage.summary import DepartmentSummary, Figures, ProjectSummary
 
 MAX_BLOCKS = MESSAGE_BLOCKS
 TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under a section's 3,000 characters: never split inside ```
 LOW_ANSWER_RATE = 0.5
+BLOCKER_LINES = 10  # the week's latest blockers; a count says how many more there were
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A blocker named in a stand-up answer of the week (困っていること)."""
+
+    day: dt.date
+    department: str
+    user_id: str
+    text: str
 
 
 def rate_text(figures: Figures) -> str:
@@ -38,8 +52,13 @@ def _change(t: Translate, now: int, before: int | None) -> str:
     return t("digest.change", value=now, delta=f"{now - before:+d}")
 
 
-def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSpec) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text (for the CLI and notifications) and Block Kit (at most 50 blocks) of one period."""
+def build_digest(
+    t: Translate, summary: ProjectSummary, escalation: EscalationSpec, *, names: Names, blockers: Sequence[Blocker] = ()
+) -> tuple[str, list[dict[str, Any]]]:
+    """Plain text (for the CLI and notifications) and Block Kit (at most 50 blocks) of one period.
+
+    People are named as renkei.yml's `people:` names them (`names`); the week's stand-up blockers follow the wins.
+    """
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
     totals, previous = summary.totals, summary.previous
@@ -91,10 +110,23 @@ def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSp
     tables = [format_table(columns, rows[i : i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
 
     win_lines = [
-        t("digest.win_line", department=escape(w.department), user=w.user_id, text=escape(w.text[:200]))
+        t("digest.win_line", department=escape(w.department), user=names(w.user_id), text=escape(w.text[:200]))
         for w in summary.wins[-10:]
     ]
     wins_text = "\n".join([t("digest.wins_title"), *(win_lines or [t("digest.wins_none")])])
+    blocker_lines = [
+        t(
+            "digest.blocker_line",
+            day=t("dates.short", month=b.day.month, day=b.day.day),
+            department=escape(b.department),
+            user=names(b.user_id),
+            text=escape(b.text[:200]),
+        )
+        for b in blockers[-BLOCKER_LINES:]
+    ]
+    if len(blockers) > BLOCKER_LINES:
+        blocker_lines.append(t("digest.blockers_more", count=len(blockers) - BLOCKER_LINES))
+    blockers_text = "\n".join([t("digest.blockers_title"), *(blocker_lines or [t("digest.blockers_none")])])
 
     blocks = message(
         header(head),
@@ -103,8 +135,9 @@ def build_digest(t: Translate, summary: ProjectSummary, escalation: EscalationSp
         section(t("digest.table_title")),
         *(section(f"```\n{table}\n```") for table in tables),
         section(wins_text),
+        section(blockers_text),
         t=t,
         where="`/report`",
     )
-    text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text])
+    text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text, blockers_text])
     return text, blocks

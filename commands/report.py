@@ -9,17 +9,20 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
-from commands.digest import build_digest
+from commands.digest import Blocker, build_digest
+from commands.people import Names
+from commands.standup import blocker_of
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
-from reports.excel import ReportOptions, write_report
-from storage.directory import get_project
+from reports.excel import ReportData, ReportOptions, write_report
+from storage.directory import department_names, get_project
 from storage.enums import OutboxStatus
 from storage.ids import id_of
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.roles import Action, may
-from storage.summary import ProjectSummary, summarize, weekly_open_trend
+from storage.standups import answers_between
+from storage.summary import ProjectSummary, participation, summarize, weekly_open_trend
 
 if TYPE_CHECKING:
     from reminders.calendar import BusinessCalendar
@@ -72,12 +75,24 @@ def digest_for(
     t: Translate,
     today: dt.date | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """This week's digest of one project: text and blocks."""
+    """This week's digest of one project: text and blocks, people by name, the blockers its stand-ups named."""
     today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
     summary = project_summary(session, project, start, end, calendar=calendar, timezone=project_file.timezone)
     spec = project_file.project(project.slug)
-    return build_digest(t, summary, spec.escalation if spec else EscalationSpec())
+    departments = department_names(session)
+    blockers = [
+        Blocker(day, departments.get(department_id, "?"), user_id, text)
+        for day, department_id, user_id, answers in answers_between(session, id_of(project), start, end)
+        if (text := blocker_of(answers)) is not None
+    ]
+    return build_digest(
+        t,
+        summary,
+        spec.escalation if spec else EscalationSpec(),
+        names=Names(t, project_file.people, in_slack=True),
+        blockers=blockers,
+    )
 
 
 def make_report(
@@ -88,24 +103,29 @@ def make_report(
     end: dt.date,
     out: str | Path,
     calendar: BusinessCalendar,
-    timezone: str,
+    project_file: ProjectFile,
     t: Translate,
     detail: bool = False,
 ) -> Path:
-    """Write the Excel progress report of one project and period."""
-    summary = project_summary(session, project, start, end, calendar=calendar, timezone=timezone)
-    trend = weekly_open_trend(session, project, end, weeks=TREND_WEEKS, timezone=timezone)
-    days = [start + dt.timedelta(n) for n in range((end - start).days + 1)]
+    """Write the Excel progress report of one project and period.
+
+    Counted up to today when the period is not over (a fiscal year asked for in November): the trend's last week
+    ends today and stand-up participation stops there. People are named from `people:`, dates written in the style
+    of the project's `report.dates`.
+    """
+    timezone = project_file.timezone
+    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    as_of = min(end, today)
+    spec = project_file.project(project.slug)
+    data = ReportData(
+        summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone),
+        trend=weekly_open_trend(session, project, as_of, weeks=TREND_WEEKS, timezone=timezone),
+        participation=participation(session, project, start, end, today=today, is_business_day=calendar.is_business_day),
+        as_of=as_of,
+    )
+    options = ReportOptions(start=start, end=end, timezone=timezone, detail=detail, dates=spec.report_dates if spec else "both")
     return write_report(
-        out,
-        session=session,
-        project=project,
-        summary=summary,
-        trend=trend,
-        options=ReportOptions(start=start, end=end, timezone=timezone, detail=detail),
-        t=t,
-        business_days=calendar.business_days_between,
-        business_day_list=[d for d in days if calendar.is_business_day(d)],
+        out, session=session, project=project, data=data, options=options, t=t, people=project_file.people, calendar=calendar
     )
 
 
@@ -145,7 +165,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
             end=end,
             out=Path(later.reports_dir) / report_filename(fresh, start, end),
             calendar=later.calendar,
-            timezone=later.timezone,
+            project_file=later.project_file,
             t=t,
         )
         later.slack.upload_file(  # stored with this work and sent after it (bot.gateway): the DM arrives shortly

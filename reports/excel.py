@@ -1,46 +1,111 @@
-"""The Excel progress report: streamed (write-only) sheets managers can open, print and take to a meeting."""
+"""The Excel progress report: a workbook a 課長 opens, understands and prints on A4.
+
+概要 opens with a title block (the project, its aim, the period, the day counted to, when the report was made and for
+whom), then the figures per department and two charts below them. 課題 is the municipality's familiar 課題管理表
+(people by name, statuses in words, overdue due dates highlighted), 対応履歴 every step of every issue, 成功事例 the
+wins, 朝会 the stand-up participation (per business day, or per week over a long period), 会議 the meetings in words;
+with `--detail`, 朝会の詳細 has one row per answer. Dates are real dates with a number format in the style of
+`report.dates` (令和, 西暦, or both), so sorting and filters work. Every sheet is set up for A4, its title rows
+repeated, with the project's name in the page header and page numbers in the footer.
+
+The workbook is written in openpyxl's write-only mode with rows streamed from `storage/report_rows.py`, so a year of a
+large city (100,000 issues, a million answers) stays in bounded memory. A column's style is one template cell whose
+value changes row by row: openpyxl writes each row as it is appended, so no cell object is made per value.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import unicodedata
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 from zoneinfo import ZoneInfo
 
-import sqlalchemy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
-from commands.durations import BEFORE, durations_text
-from storage.directory import department_names, project_departments
-from storage.enums import EventKind
+from commands.durations import BEFORE, durations_text, schedule_text
+from commands.people import Names
+from storage.directory import department_names, users_with_role
+from storage.enums import EventKind, IssueStatus, MeetingSource, Role, Severity
+from storage.home import next_start
 from storage.ids import id_of
-from storage.models import Issue, IssueEvent, Meeting, Project, StandupAnswer, Win
+from storage.models import Project
 from storage.privacy import strip_xml_invalid
-from storage.summary import ProjectSummary, period_bounds
+from storage.report_rows import answer_rows, history_rows, issue_rows, liaison_departments, project_meetings, win_rows
+from storage.summary import Participation, ProjectSummary, period_bounds
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 Translate = Callable[..., str]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+FONT = "Calibri"  # the workbook's own font: a font without a name prints in a serif face in LibreOffice
+HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-BATCH = 2000
+TITLE_FONT = Font(name=FONT, bold=True, size=16)
+LABEL_FONT = Font(name=FONT, bold=True)
+SECTION_FONT = Font(name=FONT, bold=True, size=12, color="1D4E89")
+OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD")  # conditional formats read bgColor
+OVERDUE_FONT = Font(name=FONT, bold=True, color="9C0006")
+LOW_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")
 HEADER_FOOTER_LIMIT = 255  # characters of a page header or footer, codes included (Excel's limit)
+CONTENT_LIMIT = 300  # characters of an issue's details or note in the 課題 sheet (a row must fit a printed page)
+
+# Excel number formats. [$-411] is Japanese: g/e are the era and its year (LibreOffice renders it too; the newer
+# [$-ja-JP-x-gannen], which writes 元年, LibreOffice shows as a bare number). Both eras take two lines in a table.
+ERA = '[$-411]ggge"年"m"月"d"日"'
+SEIREKI = 'yyyy"年"m"月"d"日"'
+WESTERN = "(yyyy/m/d)"
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    """How dates look: in a table column (`date`, `datetime`) and on one line of the title block (`line`)."""
+
+    date: str
+    datetime: str
+    line: str
+    line_datetime: str
+
+
+DATE_STYLES = {
+    "wareki": DateStyle(ERA, f"{ERA} h:mm", ERA, f"{ERA} h:mm"),
+    "seireki": DateStyle(SEIREKI, f"{SEIREKI} h:mm", SEIREKI, f"{SEIREKI} h:mm"),
+    "both": DateStyle(f"{ERA}\n{WESTERN}", f"{ERA} h:mm\n{WESTERN}", f"{ERA} {WESTERN}", f"{ERA} h:mm {WESTERN}"),
+}
+ERAS = ((dt.date(2019, 5, 1), "reiwa"), (dt.date(1989, 1, 8), "heisei"), (dt.date(1926, 12, 25), "showa"))
+
+# Print: A4 holds about 150 characters of column width across in landscape (narrow margins), 100 in portrait.
+LANDSCAPE_CHARS, PORTRAIT_CHARS = 150, 100
+LINE_POINTS, MAX_ROW_POINTS = 15.0, 409.0  # a line of 11-point text; Excel's tallest row
+CHART_ROWS = 17  # rows (15 points each) a chart takes below the table: about 9 centimetres
+
+
+class Calendar(Protocol):
+    """The business calendar the report counts with (reminders.calendar.BusinessCalendar)."""
+
+    def is_business_day(self, day: dt.date) -> bool: ...
+    def business_days_between(self, start: dt.date, end: dt.date) -> int: ...
+    def closed_reason(self, day: dt.date) -> str | None: ...
+    def holiday_name(self, day: dt.date) -> str | None: ...
 
 
 def display_width(value: Any) -> int:
     """Columns a value needs: Japanese (wide) characters count two."""
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value if value is not None else "")
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    text = str(value if value is not None else "")
+    return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.split("\n")), default=0)
 
 
 def fitted_widths(header: list[str], rows: Iterable[list[Any]], *, minimum: int = 6, maximum: int = 60) -> list[float]:
@@ -52,25 +117,26 @@ def fitted_widths(header: list[str], rows: Iterable[list[Any]], *, minimum: int 
     return [float(min(max(w + 2, minimum), maximum)) for w in widths]
 
 
-def cell(ws: Worksheet, value: Any) -> Any:
-    """A value ready to append: text never becomes a formula, times get a date format, the rest stays as is.
+def cell(ws: Worksheet, value: Any, style: Cell | None = None) -> Any:
+    """A value ready to append: text never becomes a formula; in a styled column, the column's template cell.
 
-    Plain values are returned unchanged (the cheap path for a million rows); only text that
-    starts like a formula and date-times need a cell of their own.
+    Plain values of plain columns are returned unchanged (the cheap path for a million rows). In a styled column the
+    template gets the value and is returned: openpyxl writes an appended row at once, so one template serves every
+    row of its column. Text that starts like a formula gets a cell of its own (the template's style), stored as text.
     """
     if isinstance(value, str):
         value = strip_xml_invalid(value)  # NUL, other controls, U+FFFE, lone surrogates: no XML may hold them
-        if not value.startswith(FORMULA_STARTS):
-            return value
-        out = WriteOnlyCell(ws, value=value)
-        out.data_type = "s"  # stored as text even though it starts with '=' …
-        out.quotePrefix = True  # … and Excel keeps it text when the cell is edited
-        return out
-    if isinstance(value, dt.datetime):
-        out = WriteOnlyCell(ws, value=value)
-        out.number_format = DATETIME_FORMAT
-        return out
-    return value  # numbers; dates get openpyxl's yyyy-mm-dd
+        if value.startswith(FORMULA_STARTS):
+            out = WriteOnlyCell(ws, value=value)
+            if style is not None:
+                out._style = copy(style._style)
+            out.data_type = "s"  # stored as text even though it starts with '=' …
+            out.quotePrefix = True  # … and Excel keeps it text when the cell is edited
+            return out
+    if style is None or value is None:
+        return value
+    style.value = value
+    return style
 
 
 def header_cells(ws: Worksheet, header: list[str]) -> list[WriteOnlyCell]:
@@ -79,7 +145,7 @@ def header_cells(ws: Worksheet, header: list[str]) -> list[WriteOnlyCell]:
     for title in header:
         out = WriteOnlyCell(ws, value=title)
         out.font, out.fill = HEADER_FONT, HEADER_FILL
-        out.alignment = Alignment(vertical="center", wrap_text=True)
+        out.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cells.append(out)
     return cells
 
@@ -105,32 +171,181 @@ def header_text(text: str, limit: int = HEADER_FOOTER_LIMIT - len("&C")) -> str:
     return "".join(out) + "…"
 
 
-def start_sheet(wb: Workbook, title: str, header: list[str], widths: list[float], print_title: str) -> Worksheet:
-    """A write-only sheet set up before its first row: widths, frozen header, A4 landscape fit to width."""
+def styled(
+    ws: Worksheet, *, number_format: str | None = None, font: Font | None = None, wrap: bool = False, align: str = ""
+) -> Cell:
+    """A template cell: a column's number format, font and alignment (text at the top of a tall row)."""
+    out = WriteOnlyCell(ws)
+    if number_format:
+        out.number_format = number_format
+    if font is not None:
+        out.font = font
+    out.alignment = Alignment(vertical="top", wrap_text=wrap or None, horizontal=align or None)
+    return out
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table sheet: its title, width (characters) and kind.
+
+    Kinds: `text` (one line), `wrap` (wrapped, the row grows to hold it), `center`, `date`, `datetime`, `percent`.
+    """
+
+    title: str
+    width: float
+    kind: str = "text"
+
+
+def templates(ws: Worksheet, columns: list[Column], dates: DateStyle) -> list[Cell]:
+    """One template cell per column, styled for its kind (dates centred, wrapped when they take two lines)."""
+    formats = {"date": dates.date, "datetime": dates.datetime, "percent": "0%"}
+    return [
+        styled(
+            ws,
+            number_format=formats.get(c.kind),
+            wrap=c.kind == "wrap" or (c.kind in ("date", "datetime") and "\n" in formats[c.kind]),
+            align="center" if c.kind in ("center", "percent", "date", "datetime") else "",
+        )
+        for c in columns
+    ]
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (a little generous: a cut line is unreadable)."""
+    room = max(width - 1.0, 1.0)
+    lines = 0
+    for part in text.split("\n"):
+        if len(part) * 2 <= room:  # short enough whatever its characters: no need to measure
+            lines += 1
+        else:
+            lines += max(1, math.ceil(display_width(part) / room))
+    return lines
+
+
+def append_row(ws: Worksheet, index: int, values: list[Any], lines: int = 1) -> None:
+    """Append row `index`, as tall as `lines` lines of text.
+
+    LibreOffice does not grow a row for wrapped text when it opens a file, so a row that needs more than one line gets
+    its height written. In write-only mode a row's attributes must be there before it is appended: a plain dict of
+    them (cheaper than a RowDimension for 100,000 rows) is set just before and dropped just after.
+    """
+    if lines > 1:
+        ws.row_dimensions[index] = {"ht": f"{min(lines * LINE_POINTS + 3, MAX_ROW_POINTS):g}", "customHeight": "1"}
+        ws.append(values)
+        del ws.row_dimensions[index]
+    else:
+        ws.append(values)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every printed page of the workbook carries: the project and period (centre), when it was made (right)."""
+
+    title: str
+    made: str
+
+
+def print_setup(
+    ws: Worksheet,
+    page: Page,
+    widths: list[float],
+    *,
+    title_rows: str,
+    title_columns: str | None = None,
+) -> None:
+    """A4, landscape when the columns are wide; fitted to the page width, or, for a wide matrix whose first columns
+    repeat on every page, to as many pages across as it needs at a readable size; title rows repeated on every page;
+    the sheet, the project and period, the day it was made in the page header; page numbers in the footer."""
+    total = sum(widths)
+    landscape = total > PORTRAIT_CHARS
+    across = LANDSCAPE_CHARS if landscape else PORTRAIT_CHARS
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    if title_columns:
+        repeated = sum(widths[: len(range(*_column_span(title_columns)))])
+        ws.page_setup.fitToWidth = max(1, math.ceil((total - repeated) / (across - repeated)))
+        ws.print_title_cols = title_columns
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.left.text = header_text(ws.title, limit=60)
+    ws.oddHeader.center.text = header_text(page.title)  # the project's name and the period: text, never codes
+    ws.oddHeader.right.text = header_text(page.made, limit=60)
+    ws.oddFooter.center.text = "&P / &N"  # codes: page / pages
+
+
+def _column_span(columns: str) -> tuple[int, int]:
+    """`A:C` as range bounds (1, 4)."""
+    first, last = columns.split(":")
+    return column_index_from_string(first), column_index_from_string(last) + 1
+
+
+class Table:
+    """A table sheet being written: its columns' templates, the next row's number, each row's height."""
+
+    def __init__(self, ws: Worksheet, columns: list[Column], dates: DateStyle, *, header_row: int = 1):
+        self.ws, self.columns, self.header_row = ws, columns, header_row
+        self.styles = templates(ws, columns, dates)
+        self.wrapped = [(i, c.width) for i, c in enumerate(columns) if c.kind == "wrap"]
+        two_lines = any(c.kind in ("date", "datetime") for c in columns) and "\n" in dates.date
+        self.least = 2 if two_lines else 1
+        self.next_row = header_row + 1
+        ws.row_dimensions[header_row].height = 30
+        ws.append(header_cells(ws, [c.title for c in columns]))
+
+    def add(self, values: list[Any]) -> None:
+        """One row: each value in its column's style, the row as tall as its longest wrapped text."""
+        lines = self.least
+        for i, width in self.wrapped:
+            value = values[i]
+            if isinstance(value, str) and value:
+                lines = max(lines, text_lines(value, width))
+        append_row(self.ws, self.next_row, [cell(self.ws, v, s) for v, s in zip(values, self.styles)], lines)
+        self.next_row += 1
+
+    @property
+    def rows(self) -> int:
+        return self.next_row - self.header_row - 1
+
+    def finish(self) -> None:
+        """Autofilter over the header and every data row."""
+        finish_table(self.ws, len(self.columns), self.rows, header_row=self.header_row)
+
+
+def table_sheet(wb: Workbook, title: str, columns: list[Column], page: Page, dates: DateStyle) -> Table:
+    """A write-only sheet with its header row: widths, frozen header, print setup."""
     ws = wb.create_sheet(title)
+    widths = [c.width for c in columns]
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = "1:1"
-    ws.oddHeader.center.text = header_text(print_title)  # the project's name: text, never codes
-    ws.oddFooter.center.text = "&P / &N"  # codes: page / pages
-    ws.append(header_cells(ws, header))
-    return ws
+    print_setup(ws, page, widths, title_rows="1:1")
+    return Table(ws, columns, dates)
 
 
-def finish_sheet(ws: Worksheet, columns: int, rows: int) -> None:
+def finish_table(ws: Worksheet, columns: int, rows: int, *, header_row: int = 1) -> None:
     """Autofilter over the header and every data row."""
-    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(rows, 1) + 1}"
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{header_row + max(rows, 1)}"
 
 
-def local(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
-    """Naive local time for Excel (openpyxl refuses aware datetimes)."""
-    return moment.astimezone(zone).replace(tzinfo=None) if moment is not None else None
+def date_text(t: Translate, style: str, day: dt.date) -> str:
+    """A date as text in the report's style (the print header, lists in one cell): 令和8年11月26日 (2026/11/26)."""
+    western = t("dates.seireki", year=day.year, month=day.month, day=day.day)
+    era = next(((first, name) for first, name in ERAS if day >= first), None)
+    if era is None or style == "seireki":
+        return western
+    wareki = t("dates.wareki", era=t(f"dates.era_{era[1]}"), year=day.year - era[0].year + 1, month=day.month, day=day.day)
+    return wareki if style == "wareki" else t("dates.both", wareki=wareki, year=day.year, month=day.month, day=day.day)
+
+
+def short_date(t: Translate, day: dt.date) -> str:
+    """`11/26` (month and day) for dates inside a sentence of a cell."""
+    return t("dates.short", month=day.month, day=day.day)
 
 
 @dataclass(frozen=True)
@@ -141,6 +356,490 @@ class ReportOptions:
     end: dt.date
     timezone: str
     detail: bool = False  # one row per stand-up answer (a year of a large city: a million rows)
+    dates: str = "both"  # report.dates of renkei.yml: wareki, seireki or both
+    made: dt.datetime | None = None  # when the report is made (aware); default: now
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What storage summed up for the report: the figures, the open-issue trend, stand-up participation."""
+
+    summary: ProjectSummary
+    trend: list[tuple[dt.date, int]]  # (last day of a week, open issues at its end), never past today
+    participation: Participation
+    as_of: dt.date  # the day counted to: the period's end, or today when the period is not over
+
+
+class Report:
+    """One workbook being written: the project, the options, the wording, and the helpers every sheet shares."""
+
+    def __init__(
+        self,
+        session: Session,
+        project: Project,
+        data: ReportData,
+        options: ReportOptions,
+        *,
+        t: Translate,
+        people: dict[str, str],
+        calendar: Calendar,
+    ):
+        self.session, self.project, self.data, self.options, self.t, self.calendar = session, project, data, options, t, calendar
+        self.zone = ZoneInfo(options.timezone)
+        self.made = (options.made or dt.datetime.now(dt.timezone.utc)).astimezone(self.zone)
+        self.dates = DATE_STYLES[options.dates]
+        self.name = Names(t, people)
+        self.departments = department_names(session)
+        self.page = Page(
+            title=t("report.print_title", project=project.name, period=self.period_text()),
+            made=t("report.made_on", date=date_text(t, options.dates, self.made.date())),
+        )
+
+    def period_text(self) -> str:
+        """The period as text: 令和8年4月1日 (2026/4/1)〜令和9年3月31日 (2027/3/31)."""
+        style = self.options.dates
+        return self.t(
+            "report.period", start=date_text(self.t, style, self.options.start), end=date_text(self.t, style, self.options.end)
+        )
+
+    def write(self, path: Path) -> Path:
+        """Every sheet, in the order a reader needs them."""
+        wb = Workbook(write_only=True)
+        wb.properties.title = self.page.title
+        wb.properties.creator = "Renkei"
+        self.overview(wb)
+        self.issues(wb)
+        self.history(wb)
+        self.wins(wb)
+        self.standups(wb)
+        self.meetings(wb)
+        if self.options.detail:
+            self.standup_detail(wb)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return path
+
+    # --- 概要 -----------------------------------------------------------------------------------------------------
+
+    def overview(self, wb: Workbook) -> None:
+        """The title block, the figures per department, two charts below them, the trend's figures."""
+        t, summary = self.t, self.data.summary
+        keys = ("department", "liaisons", "rate", "opened", "resolved", "open", "overdue", "waiting", "longest_wait")
+        header = [t(f"report.kpi_{k}") for k in (*keys, "escalations", "wins")]
+
+        def kpis(name: str, liaisons: int, f) -> list[Any]:
+            rate = round(f.answer_rate, 3) if f.answer_rate is not None else None
+            return [
+                name,
+                liaisons,
+                rate,
+                f.opened,
+                f.resolved,
+                f.open,
+                f.overdue,
+                f.waiting,
+                f.longest_wait,
+                f.escalations,
+                f.wins,
+            ]
+
+        rows = [kpis(d.name, d.liaisons, d.figures) for d in summary.departments]
+        rows.append(kpis(t("report.total"), sum(d.liaisons for d in summary.departments), summary.totals))
+        widths = fitted_widths(header, rows, minimum=8, maximum=24)
+        widths[0] = max(widths[0], 16.0)  # the title block's labels and the trend's dates live in column A too
+        last = get_column_letter(len(header))
+        ws = wb.create_sheet(t("report.sheet_overview"))
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        print_setup(ws, self.page, widths, title_rows="1:1")
+
+        # The title block: what this is, about what, over when, counted to when, made when, for whom.
+        title = styled(ws, font=TITLE_FONT)
+        title.alignment = Alignment(vertical="center")
+        ws.row_dimensions[1].height = 30
+        ws.append([cell(ws, t("report.title", project=self.project.name), title)])
+        label, text = styled(ws, font=LABEL_FONT), styled(ws, wrap=True)
+        day, end = (
+            styled(ws, number_format=self.dates.line, align="left"),
+            styled(ws, number_format=self.dates.line, align="left"),
+        )
+        moment, to = styled(ws, number_format=self.dates.line_datetime, align="left"), styled(ws, align="center")
+        rest = sum(widths[1:])
+
+        def line(index: int, key: str, *values: Any, lines: int = 1) -> None:
+            append_row(ws, index, [cell(ws, t(f"report.label_{key}"), label), *values], lines)
+
+        purpose = self.project.purpose or t("report.not_set")
+        line(2, "purpose", cell(ws, purpose, text), lines=text_lines(purpose, rest))
+        line(
+            3,
+            "period",
+            cell(ws, self.options.start, day),
+            None,
+            cell(ws, t("report.period_to"), to),
+            cell(ws, self.options.end, end),
+        )
+        note = t("report.as_of_note") if self.data.as_of < self.options.end else ""
+        line(4, "as_of", cell(ws, self.data.as_of, day), None, note)
+        line(5, "made", cell(ws, self.made.replace(tzinfo=None, second=0, microsecond=0), moment))
+        audience = self.audience()
+        line(6, "audience", cell(ws, audience, text), lines=text_lines(audience, rest))
+        for merged in (f"A1:{last}1", f"B2:{last}2", "B3:C3", "E3:G3", "B4:C4", f"D4:{last}4", "B5:C5", f"B6:{last}6"):
+            ws.merged_cells.add(merged)
+        ws.append([])
+
+        # The figures per department, the total in bold; beside them, outside the printed area, the trend's figures.
+        section = styled(ws, font=SECTION_FONT)
+        trend_column = len(header) + 2  # a blank column between
+        ws.column_dimensions[get_column_letter(trend_column)].width = 26.0 if self.options.dates == "both" else 16.0
+        ws.column_dimensions[get_column_letter(trend_column + 1)].width = 12.0
+        gap = [None] * (trend_column - 1 - len(header))
+        header_row = 9
+        chart_row = header_row + len(rows) + 2
+        ws.row_dimensions[header_row - 1].height = 20  # the section's label, in a larger font
+        ws.row_dimensions[header_row].height = 30
+        plain = [None, *(styled(ws, number_format="0%" if i == 2 else None, align="center") for i in range(1, len(header)))]
+        bold = [
+            styled(ws, font=LABEL_FONT, number_format="0%" if i == 2 else None, align="center" if i else "")
+            for i in range(len(header))
+        ]
+        week = styled(ws, number_format=self.dates.line, align="left")
+        trend = self.data.trend
+        for index in range(header_row - 1, max(chart_row + CHART_ROWS, header_row + len(trend) + 1)):
+            n = index - header_row
+            if index == header_row - 1:  # a template serves one cell of a row: the trend's label has its own
+                left: list[Any] = [cell(ws, t("report.section_kpi"), section), *([None] * (len(header) - 1))]
+                right: list[Any] = [cell(ws, t("report.section_trend"), styled(ws, font=SECTION_FONT))]
+            elif index == header_row:
+                left, right = header_cells(ws, header), header_cells(ws, [t("report.trend_week"), t("report.trend_open")])
+            else:
+                row = rows[n - 1] if n - 1 < len(rows) else None
+                left = [cell(ws, v, s) for v, s in zip(row, bold if n == len(rows) else plain)] if row else [None] * len(header)
+                right = [cell(ws, trend[n - 1][0], week), trend[n - 1][1]] if n - 1 < len(trend) else []
+            ws.append([*left, *gap, *right] if right else left)
+        finish_table(ws, len(header), len(rows), header_row=header_row)
+        ws.print_area = f"A1:{last}{chart_row + CHART_ROWS - 1}"  # the trend's figures are on the chart
+
+        # Two charts side by side below the table, within its width, their values written on them.
+        half = next(i for i in range(1, len(widths) + 1) if sum(widths[:i]) >= sum(widths) / 2)
+        bar = BarChart()
+        bar.title, bar.y_axis.title = t("report.chart_open"), t("report.kpi_open")
+        bar.add_data(Reference(ws, min_col=6, min_row=header_row + 1, max_row=header_row + len(rows) - 1))  # not the total
+        bar.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + len(rows) - 1))
+        _plain_chart(bar, max((d.figures.open for d in summary.departments), default=0))
+        ws.add_chart(bar, _between(0, half, chart_row))
+        if trend:
+            line_chart = LineChart()
+            line_chart.title, line_chart.y_axis.title = t("report.chart_trend"), t("report.kpi_open")
+            line_chart.x_axis.title = t("report.trend_week")
+            first, final = header_row + 1, header_row + len(trend)
+            line_chart.add_data(Reference(ws, min_col=trend_column + 1, min_row=first, max_row=final))
+            line_chart.set_categories(Reference(ws, min_col=trend_column, min_row=first, max_row=final))
+            line_chart.x_axis.number_format = "m/d"
+            for series in line_chart.series:
+                series.smooth = False  # a count per week: straight lines between the weeks, no invented curve
+            _plain_chart(line_chart, max(count for _, count in trend))
+            ws.add_chart(line_chart, _between(half, len(header), chart_row))
+
+    def audience(self) -> str:
+        """Who the report is for: the project's managers and leads, by name."""
+        t, project_id = self.t, id_of(self.project)
+        managers = [self.name(u) for u in users_with_role(self.session, Role.MANAGER, project_id=project_id)]
+        leads = [self.name(u) for u in users_with_role(self.session, Role.LEAD, project_id=project_id)]
+        separator = t("report.name_separator")
+        return t(
+            "report.audience",
+            managers=separator.join(managers) or t("report.not_set"),
+            leads=separator.join(leads) or t("report.not_set"),
+        )
+
+    # --- 課題 (the 課題管理表) and 対応履歴 ----------------------------------------------------------------------------
+
+    def date_width(self, *, time: bool = False) -> float:
+        """Width of a date column in the report's style (two lines for both eras)."""
+        if self.options.dates == "seireki":
+            return 20.0 if time else 15.0
+        return 21.0 if time else 16.0
+
+    def issues(self, wb: Workbook) -> None:
+        """The 課題管理表: one row per issue, in the columns municipal offices keep."""
+        t, zone, names = self.t, self.zone, self.departments
+        columns = [
+            Column(t("report.issue_number"), 5, "center"),
+            Column(t("report.issue_created"), self.date_width(), "date"),
+            Column(t("report.issue_department"), 10, "wrap"),
+            Column(t("report.issue_reporter"), 10, "wrap"),
+            Column(t("report.issue_content"), 30, "wrap"),
+            Column(t("report.issue_progress"), 20, "wrap"),
+            Column(t("report.issue_waiting_on"), 10, "wrap"),
+            Column(t("report.issue_in_charge"), 10, "wrap"),
+            Column(t("report.issue_assignee"), 10, "wrap"),
+            Column(t("report.issue_due"), self.date_width(), "date"),
+            Column(t("report.issue_severity"), 6, "center"),
+            Column(t("report.issue_status"), 10, "center"),
+            Column(t("report.issue_resolved"), self.date_width(), "date"),
+            Column(t("report.issue_age"), 7, "center"),
+            Column(t("report.issue_it"), 7, "center"),
+            Column(t("report.issue_note"), 24, "wrap"),
+        ]
+        table = table_sheet(wb, t("report.sheet_issues"), columns, self.page, self.dates)
+        _, finish = period_bounds(self.options.start, self.options.end, self.options.timezone)
+        in_project = liaison_departments(self.session, id_of(self.project))
+        severities = {k: t(f"severity.{k}") for k in Severity}
+        statuses = {k: t(f"status.{k}") for k in IssueStatus}
+        events = {k: t(f"event.{k}") for k in EventKind}
+        asked, was_asked, answered = t("report.it_asked"), t("report.it_closed"), t("report.it_answered")
+        as_of = self.data.as_of
+        for issue in issue_rows(self.session, id_of(self.project), finish):
+            opened = issue.created_at.astimezone(zone).date()
+            done = (
+                issue.resolved_at.astimezone(zone).date() if issue.resolved_at and issue.status == IssueStatus.RESOLVED else None
+            )
+            latest = ""
+            if issue.last_kind:
+                when = short_date(t, issue.last_at.astimezone(zone))
+                latest = t(
+                    "report.progress",
+                    date=when,
+                    what=events.get(issue.last_kind, issue.last_kind),
+                    who=self.name(issue.last_actor),
+                )
+            consulted = answered if issue.it_answered else (was_asked if done else asked) if issue.escalated else ""
+            table.add(
+                [
+                    issue.id,
+                    opened,
+                    names.get(issue.department_id, ""),
+                    self.name(issue.reporter_id),
+                    issue.title if not issue.body else f"{issue.title}\n{_cut(issue.body, CONTENT_LIMIT)}",
+                    latest,
+                    names.get(issue.waiting_on_id, ""),
+                    names.get(self._in_charge(issue, in_project), ""),
+                    self.name(issue.assignee_id),
+                    issue.due_date,
+                    severities.get(issue.severity, issue.severity),
+                    statuses.get(issue.status, issue.status),
+                    done,
+                    self.calendar.business_days_between(opened, done or as_of),
+                    consulted,
+                    _cut(issue.note or "", CONTENT_LIMIT),
+                ]
+            )
+        table.finish()
+        # An overdue due date: before the day counted to, and the issue not done (its 完了日 empty).
+        due, done_column = get_column_letter(10), get_column_letter(13)
+        rule = FormulaRule(
+            formula=[f'AND(ISNUMBER({due}2),{due}2<DATE({as_of.year},{as_of.month},{as_of.day}),{done_column}2="")'],
+            fill=OVERDUE_FILL,
+            font=OVERDUE_FONT,
+        )
+        table.ws.conditional_formatting.add(f"{due}2:{due}{max(table.rows, 1) + 1}", rule)
+
+    @staticmethod
+    def _in_charge(issue: Any, in_project: dict[str, list[int]]) -> int:
+        """The department in charge: the assignee's (the one the issue involves first), else the one it waits on,
+        else its own."""
+        theirs = in_project.get(issue.assignee_id or "", [])
+        for candidate in (issue.waiting_on_id, issue.department_id):
+            if candidate in theirs:
+                return candidate
+        if theirs:
+            return theirs[0]
+        return issue.waiting_on_id or issue.department_id
+
+    def history(self, wb: Workbook) -> None:
+        """Every step of every issue: when, who, what, the note."""
+        t, zone = self.t, self.zone
+        columns = [
+            Column(t("report.history_number"), 6, "center"),
+            Column(t("report.history_when"), self.date_width(time=True), "datetime"),
+            Column(t("report.history_actor"), 14, "wrap"),
+            Column(t("report.history_what"), 24, "wrap"),
+            Column(t("report.history_note"), 70, "wrap"),
+        ]
+        table = table_sheet(wb, t("report.sheet_history"), columns, self.page, self.dates)
+        _, finish = period_bounds(self.options.start, self.options.end, self.options.timezone)
+        events = {k: t(f"event.{k}") for k in EventKind}
+        silent = (EventKind.NUDGED, EventKind.LEADS_ALERTED)  # their note is the waiting period's start, for Renkei only
+        for event in history_rows(self.session, id_of(self.project), finish):
+            note = event.note
+            if event.kind == EventKind.ASSIGNED:
+                note = t("report.history_assigned", name=self.name(event.note))
+            elif event.kind in silent:
+                note = None
+            when = event.created_at.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+            table.add([event.issue_id, when, self.name(event.actor_id), events.get(event.kind, event.kind), note])
+        table.finish()
+
+    # --- 成功事例 ------------------------------------------------------------------------------------------------
+
+    def wins(self, wb: Workbook) -> None:
+        t = self.t
+        columns = [
+            Column(t("report.win_date"), self.date_width(), "date"),
+            Column(t("report.win_department"), 14, "wrap"),
+            Column(t("report.win_reporter"), 12, "wrap"),
+            Column(t("report.win_text"), 80, "wrap"),
+        ]
+        table = table_sheet(wb, t("report.sheet_wins"), columns, self.page, self.dates)
+        begin, finish = period_bounds(self.options.start, self.options.end, self.options.timezone)
+        for win in win_rows(self.session, id_of(self.project), begin, finish):
+            table.add(
+                [
+                    win.created_at.astimezone(self.zone).date(),
+                    self.departments.get(win.department_id, ""),
+                    self.name(win.reporter_id),
+                    win.text,
+                ]
+            )
+        table.finish()
+
+    # --- 朝会 ----------------------------------------------------------------------------------------------------
+
+    def standups(self, wb: Workbook) -> None:
+        """Departments x weeks (answer rate) over a long period, departments x business days (answers) otherwise."""
+        t, part = self.t, self.data.participation
+        weekdays = t("calendar.weekdays").split(",")
+        if part.by_week:
+            labels = [t("report.standup_week", date=short_date(t, first)) for first, _ in part.columns]
+        else:
+            labels = [
+                t("report.standup_day", date=short_date(t, day), weekday=weekdays[day.weekday()]) for day, _ in part.columns
+            ]
+        columns = [
+            Column(t("report.kpi_department"), 16, "wrap"),
+            Column(t("report.standup_liaisons"), 8, "center"),
+            Column(t("report.standup_rate"), 8, "percent"),
+            *(Column(label, 6.5 if part.by_week else 5.5, "percent" if part.by_week else "center") for label in labels),
+        ]
+        ws = wb.create_sheet(t("report.sheet_standup"))
+        widths = [c.width for c in columns]
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        print_setup(ws, self.page, widths, title_rows="1:2", title_columns="A:C")
+        ws.freeze_panes = "D3"
+        explain = t(
+            "report.standup_title_week" if part.by_week else "report.standup_title_day",
+            date=date_text(t, self.options.dates, part.counted_until),
+        )
+        ws.append([cell(ws, explain if part.columns else f"{explain} {t('report.standup_none')}", styled(ws, font=LABEL_FONT))])
+        table = Table(ws, columns, self.dates, header_row=2)
+        for row in part.rows:
+            table.add([row.department, row.liaisons, row.rate, *(row.rates if part.by_week else row.answered)])
+        table.finish()
+        if part.columns and part.rows:
+            first, final = get_column_letter(4), get_column_letter(len(columns))
+            cells = f"{first}3:{final}{len(part.rows) + 2}"
+            if part.by_week:  # a week under half the answers expected (the digest's mark too)
+                ws.conditional_formatting.add(cells, CellIsRule(operator="lessThan", formula=["0.5"], fill=LOW_FILL))
+            else:  # a business day nobody of a department with liaisons answered
+                ws.conditional_formatting.add(cells, FormulaRule(formula=[f"AND($B3>0,{first}3=0)"], fill=LOW_FILL))
+
+    def standup_detail(self, wb: Workbook) -> None:
+        """One row per answer (a year of a large city: a million): one line each, dates on one line, for filtering."""
+        t = self.t
+        one_line = DateStyle(self.dates.line, self.dates.line_datetime, self.dates.line, self.dates.line_datetime)
+        columns = [
+            Column(t("report.detail_day"), 26.0 if self.options.dates == "both" else 16.0, "date"),
+            Column(t("report.detail_department"), 14),
+            Column(t("report.detail_user"), 12),
+            Column(t("report.detail_answers"), 90),
+        ]
+        table = table_sheet(wb, t("report.sheet_standup_detail"), columns, self.page, one_line)
+        names, name = self.departments, self.name
+        for day, department_id, user_id, answers in answer_rows(
+            self.session, id_of(self.project), self.options.start, self.options.end
+        ):
+            table.add(
+                [day, names.get(department_id, ""), name(user_id), " / ".join(f"{v}" for v in json.loads(answers).values() if v)]
+            )
+        table.finish()
+
+    # --- 会議 ----------------------------------------------------------------------------------------------------
+
+    def meetings(self, wb: Workbook) -> None:
+        """Each meeting in words: when it repeats, the next date, its reminders, who added it, closed-day clashes."""
+        t = self.t
+        columns = [
+            Column(t("report.meeting_number"), 6, "center"),
+            Column(t("report.meeting_title"), 22, "wrap"),
+            Column(t("report.meeting_schedule"), 16, "wrap"),
+            Column(t("report.meeting_next"), self.date_width(time=True), "datetime"),
+            Column(t("report.meeting_reminders"), 14, "wrap"),
+            Column(t("report.meeting_added_by"), 14, "wrap"),
+            Column(t("report.meeting_state"), 11, "center"),
+            Column(t("report.meeting_conflicts"), 44, "wrap"),
+        ]
+        table = table_sheet(wb, t("report.sheet_meetings"), columns, self.page, self.dates)
+        for m in project_meetings(self.session, id_of(self.project)):
+            start = next_start(m, self.made, self.options.timezone) if not m.cancelled else None
+            table.add(
+                [
+                    m.id,
+                    m.title,
+                    schedule_text(t, m.cron) if m.cron else t("report.meeting_once"),
+                    start.replace(tzinfo=None) if start else ("" if m.cancelled else t("report.meeting_over")),
+                    durations_text(t, m.remind_before, BEFORE) if m.remind_before else t("report.meeting_no_reminders"),
+                    t("report.meeting_from_config") if m.source == MeetingSource.CONFIG else self.name(m.created_by),
+                    t("report.cancelled") if m.cancelled else t("report.active"),
+                    "" if m.cancelled else self._conflicts(m),
+                ]
+            )
+        table.finish()
+
+    def _conflicts(self, meeting: Any) -> str:
+        """The meeting's dates that fall on a closed day, over the period and the three months after today."""
+        t, zone = self.t, self.zone
+        first = dt.datetime.combine(self.options.start, dt.time(), zone)
+        horizon = max(self.options.end, self.made.date() + dt.timedelta(days=91))
+        last = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time(), zone)
+        starts: list[dt.datetime] = []
+        if meeting.cron:
+            moment = first
+            while len(starts) < 500:  # a weekly meeting over two years is 104 dates
+                following = next_start(meeting, moment, self.options.timezone)
+                if following is None or following >= last:
+                    break
+                starts.append(following)
+                moment = following + dt.timedelta(minutes=1)
+        elif meeting.starts_at is not None and first <= meeting.starts_at < last:
+            starts.append(meeting.starts_at.astimezone(zone))
+        found = []
+        for moment in starts:
+            day = moment.astimezone(zone).date()
+            reason = self.calendar.closed_reason(day)
+            if reason is None:
+                continue
+            why = self.calendar.holiday_name(day) if reason == "holiday" else None
+            found.append(t("report.conflict", date=date_text(t, self.options.dates, day), reason=why or t(f"calendar.{reason}")))
+        return t("report.name_separator").join(found)
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _between(first: int, last: int, row: int) -> TwoCellAnchor:
+    """A chart's place: from the left of column `first` to the left of column `last` (0-based), CHART_ROWS rows down
+    from `row` (1-based), a small gap all round. Anchored to cells, it keeps to the table's width whatever widths the
+    spreadsheet gives its columns (LibreOffice's are wider than Excel's)."""
+    gap = 90000  # EMU: about 2.5 mm
+    return TwoCellAnchor(
+        _from=AnchorMarker(col=first, colOff=gap if first else 0, row=row - 1, rowOff=gap),
+        to=AnchorMarker(col=last, colOff=-gap, row=row - 1 + CHART_ROWS - 1, rowOff=0),
+    )
+
+
+def _plain_chart(chart: Any, highest: int) -> None:
+    """A one-series chart of counts: its values written on it, whole numbers on its axis from 0, no legend (its title
+    says what it shows), axes shown (Excel hides the axes of openpyxl's charts unless told they are not deleted)."""
+    chart.legend = None
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.majorUnit = max(1, math.ceil(highest / 5))
+    chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False)
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
 
 
 def write_report(
@@ -148,262 +847,11 @@ def write_report(
     *,
     session: Session,
     project: Project,
-    summary: ProjectSummary,
-    trend: list[tuple[dt.date, int]],
+    data: ReportData,
     options: ReportOptions,
     t: Translate,
-    business_days: Callable[[dt.date, dt.date], int],
-    business_day_list: list[dt.date],
+    people: dict[str, str],
+    calendar: Calendar,
 ) -> Path:
-    """Write the workbook (概要, 課題, 成功事例, スタンドアップ, 会議 [, スタンドアップ詳細]) in write-only mode."""
-    path = Path(path)
-    zone = ZoneInfo(options.timezone)
-    title = t("report.print_title", project=project.name, start=options.start.isoformat(), end=options.end.isoformat())
-    wb = Workbook(write_only=True)
-    wb.properties.title = title
-    wb.properties.creator = "Renkei"
-    _overview(wb, summary, trend, t, title)
-    _issues(wb, session, project, options, zone, t, title, business_days)
-    _wins(wb, session, project, options, zone, t, title)
-    _standup_matrix(wb, session, project, options, t, title, business_day_list)
-    _meetings(wb, session, project, zone, t, title)
-    if options.detail:
-        _standup_detail(wb, session, project, options, t, title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
-
-
-def _overview(wb: Workbook, summary: ProjectSummary, trend: list[tuple[dt.date, int]], t: Translate, title: str) -> None:
-    header = [
-        t(f"report.kpi_{k}")
-        for k in (
-            "department",
-            "liaisons",
-            "rate",
-            "opened",
-            "resolved",
-            "open",
-            "overdue",
-            "waiting",
-            "longest_wait",
-            "escalations",
-            "wins",
-        )
-    ]
-
-    def kpis(name: str, liaisons: int | str, f) -> list[Any]:
-        rate = round(f.answer_rate, 3) if f.answer_rate is not None else None
-        return [name, liaisons, rate, f.opened, f.resolved, f.open, f.overdue, f.waiting, f.longest_wait, f.escalations, f.wins]
-
-    rows = [kpis(d.name, d.liaisons, d.figures) for d in summary.departments]
-    rows.append(kpis(t("report.total"), sum(d.liaisons for d in summary.departments), summary.totals))
-    trend_header = [t("report.trend_week"), t("report.trend_open")]
-    ws = start_sheet(wb, t("report.sheet_overview"), header, fitted_widths(header, rows), title)
-    for row in rows:
-        cells = [cell(ws, v) for v in row]
-        rate = WriteOnlyCell(ws, value=row[2])
-        rate.number_format = "0%"
-        ws.append([*cells[:2], rate, *cells[3:]])
-    ws.append([])
-    trend_top = len(rows) + 3
-    ws.append(header_cells(ws, trend_header))
-    for week_end, count in trend:
-        ws.append([cell(ws, week_end), count])
-    finish_sheet(ws, len(header), len(rows))
-
-    bar = BarChart()
-    bar.title, bar.y_axis.title = t("report.chart_open"), t("report.kpi_open")
-    bar.add_data(Reference(ws, min_col=6, min_row=1, max_row=len(rows)), titles_from_data=True)  # departments, not total
-    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(rows)))
-    bar.width, bar.height = 18, 9
-    ws.add_chart(bar, f"{get_column_letter(len(header) + 2)}2")
-    if trend:
-        line = LineChart()
-        line.title, line.y_axis.title = t("report.chart_trend"), t("report.trend_open")
-        line.add_data(Reference(ws, min_col=2, min_row=trend_top, max_row=trend_top + len(trend)), titles_from_data=True)
-        line.set_categories(Reference(ws, min_col=1, min_row=trend_top + 1, max_row=trend_top + len(trend)))
-        line.width, line.height = 18, 9
-        ws.add_chart(line, f"{get_column_letter(len(header) + 2)}22")
-
-
-def _streamed(session: Session, statement) -> Iterator[Any]:
-    """Rows of a query fetched in batches, so a year of a large city never sits in memory."""
-    yield from session.execute(statement.execution_options(yield_per=BATCH))
-
-
-def _issues(
-    wb: Workbook,
-    session: Session,
-    project: Project,
-    options: ReportOptions,
-    zone: ZoneInfo,
-    t: Translate,
-    title: str,
-    business_days: Callable[[dt.date, dt.date], int],
-) -> None:
-    header = [
-        t(f"report.issue_{k}")
-        for k in (
-            "number",
-            "department",
-            "waiting_on",
-            "status",
-            "severity",
-            "age",
-            "reporter",
-            "assignee",
-            "created",
-            "resolved",
-            "due",
-            "title",
-            "note",
-        )
-    ]
-    widths = [8, 16, 16, 10, 8, 10, 14, 14, 18, 18, 12, 50, 50]
-    ws = start_sheet(wb, t("report.sheet_issues"), header, [float(w) for w in widths], title)
-    names = department_names(session)
-    _, finish = period_bounds(options.start, options.end, options.timezone)
-    noted = [EventKind.RESOLVED, EventKind.ESCALATED, EventKind.ANSWERED]  # the issue's latest note comes from these
-    latest = (
-        select(IssueEvent.issue_id, func.max(IssueEvent.id).label("event_id"))
-        .where(col(IssueEvent.note).is_not(None), col(IssueEvent.kind).in_(noted))
-        .group_by(col(IssueEvent.issue_id))
-        .subquery()
-    )
-    columns = (
-        col(Issue.id),
-        col(Issue.department_id),
-        col(Issue.waiting_on_id),
-        col(Issue.status),
-        col(Issue.severity),
-        col(Issue.reporter_id),
-        col(Issue.assignee_id),
-        col(Issue.created_at),
-        col(Issue.resolved_at),
-        col(Issue.due_date),
-        col(Issue.title),
-    )
-    statement = (
-        sqlalchemy.select(*columns, col(IssueEvent.note))
-        .outerjoin(latest, latest.c.issue_id == Issue.id)
-        .outerjoin(IssueEvent, col(IssueEvent.id) == latest.c.event_id)
-        .where(col(Issue.project_id) == project.id, col(Issue.created_at) < finish)
-        .order_by(col(Issue.id))
-    )
-    today = min(options.end, dt.datetime.now(zone).date())
-    count = 0
-    for issue in _streamed(session, statement):  # plain columns: no ORM objects piling up in the session
-        note = issue.note
-        created = issue.created_at.astimezone(zone)
-        until = issue.resolved_at.astimezone(zone).date() if issue.resolved_at else today
-        ws.append(
-            [
-                issue.id,
-                cell(ws, names.get(issue.department_id, "")),
-                cell(ws, names.get(issue.waiting_on_id, "")),
-                cell(ws, t(f"status.{issue.status}")),
-                cell(ws, t(f"severity.{issue.severity}")),
-                business_days(created.date(), until),
-                cell(ws, issue.reporter_id),
-                cell(ws, issue.assignee_id or ""),
-                cell(ws, created.replace(tzinfo=None)),
-                cell(ws, local(issue.resolved_at, zone)),
-                cell(ws, issue.due_date),
-                cell(ws, issue.title),
-                cell(ws, note or ""),
-            ]
-        )
-        count += 1
-    finish_sheet(ws, len(header), count)
-
-
-def _wins(
-    wb: Workbook, session: Session, project: Project, options: ReportOptions, zone: ZoneInfo, t: Translate, title: str
-) -> None:
-    header = [t(f"report.win_{k}") for k in ("date", "department", "reporter", "text")]
-    ws = start_sheet(wb, t("report.sheet_wins"), header, [18.0, 16.0, 14.0, 80.0], title)
-    names = department_names(session)
-    begin, finish = period_bounds(options.start, options.end, options.timezone)
-    count = 0
-    for (win,) in _streamed(
-        session,
-        select(Win)
-        .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
-        .order_by(col(Win.created_at)),
-    ):
-        ws.append(
-            [
-                cell(ws, local(win.created_at, zone)),
-                cell(ws, names.get(win.department_id, "")),
-                cell(ws, win.reporter_id),
-                cell(ws, win.text),
-            ]
-        )
-        count += 1
-    finish_sheet(ws, len(header), count)
-
-
-def _standup_matrix(
-    wb: Workbook,
-    session: Session,
-    project: Project,
-    options: ReportOptions,
-    t: Translate,
-    title: str,
-    business_day_list: list[dt.date],
-) -> None:
-    """Departments × business days: how many liaisons answered (12,500 cells for 50 departments over a year)."""
-    departments = project_departments(session, id_of(project))
-    counts: dict[tuple[int, dt.date], int] = dict(
-        ((department_id, day), n)
-        for department_id, day, n in session.exec(
-            select(StandupAnswer.department_id, col(StandupAnswer.day), func.count())
-            .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start, StandupAnswer.day <= options.end)
-            .group_by(col(StandupAnswer.department_id), col(StandupAnswer.day))
-        )
-    )
-    header = [t("report.kpi_department"), t("report.standup_total")] + [d.strftime("%m/%d") for d in business_day_list]
-    ws = start_sheet(wb, t("report.sheet_standup"), header, [16.0, 8.0] + [6.0] * len(business_day_list), title)
-    for department in departments:
-        row = [counts.get((id_of(department), day), 0) for day in business_day_list]
-        ws.append([cell(ws, department.name), sum(row), *row])
-    finish_sheet(ws, len(header), len(departments))
-
-
-def _meetings(wb: Workbook, session: Session, project: Project, zone: ZoneInfo, t: Translate, title: str) -> None:
-    header = [t(f"report.meeting_{k}") for k in ("number", "title", "repeat", "starts", "reminders", "source", "state")]
-    meetings = session.exec(select(Meeting).where(Meeting.project_id == project.id).order_by(col(Meeting.id))).all()
-    rows = [
-        [
-            m.id,
-            m.title,
-            m.cron or "",
-            local(m.starts_at, zone),
-            durations_text(t, m.remind_before or "", BEFORE),
-            t(f"report.source_{m.source}"),
-            t("report.cancelled") if m.cancelled else t("report.active"),
-        ]
-        for m in meetings
-    ]
-    ws = start_sheet(wb, t("report.sheet_meetings"), header, fitted_widths(header, rows), title)
-    for row in rows:
-        ws.append([cell(ws, v) for v in row])
-    finish_sheet(ws, len(header), len(rows))
-
-
-def _standup_detail(wb: Workbook, session: Session, project: Project, options: ReportOptions, t: Translate, title: str) -> None:
-    header = [t(f"report.detail_{k}") for k in ("day", "department", "user", "answers")]
-    ws = start_sheet(wb, t("report.sheet_standup_detail"), header, [12.0, 16.0, 14.0, 100.0], title)
-    names = department_names(session)
-    statement = (
-        select(col(StandupAnswer.day), StandupAnswer.department_id, StandupAnswer.user_id, StandupAnswer.answers)
-        .where(StandupAnswer.project_id == project.id, StandupAnswer.day >= options.start, StandupAnswer.day <= options.end)
-        .order_by(col(StandupAnswer.day), col(StandupAnswer.id))
-    )
-    count = 0
-    for day, department_id, user_id, answers in _streamed(session, statement):
-        text = " / ".join(f"{v}" for v in json.loads(answers).values() if v)
-        ws.append([cell(ws, day), cell(ws, names.get(department_id, "")), cell(ws, user_id), cell(ws, text)])
-        count += 1
-    finish_sheet(ws, len(header), count)
+    """Write the workbook (概要, 課題, 対応履歴, 成功事例, 朝会, 会議 [, 朝会の詳細]) in write-only mode."""
+    return Report(session, project, data, options, t=t, people=people, calendar=calendar).write(Path(path))

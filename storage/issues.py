@@ -15,6 +15,7 @@ from storage.models import Department, Issue, IssueEvent, Project, utcnow
 
 UNRESOLVED = frozenset({IssueStatus.OPEN, IssueStatus.IN_PROGRESS})
 WAIT_STARTS = (EventKind.WAITING, EventKind.REOPENED)  # an issue starts waiting when filed with to:, or reopened
+BOT_ACTOR = "renkei"  # the actor of the events Renkei's own jobs record (a department reminded, the leads alerted)
 
 
 @dataclass(frozen=True)

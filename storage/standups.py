@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.guard import refuse_my_number, without_xml_invalid
 from storage.models import StandupAnswer, utcnow
@@ -46,3 +46,13 @@ def answered_users(session: Session, project_id: int, day: dt.date) -> set[str]:
     return set(
         session.exec(select(StandupAnswer.user_id).where(StandupAnswer.project_id == project_id, StandupAnswer.day == day))
     )
+
+
+def answers_between(session: Session, project_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int, str, dict]]:
+    """The project's stand-up answers over [start, end], oldest first: (day, department id, user id, answers)."""
+    rows = session.exec(
+        select(col(StandupAnswer.day), col(StandupAnswer.department_id), col(StandupAnswer.user_id), col(StandupAnswer.answers))
+        .where(StandupAnswer.project_id == project_id, StandupAnswer.day >= start, StandupAnswer.day <= end)
+        .order_by(col(StandupAnswer.day), col(StandupAnswer.id))
+    )
+    return [(day, department_id, user_id, json.loads(answers)) for day, department_id, user_id, answers in rows]

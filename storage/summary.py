@@ -12,11 +12,12 @@ import sqlalchemy
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.directory import department_names, project_departments
+from storage.directory import GRANTED_SOURCES, department_names, project_departments
 from storage.enums import EventKind, IssueStatus, Role
 from storage.ids import id_of
 from storage.issues import WAIT_STARTS
 from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win
+from storage.report_rows import answer_counts
 
 BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
 IsBusinessDay = Callable[[dt.date], bool]
@@ -106,11 +107,11 @@ def _pairs(session: Session, statement) -> dict:
 
 
 def liaison_counts(session: Session) -> dict[int, int]:
-    """How many liaisons each department has."""
+    """How many liaisons each department has (roles granted by renkei.yml or an approval: the ones who answer)."""
     return _pairs(
         session,
         select(RoleAssignment.department_id, func.count(func.distinct(RoleAssignment.user_id)))
-        .where(RoleAssignment.role == Role.LIAISON)
+        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES))
         .group_by(col(RoleAssignment.department_id)),
     )
 
@@ -180,7 +181,7 @@ def _figures(
         if not open_at_end:
             continue
         figure.open += 1
-        if issue.due_date is not None and issue.due_date < end:
+        if issue.due_date is not None and issue.due_date < counted_until:  # a due date still ahead is not overdue
             figure.overdue += 1
         if issue.waiting_on_id:
             since = waiting_start.get(issue.id, issue.created_at).astimezone(zone).date()
@@ -264,7 +265,11 @@ def summarize(
 def weekly_open_trend(
     session: Session, project: Project, end: dt.date, *, weeks: int, timezone: str
 ) -> list[tuple[dt.date, int]]:
-    """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart)."""
+    """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart).
+
+    Each point is the last day of a seven-day week; callers pass a day no later than today (a future point would
+    only repeat today's count).
+    """
     ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
     rows = session.execute(select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)).all()
     trend = []
@@ -281,3 +286,72 @@ def weekly_open_trend(
             )
         )
     return trend
+
+
+WEEKLY_AFTER_DAYS = 42  # a period longer than six weeks shows stand-up participation per week, not per day
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    """One department's stand-up answers per column (a business day, or a week's business days)."""
+
+    department: str
+    liaisons: int
+    answered: list[int]
+    expected: list[int]
+
+    @property
+    def rates(self) -> list[float | None]:
+        """Share of the expected answers given, per column (None when none was expected)."""
+        return [a / e if e else None for a, e in zip(self.answered, self.expected)]
+
+    @property
+    def rate(self) -> float | None:
+        """Share over the whole period."""
+        expected = sum(self.expected)
+        return sum(self.answered) / expected if expected else None
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Stand-up participation of a project's departments, by business day or, over a long period, by week.
+
+    `columns` holds each column's first and last business day; days after `counted_until` (today, or the end of a
+    period already over) have no column: nobody could have answered yet.
+    """
+
+    by_week: bool
+    columns: list[tuple[dt.date, dt.date]]
+    rows: list[ParticipationRow]
+    counted_until: dt.date
+
+
+def participation(
+    session: Session, project: Project, start: dt.date, end: dt.date, *, today: dt.date, is_business_day: IsBusinessDay
+) -> Participation:
+    """Answers given against answers expected (liaisons x business days), per department and day or week."""
+    counted_until = min(end, today)
+    days = [start + dt.timedelta(n) for n in range((counted_until - start).days + 1)] if counted_until >= start else []
+    days = [day for day in days if is_business_day(day)]
+    by_week = (end - start).days + 1 > WEEKLY_AFTER_DAYS
+    groups: list[list[dt.date]] = []
+    for day in days:
+        if groups and by_week and day.isocalendar()[:2] == groups[-1][0].isocalendar()[:2]:
+            groups[-1].append(day)  # the same Monday-to-Sunday week
+        else:
+            groups.append([day])
+    counts = answer_counts(session, id_of(project), start, counted_until)
+    liaisons = liaison_counts(session)
+    rows = []
+    for department in project_departments(session, id_of(project)):
+        department_id = id_of(department)
+        people = liaisons.get(department_id, 0)
+        rows.append(
+            ParticipationRow(
+                department.name,
+                people,
+                [sum(counts.get((department_id, day), 0) for day in group) for group in groups],
+                [people * len(group) for group in groups],
+            )
+        )
+    return Participation(by_week, [(group[0], group[-1]) for group in groups], rows, counted_until)

@@ -525,7 +525,7 @@ def test_a_report_with_invalid_characters_in_storage_opens(world, tmp_path):
                 end=dt.date(2026, 11, 30),
                 out=tmp_path / "report.xlsx",
                 calendar=world.calendar,
-                timezone="Asia/Tokyo",
+                project_file=world.project_file,
                 t=T,
             )
     workbook = load_workbook(path)

@@ -248,15 +248,16 @@ def test_a_project_name_with_ampersands_prints_as_text_in_the_header(services, t
             end=dt.date(2026, 11, 30),
             out=tmp_path / "r.xlsx",
             calendar=BusinessCalendar(),
-            timezone="Asia/Tokyo",
+            project_file=services.project_file,
             t=services.translator(),
         )
+    period = "令和8年11月1日 (2026/11/1)〜令和8年11月30日 (2026/11/30)"
     for sheet in load_workbook(path):
-        assert sheet.oddHeader.center.text == "転入&&転出 &&P 進捗レポート 2026-11-01〜2026-11-30", sheet.title
+        assert sheet.oddHeader.center.text == f"転入&&転出 &&P 進捗レポート {period}", sheet.title
         assert sheet.oddFooter.center.text == "&P / &N"  # the page numbers stay codes
     sheet_xml = ElementTree.fromstring(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
     [header] = sheet_xml.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}oddHeader")
-    assert header.text == "&C転入&&転出 &&P 進捗レポート 2026-11-01〜2026-11-30"  # what Excel reads: `&&` prints `&`
+    assert f"&C転入&&転出 &&P 進捗レポート {period}&R" in header.text  # what Excel reads: `&&` prints `&`
 
 
 def test_a_long_header_stays_within_excels_limit_and_keeps_its_pairs():

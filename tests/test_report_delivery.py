@@ -98,7 +98,7 @@ def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_pat
     result = run(["export", "--project", "moving", "--out", str(out)], env, tmp_path)
     assert result.returncode == 0, result.stderr
     workbook = load_workbook(out)
-    title = workbook["課題"]["L2"]
+    title = workbook["課題"]["E2"]  # 課題内容
     assert title.value == '=HYPERLINK("http://evil.example","開く")' and title.data_type == "s"
     assert workbook["成功事例"]["D2"].value == "申請の入力項目を減らせた"
     assert workbook["概要"]._charts

@@ -21,7 +21,7 @@ from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.enums import EventKind, OutboxStatus
 from storage.ids import id_of
-from storage.issues import add_event, has_event, waiting_issues, waiting_since
+from storage.issues import BOT_ACTOR, add_event, has_event, waiting_issues, waiting_since
 from storage.models import Department, Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
 
@@ -107,7 +107,7 @@ def check_waiting_issues(
                 department=escape(departments[issue.department_id].name),
             )
             if post(f"issue:{issue_id}:{kind}:{period}", channel, text):
-                add_event(session, issue_id, "renkei", kind, period)
+                add_event(session, issue_id, BOT_ACTOR, kind, period)
                 session.commit()
                 notices.append(AgingNotice(issue_id, current, channel))
     return notices

@@ -51,7 +51,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             end=end,
             out=folder / report_commands.report_filename(project, start, end),
             calendar=services.calendar,
-            timezone=services.project_file.timezone,
+            project_file=services.project_file,
             t=t,
         )
     sent = 0
