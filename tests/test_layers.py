@@ -64,6 +64,20 @@ def test_commands_leave_queries_to_storage(path: Path):
     )
 
 
+REPORTS = sorted((ROOT / "reports").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_reports_render_and_leave_queries_to_storage(path: Path):
+    """reports/ renders the rows storage/ reads (storage/report_rows.py): no ORM import, no statement run."""
+    found = violations(path.read_text(encoding="utf-8"))
+    where = str(path.relative_to(ROOT))
+    assert not found, "reports/ only renders: move the query into storage/report_rows.py\n" + "\n".join(
+        f"{where}:{line}: {what}" for line, what in found
+    )
+    assert REPORTS, "reports/ is checked"
+
+
 def test_every_command_module_is_checked():
     assert {"issue.py", "dept.py", "channels.py", "where.py", "base.py"} <= {p.name for p in COMMANDS}
 
