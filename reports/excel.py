@@ -61,6 +61,7 @@ OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD")  # condi
 OVERDUE_FONT = Font(name=FONT, bold=True, color="9C0006")
 LOW_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")
 HEADER_FOOTER_LIMIT = 255  # characters of a page header or footer, codes included (Excel's limit)
+HEADER_POINTS = 9  # the page header's font size: the project, the period and the date fit side by side
 CONTENT_LIMIT = 300  # characters of an issue's details or note in the 課題 sheet (a row must fit a printed page)
 
 # Excel number formats. [$-411] is Japanese: g/e are the era and its year (LibreOffice renders it too; the newer
@@ -273,9 +274,12 @@ def print_setup(
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.print_options.horizontalCentered = True
-    ws.oddHeader.left.text = header_text(ws.title, limit=60)
-    ws.oddHeader.center.text = header_text(page.title)  # the project's name and the period: text, never codes
-    ws.oddHeader.right.text = header_text(page.made, limit=60)
+    # The project's name and the period are text, never codes; the three parts and their codes (`&L&9 `: section
+    # and font size) share Excel's 255 characters, the centre taking what the sheet's name and the date leave.
+    left, right = header_text(ws.title, limit=31), header_text(page.made, limit=40)
+    centre = header_text(page.title, limit=HEADER_FOOTER_LIMIT - len(left) - len(right) - 3 * len(f"&L&{HEADER_POINTS} "))
+    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.center, centre), (ws.oddHeader.right, right)):
+        part.text, part.size = text, HEADER_POINTS
     ws.oddFooter.center.text = "&P / &N"  # codes: page / pages
 
 
@@ -710,7 +714,7 @@ class Report:
             Column(t("report.kpi_department"), 16, "wrap"),
             Column(t("report.standup_liaisons"), 8, "center"),
             Column(t("report.standup_rate"), 8, "percent"),
-            *(Column(label, 6.5 if part.by_week else 5.5, "percent" if part.by_week else "center") for label in labels),
+            *(Column(label, 7.5 if part.by_week else 5.5, "percent" if part.by_week else "center") for label in labels),
         ]
         ws = wb.create_sheet(t("report.sheet_standup"))
         widths = [c.width for c in columns]
@@ -722,7 +726,10 @@ class Report:
             "report.standup_title_week" if part.by_week else "report.standup_title_day",
             date=date_text(t, self.options.dates, part.counted_until),
         )
-        ws.append([cell(ws, explain if part.columns else f"{explain} {t('report.standup_none')}", styled(ws, font=LABEL_FONT))])
+        explain = explain if part.columns else f"{explain} {t('report.standup_none')}"
+        # In the columns repeated on every printed page, wrapped: each page says what its figures are.
+        append_row(ws, 1, [cell(ws, explain, styled(ws, font=LABEL_FONT, wrap=True))], text_lines(explain, sum(widths[:3]) - 2))
+        ws.merged_cells.add("A1:C1")
         table = Table(ws, columns, self.dates, header_row=2)
         for row in part.rows:
             table.add([row.department, row.liaisons, row.rate, *(row.rates if part.by_week else row.answered)])

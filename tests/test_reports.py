@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,13 +73,17 @@ def activity(services):
             with time_machine.travel(at(day), tick=False):
                 return create_issue(
                     session=session,
-                    issue_in=NewIssue(project_id=project.id, department_id=dept[slug].id, reporter_id=reporter, title=title, **kw),
+                    issue_in=NewIssue(
+                        project_id=project.id, department_id=dept[slug].id, reporter_id=reporter, title=title, **kw
+                    ),
                 )
 
         issue("2026-11-12", "shimin", "前の週の課題")
         first = issue("2026-11-17", "shimin", '=HYPERLINK("http://evil.example","クリック")', waiting_on_id=dept["zeimu"].id)
         second = issue("2026-11-18", "zeimu", "+様式の差し替え", reporter="U02ZEIMU", due_date=dt.date(2026, 11, 19))
-        third = issue("2026-11-19", "kokuho", "@資格確認の遅延", reporter="U03KOKUHO", body="窓口で\n確認が止まる", severity="high")
+        third = issue(
+            "2026-11-19", "kokuho", "@資格確認の遅延", reporter="U03KOKUHO", body="窓口で\n確認が止まる", severity="high"
+        )
         with time_machine.travel(at("2026-11-20"), tick=False):
             resolve_issue(session, third, "U03KOKUHO", "-解決メモ")
             escalate_to_it(session, first, "U01SHIMIN", "API 項目の追加")
@@ -108,7 +113,9 @@ def summary_for(services, project, start="2026-11-16", end="2026-11-20"):
         )
 
 
-def report(services, project, tmp_path, start="2026-11-01", end="2026-11-20", *, now=at("2026-11-20", 17), project_file=None, **kw):
+def report(
+    services, project, tmp_path, start="2026-11-01", end="2026-11-20", *, now=at("2026-11-20", 17), project_file=None, **kw
+):
     """The workbook of a period, made at `now`, read back."""
     with time_machine.travel(now, tick=False), services.session() as session:
         path = make_report(
@@ -288,7 +295,11 @@ def test_the_issue_sheet_is_a_kadai_kanrihyo_with_names_words_and_dates(services
     assert waiting["IT相談"].value == "回答あり" and waiting["最新のメモ"].value == "API に項目を追加しました"
     assert waiting["対応状況"].value == "11/20 IT部門の回答（渡辺 誠）"
     assert waiting["経過営業日"].value == 3  # Tue 17 -> Fri 20
-    assert (assigned["担当者"].value, assigned["担当部署"].value, assigned["ステータス"].value) == ("鈴木 一郎", "税務課", "対応中")
+    assert (assigned["担当者"].value, assigned["担当部署"].value, assigned["ステータス"].value) == (
+        "鈴木 一郎",
+        "税務課",
+        "対応中",
+    )
     assert assigned["期限"].value == dt.datetime(2026, 11, 19)
     assert resolved["完了日"].value == dt.datetime(2026, 11, 20) and resolved["ステータス"].value == "解決済み"
     assert (resolved["優先度"].value, resolved["起票者"].value) == ("高", "高橋 美咲")
@@ -384,7 +395,9 @@ def test_the_history_sheet_lists_every_step_in_words_and_names(services, activit
 @pytest.mark.parametrize("style", ["wareki", "seireki", "both"])
 def test_dates_are_real_dates_in_the_style_of_report_dates(services, activity, tmp_path, style):
     project, _ = activity
-    text = SAMPLE.read_text(encoding="utf-8").replace('report: {cron: "0 8 1 * *"}', f'report: {{cron: "0 8 1 * *", dates: {style}}}')
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        'report: {cron: "0 8 1 * *"}', f'report: {{cron: "0 8 1 * *", dates: {style}}}'
+    )
     assert f"dates: {style}" in text
     _, wb = report(services, project, tmp_path, project_file=parse_project_file(text))
     formats = DATE_STYLES[style]
@@ -396,7 +409,10 @@ def test_dates_are_real_dates_in_the_style_of_report_dates(services, activity, t
     assert wb["概要"]["B3"].number_format == formats.line and wb["概要"]["B5"].number_format == formats.line_datetime
     assert table(wb["会議"])[0]["次回"].number_format == formats.datetime
     expected = {"wareki": "令和8年11月1日", "seireki": "2026年11月1日", "both": "令和8年11月1日 (2026/11/1)"}[style]
-    assert wb["概要"].oddHeader.center.text == f"引越しワンストップ化 進捗レポート {expected}〜{expected.replace('11月1日', '11月20日').replace('11/1', '11/20')}"
+    assert (
+        wb["概要"].oddHeader.center.text
+        == f"引越しワンストップ化 進捗レポート {expected}〜{expected.replace('11月1日', '11月20日').replace('11/1', '11/20')}"
+    )
 
 
 def test_the_date_formats_say_reiwa_and_the_western_year():
@@ -416,7 +432,16 @@ def test_libreoffice_shows_the_dates_in_reiwa_with_the_western_year(services, ac
     path, _ = report(services, project, tmp_path)
     filter_options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,2"  # sheet 2, as shown
     subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", filter_options, "--outdir", str(tmp_path), str(path)],
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            filter_options,
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
@@ -449,7 +474,13 @@ def test_stand_up_participation_is_per_business_day_over_a_short_period(services
     assert header[3] == "11/2\n(月)" and "11/3\n(火)" not in header  # 文化の日: no column
     assert header[-1] == "11/20\n(金)"
     shimin = {r["部署"].value: r for r in table(ws, header_row=2)}["市民課"]
-    assert [shimin[f"11/{d}\n({w})"].value for d, w in ((16, "月"), (17, "火"), (18, "水"), (19, "木"), (20, "金"))] == [0, 1, 1, 1, 0]
+    assert [shimin[f"11/{d}\n({w})"].value for d, w in ((16, "月"), (17, "火"), (18, "水"), (19, "木"), (20, "金"))] == [
+        0,
+        1,
+        1,
+        1,
+        0,
+    ]
 
 
 def test_participation_turns_weekly_after_six_weeks(services, activity):
@@ -459,7 +490,12 @@ def test_participation_turns_weekly_after_six_weeks(services, activity):
         def columns(days):
             start = dt.date(2026, 11, 20) - dt.timedelta(days=days - 1)
             part = participation(
-                session, project, start, dt.date(2026, 11, 20), today=dt.date(2026, 11, 20), is_business_day=CALENDAR.is_business_day
+                session,
+                project,
+                start,
+                dt.date(2026, 11, 20),
+                today=dt.date(2026, 11, 20),
+                is_business_day=CALENDAR.is_business_day,
             )
             return part.by_week, part.columns
 
@@ -485,13 +521,30 @@ def test_meetings_are_listed_in_words_with_the_next_date_and_closed_day_clashes(
     _, wb = report(services, project, tmp_path)
     rows = {r["件名"].value: r for r in table(wb["会議"])}
     regular, once = rows["定例会議"], rows["年末の確認会"]
-    assert [c.value for c in wb["会議"][1]] == ["番号", "件名", "予定", "次回", "リマインド", "登録", "状態", "閉庁日と重なる日（期間中と今後3か月）"]
-    assert (regular["予定"].value, regular["リマインド"].value, regular["登録"].value) == ("毎週水曜 10:00", "前日、15分前", "設定ファイル（renkei.yml）")
+    assert [c.value for c in wb["会議"][1]] == [
+        "番号",
+        "件名",
+        "予定",
+        "次回",
+        "リマインド",
+        "登録",
+        "状態",
+        "閉庁日と重なる日（期間中と今後3か月）",
+    ]
+    assert (regular["予定"].value, regular["リマインド"].value, regular["登録"].value) == (
+        "毎週水曜 10:00",
+        "前日、15分前",
+        "設定ファイル（renkei.yml）",
+    )
     assert regular["次回"].value == dt.datetime(2026, 11, 25, 10, 0) and regular["状態"].value == "予定どおり"
     assert regular["閉庁日と重なる日（期間中と今後3か月）"].value == (
         "令和8年12月30日 (2026/12/30)（年末年始の閉庁期間）"  # Wednesdays from 11/1 to 2/18: only the closure
     )
-    assert (once["予定"].value, once["登録"].value, once["次回"].value) == ("1回のみ", "山本 直子", dt.datetime(2026, 12, 29, 14, 0))
+    assert (once["予定"].value, once["登録"].value, once["次回"].value) == (
+        "1回のみ",
+        "山本 直子",
+        dt.datetime(2026, 12, 29, 14, 0),
+    )
     assert once["閉庁日と重なる日（期間中と今後3か月）"].value == "令和8年12月29日 (2026/12/29)（年末年始の閉庁期間）"
 
 
@@ -511,9 +564,9 @@ def test_every_sheet_prints_on_a4_with_title_rows_page_numbers_and_the_project(s
         ws = wb[name]
         assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2" and ws.page_setup.fitToWidth == 1, name
         assert ws.auto_filter.ref.startswith("A1:") and ws["A1"].font.b, name
-    standup = wb["朝会"]  # 34 weeks: pages across at a readable size, the department columns on each
+    standup = wb["朝会"]  # 34 weeks of 7.5 columns: three pages across at a readable size, the departments on each
     assert standup.print_title_rows == "$1:$2"  # the explanation and the header
-    assert standup.print_title_cols == "$A:$C" and standup.page_setup.fitToWidth == 2 and standup.freeze_panes == "D3"
+    assert standup.print_title_cols == "$A:$C" and standup.page_setup.fitToWidth == 3 and standup.freeze_panes == "D3"
     assert wb["概要"].print_title_rows == "$1:$1" and wb["概要"].page_setup.fitToWidth == 1
     assert wb["課題"].column_dimensions["E"].width >= 30  # 課題内容 gets room
 
@@ -546,3 +599,19 @@ def test_a_wrapped_text_is_given_the_lines_it_needs():
     assert text_lines("国民健康保険課", 10) == 2  # 14 columns of Japanese in 10
     assert text_lines("一行目\n二行目\n三行目", 30) == 3
     assert text_lines("a" * 58, 30) == 2
+
+
+def test_a_very_long_project_name_keeps_every_page_header_within_excels_limit(services, activity, tmp_path):
+    project, _ = activity
+    with services.session() as session:
+        row = session.get(Project, project.id)
+        row.name = "全庁&" * 60
+        session.add(row)
+        session.commit()
+    path, wb = report(services, project, tmp_path)
+    for index, ws in enumerate(wb.worksheets, start=1):
+        sheet = ElementTree.fromstring(zipfile.ZipFile(path).read(f"xl/worksheets/sheet{index}.xml"))
+        [header] = sheet.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}oddHeader")
+        text = header.text
+        assert len(text) <= 255 and text.startswith(f"&L&9 {ws.title}&C&9 全庁&&全庁&&"), ws.title
+        assert "作成: 令和8年11月20日 (2026/11/20)" in text and "…&R" in text, ws.title
