@@ -209,6 +209,5 @@ def test_an_unknown_date_style_is_named_with_its_line_and_the_three_choices():
         parse_project_file(text)
     [_, line] = project_file_problems(Translator("ja"), caught.value)
     assert line == (
-        "renkei.yml 12 行目（projects[0].report.dates）: 「heisei」は使えません。"
-        "wareki, seireki, both のいずれかにしてください。"
+        "renkei.yml 12 行目（projects[0].report.dates）: 「heisei」は使えません。wareki, seireki, both のいずれかにしてください。"
     )
