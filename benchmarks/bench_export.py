@@ -56,6 +56,12 @@ def generate(db: Path, scale: float) -> None:
     answers_target = int(1_000_000 * scale)
     liaisons = max(1, -(-answers_target // (departments * len(days))))  # enough people for the answers
     spec = {
+        "people": {
+            "U00000001": "報告 太郎",
+            "U99LEAD": "主幹 花子",
+            "U99BOSS": "課長 一郎",
+            **{f"U{n:02d}{k:05d}": f"職員{n:02d} {k:05d}" for n in range(departments) for k in range(liaisons)},
+        },
         "departments": [
             {"slug": f"d{n:02d}", "name": f"部署{n:02d}課", "liaisons": [f"U{n:02d}{k:05d}" for k in range(liaisons)]}
             for n in range(departments)
@@ -72,8 +78,10 @@ def generate(db: Path, scale: float) -> None:
     }
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
+    text = json.dumps(spec, ensure_ascii=False)  # JSON is YAML: the export reads it back as the project file
+    db.with_suffix(".yml").write_text(text, encoding="utf-8")
     with new_session(engine) as session:
-        apply_project_file(session, parse_project_file(json.dumps(spec, ensure_ascii=False)))
+        apply_project_file(session, parse_project_file(text))
     batch: list[dict] = []
 
     def flush(table, force=False):
@@ -160,6 +168,7 @@ def export(db: Path, out: Path, detail: bool) -> None:
     from reminders.calendar import BusinessCalendar
     from storage.db import make_engine, new_session
     from storage.models import Project
+    from storage.projectfile import load_project_file
 
     started = time.perf_counter()
     with new_session(make_engine(f"sqlite:///{db}")) as session:
@@ -170,7 +179,7 @@ def export(db: Path, out: Path, detail: bool) -> None:
             end=YEAR_END,
             out=out,
             calendar=BusinessCalendar(),
-            timezone="Asia/Tokyo",
+            project_file=load_project_file(db.with_suffix(".yml")),
             t=Translator("ja"),
             detail=detail,
         )
