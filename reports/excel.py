@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import unicodedata
+import re
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,10 +106,18 @@ class Calendar(Protocol):
     def holiday_name(self, day: dt.date) -> str | None: ...
 
 
+# The wide and full-width characters of Unicode's East Asian Width (W, F) a report meets: CJK punctuation and symbols,
+# kana, kanji, Hangul, full-width forms. Counted by one regular expression: 100,000 rows are measured.
+WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+
+
 def display_width(value: Any) -> int:
-    """Columns a value needs: Japanese (wide) characters count two."""
+    """Columns a value's longest line needs: Japanese (wide) characters count two."""
     text = str(value if value is not None else "")
-    return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.split("\n")), default=0)
+    return max(len(line) + len(WIDE.findall(line)) for line in text.split("\n"))
 
 
 def fitted_widths(header: list[str], rows: Iterable[list[Any]], *, minimum: int = 6, maximum: int = 60) -> list[float]:

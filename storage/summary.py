@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, field, fields
@@ -271,20 +272,21 @@ def weekly_open_trend(
     only repeat today's count).
     """
     ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
-    rows = session.execute(select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)).all()
+    # Open at an instant: filed before it, less resolved before it (a resolution never precedes its filing). Sorted
+    # once, each week is two binary searches instead of a pass over 100,000 issues.
+    filed, resolved = [], []
+    for created_at, resolved_at, status in session.execute(
+        select(Issue.created_at, Issue.resolved_at, Issue.status).where(Issue.project_id == project.id)
+    ):
+        filed.append(created_at)
+        if status == IssueStatus.RESOLVED:
+            resolved.append(resolved_at or created_at)  # resolved, whenever it was: never open after its filing
+    filed.sort()
+    resolved.sort()
     trend = []
     for week_end in ends:
         _, finish = period_bounds(week_end, week_end, timezone)
-        trend.append(
-            (
-                week_end,
-                sum(
-                    1
-                    for created, resolved, status in rows
-                    if created < finish and (status != IssueStatus.RESOLVED or (resolved is not None and resolved >= finish))
-                ),
-            )
-        )
+        trend.append((week_end, bisect.bisect_left(filed, finish) - bisect.bisect_left(resolved, finish)))
     return trend
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import unicodedata
 import zipfile
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from commands.digest import MAX_BLOCKS, Blocker, build_digest
 from commands.people import Names
 from commands.report import digest_for, make_report, project_summary
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES, date_text, text_lines
+from reports.excel import DATE_STYLES, date_text, display_width, text_lines
 from storage.issues import NewIssue, add_event, assign_issue, create_issue, escalate_to_it, record_it_answer, resolve_issue
 from storage.meetings import add_meeting
 from storage.models import Department, Project
@@ -592,6 +593,22 @@ def test_the_report_is_written_in_write_only_mode(services, activity, tmp_path):
     # openpyxl's write-only mode streams rows with inline strings; the normal mode collects shared strings.
     assert "xl/sharedStrings.xml" not in archive.namelist()
     assert 't="inlineStr"' in archive.read("xl/worksheets/sheet2.xml").decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国民健康保険課",
+        "令和8年11月26日 (2026/11/26)",
+        "窓口の待ち時間が半分に（約30分）",
+        "ｶﾅ半角とＡＢＣ全角・〜",
+        "abc 123",
+        "한국어",
+        "𠮷野家",
+    ],
+)
+def test_a_texts_width_counts_japanese_characters_as_two(text):
+    assert display_width(text) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def test_a_wrapped_text_is_given_the_lines_it_needs():
