@@ -396,10 +396,8 @@ def test_the_history_sheet_lists_every_step_in_words_and_names(services, activit
 @pytest.mark.parametrize("style", ["wareki", "seireki", "both"])
 def test_dates_are_real_dates_in_the_style_of_report_dates(services, activity, tmp_path, style):
     project, _ = activity
-    text = SAMPLE.read_text(encoding="utf-8").replace(
-        'report: {cron: "0 8 1 * *"}', f'report: {{cron: "0 8 1 * *", dates: {style}}}'
-    )
-    assert f"dates: {style}" in text
+    text = SAMPLE.read_text(encoding="utf-8").replace("dates: both}", f"dates: {style}}}")
+    assert text.count(f'report: {{cron: "0 8 1 * *", dates: {style}}}') == 1
     _, wb = report(services, project, tmp_path, project_file=parse_project_file(text))
     formats = DATE_STYLES[style]
     issues = table(wb["課題"])
