@@ -73,14 +73,17 @@ def _serialise_writers(engine: Engine, database: str, lock_wait_ms: int) -> None
         if conn.info.pop("writing", False):
             turn.release()
 
-    def give_back_record(_dbapi_connection, record, *_args) -> None:
+    def give_back_record(_dbapi_connection, record) -> None:
         if record.info.pop("writing", False):
             turn.release()
+
+    def give_back_on_reset(dbapi_connection, record, _reset_state) -> None:
+        give_back_record(dbapi_connection, record)
 
     event.listen(engine, "before_cursor_execute", before_execute)
     event.listen(engine, "commit", give_back)
     event.listen(engine, "rollback", give_back)
-    event.listen(engine.pool, "reset", give_back_record)
+    event.listen(engine.pool, "reset", give_back_on_reset)
     event.listen(engine.pool, "checkin", give_back_record)
 
 
