@@ -16,7 +16,6 @@ from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
 from reports.excel import ReportData, ReportOptions, write_report
 from storage.directory import department_names, get_project
-from storage.enums import OutboxStatus
 from storage.ids import id_of
 from storage.models import Project
 from storage.projectfile import EscalationSpec, ProjectFile
