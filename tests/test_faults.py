@@ -321,3 +321,131 @@ def test_an_hour_long_slack_outage_loses_nothing(synced, fakeslack):
     assert row.status == "sent" and row.attempts == attempts == 8
     assert clock[0] - start == dt.timedelta(seconds=30 + 60 + 120 + 240 + 480 + 960 + 1920)
     assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1
+
+
+def _serve(env: dict[str, str], tmp_path, port: int) -> subprocess.Popen:
+    """`renkei serve --http` in a process of its own, once it answers /healthz."""
+    import requests
+
+    process = subprocess.Popen(
+        [RENKEI, "serve", "--http", "--port", str(port)],
+        cwd=tmp_path,
+        env=subprocess_env(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "serve did not come up"
+        time.sleep(0.2)
+
+
+def test_kill_9_of_serve_while_a_win_goes_out_then_a_restart_posts_each_channel_once(env, tmp_path, fakeslack):
+    """A `/win` is stored for its seven channels with the command; `renkei serve` is killed while two posts are on
+    the wire and five wait; the restarted server (its clock past the lease) sends the five and finds the two."""
+    import requests
+
+    from tests.conftest import SIGNING_SECRET, sign, slash_body
+
+    env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fakeslack.url}
+    assert run(["sync"], env, tmp_path).returncode == 0
+    port = 0
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # A Sunday noon in the past: nothing scheduled is due, so the catch-up at start-up posts nothing of its own
+    sunday = dt.datetime(2026, 11, 22, 12, 0, tzinfo=TOKYO)
+    started = time.time()
+    server = _serve({**env, "RENKEI_TEST_NOW": sunday.isoformat()}, tmp_path, port)
+    try:
+        fakeslack.delay = 3.0  # Slack takes three seconds to answer each post
+        body = slash_body("/win", "転入届の入力項目を減らせた", user="U03KOKUHO", channel=channel_id(fakeslack, "moving-kokuho"))
+        signed = sign(body, timestamp=int(sunday.timestamp() + time.time() - started))  # signed at the server's time
+        ack = requests.post(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=signed, timeout=10)
+        assert ack.status_code == 200 and "7 チャンネル" in ack.json()["text"]
+        wait_for(lambda: fakeslack.arrivals.count("chat.postMessage") >= 2, timeout=30)
+    finally:
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+    fakeslack.delay = 0.0
+    wait_for(lambda: len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 2, timeout=10)  # Slack has two
+    restarted = _serve({**env, "RENKEI_TEST_NOW": "2026-11-22T12:07:00+09:00"}, tmp_path, port)  # past the lease
+    try:
+        channels = [*DEPARTMENT_CHANNELS, "moving-leads"]
+        wait_for(lambda: all(posts_to(fakeslack, name) for name in channels), timeout=30)
+        time.sleep(1.0)  # nothing more arrives
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=20)
+    assert {name: len(posts_to(fakeslack, name)) for name in channels} == {name: 1 for name in channels}
+
+
+def test_acks_stay_quick_when_slack_answers_slowly(synced, http_app, fakeslack):
+    """Slack taking half a second a call no longer delays acknowledgements (it used to push most past 3 s)."""
+    courier = Courier(synced.gateway, workers=2, poll=0.2).start()
+    fakeslack.delay = 0.5
+    try:
+        durations: list[float] = []
+        errors: list[BaseException] = []
+
+        def one(n: int) -> None:
+            try:
+                started = time.monotonic()
+                response = report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu", user="U01SHIMIN")
+                durations.append(time.monotonic() - started)
+                assert response.status_code == 200 and "#" in response.json()["text"]
+            except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and max(durations) < 2.5
+        wait_for(lambda: len(posts_to(fakeslack, "moving-zeimu")) == 5, timeout=30)
+    finally:
+        fakeslack.delay = 0.0
+        courier.stop()
+
+
+def test_a_sender_that_outlived_its_lease_cannot_overwrite_the_new_senders_record(synced):
+    """Fencing: a slow sender's late result is ignored once another process has claimed the row."""
+    lease = dt.timedelta(minutes=5)
+    start = dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.timezone.utc)
+    with synced.session() as session:
+        row, _ = outbox.enqueue(session, key="slow", method="chat.postMessage", payload={"channel": "C1", "text": "x"})
+        first = outbox.claim(session, row.id, lease=lease, now=start)
+        second = outbox.claim(session, row.id, lease=lease, now=start + lease + dt.timedelta(seconds=1))
+        assert (first, second) == (1, 2)
+        late = outbox.mark_failed(session, row.id, "internal_error", first)  # the first sender, too late
+        assert (late.status, late.attempts) == ("sending", 2)
+        done = outbox.mark_sent(session, row.id, {"ok": True, "ts": "1.2"}, second)
+        assert done.status == "sent"
+        assert outbox.mark_retry(session, row.id, "late", start, first).status == "sent"
+
+
+def test_a_click_while_the_database_is_locked_is_told_busy_not_lost(synced, http_app, fakeslack):
+    from commands.issue_blocks import TAKE
+    from tests.conftest import click
+
+    if synced.engine.dialect.name != "sqlite":
+        pytest.skip("the lock is taken on the SQLite file")
+    report(http_app, fakeslack)
+    zeimu = channel_id(fakeslack, "moving-zeimu")
+    holder = sqlite3.connect(synced.engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert click(http_app, TAKE, "1", user="U02ZEIMU", channel=zeimu, response_url=fakeslack.response_url).status_code == 200
+        wait_for(lambda: any("混み合って" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with synced.session() as session:
+        issue = session.exec(select(Issue)).one()
+        assert issue.assignee_id is None  # nothing half-done; the person was told to try again
