@@ -255,3 +255,73 @@ def test_the_client_waits_as_slack_asks_and_times_out(monkeypatch):
     assert gateway.max_attempts == MAX_ATTEMPTS
     delays = [min(30 * 2 ** (attempt - 1), 3600) for attempt in range(1, MAX_ATTEMPTS)]
     assert sum(delays) > 24 * 3600  # a message is retried for more than a day before it is given up
+
+
+# --- firings run again, and what operators see of the outbox ------------------------------------------------------
+
+
+def test_a_failed_or_cut_short_firing_is_claimed_again_and_a_running_one_is_not(session):
+    from storage.deliveries import FIRING_LEASE, fail_firing, needs_running
+
+    assert claim_firing(session, "standup:moving", T0, "host-a", now=T0)
+    assert not claim_firing(session, "standup:moving", T0, "host-b", now=T0 + FIRING_LEASE)  # still running
+    assert not needs_running(firing(session, "standup:moving", T0), T0 + FIRING_LEASE)
+    assert needs_running(firing(session, "standup:moving", T0), T0 + FIRING_LEASE + dt.timedelta(seconds=1))
+    assert claim_firing(session, "standup:moving", T0, "host-b", now=T0 + FIRING_LEASE + dt.timedelta(seconds=1))
+    row = firing(session, "standup:moving", T0)
+    assert (row.claimed_by, row.status) == ("host-b", "claimed")
+    fail_firing(session, "standup:moving", T0, "RuntimeError: " + "x" * 3000)
+    row = firing(session, "standup:moving", T0)
+    assert row.status == "failed" and row.error.startswith("RuntimeError: ") and len(row.error) == 2000
+    assert needs_running(row, T0) and needs_running(None, T0)
+    assert claim_firing(session, "standup:moving", T0, "host-c", now=T0)  # a failed firing at once
+    finish_firing(session, "standup:moving", T0, "done")
+    row = firing(session, "standup:moving", T0)
+    assert (row.status, row.error, row.claimed_by) == ("done", None, "host-c")
+    assert not needs_running(row, T0 + dt.timedelta(days=1))
+    assert not claim_firing(session, "standup:moving", T0, "host-d", now=T0 + dt.timedelta(days=1))
+    assert claim_firing(session, "digest:moving", T0, "host-a", status="skipped")  # a skip is recorded, once
+    assert firing(session, "digest:moving", T0).status == "skipped"
+
+
+def test_what_operators_see_and_retry(session):
+    sent = message(session, "standup:moving@2026-12-01T00:30:00+00:00:C1", status="sent")
+    waiting = message(session, "standup:moving@2026-12-01T00:30:00+00:00:C2", next_attempt_at=T0 + dt.timedelta(minutes=1))
+    sending = message(
+        session, "standup:moving@2026-12-01T00:30:00+00:00:C3", status="sending", claimed_until=T0 + dt.timedelta(minutes=3)
+    )
+    failed = message(session, "win:1:C1", status="failed", attempts=35, last_error="not_in_channel")
+    other = message(session, "standup:moving@2026-12-02T00:30:00+00:00:C1")
+    assert outbox.waiting(session, "standup:moving@2026-12-01T00:30:00+00:00") == 2  # pending and sending
+    assert outbox.waiting(session, "standup:moving@2026-12-0%") == 0  # a prefix, not a pattern
+    assert [r.id for r in outbox.messages(session)] == [other, failed, sending, waiting]
+    assert [r.id for r in outbox.messages(session, failed_only=True)] == [failed]
+    assert [r.id for r in outbox.messages(session, limit=1)] == [other]
+    assert outbox.next_due(session) is not None
+    assert outbox.retry(session, [sent, failed, 999]) == [failed]  # only failed rows, only those named
+    row = outbox.get_message(session, failed)
+    session.refresh(row)
+    assert (row.status, row.attempts, row.next_attempt_at, row.last_error) == ("pending", 0, None, None)
+    assert outbox.retry(session, None) == []
+    assert outbox.get_message(session, sent).status == "sent"
+
+
+def test_the_next_due_moment_is_the_earliest_retry_or_lease_end(session):
+    assert outbox.next_due(session) is None
+    message(session, "later", next_attempt_at=T0 + dt.timedelta(minutes=5))
+    message(session, "sooner", next_attempt_at=T0 + dt.timedelta(minutes=1))
+    message(session, "done", status="sent", next_attempt_at=T0)
+    assert outbox.next_due(session) == T0 + dt.timedelta(minutes=1)
+    message(session, "held", status="sending", claimed_until=T0 + dt.timedelta(seconds=30))
+    assert outbox.next_due(session) == T0 + dt.timedelta(seconds=30)
+
+
+def test_failures_are_summarised_from_where_the_last_summary_stopped(session):
+    assert outbox.failed_since_last_summary(session) == []
+    first = message(session, "win:1:C1", status="failed")
+    message(session, "win:1:C2", status="sent")
+    assert [r.id for r in outbox.failed_since_last_summary(session)] == [first]
+    message(session, f"{outbox.FAILURE_SUMMARY}{first}:U00ADMIN", status="failed")  # a summary, even failed, is none
+    assert outbox.failed_since_last_summary(session) == []
+    second = message(session, "win:2:C1", status="failed")
+    assert [r.id for r in outbox.failed_since_last_summary(session)] == [second]
