@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.gateway import SlackGateway, make_web_client
+from bot.gateway import INLINE_WORKERS, SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
 from commands.base import CommandContext, Reply
@@ -128,9 +128,10 @@ def bootstrap(
     if client is None:  # Slack itself; deliveries get a client that hands a 429 back to the outbox instead of sleeping
         client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         sender = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url, wait_on_429=False)
-    else:
-        sender = client
-    gateway = SlackGateway(engine=engine, client=client, sender=sender)
+        workers = INLINE_WORKERS
+    else:  # an in-memory Slack (console, demo): posts in the order they were made, as the console shows them
+        sender, workers = client, 1
+    gateway = SlackGateway(engine=engine, client=client, sender=sender, inline_workers=workers)
     return Services(
         settings=settings,
         engine=engine,

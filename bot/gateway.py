@@ -198,12 +198,14 @@ class SlackGateway:
         sender: WebClient | None = None,
         retry_scale: float | None = None,
         inline_patience: dt.timedelta = INLINE_PATIENCE,
+        inline_workers: int = INLINE_WORKERS,
     ):
         self.engine = engine
         self.client = client  # calls safe to repeat (api): the client waits out a 429 itself
         self.sender = sender or client  # deliveries: a client that raises 429 (make_web_client(wait_on_429=False))
         self.retry_scale = configured_retry_scale() if retry_scale is None else retry_scale  # times Retry-After
         self.inline_patience = inline_patience.total_seconds()
+        self.inline_workers = inline_workers  # 1: in the order stored (the console shows posts as they come)
         self.max_attempts = max_attempts
         self.lease = lease
         self.now = now
@@ -290,11 +292,12 @@ class SlackGateway:
                 time.sleep(paused)
                 continue
             due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
-            if len(due) == 1:
-                self.deliver(id_of(due[0]))
+            if len(due) == 1 or (due and self.inline_workers == 1):
+                for row in due:
+                    self.deliver(id_of(row))
                 continue
             if due:  # in parallel, as the courier would: a fan-out is not sent one channel at a time
-                with ThreadPoolExecutor(max_workers=min(INLINE_WORKERS, len(due))) as pool:
+                with ThreadPoolExecutor(max_workers=min(self.inline_workers, len(due))) as pool:
                     list(pool.map(self.deliver, [id_of(row) for row in due]))
                 continue
             if not waiting:
