@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Executor
 import functools
 import logging
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ class Services:
     client: WebClient
     gateway: SlackGateway
     lang: str
+    # `renkei serve`'s own bounded threads for follow-ups (slow work after an ack: a workbook, a sync), so that they
+    # never hold Bolt's listener threads; None runs them in the listener's thread (CLI, console, tests).
+    background: Executor | None = None
 
     @functools.cached_property
     def request_engine(self) -> Engine:

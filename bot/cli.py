@@ -22,6 +22,7 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backup
 cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list them, run one firing.")
 cli.add_typer(jobs_cli, name="jobs")
+FOLLOW_UP_WORKERS = 4  # `renkei serve`'s threads for follow-ups (a workbook, a channel sync) after an ack
 outbox_cli = typer.Typer(no_args_is_help=True, help="Messages to Slack not sent yet: list them, send failed ones again.")
 cli.add_typer(outbox_cli, name="outbox")
 
@@ -54,6 +55,8 @@ def serve(
     """Run the listeners and the scheduler."""
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
+    from concurrent.futures import ThreadPoolExecutor
+
     from bot.courier import Courier
     from bot.scheduler import add_jobs, add_outbox_watch, make_scheduler
     from reminders.firing import catch_up
@@ -73,6 +76,7 @@ def serve(
     # The courier sends what commands and firings store, on threads of its own; what a previous run stored but could
     # not send goes out first.
     courier = Courier(services.gateway, workers=settings.renkei_delivery_workers).start()
+    services.background = ThreadPoolExecutor(max_workers=FOLLOW_UP_WORKERS, thread_name_prefix="follow-up")
     scheduler = make_scheduler(services.project_file.timezone)
     add_outbox_watch(scheduler, services)
     catch_up(services)  # firings missed while no instance ran, once, if still useful
@@ -99,6 +103,7 @@ def serve(
             )  # 413 on a larger declared body, unread
     finally:
         scheduler.shutdown(wait=False)
+        services.background.shutdown(wait=True)
         courier.stop()
 
 

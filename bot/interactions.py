@@ -219,10 +219,25 @@ class Answer:
             self.services.gateway.post_message(key=key or self.key, channel=self.user_id, text=text, blocks=blocks)
 
     def follow_up(self, reply: Reply) -> None:
-        """Run the reply's follow-up (after the ack) and say what it has to say."""
+        """Run the reply's follow-up (after the ack) and say what it has to say: on the services' background
+        threads when there are some (`renkei serve`), else here."""
+        if reply.followup is None:
+            return
+        if self.services.background is None:
+            self._follow_up(reply)
+            return
+        self.services.background.submit(self._follow_up_or_say_why, reply)
+
+    def _follow_up(self, reply: Reply) -> None:
         later = self.services.follow_up(reply, user_id=self.user_id, channel_id=self.channel_id)
         if later is not None:
             self.say(later.text, later.blocks, key=f"{self.key}:later")
+
+    def _follow_up_or_say_why(self, reply: Reply) -> None:
+        try:
+            self._follow_up(reply)
+        except Exception as error:  # on a thread of its own: nobody else would log it or tell the person
+            self.failed(error)
 
     def failed(self, error: BaseException) -> None:
         """Log the failure with its traceback and tell the person the catalog's failure sentence."""

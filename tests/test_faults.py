@@ -449,3 +449,30 @@ def test_a_click_while_the_database_is_locked_is_told_busy_not_lost(synced, http
     with synced.session() as session:
         issue = session.exec(select(Issue)).one()
         assert issue.assignee_id is None  # nothing half-done; the person was told to try again
+
+
+def test_follow_ups_run_on_their_own_threads_not_the_listeners(synced, http_app, fakeslack, monkeypatch):
+    """With `renkei serve`'s background threads, a follow-up (here the escalation card) runs there, and a failing
+    one still tells the person."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads: list[str] = []
+    real = type(synced).follow_up
+
+    def spy(self, reply, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(self, reply, **kwargs)
+
+    monkeypatch.setattr(type(synced), "follow_up", spy)
+    synced.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="follow-up")
+    try:
+        report(http_app, fakeslack)
+        post_slash(http_app, "/issue", "escalate 1 連携項目の追加", user="U02ZEIMU", response_url=fakeslack.response_url)
+        wait_for(lambda: posts_to(fakeslack, "moving-it"))
+        assert threads and all(name.startswith("follow-up") for name in threads)
+        monkeypatch.setattr(type(synced), "follow_up", lambda self, reply, **kwargs: 1 / 0)
+        report(http_app, fakeslack, text="別の課題 to:zeimu")
+        wait_for(lambda: any("エラーが発生しました" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    finally:
+        synced.background.shutdown(wait=True)
+        synced.background = None
