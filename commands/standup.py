@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,19 +18,21 @@ from commands.limits import issue_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import DepartmentWhere, project_view_refusal, resolve, resolve_department, resolve_project
-from storage.directory import get_department, get_project, project_departments, users_with_role
+from storage.directory import department_channel, get_department, get_project, project_departments, users_with_role
 from storage.enums import Role
 from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
-from storage.models import Project
+from storage.models import Department, Project, StandupAnswer
+from storage.outbox import sent_thread_on
 from storage.roles import Action, liaison_places, may
-from storage.standups import answered_users, get_answer, save_answer
+from storage.standups import answer_of, answered_users, get_answer, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
 DEFAULT_QUESTIONS = ("yesterday", "today", "blockers")
 DEFAULT_KEYS = set(DEFAULT_QUESTIONS)
 BLOCKER_KEYS = {"blockers"}
-BLOCKER_LINE = re.compile(r"^(困っていること|困りごと|困:|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
+# a blocker marker anywhere on a line (`今日: 連携テスト 困っていること: 税務課の回答待ち`), after a space or at the start
+BLOCKER_LINE = re.compile(r"(?:^|(?<=\s))(困っていること|困りごと|困|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
 STATUS_WORDS = ("status", "状況")
 WORDS = STATUS_WORDS  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
@@ -79,7 +83,7 @@ def blocker_of(answers: dict[str, str]) -> str | None:
     text = answers.get("blockers") or ""
     if not text:
         for line in (answers.get("answer") or "").splitlines():
-            match = BLOCKER_LINE.match(line.strip())
+            match = BLOCKER_LINE.search(line.strip())
             if match:
                 text = match.group(2)
                 break
@@ -109,15 +113,19 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
         ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id, department_id=where.department.id
     ):  # answers count only from the department's own liaisons
         return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
+    day = today(ctx.timezone)
+    earlier = answer_of(ctx.session, project_id=id_of(where.project), user_id=ctx.user_id, day=day)
     row = save_answer(
         ctx.session,
         project_id=id_of(where.project),
         department_id=id_of(where.department),
         user_id=ctx.user_id,
-        day=today(ctx.timezone),
+        day=day,
         answers=answers,
     )
-    text = ctx.t("standup.thanks", department=escape(where.department.name))
+    share(ctx, project=where.project, department=where.department, row=row, answers=answers, updated=earlier is not None)
+    thanks = "standup.updated" if earlier is not None else "standup.thanks"
+    text = ctx.t(thanks, department=escape(where.department.name))
     blocker = blocker_of(answers)
     if blocker is None:
         return Reply(text=text)
@@ -128,6 +136,37 @@ def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | No
             section(f"{text}\n{offer}"), actions(button(ctx.t("standup.file_issue"), BLOCKER_BUTTON, value=str(row.id))), t=ctx.t
         ),
     )
+
+
+def answer_text(t: Translate, answers: dict[str, str]) -> str:
+    """An answer as its department reads it: one line per question (`*今日やること* 連携テスト`), or the text typed."""
+    if set(answers) == {"answer"}:
+        return escape(answers["answer"])
+    return "\n".join(f"*{escape(question_label(t, q))}* {escape(a)}" for q, a in answers.items() if a)
+
+
+def share(
+    ctx: CommandContext, *, project: Project, department: Department, row: StandupAnswer, answers: dict[str, str], updated: bool
+) -> None:
+    """Post the answer in the department channel, as a reply in the thread of that day's prompt.
+
+    Without a prompt sent that day (none was due, or it is not sent yet) the answer goes in the channel itself.
+    The key names the answer's content, so an update is posted again and the same text twice is posted once.
+    """
+    channel = department_channel(ctx.session, id_of(project), id_of(department))
+    if channel is None:
+        return
+    thread = sent_thread_on(ctx.session, job_prefix=f"standup:{project.slug}@", channel=channel, day=row.day, timezone=ctx.timezone)
+    head = ctx.t(
+        "standup.shared_update" if updated else "standup.shared",
+        user=f"<@{ctx.user_id}>",
+        department=escape(department.name),
+        day=row.day.strftime("%m/%d"),
+    )
+    text = f"{head}\n{answer_text(ctx.t, answers)}"
+    digest = hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    extra = {"thread_ts": thread} if thread else {}
+    ctx.slack.post_message(key=f"standup-answer:{row.id}:{digest}:{channel}", channel=channel, text=text, **extra)
 
 
 def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> dict[str, str]:
@@ -228,6 +267,36 @@ def status(ctx: CommandContext) -> Reply:
             )
         )
     return Reply(text="\n".join(lines))
+
+
+@dataclass(frozen=True)
+class DepartmentDay:
+    """One department's stand-up of a day, for the leads' roll-up: who answered, who not yet, the blockers named."""
+
+    name: str
+    answered: list[str]
+    missing: list[str]
+    blockers: list[tuple[str, str]]  # (user id, blocker)
+
+
+def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[DepartmentDay]) -> str:
+    """The leads' daily roll-up: answered / not yet per department, then the blockers under their department."""
+    nobody = t("renkei.nobody")
+    lines = [t("standup.rollup_title", project=escape(project.name), day=day.strftime("%m/%d"))]
+    for d in departments:
+        lines.append(
+            t(
+                "standup.rollup_line",
+                department=escape(d.name),
+                done=len(d.answered),
+                total=len(d.answered) + len(d.missing),
+                missing=mention_list(d.missing, nobody),
+            )
+        )
+        lines += [t("standup.rollup_blocker", user=f"<@{u}>", text=escape(b[:200])) for u, b in d.blockers]
+    if not any(d.blockers for d in departments):
+        lines.append(t("standup.rollup_no_blockers"))
+    return "\n".join(lines)
 
 
 def questions_of(ctx: CommandContext, project: Project) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
@@ -198,6 +199,32 @@ def waiting(session: Session, key_prefix: str) -> int:
         col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
     )
     return int(session.exec(statement).one())
+
+
+def sent_thread_on(session: Session, *, job_prefix: str, channel: str, day: dt.date, timezone: str) -> str | None:
+    """The Slack `ts` of a firing's message sent to `channel` on local `day` (keys `<job>@<iso time>:<channel>`).
+
+    The stand-up prompt of a day is found this way, so that answers go in its thread; None when that day's prompt
+    was not sent (yet), or does not exist.
+    """
+    rows = session.exec(
+        select(OutboxMessage.idempotency_key, OutboxMessage.result).where(
+            col(OutboxMessage.idempotency_key).startswith(job_prefix, autoescape=True),
+            col(OutboxMessage.idempotency_key).endswith(f":{channel}", autoescape=True),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    )
+    found: list[tuple[dt.datetime, str]] = []
+    for key, result in rows:
+        moment_text = key[len(job_prefix) : -len(channel) - 1]
+        try:
+            moment = dt.datetime.fromisoformat(moment_text)
+            ts = json.loads(result or "{}").get("ts")
+        except (ValueError, AttributeError):
+            continue
+        if moment.tzinfo and ts and moment.astimezone(ZoneInfo(timezone)).date() == day:
+            found.append((moment, str(ts)))
+    return max(found)[1] if found else None
 
 
 FAILURE_SUMMARY = "outbox-failed:"  # key prefix of the admins' summary DMs: `outbox-failed:<last id>:<admin>`

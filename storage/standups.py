@@ -36,6 +36,25 @@ def save_answer(
     ).one()
 
 
+def answer_of(session: Session, *, project_id: int, user_id: str, day: dt.date) -> StandupAnswer | None:
+    """The user's stored answer for the project and day, if any (a second answer that day is an update)."""
+    return session.exec(
+        select(StandupAnswer).where(
+            StandupAnswer.project_id == project_id, StandupAnswer.user_id == user_id, StandupAnswer.day == day
+        )
+    ).first()
+
+
+def day_answers(session: Session, project_id: int, day: dt.date) -> list[tuple[int, str, dict]]:
+    """The project's answers of one day, in the order given: (department id, user id, answers)."""
+    rows = session.exec(
+        select(col(StandupAnswer.department_id), col(StandupAnswer.user_id), col(StandupAnswer.answers))
+        .where(StandupAnswer.project_id == project_id, StandupAnswer.day == day)
+        .order_by(col(StandupAnswer.created_at), col(StandupAnswer.id))
+    )
+    return [(department_id, user_id, json.loads(answers)) for department_id, user_id, answers in rows]
+
+
 def get_answer(session: Session, answer_id: int) -> StandupAnswer | None:
     """A stored stand-up answer by id (the 課題として登録 button names it), if it exists."""
     return session.get(StandupAnswer, answer_id) if 0 < answer_id < 2**31 else None

@@ -1,5 +1,6 @@
 """Kind `standup-remind`: `standup-remind:<project>`, `standup.remind_after` after the prompt, mentions — once —
-the liaisons of each department who have not answered that day's stand-up.
+the liaisons of each department who have not answered that day's stand-up, and posts the day's roll-up (answered,
+not yet, blockers by department) in the leads channel.
 
 Nothing on a day the office is closed (the prompt's day decides). Still useful after downtime on the same local day.
 """
@@ -9,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
+from commands import standup as standup_commands
 from commands.durations import AFTER
 from reminders.jobs import standup
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import OffsetTrigger
-from storage.directory import department_channels, users_with_role
+from storage.directory import department_channels, project_departments, users_with_role
 from storage.enums import OutboxStatus, Role
 from storage.ids import id_of
 from storage.projectfile import parse_duration
-from storage.standups import answered_users
+from storage.standups import answered_users, day_answers
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.bootstrap import Services
     from reminders.calendar import BusinessCalendar
     from storage.models import Meeting
@@ -57,7 +61,26 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                     key=f"{spec.id}@{scheduled.isoformat()}:{channel}", channel=channel, text=text
                 )
                 sent += outcome.status != OutboxStatus.FAILED
+        if project.leads_channel_id:
+            text = standup_commands.rollup(t, project=project, day=day, departments=department_days(session, id_of(project), day))
+            outcome = services.gateway.post_message(
+                key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}", channel=project.leads_channel_id, text=text
+            )
+            sent += outcome.status != OutboxStatus.FAILED
     return FiringResult("delivered", scheduled, sent)
+
+
+def department_days(session: Session, project_id: int, day: dt.date) -> list[standup_commands.DepartmentDay]:
+    """Each department of the project on `day`: who answered, which liaisons not yet, the blockers they named."""
+    answers = day_answers(session, project_id, day)
+    days = []
+    for department in project_departments(session, project_id):
+        mine = [(user, given) for department_id, user, given in answers if department_id == department.id]
+        answered = [user for user, _ in mine]
+        missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department.id) if u not in answered]
+        blockers = [(user, b) for user, given in mine if (b := standup_commands.blocker_of(given)) is not None]
+        days.append(standup_commands.DepartmentDay(department.name, answered, missing, blockers))
+    return days
 
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
