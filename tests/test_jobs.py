@@ -171,7 +171,7 @@ def test_the_standup_reminder_mentions_only_who_has_not_answered(synced, fakesla
                 answers={"today": "作業"},
             )
     result = fire(synced, "standup-remind:moving", at("2026-11-27", 12, 30))
-    assert result.channels == 4
+    assert result.channels == 5  # four department channels, and the roll-up in the leads channel
     assert not posts(fakeslack, "moving-shimin") and not posts(fakeslack, "moving-zeimu")
     [text] = [c.params["text"] for c in posts(fakeslack, "moving-kokuho")]
     assert "<@U03KOKUHO>" in text and "朝会" in text
