@@ -62,6 +62,13 @@ class BusinessCalendar:
             day += dt.timedelta(days=1)
         return day
 
+    def previous_business_day(self, day: dt.date) -> dt.date:
+        """The last open day before `day` (a reminder 前日 of a Monday meeting falls on the Friday)."""
+        day -= dt.timedelta(days=1)
+        while not self.is_business_day(day):
+            day -= dt.timedelta(days=1)
+        return day
+
     def business_days_between(self, start: dt.date, end: dt.date) -> int:
         """Business days after `start` up to and including `end` (0 when end <= start).
 

@@ -62,8 +62,63 @@ class OffsetTrigger(BaseTrigger):
         base_time = self.base.get_next_fire_time(None, now - self.offset)
         return base_time + self.offset if base_time is not None else None
 
+    def source_time(self, fire_time: dt.datetime) -> dt.datetime | None:
+        """The base firing a firing of this trigger belongs to (a reminder's meeting start)."""
+        return fire_time - self.offset
+
     def __str__(self) -> str:
         return f"{self.base} {self.offset:+}"
+
+
+class BusinessDaysBeforeTrigger(BaseTrigger):
+    """Fires `days` business days before each firing of `base`, at the base's time of day.
+
+    A reminder "1d" before a Monday 10:00 meeting fires on the Friday at 10:00; before a meeting on 1/4, on the last
+    business day before the year-end closure. The calendar is the office's (reminders/calendar.py).
+    """
+
+    def __init__(self, base: BaseTrigger, days: int, calendar: BusinessCalendar):
+        self.base = base
+        self.days = days
+        self.calendar = calendar
+
+    def before(self, start: dt.datetime) -> dt.datetime:
+        """The firing for a base firing at `start`."""
+        day = start.date()
+        for _ in range(self.days):
+            day = self.calendar.previous_business_day(day)
+        return start.replace(year=day.year, month=day.month, day=day.day)
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        """The earliest firing at or after `now` (each lies before its base firing, so the base is asked from `now`)."""
+        candidate = self.base.get_next_fire_time(None, now)
+        for _ in range(MAX_STEPS):
+            if candidate is None:
+                return None
+            moment = self.before(candidate)
+            if moment >= now:
+                return moment
+            following = self.base.get_next_fire_time(candidate, candidate + TICK)
+            candidate = following if following is None or following > candidate else None
+        return None
+
+    def source_time(self, fire_time: dt.datetime) -> dt.datetime | None:
+        """The base firing whose reminder fires at `fire_time` (None when none does)."""
+        candidate = self.base.get_next_fire_time(None, fire_time)
+        for _ in range(MAX_STEPS):
+            if candidate is None:
+                return None
+            moment = self.before(candidate)
+            if moment == fire_time:
+                return candidate
+            if moment > fire_time:
+                return None
+            following = self.base.get_next_fire_time(candidate, candidate + TICK)
+            candidate = following if following is None or following > candidate else None
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.base} -{self.days} business days"
 
 
 def fire_times(trigger: BaseTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:

@@ -18,7 +18,7 @@ from commands import meeting as meeting_commands
 from commands.base import escape, post_to_channels, when_text
 from commands.durations import BEFORE
 from reminders.jobs.base import FiringResult, JobSpec, local_day, what
-from reminders.triggers import OffsetTrigger
+from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger
 from storage.agenda import agenda
 from storage.directory import department_channels
 from storage.ids import id_of
@@ -63,16 +63,29 @@ def meeting_offsets(meeting: Meeting) -> list[tuple[str, dt.timedelta]]:
     return pairs
 
 
-def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str) -> list[JobSpec]:
-    """One job per reminder offset of a meeting (weekly by cron, or one-off at `starts_at`)."""
+def business_days_of(text: str, offset: dt.timedelta) -> int | None:
+    """Whole days of an offset written in days (`1d`, `2d`): counted in business days; None for `3h`, `15m`."""
+    if text.strip().endswith("d") and offset.days >= 1 and not offset.seconds:
+        return offset.days
+    return None
+
+
+def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str, calendar: BusinessCalendar) -> list[JobSpec]:
+    """One job per reminder offset of a meeting (weekly by cron, or one-off at `starts_at`).
+
+    An offset in days counts business days, at the meeting's time of day: `1d` before a Monday 10:00 meeting is the
+    Friday at 10:00. Shorter offsets are exact (`15m` before is 09:45 that day).
+    """
+    if meeting.cron:
+        base: BaseTrigger = parse_cron(meeting.cron, timezone)
+    elif meeting.starts_at:
+        base = DateTrigger(run_date=meeting.starts_at, timezone=ZoneInfo(timezone))
+    else:
+        return []
     specs = []
     for text, offset in meeting_offsets(meeting):
-        if meeting.cron:
-            trigger: BaseTrigger = OffsetTrigger(parse_cron(meeting.cron, timezone), -offset)
-        elif meeting.starts_at:
-            trigger = DateTrigger(run_date=meeting.starts_at - offset, timezone=ZoneInfo(timezone))
-        else:
-            continue
+        days = business_days_of(text, offset)
+        trigger = BusinessDaysBeforeTrigger(base, days, calendar) if days else OffsetTrigger(base, -offset)
         specs.append(
             JobSpec(
                 id=f"{KIND}:{project_slug}:{meeting.id}:{text}",
@@ -89,12 +102,24 @@ def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str) -> list[Job
 
 
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
-    return [spec for meeting in meetings for spec in meeting_jobs(meeting, project.slug, project_file.timezone)]
+    return [spec for meeting in meetings for spec in meeting_jobs(meeting, project.slug, project_file.timezone, calendar)]
+
+
+def meeting_start(spec: JobSpec, scheduled: dt.datetime) -> dt.datetime | None:
+    """The start of the meeting a firing at `scheduled` reminds of, as the scheduler computes it.
+
+    A firing the scheduler makes belongs to its own meeting; a run by hand at another time (`renkei jobs run` with no
+    firing due) to the meeting of the next reminder. None when the meeting is over (a one-off in the past).
+    """
+    trigger = spec.trigger
+    firing = trigger.get_next_fire_time(None, scheduled)
+    if firing is None or not isinstance(trigger, (OffsetTrigger, BusinessDaysBeforeTrigger)):
+        return None
+    return trigger.source_time(firing)
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Remind every department channel of a meeting, with agenda material; on a closed day, warn the leads."""
-    start = scheduled + spec.offset
     t = services.translator()
     calendar = services.calendar
     tz = services.project_file.timezone
@@ -105,6 +130,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         project = session.get(Project, meeting.project_id)
         if project is None:
             raise LookupError(f"meeting {meeting.id}'s project {meeting.project_id} is gone")  # projects are never deleted
+        start = meeting_start(spec, scheduled)
+        if start is None:
+            return FiringResult("skipped", scheduled, reason="meeting_over")
         local_start = start.astimezone(ZoneInfo(tz))
         key = f"{spec.id}@{scheduled.isoformat()}"
         if not calendar.is_business_day(local_start.date()):
@@ -136,7 +164,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
     """A missed reminder is no use once the meeting has begun."""
-    return now < scheduled + spec.offset
+    start = meeting_start(spec, scheduled)
+    return start is not None and now < start
 
 
 def describe(t: Callable[..., str], spec: JobSpec) -> str:
