@@ -165,7 +165,7 @@ def share(
     )
     text = f"{head}\n{answer_text(ctx.t, answers)}"
     digest = hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-    extra = {"thread_ts": thread} if thread else {}
+    extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
     ctx.slack.post_message(key=f"standup-answer:{row.id}:{digest}:{channel}", channel=channel, text=text, **extra)
 
 
