@@ -34,12 +34,29 @@ def rate_text(figures: Figures) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 
 
-def attention(t: Translate, department: DepartmentSummary, escalation: EscalationSpec) -> list[str]:
-    """Why a department needs the leads' attention: long waits, unanswered stand-ups, escalations."""
+def need(department: DepartmentSummary, *, standup_running: bool = True) -> tuple:
+    """How much a department needs the leads, as a sort key (neediest first): the longest wait, then overdue issues,
+    then a low stand-up answer rate, then escalations; renkei.yml's order among equals (the sort is stable).
+
+    A department with no data yet (no liaisons, no stand-up running) sorts as one that answers everything.
+    """
+    f = department.figures
+    rate = f.answer_rate if standup_running and f.answer_rate is not None else 1.0
+    return (-f.longest_wait, -f.overdue, rate, -f.escalations)
+
+
+def attention(t: Translate, department: DepartmentSummary, escalation: EscalationSpec, *, standup_running: bool = True) -> list[str]:
+    """Why a department needs the leads' attention: long waits, overdue issues, unanswered stand-ups, escalations.
+
+    The answer rate is judged only once the project's stand-up runs (someone answered, this week or the one before):
+    a department that simply has no data yet is not flagged.
+    """
     reasons, f = [], department.figures
     if f.waiting and f.longest_wait >= escalation.nudge_after:
         reasons.append(t("digest.reason_wait", count=f.waiting, days=f.longest_wait))
-    if f.answer_rate is not None and f.answer_rate < LOW_ANSWER_RATE:
+    if f.overdue:
+        reasons.append(t("digest.reason_overdue", count=f.overdue))
+    if standup_running and f.answer_rate is not None and f.answer_rate < LOW_ANSWER_RATE:
         reasons.append(t("digest.reason_standup", rate=rate_text(f)))
     if f.escalations:
         reasons.append(t("digest.reason_escalation", count=f.escalations))
@@ -62,6 +79,7 @@ def build_digest(
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
     totals, previous = summary.totals, summary.previous
+    running = bool(totals.standup_answered or (previous and previous.standup_answered))
     overview = t(
         "digest.totals",
         opened=_change(t, totals.opened, previous.opened if previous else None),
@@ -70,23 +88,26 @@ def build_digest(
         overdue=totals.overdue,
         escalations=totals.escalations,
         wins=_change(t, totals.wins, previous.wins if previous else None),
-        rate=rate_text(totals),
+        rate=rate_text(totals) if running else "-",
     )
 
-    flagged = [(d, attention(t, d, escalation)) for d in summary.departments]
-    flagged = sorted([(d, r) for d, r in flagged if r], key=lambda p: (-p[0].figures.longest_wait, p[0].name))
-    attention_lines = [t("digest.attention_line", department=escape(d.name), reasons="、".join(r)) for d, r in flagged]
-    for department, _ in flagged:
-        for wait in department.waits[:2]:
-            attention_lines.append(
-                t(
-                    "digest.wait_line",
-                    number=wait.number,
-                    title=escape(wait.title),
-                    waiting_on=escape(wait.waiting_on),
-                    days=wait.business_days,
-                )
+    departments = sorted(summary.departments, key=lambda d: need(d, standup_running=running))
+    attention_lines = []
+    for department in departments:
+        reasons = attention(t, department, escalation, standup_running=running)
+        if not reasons:
+            continue
+        attention_lines.append(t("digest.attention_line", department=escape(department.name), reasons="、".join(reasons)))
+        attention_lines += [  # its own waits, under it
+            t(
+                "digest.wait_line",
+                number=wait.number,
+                title=escape(wait.title),
+                waiting_on=escape(wait.waiting_on),
+                days=wait.business_days,
             )
+            for wait in department.waits[:2]
+        ]
     attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
 
     columns = [
@@ -96,7 +117,7 @@ def build_digest(
     rows = [
         [
             d.name,
-            rate_text(d.figures),
+            rate_text(d.figures) if running else "-",
             d.figures.opened,
             d.figures.resolved,
             d.figures.open,
@@ -105,7 +126,7 @@ def build_digest(
             d.figures.escalations,
             d.figures.wins,
         ]
-        for d in summary.departments
+        for d in departments
     ]
     tables = [format_table(columns, rows[i : i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
 
