@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.blocks import message, section
-from commands.durations import BEFORE, duration_text, durations_text, read_durations
+from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 from commands.limits import meeting_limit, reminder_limit
 from commands.suggest import fold, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
@@ -18,7 +18,7 @@ from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
 from storage.home import next_start
 from storage.ids import id_of
-from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_meeting, is_from_config
+from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_meeting, is_from_config, same_meeting
 from storage.models import Meeting, Project
 from storage.roles import Action, may
 
@@ -38,7 +38,10 @@ WEEKDAYS = {
     "土": "sat",
     "日": "sun",
 }
-TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+TIME_RE = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d)|時(?:([0-5]?\d)分|(半))?)$")  # 14:00, 14時, 14時30分, 14時半
+DATE_RE = re.compile(r"^(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?$")  # 2026-12-03, 2026/12/03, 2026年12月3日, 12月3日, 12/3
+RELATIVE_DAYS = {"今日": 0, "本日": 0, "明日": 1, "あした": 1, "明後日": 2, "あさって": 2, "today": 0, "tomorrow": 1}
+FORCE_WORDS = ("--force", "—force")  # a closed day on purpose; a dash some keyboards turn `--` into
 DEFAULT_REMINDERS = ["1d", "15m"]
 SUBCOMMANDS = {
     "add": "add",
@@ -62,21 +65,39 @@ class When:
     starts_at: dt.datetime | None = None
 
 
+def read_date(text: str, today: dt.date) -> dt.date | None:
+    """`2026-12-03`, `2026/12/03`, `2026年12月3日`, `12月3日`, `12/3` (the next such day), `明日`; None if unreadable."""
+    if text in RELATIVE_DAYS:
+        return today + dt.timedelta(days=RELATIVE_DAYS[text])
+    match = DATE_RE.match(text)
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        date = dt.date(year or today.year, month or 0, day or 0)
+        if year is None and date < today:  # 1月8日 typed in December is next January's
+            date = dt.date(today.year + 1, month or 0, day or 0)
+    except ValueError:
+        return None
+    return date
+
+
 def read_when(day: str, time: str, timezone: str) -> When | None:
-    """`wed 10:00`, `毎週水曜 10:00`, `水 10:00` or `2026-12-03 14:00`; None when unreadable."""
+    """`wed 10:00`, `毎週水曜 10時`, `水 10:00`, `2026-12-03 14:00`, `2026/12/03`, `12月3日 14時半`, `明日 14:00`;
+    None when unreadable. A weekday alone is weekly (the confirmation says 毎週)."""
     match = TIME_RE.match(normal(time))
     if not match:
         return None
-    hour, minute = int(match.group(1)), int(match.group(2))
+    hour = int(match.group(1))
+    minute = 30 if match.group(4) else int(match.group(2) or match.group(3) or 0)
     word = normal(day).removeprefix("毎週")
     for suffix in ("曜日", "曜", "day"):  # 水曜日 / 水曜 / wednesday -> 水 / wed (wednes)
         word = word.removesuffix(suffix) if len(word) > len(suffix) else word
     word = word[:3] if word.isascii() else word
     if word in WEEKDAYS:
         return When(cron=f"{minute} {hour} * * {WEEKDAYS[word]}")
-    try:
-        date = dt.date.fromisoformat(normal(day))
-    except ValueError:
+    date = read_date(fold(day), dt.datetime.now(ZoneInfo(timezone)).date())
+    if date is None:
         return None
     return When(starts_at=dt.datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZoneInfo(timezone)))
 
@@ -92,6 +113,8 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored.
     """
     words = plain_text(rest).split()
+    force = any(fold(w) in FORCE_WORDS for w in words)
+    words = [w for w in words if fold(w) not in FORCE_WORDS]
     reminders = DEFAULT_REMINDERS
     for index, word in enumerate(words):
         if fold(word) in REMIND_WORDS:
@@ -115,11 +138,18 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
     if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
         return _usage(ctx, ctx.t("meeting.problem_past"))
+    closed = closed_reason(ctx, when)
+    if closed and not force:
+        return Reply(text=closed)
     project = resolve_project(ctx)
     if isinstance(project, Reply):
         return project
     if not may(ctx.session, ctx.user_id, Action.ADD_MEETING, project_id=project.id):
         return Reply(text=ctx.t("meeting.not_permitted"))
+    starts_at = when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None
+    same = same_meeting(ctx.session, project_id=id_of(project), title=title, cron=when.cron, starts_at=starts_at)
+    if same is not None:
+        return Reply(text=ctx.t("meeting.duplicate", number=same.id, title=escape(title)))
     limited = meeting_limit(ctx, id_of(project))
     if limited:
         return limited
@@ -128,7 +158,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         project_id=id_of(project),
         title=title,
         cron=when.cron,
-        starts_at=when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None,
+        starts_at=starts_at,
         remind_before=reminders,
         created_by=ctx.user_id,
     )
@@ -138,10 +168,26 @@ def add(ctx: CommandContext, rest: str) -> Reply:
             number=meeting.id,
             title=escape(title),
             when=_when_text(ctx, meeting),
+            repeat=schedule_text(ctx.t, when.cron) if when.cron else ctx.t("meeting.once"),
             reminders=durations_text(ctx.t, reminders, BEFORE),
             project=escape(project.name),
         )
     )
+
+
+def closed_reason(ctx: CommandContext, when: When) -> str | None:
+    """Why a meeting may not be set then: a one-off on a closed day, or a weekly one on the weekend (None: open)."""
+    if when.starts_at is not None:
+        day = when.starts_at.date()
+        reason = ctx.calendar.closed_reason(day)
+        shown = ctx.t("dates.short", month=day.month, day=day.day)
+    else:
+        weekday = (when.cron or "").split()[-1]
+        reason = "weekend" if weekday in ("sat", "sun") else None
+        shown = schedule_text(ctx.t, when.cron or "")
+    if reason is None:
+        return None
+    return ctx.t("meeting.problem_closed", when=shown, reason=ctx.t(f"calendar.{reason}"))
 
 
 def _when_text(ctx: CommandContext, meeting: Meeting) -> str:

@@ -58,3 +58,23 @@ def cancel_meeting(session: Session, meeting: Meeting) -> None:
     meeting.cancelled = True
     session.add(meeting)
     session.commit()
+
+
+def same_meeting(
+    session: Session, *, project_id: int, title: str, cron: str | None, starts_at: dt.datetime | None
+) -> Meeting | None:
+    """A meeting of the project, not cancelled, with that title at that time (weekly slot or start), if any."""
+    statement = select(Meeting).where(
+        Meeting.project_id == project_id, Meeting.title == title, Meeting.cancelled == False  # noqa: E712
+    )
+    for meeting in session.exec(statement):
+        if cron is not None and meeting.cron == cron:
+            return meeting
+        if starts_at is not None and meeting.starts_at is not None and _utc(meeting.starts_at) == _utc(starts_at):
+            return meeting
+    return None
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives times back without their zone (stored in UTC)."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlmodel import select
 
 from reminders.firing import catch_up, fire, job_specs, upcoming
 from storage.meetings import add_meeting
-from storage.models import Project
-from tests.conftest import channel_id
+from storage.models import Meeting, Project
+from tests.conftest import channel_id, post_slash
+
+
+@pytest.fixture
+def app(synced, http_app):
+    return http_app
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -89,3 +95,51 @@ def test_a_missed_day_before_reminder_is_caught_up_until_the_meeting_starts(sync
         done = dict(catch_up(synced, now=at("2027-01-09", 9)))
     # 1/11 is 成人の日: the meeting is on a closed day, so only the leads are told, still before it
     assert done[f"meeting:moving:{number}:1d"].status == "delivered"
+
+
+# --- /meeting add: Japanese dates, closed days, what the confirmation says, duplicates ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        ("12月3日 14:00", "2026-12-03(木) 14:00"),
+        ("2026/12/03 14:00", "2026-12-03(木) 14:00"),
+        ("2026年12月3日 14時半", "2026-12-03(木) 14:30"),
+        ("明日 14:00", "2026-11-27(金) 14:00"),
+        ("毎週水曜 10時", "2026-12-02(水) 10:00"),
+    ],
+)
+def test_meeting_add_reads_japanese_dates_and_times(app, when, shown):
+    with time_machine.travel(at("2026-11-26", 9), tick=True):
+        text = post_slash(app, "/meeting", f"add 打合せ {when} remind 1日", user="U10LEAD").json()["text"]
+    assert "を登録しました" in text and shown in text, text
+    assert ("毎週水曜 10:00" in text) == when.startswith("毎週") and ("一回のみ" in text) != when.startswith("毎週")
+
+
+def test_a_weekday_alone_is_weekly_and_the_confirmation_says_so(app):
+    with time_machine.travel(at("2026-11-26", 9), tick=True):
+        text = post_slash(app, "/meeting", "add 打合せ 水曜 10:00", user="U10LEAD").json()["text"]
+    assert "毎週水曜 10:00" in text
+
+
+def test_a_meeting_on_a_closed_day_is_refused_with_the_reason_unless_forced(app, synced):
+    with time_machine.travel(at("2026-12-20", 9), tick=True):
+        refused = post_slash(app, "/meeting", "add 打合せ 2026/12/30 10:00", user="U10LEAD").json()["text"]
+        assert "12/30 は年末年始の閉庁期間のため、会議を登録しませんでした" in refused and "--force" in refused
+        weekend = post_slash(app, "/meeting", "add 打合せ 毎週土曜 10:00", user="U10LEAD").json()["text"]
+        assert "土日のため" in weekend
+        with synced.session() as session:
+            assert session.exec(select(Meeting).where(Meeting.title == "打合せ")).first() is None
+        forced = post_slash(app, "/meeting", "add 打合せ 2026/12/30 10:00 --force", user="U10LEAD").json()["text"]
+        assert "を登録しました" in forced
+
+
+def test_the_same_meeting_twice_is_refused(app, synced):
+    with time_machine.travel(at("2026-11-26", 9), tick=True):
+        first = post_slash(app, "/meeting", "add 打合せ 12月3日 14:00", user="U10LEAD").json()["text"]
+        second = post_slash(app, "/meeting", "add 打合せ 2026-12-03 14:00", user="U10LEAD").json()["text"]
+        other = post_slash(app, "/meeting", "add 打合せ 2026-12-03 15:00", user="U10LEAD").json()["text"]
+    assert "を登録しました" in first and "がすでに登録されています" in second and "を登録しました" in other
+    with synced.session() as session:
+        assert len(session.exec(select(Meeting).where(Meeting.title == "打合せ")).all()) == 2
