@@ -45,7 +45,9 @@ def need(department: DepartmentSummary, *, standup_running: bool = True) -> tupl
     return (-f.longest_wait, -f.overdue, rate, -f.escalations)
 
 
-def attention(t: Translate, department: DepartmentSummary, escalation: EscalationSpec, *, standup_running: bool = True) -> list[str]:
+def attention(
+    t: Translate, department: DepartmentSummary, escalation: EscalationSpec, *, standup_running: bool = True
+) -> list[str]:
     """Why a department needs the leads' attention: long waits, overdue issues, unanswered stand-ups, escalations.
 
     The answer rate is judged only once the project's stand-up runs (someone answered, this week or the one before):

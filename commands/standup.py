@@ -156,7 +156,9 @@ def share(
     channel = department_channel(ctx.session, id_of(project), id_of(department))
     if channel is None:
         return
-    thread = sent_thread_on(ctx.session, job_prefix=f"standup:{project.slug}@", channel=channel, day=row.day, timezone=ctx.timezone)
+    thread = sent_thread_on(
+        ctx.session, job_prefix=f"standup:{project.slug}@", channel=channel, day=row.day, timezone=ctx.timezone
+    )
     head = ctx.t(
         "standup.shared_update" if updated else "standup.shared",
         user=f"<@{ctx.user_id}>",

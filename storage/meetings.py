@@ -65,7 +65,9 @@ def same_meeting(
 ) -> Meeting | None:
     """A meeting of the project, not cancelled, with that title at that time (weekly slot or start), if any."""
     statement = select(Meeting).where(
-        Meeting.project_id == project_id, Meeting.title == title, Meeting.cancelled == False  # noqa: E712
+        Meeting.project_id == project_id,
+        Meeting.title == title,
+        Meeting.cancelled == False,  # noqa: E712
     )
     for meeting in session.exec(statement):
         if cron is not None and meeting.cron == cron:

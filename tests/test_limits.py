@@ -106,7 +106,10 @@ def test_a_meeting_stored_before_the_limit_schedules_only_its_first_reminders(se
         for meeting in (config, same):
             session.add(meeting)
         session.commit()
-        jobs = {m.title: [s.offset_text for s in meeting_jobs(m, "moving", "Asia/Tokyo", BusinessCalendar())] for m in (flood, config, same)}
+        jobs = {
+            m.title: [s.offset_text for s in meeting_jobs(m, "moving", "Asia/Tokyo", BusinessCalendar())]
+            for m in (flood, config, same)
+        }
     assert jobs == {"定例": ["1m", "2m", "3m"], "設定の会議": ["2d", "1d", "3h", "15m"], "同じ時刻": ["1d"]}
     assert sum(spec.kind == MEETING for spec in job_specs(services)) == 2 + 3 + 4 + 1
 

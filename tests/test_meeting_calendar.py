@@ -19,6 +19,7 @@ from tests.conftest import channel_id, post_slash
 def app(synced, http_app):
     return http_app
 
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
