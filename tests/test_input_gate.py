@@ -470,7 +470,7 @@ def test_the_outbox_refuses_a_payload_holding_a_my_number(world, fakeslack):
 
 def test_a_meeting_title_with_a_mention_reaches_the_leads_escaped_on_a_closed_day(world, fakeslack):
     with time_machine.travel(TODAY, tick=False):  # as Slack sends `<!channel>` typed as text
-        said = slash(world, "/meeting", "add &lt;!channel&gt; 定例 2026-12-29 10:00", user="U10LEAD")
+        said = slash(world, "/meeting", "add &lt;!channel&gt; 定例 2026-12-29 10:00 --force", user="U10LEAD")
     assert "&lt;!channel&gt; 定例" in said.acks[0]["text"] and "<!channel>" not in said.acks[0]["text"]
     with world.session() as session:
         meeting = session.exec(select(Meeting).where(Meeting.source != "config")).one()
