@@ -46,6 +46,9 @@ from storage.models import OutboxMessage, utcnow
 logger = logging.getLogger(__name__)
 UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_upload_v2
 POST = "chat.postMessage"
+UPDATE = "chat.update"  # stored naming the card it changes (`card`: that post's key); its channel and ts come at delivery
+# A card's update stored before the card itself was sent waits this long (times RENKEI_RETRY_SCALE) between looks.
+CARD_WAIT = dt.timedelta(seconds=5)
 METADATA_EVENT = "renkei_outbox"  # message metadata naming the outbox key of every post
 HISTORY_PAGES = 5  # how far back a sender taking over looks (pages of up to 200 messages)
 
@@ -260,6 +263,16 @@ class SlackGateway:
             payload["blocks"] = blocks
         return self.call(key=key, method=POST, payload=payload)
 
+    def update_message(self, *, key: str, card_key: str, text: str, blocks: list[dict] | None = None) -> Outcome:
+        """Replace a message posted under `card_key` (an issue's card) with new text and blocks, once per `key`
+        (`<card_key>:v<n>`, one per change). Slack's channel and ts are read from the card's row when it is sent:
+        an update stored before its card was sent waits for it; one whose card was never posted, or failed, or
+        that a later version already replaced, is recorded as skipped (nothing to change, or nothing newer to say)."""
+        payload: dict[str, Any] = {"card": card_key, "text": text}
+        if blocks:
+            payload["blocks"] = blocks
+        return self.call(key=key, method=UPDATE, payload=payload)
+
     def upload_file(self, *, key: str, user: str, path, title: str, comment: str) -> Outcome:
         """Upload a file (an Excel report) to the user's DM once per key; the DM is opened when it is sent."""
         payload = {"user": user, "file": str(path), "filename": Path(path).name, "title": title, "initial_comment": comment}
@@ -331,6 +344,11 @@ class SlackGateway:
                         posted = self._already_posted(payload["channel"], row.idempotency_key, row.created_at)
                         if posted is not None:
                             return self._outcome(outbox.mark_sent(session, message_id, posted, attempt))
+                if row.method == UPDATE:
+                    target = self._card_of(session, row, payload.pop("card"), attempt)
+                    if isinstance(target, Outcome):
+                        return target
+                    payload["channel"], payload["ts"] = target
                 if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
                     user = payload.pop("user", None)
                     if user is not None:
@@ -357,6 +375,19 @@ class SlackGateway:
                 return self._refused(session, row, attempt, error, transient=status >= 500)
             except (URLError, OSError) as exc:
                 return self._later(session, row, attempt, f"network: {exc}")
+
+    def _card_of(self, session, row: OutboxMessage, card_key: str, attempt: int) -> tuple[str, str] | Outcome:
+        """Where the card an update changes is (channel, ts), or the outcome recorded instead of sending it."""
+        card = outbox.by_key(session, card_key)
+        if card is not None and card.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):  # posted soon: wait for it
+            later = self.now() + CARD_WAIT * self.retry_scale
+            return self._outcome(outbox.mark_retry(session, id_of(row), "card_not_sent", later, attempt, counts=False))
+        answer = json.loads(card.result) if card is not None and card.result else {}
+        if not answer.get("ts") or not answer.get("channel"):
+            return self._outcome(outbox.mark_sent(session, id_of(row), {"ok": True, "skipped": "no_card"}, attempt))
+        if outbox.newer_sent(session, row, f"{card_key}:v"):
+            return self._outcome(outbox.mark_sent(session, id_of(row), {"ok": True, "skipped": "superseded"}, attempt))
+        return str(answer["channel"]), str(answer["ts"])
 
     def _already_posted(self, channel: str, key: str, since: dt.datetime) -> dict[str, Any] | None:
         """The message a dead sender posted under `key` (found by its metadata in the channel's history since the row

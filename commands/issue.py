@@ -18,6 +18,7 @@ from commands.issue_blocks import (
     issue_card,
     issue_detail,
     issue_modal,
+    status_words,
 )
 from commands.issue_grammar import (
     LIST_SCOPES,
@@ -38,8 +39,9 @@ from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department, view_refusal
 from storage import issues as store
+from storage import outbox
 from storage.directory import all_departments, department_channel, it_department, project_departments
-from storage.enums import OutboxStatus, Severity
+from storage.enums import EventKind, OutboxStatus, Severity
 from storage.ids import id_of
 from storage.models import Department, Issue, Project
 from storage.roles import Action, find_department, may
@@ -80,10 +82,95 @@ def card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]
     return issue_card(ctx.t, issue, departments)
 
 
+def it_card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:
+    """The IT department's card of an escalated issue as it is now (the last escalation's note, the history)."""
+    departments, _ = store.names(ctx.session)
+    events = store.history(ctx.session, id_of(issue))
+    note = next((e.note or "" for e in reversed(events) if e.kind == EventKind.ESCALATED), "")
+    return escalation_card(ctx.t, issue, departments, events, ctx.timezone, note)
+
+
 def current_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, Any]]] | None:
     """Issue `number`'s card rebuilt after a button changed it, for everyone in the channel; None without the issue."""
     issue = store.get_issue(ctx.session, number)
     return card_of(ctx, issue) if issue is not None else None
+
+
+def current_it_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, Any]]] | None:
+    """Issue `number`'s IT card rebuilt after a button in the IT channel was pressed; None without the issue."""
+    issue = store.get_issue(ctx.session, number)
+    return it_card_of(ctx, issue) if issue is not None and issue.escalated else None
+
+
+def card_prefix(number: int) -> str:
+    """Key prefix of issue `number`'s cards in department channels (`issue:<n>:card:<channel>`)."""
+    return f"issue:{number}:card:"
+
+
+def it_card_prefix(number: int) -> str:
+    """Key prefix of issue `number`'s card in the IT channel (`issue:<n>:escalated:<channel>`)."""
+    return f"issue:{number}:escalated:"
+
+
+def refresh_cards(later: CommandContext, issue: Issue, version: int) -> None:
+    """Every card of the issue posted so far, updated in place (chat.update through the outbox) to the issue as it
+    now is: no button that no longer applies stays. `version` (the number of events) keys each change once."""
+    number = id_of(issue)
+    cards = [(card_prefix(number), card_of(later, issue))]
+    if issue.escalated:
+        cards.append((it_card_prefix(number), it_card_of(later, issue)))
+    for prefix, (text, blocks) in cards:
+        for key in outbox.posted_keys(later.session, prefix, "chat.postMessage"):
+            later.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
+
+
+def stale(ctx: CommandContext, issue: Issue, key: str, **params: Any) -> Reply:
+    """A change that no longer applies (a button pressed on an old card, a second click): why, and the state now."""
+    now = ctx.t("issue.current_state", status=status_words(ctx.t, issue))
+    return Reply(text="\n".join([ctx.t(key, number=issue.id, **params), now]))
+
+
+Tell = Callable[[CommandContext, Issue], "tuple[str, str, str] | None"]  # (key, user, text) of a DM, or None
+
+
+def after_change(ctx: CommandContext, issue: Issue, *, tell_reporter: Tell | None = None, tell: Tell | None = None):
+    """The follow-up of every change to an issue: its cards updated in place; the reporter told by DM (in the
+    change's own words with `tell_reporter`, else the change and the state); when the issue waits on another
+    department, the departments' channels other than the one where the change was made told; `tell` one more DM."""
+    number, reporter, here = id_of(issue), issue.reporter_id, ctx.channel_id
+
+    def run(later: CommandContext) -> None:
+        fresh = store.get_issue(later.session, number)
+        if fresh is None:
+            raise LookupError(f"issue {number} is gone")  # issues are never deleted
+        events = store.history(later.session, number)
+        version = len(events)
+        refresh_cards(later, fresh, version)
+        params = {
+            "number": number,
+            "title": escape(fresh.title),
+            "what": later.t(f"event.{events[-1].kind}"),
+            "user": later.user_id,
+            "status": status_words(later.t, fresh),
+        }
+        if reporter != later.user_id:
+            told = tell_reporter(later, fresh) if tell_reporter else None
+            key, text = (told[0], told[2]) if told else (f"issue:{number}:tell:{reporter}:v{version}", "")
+            later.slack.post_message(key=key, channel=reporter, text=text or later.t("issue.changed_tell_reporter", **params))
+        if fresh.waiting_on_id is not None:
+            for department_id in (fresh.department_id, fresh.waiting_on_id):
+                channel = department_channel(later.session, fresh.project_id, department_id)
+                if channel and channel != here:
+                    later.slack.post_message(
+                        key=f"issue:{number}:notice:{channel}:v{version}",
+                        channel=channel,
+                        text=later.t("issue.change_notice", **params),
+                    )
+        extra = tell(later, fresh) if tell else None
+        if extra:
+            later.slack.post_message(key=extra[0], channel=extra[1], text=extra[2])
+
+    return run
 
 
 def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
@@ -251,10 +338,20 @@ def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
     if isinstance(issue, Reply):
         return issue
     if store.is_resolved(issue):
-        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+        return stale(ctx, issue, "issue.already_resolved")
     if not store.assign_issue(ctx.session, issue, ctx.user_id, command.user_id):
-        return Reply(text=ctx.t("issue.already_assigned", number=issue.id, user=command.user_id))
-    return Reply(text=ctx.t("issue.assigned", number=issue.id, user=command.user_id))
+        return stale(ctx, issue, "issue.already_assigned", user=command.user_id)
+    assignee = command.user_id
+
+    def tell_assignee(later: CommandContext, fresh: Issue) -> tuple[str, str, str] | None:
+        if assignee in (later.user_id, fresh.reporter_id):
+            return None
+        version = len(store.history(later.session, id_of(fresh)))
+        text = later.t("issue.assigned_tell_assignee", number=fresh.id, title=escape(fresh.title), user=later.user_id)
+        return f"issue:{fresh.id}:assigned:{assignee}:v{version}", assignee, text
+
+    changed = after_change(ctx, issue, tell=tell_assignee)
+    return Reply(text=ctx.t("issue.assigned", number=issue.id, user=assignee), followup=changed)
 
 
 def take(ctx: CommandContext, number: int) -> Reply:
@@ -264,8 +361,8 @@ def take(ctx: CommandContext, number: int) -> Reply:
         return issue
     if not store.take_issue(ctx.session, issue, ctx.user_id):
         key = "issue.already_resolved" if store.is_resolved(issue) else "issue.already_taken"
-        return Reply(text=ctx.t(key, number=issue.id, user=issue.assignee_id or ""))
-    return Reply(text=ctx.t("issue.taken", number=issue.id))
+        return stale(ctx, issue, key, user=issue.assignee_id or "")
+    return Reply(text=ctx.t("issue.taken", number=issue.id), followup=after_change(ctx, issue))
 
 
 def close(ctx: CommandContext, command: CloseIssue) -> Reply:
@@ -277,8 +374,8 @@ def close(ctx: CommandContext, command: CloseIssue) -> Reply:
     if isinstance(issue, Reply):
         return issue
     if not store.resolve_issue(ctx.session, issue, ctx.user_id, command.note):
-        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
-    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)))
+        return stale(ctx, issue, "issue.already_resolved")
+    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)), followup=after_change(ctx, issue))
 
 
 def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
@@ -287,8 +384,8 @@ def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
     if isinstance(issue, Reply):
         return issue
     if not store.reopen_issue(ctx.session, issue, ctx.user_id):
-        return Reply(text=ctx.t("issue.not_resolved", number=issue.id))
-    return Reply(text=ctx.t("issue.reopened", number=issue.id))
+        return stale(ctx, issue, "issue.not_resolved")
+    return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(ctx, issue))
 
 
 def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
@@ -306,29 +403,35 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
     if channel is None:
         return Reply(text=ctx.t("issue.no_it_channel", department=escape(department.name)))
     if store.is_resolved(issue):
-        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+        return stale(ctx, issue, "issue.already_resolved")
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
-        return Reply(text=ctx.t("issue.already_escalated", number=issue.id))
-    number, reporter, note = id_of(issue), issue.reporter_id, command.note
+        return stale(ctx, issue, "issue.already_escalated")
+    number, changed = id_of(issue), after_change(ctx, issue, tell_reporter=_told("escalated_tell_reporter", "escalated_tell"))
 
     def post(later: CommandContext) -> Reply | None:
         fresh = store.get_issue(later.session, number)
         if fresh is None:
             raise LookupError(f"issue {number} is gone")  # issues are never deleted
-        departments, _ = store.names(later.session)
-        text, blocks = escalation_card(later.t, fresh, departments, store.history(later.session, number), later.timezone, note)
-        outcome = later.slack.post_message(key=f"issue:{number}:escalated:{channel}", channel=channel, text=text, blocks=blocks)
-        if reporter != later.user_id:
-            later.slack.post_message(
-                key=f"issue:{number}:escalated:tell:{reporter}",
-                channel=reporter,
-                text=later.t("issue.escalated_tell_reporter", number=number, user=later.user_id),
-            )
+        text, blocks = it_card_of(later, fresh)
+        outcome = later.slack.post_message(key=f"{it_card_prefix(number)}{channel}", channel=channel, text=text, blocks=blocks)
+        changed(later)  # the department cards lose their IT部門へ相談 button; the reporter is told
         if outcome.status == OutboxStatus.FAILED:
             return Reply(text=later.t("issue.card_failed", channels=f"<#{channel}>"))
         return None
 
     return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=post)
+
+
+def _told(message: str, kind: str, **extra: str) -> Tell:
+    """The reporter's DM about an IT step in its own words (`issue.<message>`), keyed `issue:<n>:<kind>:…`."""
+
+    def tell(later: CommandContext, fresh: Issue) -> tuple[str, str, str]:
+        version = len(store.history(later.session, id_of(fresh)))
+        key = f"issue:{fresh.id}:{kind}:{later.user_id}:v{version}"
+        text = later.t(f"issue.{message}", number=fresh.id, user=later.user_id, **extra)
+        return key, fresh.reporter_id, text
+
+    return tell
 
 
 def it_take(ctx: CommandContext, number: int) -> Reply:
@@ -341,19 +444,13 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     if store.is_resolved(issue):
-        return Reply(text=ctx.t("issue.already_resolved", number=issue.id))
+        return stale(ctx, issue, "issue.already_resolved")
+    if issue.it_answer:
+        return stale(ctx, issue, "issue.it_already_answered")
     if not store.it_takes(ctx.session, issue, ctx.user_id):  # an issue nobody had taken becomes theirs
-        return Reply(text=ctx.t("issue.it_already_taken", number=issue.id))
-    reporter = issue.reporter_id  # the issue is #number
-
-    def tell_reporter(later: CommandContext) -> None:
-        later.slack.post_message(
-            key=f"issue:{number}:it_taken:{later.user_id}",
-            channel=reporter,
-            text=later.t("issue.it_taken_tell_reporter", number=number, user=later.user_id),
-        )
-
-    return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=tell_reporter)
+        return stale(ctx, issue, "issue.it_already_taken")
+    changed = after_change(ctx, issue, tell_reporter=_told("it_taken_tell_reporter", "it_taken"))
+    return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=changed)
 
 
 def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
@@ -369,17 +466,8 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
-    number, reporter, text = id_of(issue), issue.reporter_id, command.text
-    events = len(store.history(ctx.session, number))
-
-    def tell_reporter(later: CommandContext) -> None:
-        later.slack.post_message(
-            key=f"issue:{number}:answer:{events}",
-            channel=reporter,
-            text=later.t("issue.answer_tell_reporter", number=number, user=later.user_id, answer=escape(text)),
-        )
-
-    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=tell_reporter)
+    told = _told("answer_tell_reporter", "answer", answer=escape(command.text))
+    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(ctx, issue, tell_reporter=told))
 
 
 def open_form(ctx: CommandContext) -> Reply:
@@ -440,13 +528,18 @@ def submit_form(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | R
     return submit(ctx, view)
 
 
-def issue_button(run: Callable[[CommandContext, int], Reply], *, show_card: bool = True) -> Button:
-    """A button on an issue's card: run the command on the issue, then the card as the issue now is."""
+def issue_button(
+    run: Callable[[CommandContext, int], Reply],
+    *,
+    card: Callable[[CommandContext, int], tuple[str, list[dict[str, Any]]] | None] = current_card,
+) -> Button:
+    """A button on an issue's card: run the command on the issue, then the pressed card as the issue now is (a
+    button pressed on a stale card changes nothing, says why and the state now, and the card catches up)."""
 
     def press(ctx: CommandContext, value: str) -> Pressed:
         number = number_of(value)
         reply = run(ctx, number)
-        return Pressed(reply=reply, replace=current_card(ctx, number) if show_card else None)
+        return Pressed(reply=reply, replace=card(ctx, number))
 
     return press
 
@@ -455,6 +548,6 @@ BUTTONS: dict[str, Button] = {
     TAKE: issue_button(take),
     RESOLVE: issue_button(lambda ctx, number: close(ctx, CloseIssue(number))),
     ESCALATE: issue_button(lambda ctx, number: escalate(ctx, EscalateIssue(number))),
-    IT_TAKE: issue_button(it_take, show_card=False),  # in the IT channel: the escalation card stays
+    IT_TAKE: issue_button(it_take, card=current_it_card),  # in the IT channel: its card, as the issue now is
 }
 FORMS = {MODAL_CALLBACK: Form(submit_form)}

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from commands.base import Translate, escape
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, option, options, plain, section
 from commands.text import BODY_LIMIT, TITLE_LIMIT
-from storage.enums import EventKind, Severity
+from storage.enums import EventKind, IssueStatus, Severity
 from storage.models import Department, Issue, IssueEvent, Win
 
 TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalate", "issue_it_take"
@@ -32,6 +32,20 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def it_state(t: Translate, issue: Issue) -> str:
+    """Where the issue stands with the IT department: consulted (相談中), answered (IT回答済み), or empty."""
+    if not issue.escalated:
+        return ""
+    if issue.it_answer:
+        return t("issue.card_it_answered")
+    return t("issue.card_it_consulted" if issue.status == IssueStatus.RESOLVED else "issue.card_escalated")
+
+
+def status_words(t: Translate, issue: Issue) -> str:
+    """The status as people read it: 対応中, with where it stands with IT (対応中・IT回答済み)."""
+    return "・".join(filter(None, [t(f"status.{issue.status}"), it_state(t, issue)]))
+
+
 def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]) -> str:
     """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people."""
     lines = [t("issue.card_title", number=issue.id, title=escape(issue.title))]
@@ -46,7 +60,7 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
     if issue.assignee_id:
         facts.append(t("issue.card_assignee", user=issue.assignee_id))
     if issue.escalated:
-        facts.append(t("issue.card_escalated"))
+        facts.append(it_state(t, issue))
     if issue.due_date:
         facts.append(t("issue.card_due", due=issue.due_date.isoformat()))
     lines.append(" ・ ".join(facts))
@@ -56,16 +70,19 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
 
 
 def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -> tuple[str, list[dict[str, Any]]]:
-    """The card posted to department channels: the summary and the 担当する / 解決 / IT部門へ相談 buttons."""
+    """The card posted to department channels: the summary and the buttons that still apply (担当する while nobody
+    has it, 解決 until resolved, IT部門へ相談 until escalated); a resolved issue's card has none."""
     summary = issue_summary(t, issue, departments)
     value = str(issue.id)
-    buttons = actions(
-        button(t("issue.button_take"), TAKE, value=value),
-        button(t("issue.button_resolve"), RESOLVE, value=value, style="primary"),
-        button(t("issue.button_escalate"), ESCALATE, value=value),
-        block_id=f"issue_{issue.id}",
-    )
-    blocks = message(section(summary), buttons, t=t, where=f"`/issue show {issue.id}`")
+    unresolved = issue.status != IssueStatus.RESOLVED
+    buttons = [
+        button(t("issue.button_take"), TAKE, value=value) if issue.status == IssueStatus.OPEN else None,
+        button(t("issue.button_resolve"), RESOLVE, value=value, style="primary") if unresolved else None,
+        button(t("issue.button_escalate"), ESCALATE, value=value) if unresolved and not issue.escalated else None,
+    ]
+    shown = [b for b in buttons if b is not None]
+    row = [actions(*shown, block_id=f"issue_{issue.id}")] if shown else []
+    blocks = message(section(summary), *row, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
@@ -105,14 +122,18 @@ def issue_detail(
 def escalation_card(
     t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str, note: str
 ) -> tuple[str, list[dict[str, Any]]]:
-    """What the IT department's channel receives: the issue, the reason, the history, a button to take it."""
+    """What the IT department's channel receives: the issue, the reason, the history, and a button to take it while
+    the issue is unresolved and IT has not answered."""
     head = t("issue.escalation_head", number=issue.id, department=escape(departments[issue.department_id].name))
     parts = [head, issue_summary(t, issue, departments)]
     if note:
         parts.append(t("issue.escalation_note", note=escape(note)))
     parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone)[-15:]]))
-    take = actions(button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary"), block_id=f"it_{issue.id}")
-    blocks = message(*(section(p) for p in parts), take, t=t, where=f"`/issue show {issue.id}`")
+    take: list[dict[str, Any]] = []
+    if issue.status != IssueStatus.RESOLVED and not issue.it_answer:
+        it_take = button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary")
+        take.append(actions(it_take, block_id=f"it_{issue.id}"))
+    blocks = message(*(section(p) for p in parts), *take, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 

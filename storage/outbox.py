@@ -245,3 +245,31 @@ def failed_since_last_summary(session: Session) -> list[OutboxMessage]:
         col(OutboxMessage.idempotency_key).startswith(FAILURE_SUMMARY) == False,  # noqa: E712
     )
     return list(session.exec(statement.order_by(col(OutboxMessage.id))))
+
+
+def by_key(session: Session, key: str) -> OutboxMessage | None:
+    """The stored call under `key`, if any."""
+    return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
+
+
+def posted_keys(session: Session, prefix: str, method: str) -> list[str]:
+    """Keys `<prefix><channel>` of the `method` calls stored under `prefix` (one per channel: an issue's cards), oldest
+    first; keys with more after the channel (`<prefix>tell:<user>`) and messages given up on are left out."""
+    statement = select(OutboxMessage.idempotency_key).where(
+        col(OutboxMessage.idempotency_key).startswith(prefix, autoescape=True),
+        OutboxMessage.method == method,
+        col(OutboxMessage.status) != OutboxStatus.FAILED,
+    )
+    keys = session.exec(statement.order_by(col(OutboxMessage.id)))
+    return [key for key in keys if ":" not in key[len(prefix) :]]
+
+
+def newer_sent(session: Session, message: OutboxMessage, key_prefix: str) -> bool:
+    """True when a message stored after `message` under `key_prefix` (a later version of the same card) was sent."""
+    statement = select(OutboxMessage.id).where(
+        col(OutboxMessage.idempotency_key).startswith(key_prefix, autoescape=True),
+        col(OutboxMessage.id) > message.id,
+        OutboxMessage.method == message.method,
+        OutboxMessage.status == OutboxStatus.SENT,
+    )
+    return session.exec(statement).first() is not None

@@ -25,6 +25,9 @@ class NoSlack:
     def post_message(self, *, key: str, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> Outcome:
         raise AssertionError(f"unexpected message to {channel}: {text}")
 
+    def update_message(self, *, key: str, card_key: str, text: str, blocks: list[dict] | None = None) -> Outcome:
+        raise AssertionError(f"unexpected update of {card_key}: {text}")
+
     def upload_file(self, *, key: str, user: str, path: Any, title: str, comment: str) -> Outcome:
         raise AssertionError(f"unexpected upload to {user}: {title}")
 
