@@ -307,7 +307,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
         ctx.t(
             "issue.list_line",
             number=i.id,
-            status=ctx.t(f"status.{i.status}"),
+            status=status_words(ctx.t, i),
             title=escape(i.title),
             department=escape(departments[i.department_id].name),
             waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name)) if i.waiting_on_id else "",

@@ -101,6 +101,7 @@ def test_the_bot_may_post_in_a_channel_it_created_or_joined(fake):
     posted = call(fake, "chat.postMessage", body={"channel": other.id, "text": "x"})
     assert posted["ok"]
     assert call(fake, "chat.update", body={"channel": other.id, "ts": posted["ts"], "text": "y"})["ok"]
+    assert call(fake, "chat.update", body={"channel": other.id, "ts": "1.2", "text": "y"})["error"] == "message_not_found"
 
 
 def test_a_dm_to_a_user_id_or_an_opened_im_is_allowed(fake):

@@ -430,6 +430,12 @@ class FakeSlack:
         refused = self._postable(channel) or _message_refusal(params)
         if refused:
             return refused
+        found = self.channels.get(channel)
+        if found is not None:  # a channel's message must exist; it takes the new text (DMs are not kept)
+            message = next((m for m in found.messages if m["ts"] == ts), None)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            message["text"] = params.get("text")
         return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
 
     def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
