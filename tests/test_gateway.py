@@ -15,7 +15,7 @@ from bot.gateway import SlackGateway, make_web_client
 from storage import outbox
 from storage.db import new_session
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -199,3 +199,36 @@ def test_a_row_abandoned_mid_send_is_looked_for_in_the_channel_before_it_is_post
 
 def rows_by_key(services) -> dict[str, OutboxMessage]:
     return {row.idempotency_key: row for row in rows(services)}
+
+
+def test_an_update_waits_for_its_card_then_changes_it_in_place(services, fakeslack):
+    """chat.update needs the card's ts, known only once the card is sent: stored before it, the update waits (no
+    attempt counted) and then goes to the card's channel and ts; an older version after a newer one, or an update of a
+    card never posted, is recorded as skipped and never sent."""
+    gateway = gateway_for(services, fakeslack, inline_patience=dt.timedelta(0))  # the CLI's wait, cut short
+    with gateway.batch() as batch:
+        gateway.post_message(key="issue:1:card:C1", channel="C1", text="v1")
+    with new_session(services.engine) as session:  # the card is stored, not sent yet
+        batch.store(session)
+        session.commit()
+    waiting = gateway.update_message(key="issue:1:card:C1:v2", card_key="issue:1:card:C1", text="v2")
+    assert waiting.status == "pending" and not fakeslack.calls_to("chat.update")
+    [card] = batch.send()
+    assert card.status == "sent"
+    wait_for(lambda: gateway.flush_pending() == 1)  # due again after CARD_WAIT (times the tests' retry scale)
+    [update] = fakeslack.calls_to("chat.update", ok_only=True)
+    assert update.params["ts"] == card.response["ts"] and update.params["channel"] == "C1" and update.params["text"] == "v2"
+    assert "card" not in update.params
+    with gateway.batch() as both:  # two changes stored in order; the later one happens to be delivered first
+        gateway.update_message(key="issue:1:card:C1:v3", card_key="issue:1:card:C1", text="v3")
+        gateway.update_message(key="issue:1:card:C1:v4", card_key="issue:1:card:C1", text="v4")
+    with new_session(services.engine) as session:
+        both.store(session)
+        session.commit()
+    older, newer = [r.id for r in rows(services)][-2:]
+    assert gateway.deliver(newer).status == "sent"
+    assert gateway.deliver(older).response == {"ok": True, "skipped": "superseded"}
+    nowhere = gateway.update_message(key="issue:2:card:C1:v2", card_key="issue:2:card:C1", text="x")
+    assert nowhere.response == {"ok": True, "skipped": "no_card"}
+    assert [c.params["text"] for c in fakeslack.calls_to("chat.update")] == ["v2", "v4"]
+    assert next(r for r in rows(services) if r.idempotency_key == "issue:1:card:C1:v2").attempts == 1
