@@ -133,7 +133,12 @@ def build_digest(
     tables = [format_table(columns, rows[i : i + TABLE_ROWS_PER_BLOCK]) for i in range(0, len(rows), TABLE_ROWS_PER_BLOCK)]
 
     win_lines = [
-        t("digest.win_line", department=escape(w.department), user=names(w.user_id), text=escape(w.text[:200]))
+        t(
+            "digest.win_line",
+            department=escape(w.department) or t("win.from_leads"),
+            user=names(w.user_id),
+            text=escape(w.text[:200]),
+        )
         for w in summary.wins[-10:]
     ]
     wins_text = "\n".join([t("digest.wins_title"), *(win_lines or [t("digest.wins_none")])])

@@ -49,6 +49,9 @@ def build_home(t: Translate, data: HomeData) -> dict[str, Any]:
     ]
     blocks += section("\n".join([t("home.next_meetings"), *(lines or [t("home.no_meetings")])]))
 
-    lines = [t("home.win_line", text=escape(w.text), department=escape(w.department), user=w.user_id) for w in data.wins]
+    lines = [
+        t("home.win_line", text=escape(w.text), department=escape(w.department) or t("win.from_leads"), user=w.user_id)
+        for w in data.wins
+    ]
     blocks += section("\n".join([t("home.latest_wins"), *(lines or [t("home.no_wins")])]))
     return {"type": "home", "blocks": view_blocks(blocks, t=t)}

@@ -137,11 +137,10 @@ def escalation_card(
     return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
-def win_card(t: Translate, win: Win, department: Department, project_name: str) -> tuple[str, list[dict[str, Any]]]:
-    """A small win as shared with every department."""
-    text = t(
-        "win.card", department=escape(department.name), user=win.reporter_id, text=escape(win.text), project=escape(project_name)
-    )
+def win_card(t: Translate, win: Win, department: Department | None, project_name: str) -> tuple[str, list[dict[str, Any]]]:
+    """A small win as shared with every department (one the leads share names them instead of a department)."""
+    who = escape(department.name) if department else t("win.from_leads")
+    text = t("win.card", department=who, user=win.reporter_id, text=escape(win.text), project=escape(project_name))
     return text, message(section(text), t=t)
 
 

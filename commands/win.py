@@ -9,7 +9,7 @@ from commands.issue_blocks import local_time, win_card
 from commands.limits import win_rate_limit
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
-from commands.where import projects_in_view, resolve_department, view_refusal
+from commands.where import projects_in_view, resolve, view_refusal
 from storage.directory import project_channels
 from storage.ids import id_of
 from storage.issues import names
@@ -21,7 +21,8 @@ WORDS = LIST_WORDS  # what people type after /win (tests/test_wording.py allows 
 
 
 def add(ctx: CommandContext, raw: str) -> Reply:
-    """Store the win for the user's department; share it in every channel of the project after the ack."""
+    """Store the win for the user's department (the project's, from the leads channel); share it in every channel
+    of the project after the ack."""
     limited = win_rate_limit(ctx)
     if limited:
         return limited
@@ -31,15 +32,17 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     refusal = refuse_residents_data(ctx, text)
     if refusal:
         return refusal
-    where = resolve_department(ctx)
+    where = resolve(ctx)
     if isinstance(where, Reply):
         return where
     if not may(ctx.session, ctx.user_id, Action.SHARE_WIN, project_id=where.project.id):
         return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
+    if where.department is None and not may(ctx.session, ctx.user_id, Action.SHARE_PROJECT_WIN, project_id=where.project.id):
+        return Reply(text=ctx.t("issue.needs_department_channel"))  # a liaison shares their department's wins
     win = create_win(
         session=ctx.session,
         project_id=id_of(where.project),
-        department_id=id_of(where.department),
+        department_id=where.department.id if where.department else None,
         reporter_id=ctx.user_id,
         text=text,
     )
@@ -70,7 +73,7 @@ def list_(ctx: CommandContext) -> Reply:
         ctx.t(
             "win.list_line",
             when=local_time(w.created_at, ctx.timezone)[:10],
-            department=escape(departments[w.department_id].name),
+            department=escape(departments[w.department_id].name) if w.department_id else ctx.t("win.from_leads"),
             user=w.reporter_id,
             text=escape(w.text),
         )

@@ -755,7 +755,7 @@ class Report:
             table.add(
                 [
                     win.created_at.astimezone(self.zone).date(),
-                    self.departments.get(win.department_id, ""),
+                    self.departments.get(win.department_id, "") if win.department_id else self.t("win.from_leads"),
                     self.name(win.reporter_id),
                     win.text,
                 ]

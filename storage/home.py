@@ -114,5 +114,5 @@ def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str
         issues=issues,
         more_issues=max(0, len(open_issues) - LIMIT),
         meetings=upcoming[:5],
-        wins=[HomeWin(w.text, names.get(w.department_id, "?"), w.reporter_id) for w in wins],
+        wins=[HomeWin(w.text, names.get(w.department_id, "?") if w.department_id else "", w.reporter_id) for w in wins],
     )

@@ -93,7 +93,7 @@ class Win(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
-    department_id: int = Field(foreign_key="department.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")  # None: the project's leads
     reporter_id: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -180,3 +180,12 @@ class RoleRequest(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=32)
     created_at: dt.datetime = Field(default_factory=utcnow)
     decided_at: dt.datetime | None = None
+
+
+class Person(SQLModel, table=True):
+    """A Slack user's name as users.info gave it, cached (refreshed when older than a day); a deleted user is marked."""
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    deleted: bool = False
+    fetched_at: dt.datetime = Field(default_factory=utcnow)

@@ -42,6 +42,7 @@ class Action(StrEnum):
     SYNC = "sync"  # /dept sync
     ANSWER_STANDUP = "answer_standup"
     SHARE_WIN = "share_win"
+    SHARE_PROJECT_WIN = "share_project_win"  # /win from the leads channel: a win of the whole project, no department
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def may(
 
     Args:
         issue: for view_issue, change_issue, it_take, it_answer (its project is the project).
-        project_id: for view_project, file_issue, share_win, add_meeting, report, answer_standup.
+        project_id: for view_project, file_issue, share_win, share_project_win, add_meeting, report, answer_standup.
         department_id: for approve_join (the requested department) and answer_standup (the answering one).
         meeting: for cancel_meeting.
 
@@ -129,7 +130,7 @@ def may(
     if action in (Action.VIEW_PROJECT, Action.FILE_ISSUE, Action.SHARE_WIN, Action.ADD_MEETING):
         _required(project_id, action)
         return member
-    if action is Action.REPORT:
+    if action in (Action.REPORT, Action.SHARE_PROJECT_WIN):
         _required(project_id, action)
         return runs_project
     if action is Action.ANSWER_STANDUP:  # only the department's own liaisons answer for it

@@ -209,9 +209,9 @@ def _figures(
         .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
         .group_by(col(Win.department_id))
     )
-    for department_id, count in wins:
-        if department_id in figures:
-            figures[department_id].wins = count
+    for win_department, count in wins:  # the leads' wins (no department) are in no department's row
+        if win_department is not None and win_department in figures:
+            figures[win_department].wins = count
     for items in waits.values():
         items.sort(key=lambda w: (-w.business_days, w.number))
     return figures, waits
@@ -253,7 +253,7 @@ def summarize(
     names = department_names(session)
     zone = ZoneInfo(timezone)
     wins = [
-        WinItem(w.created_at.astimezone(zone).date(), names.get(w.department_id, "?"), w.reporter_id, w.text)
+        WinItem(w.created_at.astimezone(zone).date(), _department_name(names, w.department_id), w.reporter_id, w.text)
         for w in session.exec(
             select(Win)
             .where(Win.project_id == project.id, Win.created_at >= begin, Win.created_at < finish)
@@ -357,3 +357,8 @@ def participation(
             )
         )
     return Participation(by_week, [(group[0], group[-1]) for group in groups], rows, counted_until)
+
+
+def _department_name(names: dict[int, str], department_id: int | None) -> str:
+    """A win's department by name; empty for a win the project's leads shared (the digest words it)."""
+    return names.get(department_id, "?") if department_id is not None else ""

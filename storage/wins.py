@@ -7,8 +7,8 @@ from sqlmodel import Session, col, select
 from storage.models import Win, utcnow
 
 
-def create_win(*, session: Session, project_id: int, department_id: int, reporter_id: str, text: str) -> Win:
-    """Store a win for the reporter's department."""
+def create_win(*, session: Session, project_id: int, department_id: int | None, reporter_id: str, text: str) -> Win:
+    """Store a win for the reporter's department (None: the project's leads share it)."""
     win = Win(project_id=project_id, department_id=department_id, reporter_id=reporter_id, text=text, created_at=utcnow())
     session.add(win)
     session.commit()

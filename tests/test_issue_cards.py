@@ -31,9 +31,7 @@ def card_ts(fakeslack, name: str, number: int, kind: str = "card") -> str:
 def updates_of(fakeslack, name: str, ts: str) -> list:
     cid = channel_id(fakeslack, name)
     return [
-        c
-        for c in fakeslack.calls_to("chat.update", ok_only=True)
-        if c.params.get("channel") == cid and c.params.get("ts") == ts
+        c for c in fakeslack.calls_to("chat.update", ok_only=True) if c.params.get("channel") == cid and c.params.get("ts") == ts
     ]
 
 
@@ -128,3 +126,19 @@ def test_a_button_on_a_stale_card_answers_with_the_state_now(app, fakeslack, ser
         from storage.models import Issue
 
         assert session.get(Issue, 1).assignee_id is None  # the stale 担当する did nothing
+
+
+def test_a_leads_win_reaches_every_department(app, fakeslack, services):
+    """Issue 14, point 4: a lead shares a win for the whole project from the leads channel; a liaison there may not."""
+    from tests.test_issue_flow import DEPARTMENT_CHANNELS
+
+    leads = channel_id(fakeslack, "moving-leads")
+    said = post_slash(app, "/win", "定例会議の資料を1枚にまとめられた", user="U10LEAD", channel=leads).json()["text"]
+    assert "7 チャンネル" in said
+    wait_for(lambda: all(posts_to(fakeslack, name) for name in [*DEPARTMENT_CHANNELS, "moving-leads"]))
+    for name in DEPARTMENT_CHANNELS:
+        [post] = posts_to(fakeslack, name)
+        assert "プロジェクトのリーダー" in post.params["text"] and "定例会議の資料を1枚にまとめられた" in post.params["text"]
+    assert "プロジェクトのリーダー" in post_slash(app, "/win", "list", user="U10LEAD", channel=leads).json()["text"]
+    refused = post_slash(app, "/win", "窓口が速くなった", user="U01SHIMIN", channel=leads).json()["text"]
+    assert "部署のチャンネルで実行してください" in refused

@@ -315,6 +315,13 @@ def share_win(world, user):
         return count(session, Win) == 2
 
 
+def share_project_win(world, user):
+    """A win for the whole project, from the leads channel (no department)."""
+    slash(world, user, "/win", "定例会議の時間が半分になった", channel=LEADS_CHANNEL)
+    with world.session() as session:
+        return count(session, Win, Win.department_id == None) == 1  # noqa: E711
+
+
 def list_wins(world, user):
     return WIN in slash(world, user, "/win", "list")
 
@@ -341,27 +348,28 @@ ACTIONS = {
     "sync": sync,
     "answer_standup": answer_standup,
     "share_win": share_win,
+    "share_project_win": share_project_win,
     "list_wins": list_wins,
 }
 
 Y, N = True, False
 # columns, in the order of ACTIONS:
 #  view list file | take resolve reopen escalate assign | it_take it_answer | approve decline |
-#  add_mtg cancel_mtg list_mtg next_mtg | standup_status report sync answer_standup | share_win list_wins
+#  add_mtg cancel_mtg list_mtg next_mtg | standup_status report sync answer_standup | share_win project_win list_wins
 TABLE = {
-    "admin": [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N, Y, Y],
-    "lead": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, Y, Y, Y, Y, Y, N, N, Y, Y],
-    "lead_of_another_project": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "manager": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, Y, N, N, Y, Y],
-    "liaison_of_the_issues_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y],
-    "liaison_of_the_waited_on_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "liaison_of_an_unrelated_department": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "it_liaison_escalated": [Y, Y, Y, Y, Y, Y, "already", Y, Y, Y, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "it_liaison_not_escalated": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, Y],
-    "reporter": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "assignee": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "outsider_with_a_pending_request": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
-    "outsider_with_an_approved_request": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, Y, Y, Y],
+    "admin": [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N, Y, Y, Y],
+    "lead": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y],
+    "lead_of_another_project": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "manager": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, Y, N, N, Y, Y, Y],
+    "liaison_of_the_issues_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, N, Y],
+    "liaison_of_the_waited_on_department": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, N, Y],
+    "liaison_of_an_unrelated_department": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, N, Y],
+    "it_liaison_escalated": [Y, Y, Y, Y, Y, Y, "already", Y, Y, Y, N, N, Y, N, Y, Y, Y, N, N, N, Y, N, Y],
+    "it_liaison_not_escalated": [Y, Y, Y, N, N, N, N, N, N, N, N, N, Y, N, Y, Y, Y, N, N, N, Y, N, Y],
+    "reporter": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "assignee": [Y, N, N, Y, Y, Y, Y, Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "outsider_with_a_pending_request": [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
+    "outsider_with_an_approved_request": [Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N, Y, N, Y, Y, Y, N, N, Y, Y, N, Y],
 }
 CELLS = [(who, action, outcome) for who, row in TABLE.items() for action, outcome in zip(ACTIONS, row, strict=True)]
 
@@ -381,6 +389,7 @@ def test_the_table_covers_every_person_and_every_action():
             "report",
             "sync",
             "answer_standup",
+            "share_project_win",
         )
     } <= set(Action)
     for column, action in enumerate(ACTIONS):  # every column has someone allowed and someone refused
