@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from commands.base import CommandContext, Reply, Translate, escape
+from commands.base import CommandContext, Reply, SlackPort, Translate, escape
 from commands.digest import Blocker, build_digest
-from commands.people import Names
+from commands.people import Names, known_names, refresh_names
 from commands.standup import blocker_of
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
@@ -18,6 +18,7 @@ from reports.excel import ReportData, ReportOptions, write_report
 from storage.directory import department_names, get_project
 from storage.ids import id_of
 from storage.models import Project
+from storage.people import project_people
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.roles import Action, may
 from storage.standups import answers_between
@@ -73,8 +74,13 @@ def digest_for(
     calendar: BusinessCalendar,
     t: Translate,
     today: dt.date | None = None,
+    slack: SlackPort | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """This week's digest of one project: text and blocks, people by name, the blockers its stand-ups named."""
+    """This week's digest of one project: text and blocks, people by name, the blockers its stand-ups named.
+
+    With `slack` (a job, never a command's ack) names not cached for a day are first asked of Slack (users.info)."""
+    if slack is not None:
+        refresh_names(session, slack, project_people(session, id_of(project)))
     today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
     summary = project_summary(session, project, start, end, calendar=calendar, timezone=project_file.timezone)
@@ -89,7 +95,7 @@ def digest_for(
         t,
         summary,
         spec.escalation if spec else EscalationSpec(),
-        names=Names(t, project_file.people, in_slack=True),
+        names=Names(t, known_names(session, project_file.people), in_slack=True),
         blockers=blockers,
     )
 
@@ -105,13 +111,16 @@ def make_report(
     project_file: ProjectFile,
     t: Translate,
     detail: bool = False,
+    slack: SlackPort | None = None,
 ) -> Path:
     """Write the Excel progress report of one project and period.
 
     Counted up to today when the period is not over (a fiscal year asked for in November): the trend's last week
     ends today and stand-up participation stops there. People are named from `people:`, dates written in the style
-    of the project's `report.dates`.
+    of the project's `report.dates`, else by the name Slack gives (users.info, asked first with `slack`, cached).
     """
+    if slack is not None:
+        refresh_names(session, slack, project_people(session, id_of(project)))
     timezone = project_file.timezone
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     as_of = min(end, today)
@@ -124,7 +133,14 @@ def make_report(
     )
     options = ReportOptions(start=start, end=end, timezone=timezone, detail=detail, dates=spec.report_dates if spec else "both")
     return write_report(
-        out, session=session, project=project, data=data, options=options, t=t, people=project_file.people, calendar=calendar
+        out,
+        session=session,
+        project=project,
+        data=data,
+        options=options,
+        t=t,
+        people=known_names(session, project_file.people),
+        calendar=calendar,
     )
 
 
@@ -166,6 +182,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
             calendar=later.calendar,
             project_file=later.project_file,
             t=t,
+            slack=later.slack,
         )
         later.slack.upload_file(  # stored with this work and sent after it (bot.gateway): the DM arrives shortly
             key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",

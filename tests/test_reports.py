@@ -630,3 +630,22 @@ def test_a_very_long_project_name_keeps_every_page_header_within_excels_limit(se
         text = header.text
         assert len(text) <= 255 and text.startswith(f"&L&9 {ws.title}&C&9 全庁&&全庁&&"), ws.title
         assert "作成: 令和8年11月20日 (2026/11/20)" in text and "…&R" in text, ws.title
+
+
+def test_people_renkei_yml_does_not_name_are_named_as_slack_names_them(services, activity, tmp_path, fakeslack):
+    """Issue 14, point 3: without `people:`, the workbook and the digest ask Slack (users.info, cached for a day)."""
+    project, _ = activity
+    fakeslack.users.update({"U02ZEIMU": ("佐藤 花子", False), "U04FUKUSHI": ("田中 健太", False), "U01SHIMIN": ("", True)})
+    nameless = services.project_file.model_copy(update={"people": {}})
+    _, workbook = report(services, project, tmp_path, project_file=nameless, slack=services.gateway)
+    cells = [str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert any("佐藤 花子" in c for c in cells) and not any(c == "U02ZEIMU" or "（U02ZEIMU）" in c for c in cells)
+    with services.session() as session:
+        from storage.models import Person
+
+        assert session.get(Person, "U01SHIMIN").deleted and not session.get(Person, "U02ZEIMU").deleted  # marked
+    asked = len(fakeslack.calls_to("users.info"))
+    with time_machine.travel(at("2026-11-20", 17), tick=False), services.session() as session:
+        text, _ = digest_for(session, project, project_file=nameless, calendar=CALENDAR, t=T, slack=services.gateway)
+    assert "• 福祉課・田中 健太: 窓口の待ち時間が半分に" in text and "U04FUKUSHI" not in text
+    assert len(fakeslack.calls_to("users.info")) == asked  # cached for a day: nobody asked again

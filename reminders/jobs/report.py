@@ -53,6 +53,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             calendar=services.calendar,
             project_file=services.project_file,
             t=t,
+            slack=services.gateway,
         )
     sent = 0
     for manager in managers:

@@ -152,6 +152,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.arrivals: list[str] = []  # methods of the calls received, in order, as they arrive (before `delay`)
         self.ims: set[str] = set()  # IM channel ids handed out by conversations.open
+        self.users: dict[str, tuple[str, bool]] = {}  # users.info: a user's real name and whether deleted
         self.page_size = PAGE_SIZE
         self._failures: dict[str, deque[Failure]] = {}
         self._lock = threading.Lock()
@@ -551,13 +552,15 @@ class FakeSlack:
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user", ""))
+        real_name, deleted = self.users.get(user, (f"User {user}", False))  # test control: `users[id] = (name, deleted)`
         return {
             "ok": True,
             "user": {
                 "id": user,
                 "name": user.lower(),
+                "deleted": deleted,
                 "tz": "Asia/Tokyo",
-                "profile": {"display_name": f"user-{user}", "real_name": f"User {user}"},
+                "profile": {"display_name": f"user-{user}", "real_name": real_name},
             },
         }
 

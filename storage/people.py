@@ -1,0 +1,48 @@
+"""People's names cached from Slack's users.info: refreshed when older than a day, deleted users marked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import union
+from sqlmodel import Session, col, select
+
+from storage.models import Issue, Person, RoleAssignment, Win, utcnow
+
+MAX_AGE = dt.timedelta(days=1)
+
+
+def cached_names(session: Session) -> dict[str, str]:
+    """Every cached name by Slack id (a deleted user's too: their name still reads better than an id)."""
+    return {p.user_id: p.name for p in session.exec(select(Person)) if p.name}
+
+
+def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) -> list[str]:
+    """Of `user_ids`, those with no cached name or one older than MAX_AGE, sorted."""
+    limit = (now or utcnow()) - MAX_AGE
+    fresh = {
+        p.user_id
+        for p in session.exec(select(Person).where(col(Person.user_id).in_(user_ids)))
+        if (p.fetched_at if p.fetched_at.tzinfo else p.fetched_at.replace(tzinfo=dt.timezone.utc)) > limit
+    }
+    return sorted(user_ids - fresh)
+
+
+def remember(session: Session, user_id: str, name: str, *, deleted: bool) -> None:
+    """Store what users.info said of one user, and commit."""
+    person = session.get(Person, user_id) or Person(user_id=user_id)
+    person.name, person.deleted, person.fetched_at = name[:200], deleted, utcnow()
+    session.add(person)
+    session.commit()
+
+
+def project_people(session: Session, project_id: int) -> set[str]:
+    """The Slack ids a project's reports name: its issues' reporters and assignees, its wins' reporters, its roles."""
+    statement: Any = union(
+        select(Issue.reporter_id).where(Issue.project_id == project_id),
+        select(Issue.assignee_id).where(Issue.project_id == project_id, col(Issue.assignee_id).is_not(None)),
+        select(Win.reporter_id).where(Win.project_id == project_id),
+        select(RoleAssignment.user_id).where(RoleAssignment.project_id == project_id),
+    )
+    return {row[0] for row in session.execute(statement) if row[0]}
