@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import Executor
 import functools
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Iterator
 

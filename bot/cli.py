@@ -53,10 +53,10 @@ def serve(
     port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000)."),
 ) -> None:
     """Run the listeners and the scheduler."""
-    from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
-    from bot.bootstrap import bootstrap
     from concurrent.futures import ThreadPoolExecutor
 
+    from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
+    from bot.bootstrap import bootstrap
     from bot.courier import Courier
     from bot.scheduler import add_jobs, add_outbox_watch, make_scheduler
     from reminders.firing import catch_up
