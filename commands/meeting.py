@@ -1,4 +1,4 @@
-"""`/meeting` (会議): add, list, next, cancel; and the reminder a meeting sends."""
+"""`/meeting` (会議): add, list, next, skip, edit, cancel; and the reminder a meeting sends."""
 
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
 from storage.home import next_start
 from storage.ids import id_of
-from storage.meetings import active_meetings, add_meeting, cancel_meeting, get_meeting, is_from_config, same_meeting
+from storage.meetings import (
+    active_meetings,
+    add_meeting,
+    cancel_meeting,
+    edit_meeting,
+    get_meeting,
+    is_from_config,
+    same_meeting,
+    skip_day,
+    skipped_days,
+)
 from storage.models import Meeting, Project
 from storage.roles import Action, may
 
@@ -52,9 +62,18 @@ SUBCOMMANDS = {
     "次": "next",
     "cancel": "cancel",
     "中止": "cancel",
+    "skip": "skip",
+    "休み": "skip",
+    "edit": "edit",
+    "変更": "edit",
 }
 WORDS = SUBCOMMANDS  # what people type after /meeting (tests/test_wording.py allows its English words in ja.yml)
 REMIND_WORDS = ("remind", "リマインド")
+PLACE_PREFIXES = ("場所:", "place:")  # `場所:第3会議室`, `場所:https://…` (the full-width colon is folded to `:`)
+PLACE_LIMIT = 300
+EDIT_FIELDS = {"件名": "title", "title": "title", "日時": "when", "when": "when", "場所": "place", "place": "place"}
+EDIT_FIELDS.update({word: "remind" for word in REMIND_WORDS})
+CLASH_WINDOW = dt.timedelta(days=90)  # a weekly meeting's closed-day clashes are named this far ahead
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     words = plain_text(rest).split()
     force = any(fold(w) in FORCE_WORDS for w in words)
     words = [w for w in words if fold(w) not in FORCE_WORDS]
+    place, words = take_place(words)
+    if place is not None and not 0 < len(place) <= PLACE_LIMIT:
+        return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
     reminders = DEFAULT_REMINDERS
     for index, word in enumerate(words):
         if fold(word) in REMIND_WORDS:
@@ -161,18 +183,53 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         starts_at=starts_at,
         remind_before=reminders,
         created_by=ctx.user_id,
+        place=place,
     )
-    return Reply(
-        text=ctx.t(
-            "meeting.added",
-            number=meeting.id,
-            title=escape(title),
-            when=_when_text(ctx, meeting),
-            repeat=schedule_text(ctx.t, when.cron) if when.cron else ctx.t("meeting.once"),
-            reminders=durations_text(ctx.t, reminders, BEFORE),
-            project=escape(project.name),
-        )
+    added = ctx.t(
+        "meeting.added",
+        number=meeting.id,
+        title=escape(title),
+        when=_when_text(ctx, meeting),
+        repeat=schedule_text(ctx.t, when.cron) if when.cron else ctx.t("meeting.once"),
+        reminders=durations_text(ctx.t, reminders, BEFORE),
+        project=escape(project.name),
     )
+    return Reply(text="\n".join(filter(None, [added + _place_text(ctx, meeting), clashes_text(ctx, meeting)])))
+
+
+def take_place(words: list[str]) -> tuple[str | None, list[str]]:
+    """The `場所:…` word (a room or a URL, no spaces) and the other words; None when there is none."""
+    for index, word in enumerate(words):
+        folded = fold(word)
+        for prefix in PLACE_PREFIXES:
+            if folded.startswith(prefix):
+                return word[len(prefix) :].strip(), words[:index] + words[index + 1 :]
+    return None, words
+
+
+def _place_text(ctx: CommandContext, meeting: Meeting) -> str:
+    return ctx.t("meeting.place", place=escape(meeting.place)) if meeting.place else ""
+
+
+def clashes_text(ctx: CommandContext, meeting: Meeting) -> str:
+    """For a weekly meeting: the coming slots (CLASH_WINDOW) that fall on closed days, and how to skip them."""
+    if not meeting.cron:
+        return ""
+    now = dt.datetime.now(dt.timezone.utc)
+    zone = ZoneInfo(ctx.timezone)
+    days, moment = [], now
+    while True:
+        start = next_start(meeting, moment, ctx.timezone)
+        if start is None or start > now + CLASH_WINDOW:
+            break
+        day = start.astimezone(zone).date()
+        reason = ctx.calendar.closed_reason(day)
+        if reason is not None:
+            days.append(ctx.t("meeting.clash_day", month=day.month, day=day.day, reason=ctx.t(f"calendar.{reason}")))
+        moment = start + dt.timedelta(seconds=1)
+    if not days:
+        return ""
+    return ctx.t("meeting.clashes", days=ctx.t("duration.separator").join(days), number=meeting.id)
 
 
 def closed_reason(ctx: CommandContext, when: When) -> str | None:
@@ -219,9 +276,17 @@ def list_(ctx: CommandContext) -> Reply:
             reminders=durations_text(ctx.t, m.remind_before, BEFORE) if m.remind_before else ctx.t("meeting.no_reminders"),
             source=ctx.t("meeting.from_config") if is_from_config(m) else "",
         )
+        + _place_text(ctx, m)
+        + _skips_text(ctx, m)
         for start, m in upcoming
     ]
     return Reply(text="\n".join(lines))
+
+
+def _skips_text(ctx: CommandContext, meeting: Meeting) -> str:
+    today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
+    ahead = sorted(day for day in skipped_days(meeting) if day >= today)
+    return ctx.t("meeting.skips", days=ctx.t("duration.separator").join(_day(ctx, d) for d in ahead)) if ahead else ""
 
 
 def next_(ctx: CommandContext) -> Reply:
@@ -252,6 +317,111 @@ def cancel(ctx: CommandContext, rest: str) -> Reply:
     return Reply(text=ctx.t("meeting.cancelled", number=number, title=escape(meeting.title)))
 
 
+def _own_meeting(ctx: CommandContext, words: list[str], example: str) -> Meeting | Reply:
+    """The meeting numbered by the first word, if it exists and the user may change it."""
+    number = read_number(words[0]) if words else None
+    if number is None:
+        return _usage(ctx, ctx.t("meeting.problem_number_for", example=example))
+    meeting = get_meeting(ctx.session, number)
+    if meeting is None or meeting.cancelled:
+        return Reply(text=ctx.t("meeting.not_found", number=number))
+    if not may(ctx.session, ctx.user_id, Action.CANCEL_MEETING, meeting=meeting):
+        return Reply(text=ctx.t("meeting.change_not_permitted", number=number))
+    return meeting
+
+
+def skip(ctx: CommandContext, rest: str) -> Reply:
+    """`/meeting skip N <date>`: a weekly meeting does not take place that day (no reminders for it)."""
+    words = plain_text(rest).split()
+    meeting = _own_meeting(ctx, words, "/meeting skip 1 12月30日")
+    if isinstance(meeting, Reply):
+        return meeting
+    if not meeting.cron:
+        return Reply(text=ctx.t("meeting.skip_one_off", number=meeting.id))
+    day = read_date(fold(words[1]), dt.datetime.now(ZoneInfo(ctx.timezone)).date()) if len(words) == 2 else None
+    if day is None:
+        return _usage(ctx, ctx.t("meeting.problem_skip_date"))
+    if day in skipped_days(meeting):
+        return Reply(text=ctx.t("meeting.skip_already", number=meeting.id, day=_day(ctx, day)))
+    slot = next_start(meeting, dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(ctx.timezone)), ctx.timezone)
+    if slot is None or slot.date() != day:
+        return Reply(
+            text=ctx.t(
+                "meeting.skip_not_a_slot", number=meeting.id, day=_day(ctx, day), repeat=schedule_text(ctx.t, meeting.cron)
+            )
+        )
+    if not skip_day(ctx.session, meeting, day):
+        return Reply(text=ctx.t("meeting.skip_already", number=meeting.id, day=_day(ctx, day)))
+    return Reply(
+        text=ctx.t(
+            "meeting.skipped", number=meeting.id, title=escape(meeting.title), day=_day(ctx, day), next=_when_text(ctx, meeting)
+        )
+    )
+
+
+def edit(ctx: CommandContext, rest: str) -> Reply:
+    """`/meeting edit N <件名|日時|場所|リマインド> <value>`: change one thing of a meeting added with /meeting add."""
+    words = plain_text(rest).split()
+    meeting = _own_meeting(ctx, words, "/meeting edit 1 日時 毎週木曜 10:00")
+    if isinstance(meeting, Reply):
+        return meeting
+    if is_from_config(meeting):
+        return Reply(text=ctx.t("meeting.config_meeting_edit", number=meeting.id))
+    field = EDIT_FIELDS.get(fold(words[1])) if len(words) > 1 else None
+    values = words[2:]
+    if field is None or not values:
+        return _usage(ctx, ctx.t("meeting.problem_edit"))
+    if field == "title":
+        title = " ".join(values)
+        if len(title) > TITLE_LIMIT:
+            return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
+        edit_meeting(ctx.session, meeting, title=title)
+    elif field == "place":
+        place = " ".join(values)
+        if fold(place) in ("なし", "none", "-"):
+            place = ""
+        if len(place) > PLACE_LIMIT:
+            return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
+        edit_meeting(ctx.session, meeting, place=place)
+    elif field == "remind":
+        read = [r for part in values for r in read_durations(part)]
+        offsets = [r for r in read if r is not None]
+        if not read or len(offsets) < len(read):
+            return _usage(ctx, ctx.t("meeting.problem_offsets"))
+        limited = reminder_limit(ctx, list(dict.fromkeys(offsets)))
+        if limited:
+            return limited
+        edit_meeting(ctx.session, meeting, remind_before=list(dict.fromkeys(offsets)))
+    else:
+        force = any(fold(w) in FORCE_WORDS for w in values)
+        values = [w for w in values if fold(w) not in FORCE_WORDS]
+        when = read_when(values[0], values[1], ctx.timezone) if len(values) == 2 else None
+        if when is None:
+            return _usage(ctx, ctx.t("meeting.problem_when", when=escape(" ".join(values))))
+        if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
+            return _usage(ctx, ctx.t("meeting.problem_past"))
+        closed = closed_reason(ctx, when)
+        if closed and not force:
+            return Reply(text=closed)
+        starts_at = when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None
+        edit_meeting(ctx.session, meeting, cron=when.cron, starts_at=starts_at)
+    changed = ctx.t(
+        "meeting.edited",
+        number=meeting.id,
+        title=escape(meeting.title),
+        repeat=schedule_text(ctx.t, meeting.cron) if meeting.cron else ctx.t("meeting.once"),
+        when=_when_text(ctx, meeting),
+        reminders=durations_text(ctx.t, meeting.remind_before.split(","), BEFORE)
+        if meeting.remind_before
+        else ctx.t("meeting.no_reminders"),
+    )
+    return Reply(text="\n".join(filter(None, [changed + _place_text(ctx, meeting), clashes_text(ctx, meeting)])))
+
+
+def _day(ctx: CommandContext, day: dt.date) -> str:
+    return ctx.t("dates.short", month=day.month, day=day.day)
+
+
 def handle(ctx: CommandContext, text: str) -> Reply:
     """Answer `/meeting <text>`."""
     words = text.split(maxsplit=1)
@@ -264,6 +434,10 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return add(ctx, rest)
     if sub == "cancel":
         return cancel(ctx, rest)
+    if sub == "skip":
+        return skip(ctx, rest)
+    if sub == "edit":
+        return edit(ctx, rest)
     if rest:
         return _usage(ctx)
     return list_(ctx) if sub == "list" else next_(ctx)
@@ -279,7 +453,7 @@ def meeting_reminder(
         when=when_text(t, start, year=False),
         lead_time=duration_text(t, lead_time, BEFORE),
         project=escape(project.name),
-    )
+    ) + (t("meeting.place", place=escape(meeting.place)) if meeting.place else "")
     counts = " ・ ".join(
         t("meeting.agenda_count", department=escape(name), count=count) for name, count in agenda.open_by_department
     )

@@ -62,8 +62,15 @@ class HomeData:
 
 def next_start(meeting: Meeting, now: dt.datetime, timezone: str) -> dt.datetime | None:
     """The next start of a meeting after `now`: its next cron firing, or its one-off time if still ahead."""
-    if meeting.cron:
-        return parse_cron(meeting.cron, timezone).get_next_fire_time(None, now.astimezone(ZoneInfo(timezone)))
+    if meeting.cron:  # the next slot that is not skipped (`/meeting skip`)
+        skipped = {day for day in (meeting.skipped or "").split(",") if day}
+        trigger, moment = parse_cron(meeting.cron, timezone), now.astimezone(ZoneInfo(timezone))
+        for _ in range(60):
+            start = trigger.get_next_fire_time(None, moment)
+            if start is None or start.date().isoformat() not in skipped:
+                return start
+            moment = start + dt.timedelta(seconds=1)
+        return None
     if meeting.starts_at and meeting.starts_at > now:
         return meeting.starts_at.astimezone(ZoneInfo(timezone))
     return None

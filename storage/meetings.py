@@ -19,6 +19,7 @@ def add_meeting(
     starts_at: dt.datetime | None,
     remind_before: list[str],
     created_by: str,
+    place: str | None = None,
 ) -> Meeting:
     """Store a meeting added with /meeting add."""
     meeting = Meeting(
@@ -29,6 +30,7 @@ def add_meeting(
         remind_before=",".join(remind_before),
         source=MeetingSource.COMMAND,
         created_by=created_by,
+        place=place,
     )
     session.add(meeting)
     session.commit()
@@ -80,3 +82,43 @@ def same_meeting(
 def _utc(moment: dt.datetime) -> dt.datetime:
     """SQLite gives times back without their zone (stored in UTC)."""
     return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+def skipped_days(meeting: Meeting) -> set[dt.date]:
+    """The local dates on which a weekly meeting does not take place (`/meeting skip`)."""
+    return {dt.date.fromisoformat(day) for day in (meeting.skipped or "").split(",") if day}
+
+
+def skip_day(session: Session, meeting: Meeting, day: dt.date) -> bool:
+    """Record that the meeting does not take place on `day`; False if it was already skipped."""
+    days = skipped_days(meeting)
+    if day in days:
+        return False
+    meeting.skipped = ",".join(sorted(d.isoformat() for d in days | {day}))
+    session.add(meeting)
+    session.commit()
+    return True
+
+
+def edit_meeting(
+    session: Session,
+    meeting: Meeting,
+    *,
+    title: str | None = None,
+    cron: str | None = None,
+    starts_at: dt.datetime | None = None,
+    place: str | None = None,
+    remind_before: list[str] | None = None,
+) -> Meeting:
+    """Change what `/meeting edit` names: the title, the time (weekly slot or one-off start), the place, reminders."""
+    if title is not None:
+        meeting.title = title
+    if cron is not None or starts_at is not None:
+        meeting.cron, meeting.starts_at = cron, starts_at
+    if place is not None:
+        meeting.place = place or None
+    if remind_before is not None:
+        meeting.remind_before = ",".join(remind_before)
+    session.add(meeting)
+    session.commit()
+    return meeting

@@ -124,6 +124,8 @@ class Meeting(SQLModel, table=True):
     source: str = Field(default="config", max_length=20)
     created_by: str | None = Field(default=None, max_length=32)
     cancelled: bool = False
+    place: str | None = Field(default=None, max_length=300)  # a room or a URL, shown with the meeting
+    skipped: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # local dates, `2026-12-30,…`
 
 
 class Delivery(SQLModel, table=True):

@@ -17,6 +17,7 @@ from bot.i18n import Translator, catalog
 from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration, schedule_text
 from commands.families import families
 from storage.models import Meeting
+from tests.conftest import ROOT
 
 JA, EN = catalog("ja"), catalog("en")
 
@@ -285,3 +286,15 @@ def test_the_japanese_usage_example_works_as_typed(services):
 def test_a_schedule_is_worded_once_in_each_language(cron, ja, en):
     assert schedule_text(Translator("ja"), cron) == ja
     assert schedule_text(Translator("en"), cron) == en
+
+
+def test_every_reason_a_job_gives_is_in_both_catalogs():
+    """`renkei jobs run` prints a firing's reason through `jobs.reason.<code>`: no code may reach a person as is."""
+    codes = {
+        code
+        for path in (ROOT / "reminders").rglob("*.py")
+        for code in re.findall(r'reason="([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert {"closed_day", "meeting_skipped", "missed"} <= codes
+    for language in (JA, EN):
+        assert sorted(code for code in codes if f"jobs.reason.{code}" not in language) == []

@@ -23,7 +23,7 @@ from storage.agenda import agenda
 from storage.directory import department_channels
 from storage.ids import id_of
 from storage.limits import MAX_REMINDERS_PER_MEETING
-from storage.meetings import is_from_config
+from storage.meetings import is_from_config, skipped_days
 from storage.models import Meeting, Project
 from storage.projectfile import parse_cron, parse_duration
 
@@ -134,6 +134,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         if start is None:
             return FiringResult("skipped", scheduled, reason="meeting_over")
         local_start = start.astimezone(ZoneInfo(tz))
+        if local_start.date() in skipped_days(meeting):  # `/meeting skip`: no meeting that day, no reminder
+            return FiringResult("skipped", scheduled, reason="meeting_skipped")
         key = f"{spec.id}@{scheduled.isoformat()}"
         if not calendar.is_business_day(local_start.date()):
             if not project.leads_channel_id:
