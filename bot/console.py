@@ -26,6 +26,7 @@ from bot.messages import project_file_problems
 from bot.render import Button, message_lines
 from bot.settings import Settings
 from commands.base import when_text
+from commands.people import Names, known_names
 from storage.projectfile import ProjectFileError, load_project_file, parse_duration
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
@@ -90,7 +91,14 @@ class Console:
     # --- showing -----------------------------------------------------------------
 
     def person(self, user_id: str) -> str:
-        return self.services.project_file.person(user_id)
+        """A person as the console shows them: renkei.yml's name, else Slack's (cached), else 名前未登録（U…）;
+        a deleted user marked. Never a bare id."""
+        return self.names()(user_id)
+
+    def names(self) -> Names:
+        """Names as they are now (renkei.yml and the users.info cache), for one message."""
+        with self.services.session() as session:
+            return Names(self.t, known_names(session, self.services.project_file.people, self.t))
 
     def place(self, channel: str) -> str:
         """`#moving-zeimu`, or `DM 佐藤 花子` for a direct message."""
@@ -99,7 +107,7 @@ class Console:
         return self.t("console.dm", name=self.person(channel))
 
     def show(self, head: str, text: str, blocks: list[dict[str, Any]] | None, channel: str | None) -> None:
-        lines, buttons = message_lines(text, blocks, person=self.person, channel=lambda c: self.slack.channels.get(c, c))
+        lines, buttons = message_lines(text, blocks, person=self.names(), channel=lambda c: self.slack.channels.get(c, c))
         self.out(head)
         for line in lines:
             self.out(INDENT + line)

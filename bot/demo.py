@@ -28,6 +28,7 @@ from bot.i18n import Translator
 from bot.render import message_lines
 from bot.settings import Settings
 from commands.issue_blocks import IT_TAKE, TAKE
+from commands.people import Names, known_names
 from commands.report import digest_for, make_report, report_filename
 from commands.standup import BLOCKER_BUTTON
 from storage.models import Issue, Project, StandupAnswer
@@ -257,6 +258,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
             text, blocks = digest_for(
                 session, project, project_file=services.project_file, calendar=services.calendar, t=t, today=today
             )
+            person = Names(t, known_names(session, services.project_file.people, t))
             report = make_report(
                 session,
                 project,
@@ -271,7 +273,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
     finally:
         logging.disable(logging.NOTSET)
     echo("")
-    lines, _ = message_lines(text, blocks, person=services.project_file.person, channel=lambda c: c)
+    lines, _ = message_lines(text, blocks, person=person, channel=lambda c: c)
     for line in lines:
         echo(line)
     echo("")

@@ -120,7 +120,9 @@ class LocalSlack:
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user", ""))
-        name = self.people.get(user, user)
+        name = self.people.get(user)
+        if name is None:
+            return {"ok": False, "error": "user_not_found"}  # nobody renkei.yml names: the console says 名前未登録
         return {"ok": True, "user": {"id": user, "name": name, "real_name": name, "profile": {"display_name": name}}}
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -99,11 +99,6 @@ def department_choices(departments) -> str:
     return ", ".join(f"{escape(d.name)}（{d.slug}）" for d in departments)
 
 
-def mention_list(user_ids: list[str], nobody: str) -> str:
-    """Mentions of known user ids (from storage, never user text), or `nobody`."""
-    return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else nobody
-
-
 def post_to_channels(
     slack: SlackPort, *, key: str, channels: list[str], text: str, blocks: list[dict[str, Any]] | None = None
 ) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.base import CommandContext, Reply, department_choices, escape, mention_list, post_to_channels
+from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.blocks import actions, button, message, section
 from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
+from commands.people import names_in_slack
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from storage.directory import (
     all_departments,
@@ -85,6 +86,7 @@ def list_departments(ctx: CommandContext) -> Reply:
     if not projects:
         return Reply(text=ctx.t("dept.no_projects"))
     nobody = ctx.t("renkei.nobody")
+    name = names_in_slack(ctx)
     it_slugs = it_department_slugs(ctx.session)
     sections = []
     for project in projects:
@@ -96,29 +98,30 @@ def list_departments(ctx: CommandContext) -> Reply:
                     "dept.list_line",
                     name=escape(d.name),
                     slug=d.slug,
-                    liaisons=mention_list(d.liaisons, nobody),
+                    liaisons=name.join(d.liaisons, nobody),
                     channel=channel,
                     it=ctx.t("dept.it_mark") if d.slug in it_slugs else "",
                 )
             )
         sections.append("\n".join(lines))
     blocks = message(*(section(text) for text in sections), t=ctx.t)
-    return Reply(text="\n\n".join(sections), blocks=blocks)
+    return Reply(text="\n\n".join(sections), blocks=blocks, followup=name.warm())
 
 
 def who(ctx: CommandContext, department: Department) -> Reply:
     """A department's liaisons and its channel in each project."""
     liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
+    name = names_in_slack(ctx)
     lines = [
         ctx.t("dept.who_title", name=escape(department.name), slug=department.slug),
-        ctx.t("dept.who_liaisons", liaisons=mention_list(liaisons, ctx.t("renkei.nobody"))),
+        ctx.t("dept.who_liaisons", liaisons=name.join(liaisons, ctx.t("renkei.nobody"))),
     ]
     for project in project_overview(ctx.session):
         for d in project.departments:
             if d.slug == department.slug:
                 channel = f"<#{d.channel_id}>" if d.channel_id else ctx.t("renkei.status_no_channel")
                 lines.append(ctx.t("dept.who_channel", project=escape(project.name), channel=channel))
-    return Reply(text="\n".join(lines))
+    return Reply(text="\n".join(lines), followup=name.warm())
 
 
 def request_card(t, request: RoleRequest, department: Department) -> tuple[str, list[dict[str, Any]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from commands.base import Translate, escape, when_text
 from commands.blocks import VIEW_BLOCKS, divider, header, section, view_blocks
@@ -11,8 +11,9 @@ from storage.home import HomeData
 MAX_BLOCKS = VIEW_BLOCKS
 
 
-def build_home(t: Translate, data: HomeData) -> dict[str, Any]:
-    """The Home tab of one user: departments, issues, meetings, wins; a first-steps guide when empty."""
+def build_home(t: Translate, data: HomeData, name: Callable[[str], str]) -> dict[str, Any]:
+    """The Home tab of one user: departments, issues, meetings, wins (people by `name`: commands.people.Names); a
+    first-steps guide when empty."""
     blocks: list[dict[str, Any]] = [header(t("home.title"))]
     newcomer = not data.departments and not data.issues and not data.wins
     if newcomer:
@@ -50,7 +51,7 @@ def build_home(t: Translate, data: HomeData) -> dict[str, Any]:
     blocks += section("\n".join([t("home.next_meetings"), *(lines or [t("home.no_meetings")])]))
 
     lines = [
-        t("home.win_line", text=escape(w.text), department=escape(w.department) or t("win.from_leads"), user=w.user_id)
+        t("home.win_line", text=escape(w.text), department=escape(w.department) or t("win.from_leads"), user=name(w.user_id))
         for w in data.wins
     ]
     blocks += section("\n".join([t("home.latest_wins"), *(lines or [t("home.no_wins")])]))

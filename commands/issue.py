@@ -35,6 +35,7 @@ from commands.issue_grammar import (
     UsageError,
     parse_issue,
 )
+from commands.people import names_in_slack, warm_names
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import projects_in_view, resolve, resolve_department, view_refusal
@@ -76,10 +77,16 @@ def _permitted_issue(ctx: CommandContext, number: int, action: str) -> Issue | R
     return issue
 
 
+def card_people(ctx: CommandContext, issue: Issue) -> set[str | None]:
+    """Whom the issue's cards name: reporter, assignee, and (on the IT card) the people of its history."""
+    history = store.history(ctx.session, id_of(issue)) if issue.escalated else []
+    return {issue.reporter_id, issue.assignee_id, *(e.actor_id for e in history)}
+
+
 def card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:
     """The issue's card (text and blocks with the 担当する / 解決 / IT部門へ相談 buttons) as the issue is now."""
     departments, _ = store.names(ctx.session)
-    return issue_card(ctx.t, issue, departments)
+    return issue_card(ctx.t, issue, departments, names_in_slack(ctx))
 
 
 def it_card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:
@@ -87,7 +94,7 @@ def it_card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, A
     departments, _ = store.names(ctx.session)
     events = store.history(ctx.session, id_of(issue))
     note = next((e.note or "" for e in reversed(events) if e.kind == EventKind.ESCALATED), "")
-    return escalation_card(ctx.t, issue, departments, events, ctx.timezone, note)
+    return escalation_card(ctx.t, issue, departments, events, ctx.timezone, note, names_in_slack(ctx))
 
 
 def current_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, Any]]] | None:
@@ -116,6 +123,7 @@ def refresh_cards(later: CommandContext, issue: Issue, version: int) -> None:
     """Every card of the issue posted so far, updated in place (chat.update through the outbox) to the issue as it
     now is: no button that no longer applies stays. `version` (the number of events) keys each change once."""
     number = id_of(issue)
+    warm_names(later, card_people(later, issue))
     cards = [(card_prefix(number), card_of(later, issue))]
     if issue.escalated:
         cards.append((it_card_prefix(number), it_card_of(later, issue)))
@@ -175,6 +183,7 @@ def after_change(ctx: CommandContext, issue: Issue, *, tell_reporter: Tell | Non
 
 def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
     """Post the issue's card to each channel once; returns the channels Slack refused."""
+    warm_names(ctx, card_people(ctx, issue))
     text, blocks = card_of(ctx, issue)
     return post_to_channels(ctx.slack, key=f"issue:{issue.id}:card", channels=channels, text=text, blocks=blocks)
 
@@ -303,6 +312,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     if not found:
         return Reply(text=f"{title}\n{ctx.t('issue.list_empty')}")
     departments, _ = store.names(ctx.session)
+    name = names_in_slack(ctx)
     lines = [
         ctx.t(
             "issue.list_line",
@@ -312,12 +322,13 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
             department=escape(departments[i.department_id].name),
             waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name)) if i.waiting_on_id else "",
             severity=ctx.t("issue.list_high") if i.severity == Severity.HIGH else "",
+            assignee=ctx.t("issue.list_assignee", user=name(i.assignee_id)) if i.assignee_id else "",
         )
         for i in found
     ]
     text = "\n".join([title, *lines])
     more = None if command.scope == "mine" else "`/issue list mine`"  # what still fits when the list does not
-    return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more))
+    return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more), followup=name.warm())
 
 
 def show(ctx: CommandContext, command: ShowIssue) -> Reply:
@@ -328,8 +339,9 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
     if not may(ctx.session, ctx.user_id, Action.VIEW_ISSUE, issue=issue):
         return Reply(text=ctx.t("issue.not_visible", number=issue.id))
     departments, _ = store.names(ctx.session)
-    text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, id_of(issue)), ctx.timezone)
-    return Reply(text=text, blocks=blocks)
+    name = names_in_slack(ctx)
+    text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, id_of(issue)), ctx.timezone, name)
+    return Reply(text=text, blocks=blocks, followup=name.warm())
 
 
 def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
@@ -412,6 +424,7 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         fresh = store.get_issue(later.session, number)
         if fresh is None:
             raise LookupError(f"issue {number} is gone")  # issues are never deleted
+        warm_names(later, card_people(later, fresh))
         text, blocks = it_card_of(later, fresh)
         outcome = later.slack.post_message(key=f"{it_card_prefix(number)}{channel}", channel=channel, text=text, blocks=blocks)
         changed(later)  # the department cards lose their IT部門へ相談 button; the reporter is told

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands.base import Translate, escape
@@ -15,7 +15,7 @@ from storage.models import Department, Issue, IssueEvent, Win
 
 TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalate", "issue_it_take"
 MODAL_CALLBACK = "issue_modal"
-# Notes shown otherwise: a waiting period (nudged, leads_alerted) says nothing to a reader; an assignee is a mention
+# Notes shown otherwise: a waiting period (nudged, leads_alerted) says nothing to a reader; an assignee is a person
 NOTE_NOT_SHOWN = (EventKind.NUDGED, EventKind.LEADS_ALERTED, EventKind.ASSIGNED)
 FIELDS = {
     "title": "issue_title",
@@ -46,8 +46,11 @@ def status_words(t: Translate, issue: Issue) -> str:
     return "・".join(filter(None, [t(f"status.{issue.status}"), it_state(t, issue)]))
 
 
-def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]) -> str:
-    """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people."""
+Name = Callable[[str], str]  # a person as a reader sees them (commands.people.Names): 佐藤 花子, else a mention
+
+
+def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department], name: Name) -> str:
+    """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people by name."""
     lines = [t("issue.card_title", number=issue.id, title=escape(issue.title))]
     facts = [t("issue.card_department", department=escape(departments[issue.department_id].name))]
     if issue.waiting_on_id:
@@ -55,10 +58,10 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
     facts += [
         t("issue.card_severity", severity=t(f"severity.{issue.severity}")),
         t("issue.card_status", status=t(f"status.{issue.status}")),
-        t("issue.card_reporter", user=issue.reporter_id),
+        t("issue.card_reporter", user=name(issue.reporter_id)),
     ]
     if issue.assignee_id:
-        facts.append(t("issue.card_assignee", user=issue.assignee_id))
+        facts.append(t("issue.card_assignee", user=name(issue.assignee_id)))
     if issue.escalated:
         facts.append(it_state(t, issue))
     if issue.due_date:
@@ -69,10 +72,10 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
     return "\n".join(lines)
 
 
-def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -> tuple[str, list[dict[str, Any]]]:
+def issue_card(t: Translate, issue: Issue, departments: dict[int, Department], name: Name) -> tuple[str, list[dict[str, Any]]]:
     """The card posted to department channels: the summary and the buttons that still apply (担当する while nobody
     has it, 解決 until resolved, IT部門へ相談 until escalated); a resolved issue's card has none."""
-    summary = issue_summary(t, issue, departments)
+    summary = issue_summary(t, issue, departments, name)
     value = str(issue.id)
     unresolved = issue.status != IssueStatus.RESOLVED
     buttons = [
@@ -86,14 +89,14 @@ def issue_card(t: Translate, issue: Issue, departments: dict[int, Department]) -
     return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
-def history_lines(t: Translate, events: list[IssueEvent], timezone: str) -> list[str]:
-    """The history as lines: when, who, what, note."""
+def history_lines(t: Translate, events: list[IssueEvent], timezone: str, name: Name) -> list[str]:
+    """The history as lines: when, who (by name), what, note."""
     lines = []
     for event in events:
         note = escape(event.note) if event.note and event.kind not in NOTE_NOT_SHOWN else ""
         if event.kind == EventKind.ASSIGNED and event.note:
-            note = f"<@{event.note}>"
-        actor = t("issue.bot") if event.actor_id == "renkei" else f"<@{event.actor_id}>"
+            note = name(event.note)
+        actor = t("issue.bot") if event.actor_id == "renkei" else name(event.actor_id)
         lines.append(
             t(
                 "issue.history_line",
@@ -107,28 +110,34 @@ def history_lines(t: Translate, events: list[IssueEvent], timezone: str) -> list
 
 
 def issue_detail(
-    t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str
+    t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str, name: Name
 ) -> tuple[str, list[dict[str, Any]]]:
     """`/issue show N`: the summary, the IT answer if any, and the whole history."""
-    parts = [issue_summary(t, issue, departments)]
+    parts = [issue_summary(t, issue, departments, name)]
     if issue.it_answer:
         parts.append(t("issue.it_answer", answer=escape(issue.it_answer)))
-    history = "\n".join([t("issue.history_title"), *history_lines(t, events, timezone)])
+    history = "\n".join([t("issue.history_title"), *history_lines(t, events, timezone, name)])
     text = "\n\n".join([*parts, history])
     blocks = message(*(section(p) for p in parts), section(history), t=t)
     return text, blocks
 
 
 def escalation_card(
-    t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str, note: str
+    t: Translate,
+    issue: Issue,
+    departments: dict[int, Department],
+    events: list[IssueEvent],
+    timezone: str,
+    note: str,
+    name: Name,
 ) -> tuple[str, list[dict[str, Any]]]:
     """What the IT department's channel receives: the issue, the reason, the history, and a button to take it while
     the issue is unresolved and IT has not answered."""
     head = t("issue.escalation_head", number=issue.id, department=escape(departments[issue.department_id].name))
-    parts = [head, issue_summary(t, issue, departments)]
+    parts = [head, issue_summary(t, issue, departments, name)]
     if note:
         parts.append(t("issue.escalation_note", note=escape(note)))
-    parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone)[-15:]]))
+    parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone, name)[-15:]]))
     take: list[dict[str, Any]] = []
     if issue.status != IssueStatus.RESOLVED and not issue.it_answer:
         it_take = button(t("issue.button_it_take"), IT_TAKE, value=str(issue.id), style="primary")
@@ -137,10 +146,12 @@ def escalation_card(
     return t("issue.escalation_fallback", number=issue.id, title=escape(issue.title)), blocks
 
 
-def win_card(t: Translate, win: Win, department: Department | None, project_name: str) -> tuple[str, list[dict[str, Any]]]:
+def win_card(
+    t: Translate, win: Win, department: Department | None, project_name: str, name: Name
+) -> tuple[str, list[dict[str, Any]]]:
     """A small win as shared with every department (one the leads share names them instead of a department)."""
     who = escape(department.name) if department else t("win.from_leads")
-    text = t("win.card", department=who, user=win.reporter_id, text=escape(win.text), project=escape(project_name))
+    text = t("win.card", department=who, user=name(win.reporter_id), text=escape(win.text), project=escape(project_name))
     return text, message(section(text), t=t)
 
 

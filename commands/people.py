@@ -1,19 +1,22 @@
 """People by name: what `people:` of renkei.yml calls each Slack user, else the name Slack gives (users.info, cached
-for a day), for the workbook and the digest.
+for a day), a deleted user marked (退職・削除済み); for replies, cards, lists, App Home, the digest, the workbook and
+the console.
 
-Slack ids (`U01SHIMIN`) mean nothing on paper. A person renkei.yml does not name is still told apart, politely:
-in Slack by a mention (Slack shows the name), in a file as 名前未登録 with the id, so an administrator can add it.
+Slack ids (`U01SHIMIN`) mean nothing to a reader. A person neither renkei.yml nor the cache names is still told apart,
+politely: in Slack by a mention (Slack shows the name, and a follow-up asks users.info so the next reply names them),
+in a file or the console as 名前未登録 with the id, so an administrator can add it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from commands.base import SlackPort, Translate, escape
 from storage.issues import BOT_ACTOR
 from storage.people import cached_names, remember, stale
 
 if TYPE_CHECKING:
+    from commands.base import CommandContext, Reply
     from storage.db import Session
 
 
@@ -25,6 +28,7 @@ class Names:
         self._people = people
         self._in_slack = in_slack
         self._said: dict[str, str] = {}
+        self.missing: set[str] = set()  # the ids named by a fallback: the ones users.info may still name
 
     def __call__(self, user_id: str | None) -> str:
         """The name of `user_id`; empty for nobody."""
@@ -39,15 +43,59 @@ class Names:
                 name = self._t("people.bot")
             elif self._in_slack:
                 name = f"<@{user_id}>"
+                self.missing.add(user_id)
             else:
                 name = self._t("people.unknown", user=user_id)
+                self.missing.add(user_id)
             self._said[user_id] = name
         return name
 
+    def join(self, user_ids: Iterable[str], nobody: str) -> str:
+        """`佐藤 花子, 鈴木 一郎`: the names of `user_ids` in their order, or `nobody`."""
+        return ", ".join(self(u) for u in user_ids) or nobody
 
-def known_names(session: Session, people: Mapping[str, str]) -> dict[str, str]:
-    """Names by Slack id: renkei.yml's `people:` first, else the users.info cache."""
-    return {**cached_names(session), **people}
+    def warm(self) -> Callable[[CommandContext], Reply | None] | None:
+        """A follow-up asking Slack the names this reply could only mention, so the next one names them; None when
+        every name was known. Kept out of the acknowledgement: users.info is a call to Slack per person."""
+        missing = set(self.missing)
+        if not missing:
+            return None
+
+        def ask(later: CommandContext) -> Reply | None:
+            warm_names(later, missing)
+            return None
+
+        return ask
+
+
+def known_names(session: Session, people: Mapping[str, str], t: Translate) -> dict[str, str]:
+    """Names by Slack id: renkei.yml's `people:` first, else the users.info cache; a user Slack says is deleted is
+    marked (佐藤 花子（退職・削除済み）). Reads the database only: safe in an acknowledgement."""
+    cached = cached_names(session)
+    names = {user_id: name for user_id, (name, _) in cached.items()} | dict(people)
+    return {
+        user_id: t("people.deleted", name=name) if cached.get(user_id, ("", False))[1] else name
+        for user_id, name in names.items()
+    }
+
+
+def ask_unknown(session: Session, slack: SlackPort, people: Mapping[str, str], user_ids: Iterable[str | None]) -> None:
+    """Ask Slack the names of those of `user_ids` neither renkei.yml nor the cache knows, before a card or a post
+    names them. Calls users.info: for follow-ups and jobs only, never a command's acknowledgement."""
+    known = {**cached_names(session), **people}
+    unknown = {u for u in user_ids if u and u != BOT_ACTOR and u not in known}
+    if unknown:
+        refresh_names(session, slack, unknown)
+
+
+def warm_names(ctx: CommandContext, user_ids: Iterable[str | None]) -> None:
+    """`ask_unknown` in a follow-up's context."""
+    ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
+
+
+def names_in_slack(ctx: CommandContext) -> Names:
+    """Names for a Slack message from the command's context: known ones as text, the others as mentions."""
+    return Names(ctx.t, known_names(ctx.session, ctx.project_file.people, ctx.t), in_slack=True)
 
 
 def refresh_names(session: Session, slack: SlackPort, user_ids: set[str]) -> None:

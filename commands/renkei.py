@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from commands.base import CommandContext, Reply, escape, mention_list
+from commands.base import CommandContext, Reply, escape
 from commands.blocks import message, section
 from commands.families import family_names
+from commands.people import names_in_slack
 from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
@@ -25,6 +26,7 @@ def build_status(ctx: CommandContext) -> Reply:
     if not projects:
         return Reply(text=ctx.t("renkei.status_empty"))
     nobody = ctx.t("renkei.nobody")
+    name = names_in_slack(ctx)
     sections = []
     for project in projects:
         lines = [
@@ -33,7 +35,7 @@ def build_status(ctx: CommandContext) -> Reply:
                 name=escape(project.name),
                 slug=project.slug,
                 count=len(project.departments),
-                leads=mention_list(project.leads, nobody),
+                leads=name.join(project.leads, nobody),
             )
         ]
         for department in project.departments:
@@ -43,7 +45,7 @@ def build_status(ctx: CommandContext) -> Reply:
                     "renkei.status_department",
                     name=escape(department.name),
                     slug=department.slug,
-                    liaisons=mention_list(department.liaisons, nobody),
+                    liaisons=name.join(department.liaisons, nobody),
                     channel=channel,
                 )
             )
@@ -51,7 +53,7 @@ def build_status(ctx: CommandContext) -> Reply:
     blocks = message(
         section(ctx.t("renkei.status_title")), *(section(text) for text in sections), t=ctx.t, where="`/dept list`"
     )  # in a project's channel, /dept list shows that project alone
-    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks)
+    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks, followup=name.warm())
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

@@ -95,7 +95,7 @@ def digest_for(
         t,
         summary,
         spec.escalation if spec else EscalationSpec(),
-        names=Names(t, known_names(session, project_file.people), in_slack=True),
+        names=Names(t, known_names(session, project_file.people, t), in_slack=True),
         blockers=blockers,
     )
 
@@ -139,7 +139,7 @@ def make_report(
         data=data,
         options=options,
         t=t,
-        people=known_names(session, project_file.people),
+        people=known_names(session, project_file.people, t),
         calendar=calendar,
     )
 

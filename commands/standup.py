@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from commands.base import CommandContext, Reply, Translate, escape, mention_list
+from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
+from commands.people import Names, names_in_slack
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import DepartmentWhere, project_view_refusal, resolve, resolve_department, resolve_project
@@ -253,6 +254,7 @@ def status(ctx: CommandContext) -> Reply:
     answered = answered_users(ctx.session, id_of(project), day)
     rows = project_departments(ctx.session, id_of(project))
     nobody = ctx.t("renkei.nobody")
+    name = names_in_slack(ctx)
     lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:
         liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
@@ -264,11 +266,11 @@ def status(ctx: CommandContext) -> Reply:
                 department=escape(department.name),
                 done=len(done),
                 total=len(liaisons),
-                answered=mention_list(done, nobody),
-                missing=mention_list(waiting, nobody),
+                answered=name.join(done, nobody),
+                missing=name.join(waiting, nobody),
             )
         )
-    return Reply(text="\n".join(lines))
+    return Reply(text="\n".join(lines), followup=name.warm())
 
 
 @dataclass(frozen=True)
@@ -281,8 +283,9 @@ class DepartmentDay:
     blockers: list[tuple[str, str]]  # (user id, blocker)
 
 
-def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[DepartmentDay]) -> str:
-    """The leads' daily roll-up: answered / not yet per department, then the blockers under their department."""
+def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[DepartmentDay], name: Names) -> str:
+    """The leads' daily roll-up: answered / not yet per department, then the blockers under their department; people
+    by name."""
     nobody = t("renkei.nobody")
     lines = [t("standup.rollup_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for d in departments:
@@ -292,10 +295,10 @@ def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[De
                 department=escape(d.name),
                 done=len(d.answered),
                 total=len(d.answered) + len(d.missing),
-                missing=mention_list(d.missing, nobody),
+                missing=name.join(d.missing, nobody),
             )
         )
-        lines += [t("standup.rollup_blocker", user=f"<@{u}>", text=escape(b[:200])) for u, b in d.blockers]
+        lines += [t("standup.rollup_blocker", user=name(u), text=escape(b[:200])) for u, b in d.blockers]
     if not any(d.blockers for d in departments):
         lines.append(t("standup.rollup_no_blockers"))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from commands.blocks import message, section
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.limits import win_rate_limit
+from commands.people import names_in_slack
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
 from commands.where import projects_in_view, resolve, view_refusal
@@ -49,7 +50,7 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     channels = project_channels(ctx.session, where.project)  # every department's, then the leads'
     if not channels:
         return Reply(text=ctx.t("win.created_no_channels"))
-    message, blocks = win_card(ctx.t, win, where.department, where.project.name)
+    message, blocks = win_card(ctx.t, win, where.department, where.project.name, names_in_slack(ctx))
     win_id = win.id
 
     def share(later: CommandContext) -> Reply | None:
@@ -69,18 +70,19 @@ def list_(ctx: CommandContext) -> Reply:
     if not wins:
         return Reply(text=ctx.t("win.list_empty"))
     departments, _ = names(ctx.session)
+    name = names_in_slack(ctx)
     lines = [
         ctx.t(
             "win.list_line",
             when=local_time(w.created_at, ctx.timezone)[:10],
             department=escape(departments[w.department_id].name) if w.department_id else ctx.t("win.from_leads"),
-            user=w.reporter_id,
+            user=name(w.reporter_id),
             text=escape(w.text),
         )
         for w in wins
     ]
     text = "\n".join([ctx.t("win.list_title"), *lines])
-    return Reply(text=text, blocks=message(section(text), t=ctx.t))
+    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=name.warm())
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

@@ -13,9 +13,10 @@ from storage.models import Issue, Person, RoleAssignment, Win, utcnow
 MAX_AGE = dt.timedelta(days=1)
 
 
-def cached_names(session: Session) -> dict[str, str]:
-    """Every cached name by Slack id (a deleted user's too: their name still reads better than an id)."""
-    return {p.user_id: p.name for p in session.exec(select(Person)) if p.name}
+def cached_names(session: Session) -> dict[str, tuple[str, bool]]:
+    """Every cached name by Slack id, with whether Slack said the user is deleted (a deleted user's name still reads
+    better than an id); users Slack gave no name are left out."""
+    return {p.user_id: (p.name, p.deleted) for p in session.exec(select(Person)) if p.name}
 
 
 def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) -> list[str]:

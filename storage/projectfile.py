@@ -265,10 +265,6 @@ class ProjectFile(_Strict):
                 raise PydanticCustomError("bad_person_name", "bad name", {"value": name})
         return value
 
-    def person(self, user_id: str) -> str:
-        """A person's name as colleagues write it; the Slack user id when renkei.yml gives none."""
-        return self.people.get(user_id, user_id)
-
     def department(self, slug: str) -> DepartmentSpec | None:
         """The department with this slug, if any."""
         return next((d for d in self.departments if d.slug == slug), None)

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.i18n import Translator
 from commands.home import MAX_BLOCKS, build_home
+from commands.people import Names
 from storage.home import HomeData, HomeDepartment, HomeIssue, HomeMeeting, HomeWin, home_data
 from storage.models import Department, Issue, Project, Win
 from tests.conftest import sign
@@ -26,7 +27,7 @@ def texts(view: dict) -> str:
 
 
 def test_a_newcomer_sees_what_to_do_first():
-    view = build_home(Translator("ja"), EMPTY)
+    view = build_home(Translator("ja"), EMPTY, Names(Translator("ja"), {}, in_slack=True))
     assert view["type"] == "home"
     body = texts(view)
     assert "はじめに" in body and "/dept join" in body and "/issue" in body and "/win" in body
@@ -41,12 +42,12 @@ def test_the_home_shows_departments_issues_meetings_and_wins_escaped():
         meetings=[HomeMeeting(dt.datetime(2026, 12, 2, 10, 0, tzinfo=TOKYO), "定例会議", "引越し")],
         wins=[HomeWin("転出届の入力が半分に & 早く", "市民課", "U01SHIMIN")],
     )
-    body = texts(build_home(Translator("ja"), data))
+    body = texts(build_home(Translator("ja"), data, Names(Translator("ja"), {"U01SHIMIN": "佐藤 <花子>"}, in_slack=True)))
     assert "税務課（引越し）<#C123>" in body
     assert "#7 &lt;!channel&gt; 住基連携の仕様 ［未対応］← 市民課の回答待ち" in body and "<!channel>" not in body
     assert "ほか 3 件" in body
     assert "12/02(水) 10:00 定例会議（引越し）" in body
-    assert "転出届の入力が半分に &amp; 早く — 市民課・<@U01SHIMIN>" in body
+    assert "転出届の入力が半分に &amp; 早く — 市民課・佐藤 &lt;花子&gt;" in body  # a name is user text
     assert "はじめに" not in body
 
 
@@ -58,7 +59,7 @@ def test_huge_data_stays_within_slack_limits():
         meetings=[],
         wins=[HomeWin("w" * 3000, "d", "U1")] * 50,
     )
-    view = build_home(Translator("en"), many)
+    view = build_home(Translator("en"), many, Names(Translator("en"), {}, in_slack=True))
     assert len(view["blocks"]) <= MAX_BLOCKS
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b["type"] == "section")
     assert len(json.dumps(view)) < 250_000

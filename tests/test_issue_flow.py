@@ -217,7 +217,7 @@ def test_a_win_reaches_every_department_channel_and_the_leads(app, fakeslack, se
     wait_for(lambda: all(posts_to(fakeslack, name) for name in [*DEPARTMENT_CHANNELS, "moving-leads"]))
     for name in [*DEPARTMENT_CHANNELS, "moving-leads"]:
         [post] = posts_to(fakeslack, name)
-        assert "国民健康保険課" in post.params["text"] and "<@U03KOKUHO>" in post.params["text"]
+        assert "国民健康保険課・高橋 美咲）" in post.params["text"]
         assert "&amp; 窓口が速くなった" in post.params["text"]
     listed = post_slash(app, "/win", "list").json()["text"]
     assert "転入手続きの入力項目を5つ減らせた" in listed

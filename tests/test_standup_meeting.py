@@ -26,7 +26,7 @@ def test_a_direct_answer_is_stored_and_shown_in_status(app, fakeslack, services)
     text = post_slash(app, "/standup", "昨日: 様式の確認 今日: 税務課と打合せ", user="U02ZEIMU").json()["text"]
     assert "受け付けました（税務課）" in text and "課題として登録" not in text
     status = post_slash(app, "/standup", "status", channel=channel_id(fakeslack, "moving-zeimu")).json()["text"]
-    assert "税務課: 1/1 人 ・ 回答済み <@U02ZEIMU>" in status and "市民課: 0/1 人" in status
+    assert "税務課: 1/1 人 ・ 回答済み 鈴木 一郎" in status and "市民課: 0/1 人" in status
     assert count(services, StandupAnswer) == 1
     post_slash(app, "/standup", "訂正: 今日は資料作成", user="U02ZEIMU")
     assert count(services, StandupAnswer) == 1  # one answer per person and day; the latest counts

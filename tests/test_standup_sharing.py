@@ -52,8 +52,8 @@ def test_an_answer_with_a_blocker_is_posted_in_the_prompts_thread_and_in_the_lea
     lines = rollup.params["text"].splitlines()
     assert lines[0] == "*引越しワンストップ化の朝会のまとめ（12/01）*"
     shimin = lines.index("• 市民課: 回答 1/1 人 ・ 未回答 なし")
-    assert lines[shimin + 1] == "    ◦ 困っていること（<@U01SHIMIN> さん）: 税務課の回答待ち"  # under its department
-    assert "• 税務課: 回答 0/1 人 ・ 未回答 <@U02ZEIMU>" in lines
+    assert lines[shimin + 1] == "    ◦ 困っていること（佐藤 花子 さん）: 税務課の回答待ち"  # under its department
+    assert "• 税務課: 回答 0/1 人 ・ 未回答 鈴木 一郎" in lines
 
 
 def test_without_a_prompt_that_day_the_answer_goes_in_the_channel(app, fakeslack):

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 
 from bot.bootstrap import Services
 from commands.home import build_home
+from commands.people import Names, ask_unknown, known_names
 from storage.home import home_data
 from storage.models import utcnow
 
@@ -20,9 +21,13 @@ def publish_home(event: dict, context: BoltContext) -> None:
         return
     services: Services = context["services"]
     user = event["user"]
+    t, people = services.translator(), services.project_file.people
     with services.session() as session:
         data = home_data(session, user, now=utcnow(), timezone=services.project_file.timezone)
-    view = build_home(services.translator(), data)
+        # After Slack's ack (Bolt acknowledges events first): the names Renkei lacks may be asked of users.info
+        ask_unknown(session, services.gateway, people, {w.user_id for w in data.wins})
+        names = Names(t, known_names(session, people, t), in_slack=True)
+    view = build_home(t, data, names)
     result = services.gateway.api("views.publish", user_id=user, view=view)
     if not result.ok:
         logger.warning("Failed to publish App Home for %s: %s", user, result.error)

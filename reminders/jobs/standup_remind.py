@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 from commands import standup as standup_commands
 from commands.durations import AFTER
+from commands.people import Names, ask_unknown, known_names
 from reminders.jobs import standup
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import OffsetTrigger
@@ -62,7 +63,11 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                 )
                 sent += outcome.status != OutboxStatus.FAILED
         if project.leads_channel_id:
-            text = standup_commands.rollup(t, project=project, day=day, departments=department_days(session, id_of(project), day))
+            days = department_days(session, id_of(project), day)
+            people = services.project_file.people
+            ask_unknown(session, services.gateway, people, {u for d in days for u in [*d.missing, *(b[0] for b in d.blockers)]})
+            names = Names(t, known_names(session, people, t), in_slack=True)
+            text = standup_commands.rollup(t, project=project, day=day, departments=days, name=names)
             outcome = services.gateway.post_message(
                 key=f"{spec.id}@{scheduled.isoformat()}:{project.leads_channel_id}", channel=project.leads_channel_id, text=text
             )
