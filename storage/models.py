@@ -191,3 +191,13 @@ class Person(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     deleted: bool = False
     fetched_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class HeldCommand(SQLModel, table=True):
+    """A command waiting for its user to choose a department (the 部署 buttons): run once when one is pressed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32)
+    command: str = Field(max_length=32)  # `/win`
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # as typed, without a 部署: token
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -30,6 +30,7 @@ TABLES = {
     "meeting",
     "delivery",
     "outboxmessage",
+    "heldcommand",
     "alembic_version",
 }
 
