@@ -10,6 +10,7 @@ from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
 from commands.people import names_in_slack
 from commands.suggest import echo, fold, unknown_department, unknown_sub
+from commands.where import take_department
 from storage.directory import (
     all_departments,
     get_department,
@@ -48,7 +49,7 @@ ALIASES = {
     "sync": "sync",
     "同期": "sync",
 }
-WORDS = ALIASES  # what people type after /dept (tests/test_wording.py allows its English words in ja.yml)
+WORDS = (*ALIASES, "dept")  # what people type after /dept (tests/test_wording.py allows its English words in ja.yml)
 
 
 def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -261,7 +262,12 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         if rest:
             return _usage(ctx)
         return list_departments(ctx) if sub == "list" else sync(ctx)
-    department = _department_or_reply(ctx, sub, rest)
+    named = take_department(ctx, rest)  # `/dept who 部署:税務課` is `/dept who 税務課`
+    if isinstance(named, Reply):
+        return named
+    if named.department is not None and named.text:
+        return _usage(ctx, ctx.t("where.two_departments"))
+    department = named.department or _department_or_reply(ctx, sub, rest)
     if isinstance(department, Reply):
         return department
     return {"who": who, "join": join, "leave": leave}[sub](ctx, department)

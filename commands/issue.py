@@ -38,17 +38,27 @@ from commands.issue_grammar import (
 from commands.people import names_in_slack, warm_names
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
-from commands.where import projects_in_view, resolve, resolve_department, view_refusal
+from commands.where import (
+    Ask,
+    DepartmentWhere,
+    department_button,
+    projects_in_view,
+    resolve,
+    resolve_department,
+    take_department,
+    view_refusal,
+)
 from storage import issues as store
 from storage import outbox
 from storage.directory import all_departments, department_channel, it_department, project_departments
 from storage.enums import EventKind, OutboxStatus, Severity
 from storage.ids import id_of
 from storage.models import Department, Issue, Project
-from storage.roles import Action, find_department, may
+from storage.roles import Action, Where, find_department, may
 
 # What people type after /issue, `to:<依頼先部署>` included (tests/test_wording.py allows its English words in ja.yml).
-WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to")
+WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to", "dept")
+DEPARTMENT_BUTTON = "issue_department"  # one per department, when several could be meant: the issue is filed for it
 
 
 def usage(ctx: CommandContext, problem: str | None = None) -> Reply:
@@ -188,15 +198,17 @@ def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[
     return post_to_channels(ctx.slack, key=f"issue:{issue.id}:card", channels=channels, text=text, blocks=blocks)
 
 
-def add(ctx: CommandContext, command: AddIssue) -> Reply:
-    """Store a new issue for this channel's (or the user's) department; post its card after the ack."""
+def add(ctx: CommandContext, command: AddIssue, department: Department | None = None, typed: str = "") -> Reply:
+    """Store a new issue for the named department, else this channel's or the user's (the reporter is the user: a
+    lead files for any department of the project); post its card after the ack. A user who could mean several
+    departments (`typed`, the command's text, waits for the press) is asked with buttons."""
     limited = limits.issue_rate_limit(ctx)
     if limited:
         return limited
     refusal = refuse_residents_data(ctx, command.title, command.body)
     if refusal:
         return refusal
-    where = resolve_department(ctx)
+    where = resolve_department(ctx, department, ask=Ask(DEPARTMENT_BUTTON, "/issue", typed))
     if isinstance(where, Reply):
         return where
     refused = _may_file(ctx, where.project)
@@ -483,9 +495,16 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(ctx, issue, tell_reporter=told))
 
 
-def open_form(ctx: CommandContext) -> Reply:
-    """`/issue` alone: the form, preset to this channel's (or the user's) department."""
-    where = resolve(ctx)
+def open_form(ctx: CommandContext, department: Department | None = None) -> Reply:
+    """`/issue` alone: the form, preset to the named department, else this channel's (or the user's); a user who could
+    mean several departments outside their channels is asked with buttons first."""
+    where: Where | DepartmentWhere | Reply
+    if department is None:
+        where = resolve(ctx)
+        if isinstance(where, Reply):
+            where = resolve_department(ctx, ask=Ask(DEPARTMENT_BUTTON, "/issue", ""))
+    else:
+        where = resolve_department(ctx, department)
     if isinstance(where, Reply):
         return where
     refused = _may_file(ctx, where.project)
@@ -503,8 +522,11 @@ def open_form(ctx: CommandContext) -> Reply:
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
-    """Answer `/issue <text>`."""
-    command = parse_issue(text)
+    """Answer `/issue [部署:<dept>] <text>`."""
+    named = take_department(ctx, text)
+    if isinstance(named, Reply):
+        return named
+    command = parse_issue(named.text)
     if isinstance(command, UsageError) and command.problem == "unknown_sub":
         return Reply(
             text=unknown_sub(
@@ -520,9 +542,12 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         params = {k: escape(v) if isinstance(v, str) else v for k, v in command.params.items()}
         return usage(ctx, ctx.t(f"issue.problem_{command.problem}", **params))
     if isinstance(command, OpenModal):
-        return open_form(ctx)
+        return open_form(ctx, named.department)
+    if isinstance(command, AddIssue):
+        return add(ctx, command, named.department, named.text)
+    if named.department is not None:  # only reporting names the department: the others name an issue
+        return usage(ctx, ctx.t("where.department_not_used"))
     handlers: dict[type, Callable[[CommandContext, Any], Reply]] = {
-        AddIssue: add,
         ListIssues: list_,
         ShowIssue: show,
         AssignIssue: assign,
@@ -562,5 +587,6 @@ BUTTONS: dict[str, Button] = {
     RESOLVE: issue_button(lambda ctx, number: close(ctx, CloseIssue(number))),
     ESCALATE: issue_button(lambda ctx, number: escalate(ctx, EscalateIssue(number))),
     IT_TAKE: issue_button(it_take, card=current_it_card),  # in the IT channel: its card, as the issue now is
+    DEPARTMENT_BUTTON: department_button(handle),
 }
 FORMS = {MODAL_CALLBACK: Form(submit_form)}

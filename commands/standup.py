@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
@@ -18,17 +18,27 @@ from commands.limits import issue_rate_limit
 from commands.people import Names, names_in_slack
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
-from commands.where import DepartmentWhere, project_view_refusal, resolve, resolve_department, resolve_project
+from commands.where import (
+    Ask,
+    DepartmentWhere,
+    department_button,
+    project_view_refusal,
+    resolve,
+    resolve_department,
+    resolve_project,
+    take_department,
+)
 from storage.directory import department_channel, get_department, get_project, project_departments, users_with_role
 from storage.enums import Role
 from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, StandupAnswer
 from storage.outbox import sent_thread_on
-from storage.roles import Action, liaison_places, may
+from storage.roles import Action, Where, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
+DEPARTMENT_BUTTON = "standup_department"  # one per department the user answers for, when several could be meant
 DEFAULT_QUESTIONS = ("yesterday", "today", "blockers")
 DEFAULT_KEYS = set(DEFAULT_QUESTIONS)
 BLOCKER_KEYS = {"blockers"}
@@ -36,7 +46,7 @@ BLOCKER_KEYS = {"blockers"}
 BLOCKER_LINE = re.compile(r"(?:^|(?<=\s))(困っていること|困りごと|困|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
 STATUS_WORDS = ("status", "状況")
-WORDS = STATUS_WORDS  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
+WORDS = (*STATUS_WORDS, "dept")  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
 
 
 def question_label(t: Translate, question: str) -> str:
@@ -92,12 +102,27 @@ def blocker_of(answers: dict[str, str]) -> str | None:
     return text if text and normal(text) not in NOTHING else None
 
 
-def record(ctx: CommandContext, answers: dict[str, str], *, project_id: int | None = None) -> Reply:
-    """Store today's answer for the user's department; offer to file a named blocker as an issue."""
+def own_departments(ctx: CommandContext) -> Callable[[Department], bool]:
+    """Which departments to offer the user as buttons: those they answer for (their own, as a liaison)."""
+    return lambda department: is_liaison(ctx.session, ctx.user_id, id_of(department))
+
+
+def record(
+    ctx: CommandContext,
+    answers: dict[str, str],
+    *,
+    project_id: int | None = None,
+    department: Department | None = None,
+    typed: str | None = None,
+) -> Reply:
+    """Store today's answer for the named department, else the user's; offer to file a named blocker as an issue.
+    A user who answers for several departments (`typed`, the command's text, waits for the press) is asked with
+    buttons."""
     refusal = refuse_residents_data(ctx, *answers.values())
     if refusal:
         return refusal
-    where = resolve_department(ctx)
+    ask = Ask(DEPARTMENT_BUTTON, "/standup", typed, offer=own_departments(ctx)) if typed is not None else None
+    where = resolve_department(ctx, department, ask=ask)
     if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
         # a form sent from another project's prompt: the user's department in that project
         where = next(
@@ -310,9 +335,16 @@ def questions_of(ctx: CommandContext, project: Project) -> list[str]:
     return list(spec.standup.questions) if spec and spec.standup else list(DEFAULT_QUESTIONS)
 
 
-def open_form(ctx: CommandContext) -> Reply:
-    """`/standup` alone: today's form."""
-    where = resolve(ctx)
+def open_form(ctx: CommandContext, department: Department | None = None) -> Reply:
+    """`/standup` alone: today's form (of the named department's project); a user who answers for several
+    departments outside their channels is asked with buttons first."""
+    where: Where | DepartmentWhere | Reply
+    if department is None:
+        where = resolve(ctx)
+        if isinstance(where, Reply):
+            where = resolve_department(ctx, ask=Ask(DEPARTMENT_BUTTON, "/standup", "", offer=own_departments(ctx)))
+    else:
+        where = resolve_department(ctx, department)
     if isinstance(where, Reply):
         return where
     questions = questions_of(ctx, where.project)
@@ -323,12 +355,16 @@ def open_form(ctx: CommandContext) -> Reply:
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
-    """Answer `/standup [<text>|status]`."""
+    """Answer `/standup [部署:<dept>] [<text>|status]`."""
+    named = take_department(ctx, text)
+    if isinstance(named, Reply):
+        return named
+    text, department = named.text, named.department
     words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
     if not words:
-        return open_form(ctx)
+        return open_form(ctx, department)
     if fold(words[0]) in STATUS_WORDS and len(words) == 1:
-        return status(ctx)
+        return status(ctx) if department is None else Reply(text=ctx.t("standup.usage"))
     if len(words) == 1 and nearest(words[0], STATUS_WORDS):  # `/standup stauts` is a typo, not an answer
         return Reply(text=unknown_sub(ctx.t, "/standup", words[0], STATUS_WORDS, ctx.t("standup.usage")))
     answer = plain_text(text)
@@ -336,7 +372,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return Reply(
             text="\n".join([ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(answer)), ctx.t("standup.usage")])
         )
-    return record(ctx, {"answer": answer})
+    return record(ctx, {"answer": answer}, department=department, typed=text)
 
 
 def press_answer(ctx: CommandContext, value: str) -> Pressed:
@@ -349,5 +385,9 @@ def press_blocker(ctx: CommandContext, value: str) -> Pressed:
     return Pressed(reply=file_blocker(ctx, number_of(value)))
 
 
-BUTTONS: dict[str, Button] = {ANSWER_BUTTON: press_answer, BLOCKER_BUTTON: press_blocker}
+BUTTONS: dict[str, Button] = {
+    ANSWER_BUTTON: press_answer,
+    BLOCKER_BUTTON: press_blocker,
+    DEPARTMENT_BUTTON: department_button(handle),
+}
 FORMS = {MODAL_CALLBACK: Form(submit, channel=form_channel)}

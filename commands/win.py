@@ -10,20 +10,23 @@ from commands.limits import win_rate_limit
 from commands.people import names_in_slack
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
-from commands.where import projects_in_view, resolve, view_refusal
+from commands.where import Ask, department_button, projects_in_view, resolve_department, take_department, view_refusal
 from storage.directory import project_channels
 from storage.ids import id_of
 from storage.issues import names
-from storage.roles import Action, may
+from storage.models import Department
+from storage.roles import Action, Where, channel_where, may
 from storage.wins import create_win, recent_wins
 
 LIST_WORDS = ("list", "一覧")
-WORDS = LIST_WORDS  # what people type after /win (tests/test_wording.py allows its English words in ja.yml)
+DEPARTMENT_BUTTON = "win_department"  # one per department, when several could be meant: the win is shared for it
+WORDS = (*LIST_WORDS, "dept")  # what people type after /win (tests/test_wording.py allows its English words in ja.yml)
 
 
-def add(ctx: CommandContext, raw: str) -> Reply:
-    """Store the win for the user's department (the project's, from the leads channel); share it in every channel
-    of the project after the ack."""
+def add(ctx: CommandContext, raw: str, department: Department | None = None) -> Reply:
+    """Store the win for the named department, else this channel's or the user's (the project's, from the leads
+    channel, for those who run it); share it in every channel of the project after the ack. A user who could mean
+    several departments is asked with buttons."""
     limited = win_rate_limit(ctx)
     if limited:
         return limited
@@ -33,13 +36,21 @@ def add(ctx: CommandContext, raw: str) -> Reply:
     refusal = refuse_residents_data(ctx, text)
     if refusal:
         return refusal
-    where = resolve(ctx)
-    if isinstance(where, Reply):
-        return where
+    here = channel_where(ctx.session, ctx.channel_id)
+    if (
+        department is None
+        and here is not None
+        and here.department is None
+        and may(ctx.session, ctx.user_id, Action.SHARE_PROJECT_WIN, project_id=here.project.id)
+    ):
+        where = here  # the leads channel: a win of the whole project
+    else:
+        chosen = resolve_department(ctx, department, ask=Ask(DEPARTMENT_BUTTON, "/win", raw))
+        if isinstance(chosen, Reply):
+            return chosen
+        where = Where(chosen.project, chosen.department)
     if not may(ctx.session, ctx.user_id, Action.SHARE_WIN, project_id=where.project.id):
         return Reply(text=ctx.t("win.not_permitted", project=escape(where.project.name)))
-    if where.department is None and not may(ctx.session, ctx.user_id, Action.SHARE_PROJECT_WIN, project_id=where.project.id):
-        return Reply(text=ctx.t("issue.needs_department_channel"))  # a liaison shares their department's wins
     win = create_win(
         session=ctx.session,
         project_id=id_of(where.project),
@@ -86,12 +97,18 @@ def list_(ctx: CommandContext) -> Reply:
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
-    """Answer `/win <text>` or `/win list`."""
-    words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
+    """Answer `/win [部署:<dept>] <text>` or `/win list`."""
+    named = take_department(ctx, text)
+    if isinstance(named, Reply):
+        return named
+    words = [w for w in named.text.split() if fold(w)]  # a stray zero-width space is no word
     if not words:
         return Reply(text="\n".join([ctx.t("win.problem_empty"), ctx.t("win.usage")]))
     if fold(words[0]) in LIST_WORDS:
-        return list_(ctx) if len(words) == 1 else Reply(text=ctx.t("win.usage"))
+        return list_(ctx) if len(words) == 1 and named.department is None else Reply(text=ctx.t("win.usage"))
     if len(words) == 1 and nearest(words[0], LIST_WORDS):  # `/win lsit` is a typo, not a win
         return Reply(text=unknown_sub(ctx.t, "/win", words[0], LIST_WORDS, ctx.t("win.usage")))
-    return add(ctx, text)
+    return add(ctx, named.text, named.department)
+
+
+BUTTONS = {DEPARTMENT_BUTTON: department_button(handle)}

@@ -15,7 +15,7 @@ KEEP_FOR = dt.timedelta(days=1)  # an unanswered choice is forgotten after a day
 def hold_command(session: Session, *, user_id: str, command: str, text: str) -> int:
     """Keep `command text` for the user until they choose a department; its id goes in the buttons.
     Choices older than KEEP_FOR are forgotten on the way."""
-    session.exec(delete(HeldCommand).where(col(HeldCommand.created_at) < utcnow() - KEEP_FOR))  # type: ignore[call-overload]
+    session.exec(delete(HeldCommand).where(col(HeldCommand.created_at) < utcnow() - KEEP_FOR))
     held = HeldCommand(user_id=user_id, command=command, text=text)
     session.add(held)
     session.commit()
@@ -31,7 +31,7 @@ def take_held_command(session: Session, held_id: int, user_id: str) -> HeldComma
     held = session.get(HeldCommand, held_id, populate_existing=True)
     if held is None or held.user_id != user_id or held.created_at < utcnow() - KEEP_FOR:
         return None
-    taken = session.exec(delete(HeldCommand).where(col(HeldCommand.id) == held_id))  # type: ignore[call-overload]
+    taken = session.exec(delete(HeldCommand).where(col(HeldCommand.id) == held_id))
     if taken.rowcount != 1:  # another press took it first
         session.rollback()
         return None

@@ -244,9 +244,9 @@ def resolve_where(
 ) -> Where | Ambiguous | Nowhere:
     """Where a command applies.
 
-    In a project channel: that project and its department (or the named one). Elsewhere:
-    the named department, or the department where the user is a liaison; when that
-    leaves several projects, the answer is Ambiguous.
+    In a project channel: that project and its department (or the named one, in that project). Elsewhere:
+    the named department (in the projects where the user is its liaison, else in their own projects), or the
+    department where the user is a liaison; when that leaves several places, the answer is Ambiguous.
     """
     in_channel = channel_where(session, channel_id)
     if department is None:
@@ -257,9 +257,12 @@ def resolve_where(
         projects = _projects_of(session, department)
         if in_channel is not None:
             projects = [p for p in projects if p.id == in_channel.project.id]
-        if len(projects) > 1:
-            mine = {w.project.id for w in liaison_places(session, user_id)}
-            projects = [p for p in projects if p.id in mine] or projects
+        if len(projects) > 1:  # the projects where the user is this department's liaison, else their own projects
+            liaison = {
+                w.project.id for w in liaison_places(session, user_id) if w.department and w.department.id == department.id
+            }
+            mine = {p.id for p in member_projects(session, user_id)}
+            projects = [p for p in projects if p.id in liaison] or [p for p in projects if p.id in mine] or projects
         places = [Where(project, department) for project in projects]
     if len(places) == 1:
         return places[0]
