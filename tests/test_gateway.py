@@ -186,13 +186,17 @@ def test_a_row_abandoned_mid_send_is_looked_for_in_the_channel_before_it_is_post
         for row in rows:
             assert outbox.claim(session, row.id, lease=services.gateway.lease)  # a process took both, then died
     metadata = {"event_type": "renkei_outbox", "event_payload": {"key": "on-the-wire"}}
-    assert services.gateway.client.chat_postMessage(channel="C1", text="on-the-wire", metadata=metadata)["ok"]
+    posted = services.gateway.client.chat_postMessage(channel="C1", text="on-the-wire", metadata=metadata)
+    for n in range(3):  # later posts: the one looked for is on the second page of history (pages of 2)
+        services.gateway.client.chat_postMessage(channel="C1", text=f"later {n}")
     later = services.gateway.now() + services.gateway.lease + dt.timedelta(seconds=1)
     assert gateway_for(services, fakeslack, now=lambda: later).flush_pending() == 2
-    texts = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
+    texts = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if "later" not in c.params["text"]]
     if history == "readable":
         assert sorted(texts) == ["never-left", "on-the-wire"]  # nothing twice
-        assert json.loads(rows_by_key(services)["on-the-wire"].result)["recovered"] is True
+        recorded = json.loads(rows_by_key(services)["on-the-wire"].result)
+        assert recorded == {"ok": True, "channel": "C1", "ts": posted["ts"], "recovered": True}  # where it is
+        assert len(fakeslack.calls_to("conversations.history")) >= 3  # it followed the cursor to the second page
     else:  # at least once: the one known duplicate, logged
         assert sorted(texts) == ["never-left", "on-the-wire", "on-the-wire"]
 

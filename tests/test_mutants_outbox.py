@@ -267,9 +267,15 @@ def test_a_failed_or_cut_short_firing_is_claimed_again_and_a_running_one_is_not(
     assert not claim_firing(session, "standup:moving", T0, "host-b", now=T0 + FIRING_LEASE)  # still running
     assert not needs_running(firing(session, "standup:moving", T0), T0 + FIRING_LEASE)
     assert needs_running(firing(session, "standup:moving", T0), T0 + FIRING_LEASE + dt.timedelta(seconds=1))
-    assert claim_firing(session, "standup:moving", T0, "host-b", now=T0 + FIRING_LEASE + dt.timedelta(seconds=1))
+    assert claim_firing(session, "standup:online", T0, "host-a", now=T0)  # another job's firing at the same time
+    fail_firing(session, "standup:online", T0, "RuntimeError")
+    retaken = T0 + FIRING_LEASE + dt.timedelta(seconds=1)
+    assert claim_firing(session, "standup:moving", T0, "host-b", now=retaken)
     row = firing(session, "standup:moving", T0)
     assert (row.claimed_by, row.status) == ("host-b", "claimed")
+    assert row.claimed_at.replace(tzinfo=dt.timezone.utc) == retaken  # the new claim has a lease of its own
+    assert not claim_firing(session, "standup:moving", T0, "host-c", now=retaken + dt.timedelta(seconds=1))
+    assert firing(session, "standup:online", T0).claimed_by == "host-a"  # the other job's firing is left alone
     fail_firing(session, "standup:moving", T0, "RuntimeError: " + "x" * 3000)
     row = firing(session, "standup:moving", T0)
     assert row.status == "failed" and row.error.startswith("RuntimeError: ") and len(row.error) == 2000
