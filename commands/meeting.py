@@ -194,7 +194,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         reminders=durations_text(ctx.t, reminders, BEFORE),
         project=escape(project.name),
     )
-    return Reply(text="\n".join(filter(None, [added + _place_text(ctx, meeting), clashes_text(ctx, meeting)])))
+    return Reply(text="\n".join(filter(None, [_with_place(ctx, added, meeting), clashes_text(ctx, meeting)])))
 
 
 def take_place(words: list[str]) -> tuple[str | None, list[str]]:
@@ -205,6 +205,12 @@ def take_place(words: list[str]) -> tuple[str | None, list[str]]:
             if folded.startswith(prefix):
                 return word[len(prefix) :].strip(), words[:index] + words[index + 1 :]
     return None, words
+
+
+def _with_place(ctx: CommandContext, sentence: str, meeting: Meeting) -> str:
+    """The sentence with the meeting's place before its final full stop: `…15分前）（場所: 第3会議室）。`"""
+    stop = sentence[-1:] if sentence[-1:] in ("。", ".") else ""
+    return sentence[: len(sentence) - len(stop)] + _place_text(ctx, meeting) + stop
 
 
 def _place_text(ctx: CommandContext, meeting: Meeting) -> str:
@@ -415,7 +421,7 @@ def edit(ctx: CommandContext, rest: str) -> Reply:
         if meeting.remind_before
         else ctx.t("meeting.no_reminders"),
     )
-    return Reply(text="\n".join(filter(None, [changed + _place_text(ctx, meeting), clashes_text(ctx, meeting)])))
+    return Reply(text="\n".join(filter(None, [_with_place(ctx, changed, meeting), clashes_text(ctx, meeting)])))
 
 
 def _day(ctx: CommandContext, day: dt.date) -> str:

@@ -30,7 +30,11 @@ def meeting(app, text: str, user: str = "U10LEAD") -> str:
 def test_a_weekly_meeting_names_its_closed_days_ahead_and_a_skipped_day_sends_no_reminder(app, synced, fakeslack):
     with time_machine.travel(at("2026-12-01", 9), tick=True):
         added = meeting(app, "add 進捗会議 毎週水曜 10:00 場所：第3会議室")  # full-width colon too
-        assert "会議 #2「進捗会議」を登録しました" in added and "毎週水曜 10:00" in added and "（場所: 第3会議室）" in added
+        assert (
+            "会議 #2「進捗会議」を登録しました" in added
+            and "毎週水曜 10:00" in added
+            and "15分前）（場所: 第3会議室）。" in added
+        )
         assert "12月30日（年末年始の閉庁期間）" in added and "/meeting skip 2 <日付>" in added  # the coming clash
         skipped = meeting(app, "skip 2 12月9日")
         assert "12/9 の回を休みにしました" in skipped and "次回は 2026-12-02(水) 10:00" in skipped
