@@ -20,6 +20,7 @@ SCHEDULING_TESTS = [
     "tests/test_jobs_cli.py",
     "tests/test_job_kinds.py",
     "tests/test_standup_meeting.py",
+    "tests/test_meeting_calendar.py",
     "tests/test_aging.py",
     "tests/test_mutants_aging.py",
 ]
