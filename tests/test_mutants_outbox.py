@@ -331,3 +331,23 @@ def test_failures_are_summarised_from_where_the_last_summary_stopped(session):
     assert outbox.failed_since_last_summary(session) == []
     second = message(session, "win:2:C1", status="failed")
     assert [r.id for r in outbox.failed_since_last_summary(session)] == [second]
+
+
+def test_finishing_or_failing_one_firing_leaves_the_jobs_other_firings_alone(session):
+    from storage.deliveries import fail_firing
+
+    tomorrow = T0 + dt.timedelta(days=1)
+    assert claim_firing(session, "standup:moving", T0, "host-a") and claim_firing(session, "standup:moving", tomorrow, "host-a")
+    finish_firing(session, "standup:moving", T0, "done")
+    assert (firing(session, "standup:moving", T0).status, firing(session, "standup:moving", tomorrow).status) == (
+        "done",
+        "claimed",
+    )
+    fail_firing(session, "standup:moving", tomorrow, "RuntimeError")
+    assert (firing(session, "standup:moving", T0).status, firing(session, "standup:moving", tomorrow).status) == (
+        "done",
+        "failed",
+    )
+    finish_firing(session, "standup:moving", tomorrow, "done", commit=False)
+    session.rollback()  # joined the caller's transaction, which did not commit
+    assert firing(session, "standup:moving", tomorrow).status == "failed"
