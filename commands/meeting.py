@@ -125,31 +125,44 @@ def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
     return Reply(text="\n".join(filter(None, [problem, ctx.t("meeting.usage")])))
 
 
+def _take_force(words: list[str]) -> tuple[bool, list[str]]:
+    """Whether `--force` was written (a closed day on purpose), and the other words."""
+    return any(fold(w) in FORCE_WORDS for w in words), [w for w in words if fold(w) not in FORCE_WORDS]
+
+
+def _read_offsets(ctx: CommandContext, parts: list[str]) -> list[str] | Reply:
+    """Reminder offsets (`1d,15m`, `前日,15分前`), each once and within the limit; a Reply saying what is wrong."""
+    read = [r for part in parts for r in read_durations(part)]
+    offsets = list(dict.fromkeys(r for r in read if r is not None))
+    if not read or None in read:  # nothing after `remind`, or a word that is no offset
+        return _usage(ctx, ctx.t("meeting.problem_offsets"))
+    return reminder_limit(ctx, offsets) or offsets
+
+
+def _refused_when(ctx: CommandContext, when: When, force: bool) -> Reply | None:
+    """Why a meeting may not be set at `when`: in the past, or on a closed day without `--force`."""
+    if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
+        return _usage(ctx, ctx.t("meeting.problem_past"))
+    closed = closed_reason(ctx, when)
+    return Reply(text=closed) if closed and not force else None
+
+
 def add(ctx: CommandContext, rest: str) -> Reply:
     """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`.
 
     At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, and MAX_MEETINGS_PER_PROJECT scheduled
     meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored.
     """
-    words = plain_text(rest).split()
-    force = any(fold(w) in FORCE_WORDS for w in words)
-    words = [w for w in words if fold(w) not in FORCE_WORDS]
+    force, words = _take_force(plain_text(rest).split())
     place, words = take_place(words)
     if place is not None and not 0 < len(place) <= PLACE_LIMIT:
         return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
-    reminders = DEFAULT_REMINDERS
-    for index, word in enumerate(words):
-        if fold(word) in REMIND_WORDS:
-            read = [r for part in words[index + 1 :] for r in read_durations(part)]
-            offsets = [r for r in read if r is not None]
-            words = words[:index]
-            if not read or len(offsets) < len(read):  # nothing after `remind`, or a word that is no offset
-                return _usage(ctx, ctx.t("meeting.problem_offsets"))
-            reminders = list(dict.fromkeys(offsets))
-            break
-    limited = reminder_limit(ctx, reminders)
-    if limited:
-        return limited
+    reminders: list[str] | Reply = DEFAULT_REMINDERS
+    remind_at = next((i for i, word in enumerate(words) if fold(word) in REMIND_WORDS), None)
+    if remind_at is not None:
+        words, reminders = words[:remind_at], _read_offsets(ctx, words[remind_at + 1 :])
+    if isinstance(reminders, Reply):
+        return reminders
     if len(words) < 3:
         return _usage(ctx, ctx.t("meeting.problem_incomplete"))
     when = read_when(words[-2], words[-1], ctx.timezone)
@@ -158,11 +171,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return _usage(ctx, ctx.t("meeting.problem_when", when=escape(" ".join(words[-2:]))))
     if len(title) > TITLE_LIMIT:
         return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
-    if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
-        return _usage(ctx, ctx.t("meeting.problem_past"))
-    closed = closed_reason(ctx, when)
-    if closed and not force:
-        return Reply(text=closed)
+    refused = _refused_when(ctx, when, force)
+    if refused:
+        return refused
     project = resolve_project(ctx)
     if isinstance(project, Reply):
         return project
@@ -390,25 +401,18 @@ def edit(ctx: CommandContext, rest: str) -> Reply:
             return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
         edit_meeting(ctx.session, meeting, place=place)
     elif field == "remind":
-        read = [r for part in values for r in read_durations(part)]
-        offsets = [r for r in read if r is not None]
-        if not read or len(offsets) < len(read):
-            return _usage(ctx, ctx.t("meeting.problem_offsets"))
-        limited = reminder_limit(ctx, list(dict.fromkeys(offsets)))
-        if limited:
-            return limited
-        edit_meeting(ctx.session, meeting, remind_before=list(dict.fromkeys(offsets)))
+        offsets = _read_offsets(ctx, values)
+        if isinstance(offsets, Reply):
+            return offsets
+        edit_meeting(ctx.session, meeting, remind_before=offsets)
     else:
-        force = any(fold(w) in FORCE_WORDS for w in values)
-        values = [w for w in values if fold(w) not in FORCE_WORDS]
+        force, values = _take_force(values)
         when = read_when(values[0], values[1], ctx.timezone) if len(values) == 2 else None
         if when is None:
             return _usage(ctx, ctx.t("meeting.problem_when", when=escape(" ".join(values))))
-        if when.starts_at and when.starts_at <= dt.datetime.now(dt.timezone.utc):
-            return _usage(ctx, ctx.t("meeting.problem_past"))
-        closed = closed_reason(ctx, when)
-        if closed and not force:
-            return Reply(text=closed)
+        refused = _refused_when(ctx, when, force)
+        if refused:
+            return refused
         starts_at = when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None
         edit_meeting(ctx.session, meeting, cron=when.cron, starts_at=starts_at)
     changed = ctx.t(
