@@ -85,11 +85,16 @@ def _may_be_my_number(window: list[str], kinds: list[str], first: int, last: int
     if {before, after} & inside - {" "}:
         return False  # `1-2345-6789-0123`: the same punctuation goes on, a longer number (a corporate number)
     lengths = {len(group) for group in window}
-    if inside == {"."} and len(window) == 4 and all(int(group) <= 255 for group in window):
-        return False  # 192.168.100.200: an IP address
+    if inside == {"."} and len(window) == 4 and all(_ip_octet(group) for group in window):
+        return False  # 192.168.100.200: an IP address (as written: no zero-padded octet, so 000.003.001.245 is none)
     if any_shape or min(lengths) >= 3:
         return True  # 4-4-4, 6-6, 4-8 …
     return len(lengths) == 1 and len(inside) <= 1  # 2×6 or 1×12 written one way, not `04/07 04/09 11/26`
+
+
+def _ip_octet(group: str) -> bool:
+    """A group as an IPv4 address writes it: 0-255, without leading zeros."""
+    return int(group) <= 255 and (group == "0" or not group.startswith("0"))
 
 
 def clean(text: str) -> str:
