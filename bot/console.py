@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,7 @@ class Console:
 
     def command(self, line: str) -> None:
         command, _, text = line.partition(" ")
+        text = self.mentions(text)
         interactions.slash(
             self.services,
             user_id=self.user,
@@ -260,11 +262,25 @@ class Console:
             self.out(question.rstrip())
         return self.read(question)
 
-    def switch(self, who: str) -> None:
+    def find(self, who: str) -> list[str]:
+        """The people `who` names: an id or a whole name, else a part of one (`佐藤` → 佐藤 花子)."""
         people = self.people()
-        wanted = normal(who)
-        found = [u for u in people if normal(u) == wanted or normal(self.person(u)) == wanted]
-        found = found or [u for u in people if wanted and wanted in normal(self.person(u))]
+        wanted = normal(who).replace(" ", "")
+        found = [u for u in people if normal(u) == wanted or normal(self.person(u)).replace(" ", "") == wanted]
+        return found or [u for u in people if wanted and wanted in normal(self.person(u)).replace(" ", "")]
+
+    def mentions(self, text: str) -> str:
+        """`@佐藤` as Slack would send it, `<@U01SHIMIN>`, when it names one person (Slack turns a chosen @name
+        into the user's id; a terminal has no list to choose from). Anything else stays as typed."""
+
+        def mention(match: re.Match[str]) -> str:
+            found = self.find(match.group(1))
+            return f"<@{found[0]}>" if len(found) == 1 else match.group(0)
+
+        return re.sub(r"(?<![<\w])@([^\s@<>]+)", mention, text)
+
+    def switch(self, who: str) -> None:
+        found = self.find(who)
         if len(found) != 1:
             key = "console.user_unknown" if not found else "console.user_ambiguous"
             self.out(self.t(key, who=who, choices="、".join(self.person(u) for u in found)))
@@ -417,9 +433,12 @@ def run_console(
             return line if line else None
 
         everyone = [*project_file.people, *(u for d in project_file.departments for u in d.liaisons), *project_file.admins]
-        chosen = user or next(iter(everyone), "U00CONSOLE")
-        console = Console(services, slack, user=chosen, out=out, read=read, interactive=prompt is not None)
-        out(t("console.user_set", name=console.person(chosen), user=chosen))
+        first = next(iter(everyone), "U00CONSOLE")
+        console = Console(services, slack, user=first, out=out, read=read, interactive=prompt is not None)
+        if user:  # an id or a name, as `:user` takes it; someone unknown is said, and the first person stays
+            console.switch(user)
+        if not user or console.user == first and first not in console.find(user):
+            out(t("console.user_set", name=console.person(first), user=first))
         try:
             return console.run()
         finally:

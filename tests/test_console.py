@@ -199,3 +199,16 @@ def test_the_console_without_a_project_file_uses_the_sample_and_says_so(console_
 
 def test_a_project_file_that_exists_is_used_without_a_word_about_the_sample(console_settings):
     assert "サンプルプロジェクト" not in play(console_settings, ":quit\n")
+
+
+def test_a_name_after_at_is_the_person_as_slack_would_send_it_and_user_takes_names(console_settings):
+    """`/issue assign 1 @鈴木` in a terminal means 鈴木 一郎 (Slack would send his id); `--user 山本` is 山本 直子; an
+    unknown `--user` is said and the first person stays."""
+    output = play(
+        console_settings, "/issue 様式の確認 to:shimin\n/issue assign 1 @鈴木\n/issue assign 1 @誰か\n:quit\n", user="伊藤"
+    )
+    assert "伊藤 由美（U05KOSODATE）として操作します" in output
+    assert "担当者を 鈴木 一郎 さんにしました" in output
+    assert "担当者は、@ を入力すると表示される候補から選んでください" in output  # nobody is called 誰か
+    unknown = play(console_settings, ":quit\n", user="UNOBODY")
+    assert "「UNOBODY」に当てはまる人が見つかりません" in unknown and "（U01SHIMIN）として操作します" in unknown
