@@ -57,7 +57,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         for department_id, channel in department_channels(session, id_of(project)).items():
             missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
             if missing:
-                text = t("standup.remind", users=" ".join(f"<@{u}>" for u in missing))
+                text = t("standup.remind", users=t("people.separator").join(f"<@{u}>" for u in missing))
                 outcome = services.gateway.post_message(
                     key=f"{spec.id}@{scheduled.isoformat()}:{channel}", channel=channel, text=text
                 )
