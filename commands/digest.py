@@ -10,7 +10,7 @@ from commands.base import Translate, escape, format_table
 from commands.blocks import MESSAGE_BLOCKS, header, message, section
 from commands.people import Names
 from storage.projectfile import EscalationSpec
-from storage.summary import DepartmentSummary, Figures, ProjectSummary
+from storage.summary import DepartmentSummary, Figures, ProjectSummary, Wait
 
 MAX_BLOCKS = MESSAGE_BLOCKS
 TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under a section's 3,000 characters: never split inside ```
@@ -34,7 +34,10 @@ def rate_text(figures: Figures) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 
 
-def need(department: DepartmentSummary, *, standup_running: bool = True) -> tuple:
+Owed = Sequence[tuple[Wait, str]]  # issues waiting on a department, each with the department that waits
+
+
+def need(department: DepartmentSummary, *, standup_running: bool = True, owed: Owed = ()) -> tuple:
     """How much a department needs the leads, as a sort key (neediest first): the longest wait, then overdue issues,
     then a low stand-up answer rate, then escalations; renkei.yml's order among equals (the sort is stable).
 
@@ -42,11 +45,17 @@ def need(department: DepartmentSummary, *, standup_running: bool = True) -> tupl
     """
     f = department.figures
     rate = f.answer_rate if standup_running and f.answer_rate is not None else 1.0
-    return (-f.longest_wait, -f.overdue, rate, -f.escalations)
+    longest = max([f.longest_wait, *(wait.business_days for wait, _ in owed)])  # waiting, or waited on
+    return (-longest, -f.overdue, rate, -f.escalations)
 
 
 def attention(
-    t: Translate, department: DepartmentSummary, escalation: EscalationSpec, *, standup_running: bool = True
+    t: Translate,
+    department: DepartmentSummary,
+    escalation: EscalationSpec,
+    *,
+    standup_running: bool = True,
+    owed: Owed = (),
 ) -> list[str]:
     """Why a department needs the leads' attention: long waits, overdue issues, unanswered stand-ups, escalations.
 
@@ -54,6 +63,9 @@ def attention(
     a department that simply has no data yet is not flagged.
     """
     reasons, f = [], department.figures
+    owed_days = max((wait.business_days for wait, _ in owed), default=0)
+    if owed_days >= escalation.nudge_after:  # the department others wait on: the one to ask first
+        reasons.append(t("digest.reason_owed", count=len(owed), days=owed_days))
     if f.waiting and f.longest_wait >= escalation.nudge_after:
         reasons.append(t("digest.reason_wait", count=f.waiting, days=f.longest_wait))
     if f.overdue:
@@ -93,13 +105,31 @@ def build_digest(
         rate=rate_text(totals) if running else "-",
     )
 
-    departments = sorted(summary.departments, key=lambda d: need(d, standup_running=running))
+    owed: dict[str, list[tuple[Wait, str]]] = {}  # by the name of the department waited on
+    for waiting in summary.departments:
+        for wait in waiting.waits:
+            owed.setdefault(wait.waiting_on, []).append((wait, waiting.name))
+    for pairs in owed.values():
+        pairs.sort(key=lambda pair: -pair[0].business_days)
+    departments = sorted(summary.departments, key=lambda d: need(d, standup_running=running, owed=owed.get(d.name, [])))
     attention_lines = []
     for department in departments:
-        reasons = attention(t, department, escalation, standup_running=running)
+        owes = owed.get(department.name, [])
+        reasons = attention(t, department, escalation, standup_running=running, owed=owes)
         if not reasons:
             continue
         attention_lines.append(t("digest.attention_line", department=escape(department.name), reasons="、".join(reasons)))
+        if owes and owes[0][0].business_days >= escalation.nudge_after:  # what it is asked for, and by whom
+            attention_lines += [
+                t(
+                    "digest.owed_line",
+                    number=wait.number,
+                    title=escape(wait.title),
+                    waiting=escape(waiting),
+                    days=wait.business_days,
+                )
+                for wait, waiting in owes[:2]
+            ]
         attention_lines += [  # its own waits, under it
             t(
                 "digest.wait_line",

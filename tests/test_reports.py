@@ -172,9 +172,12 @@ def test_the_digest_puts_departments_needing_attention_first_and_names_everyone(
     project, _ = activity
     text, blocks = build_digest(T, summary_for(services, project), EscalationSpec(), names=Names(T, services.project_file.people))
     attention = text.split("*まず確認が必要な部署*")[1].split("*部署別の状況*")[0]
-    assert attention.strip().startswith("• *市民課*: 回答待ち 1 件（最長 3 営業日）、IT部門へ相談 1 件\n")
-    assert "#2 =HYPERLINK" in attention and "→ 税務課（3 営業日）" in attention
-    assert "• *税務課*: 期限超過 1 件、朝会の回答率 0%" in attention  # #3 is overdue; nobody in 税務課 answered
+    # 税務課 is asked first: 市民課's #2 waits on it; #3 is overdue; nobody in 税務課 answered
+    assert attention.strip().startswith(
+        "• *税務課*: 回答を待たれている課題 1 件（最長 3 営業日）、期限超過 1 件、朝会の回答率 0%\n"
+    )
+    assert "#2 =HYPERLINK" in attention and "← 市民課（3 営業日）" in attention and "→ 税務課（3 営業日）" in attention
+    assert "• *市民課*: 回答待ち 1 件（最長 3 営業日）、IT部門へ相談 1 件" in attention
     for name in ("市民課", "税務課", "国民健康保険課", "福祉課", "子育て支援課", "情報政策課"):
         assert name in text.split("*部署別の状況*")[1]
     assert "新規 3（前週比 +2）" in text and "窓口の待ち時間が半分に" in text
