@@ -298,3 +298,11 @@ def test_every_reason_a_job_gives_is_in_both_catalogs():
     assert {"closed_day", "meeting_skipped", "missed"} <= codes
     for language in (JA, EN):
         assert sorted(code for code in codes if f"jobs.reason.{code}" not in language) == []
+
+
+def test_help_names_the_newer_subcommands_and_the_department_token():
+    """`/renkei help` says how to write what was added later: `/meeting skip|edit`, `/issue answer`, `場所:`, `部署:`."""
+    for language, words in ((JA, ["部署:", "場所:"]), (EN, ["dept:", "place:"])):
+        help_text = " ".join(value for key, value in language.items() if key.startswith("help."))
+        for command in ["/meeting skip", "/meeting edit", "/issue answer", "/standup status", "/win list", *words]:
+            assert command in help_text, command
