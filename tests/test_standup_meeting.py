@@ -117,7 +117,8 @@ def test_meetings_are_added_listed_and_cancelled(app, services):
     "text,expected",
     [
         ("", "使い方"),
-        ("add 会議", "件名と日時を書いてください"),
+        ("add 会議", "件名・曜日か日付・時刻の3つ"),
+        ("add 会議 25時", "件名・曜日か日付・時刻の3つ"),  # a title and a time, no day
         ("add 会議 someday 10:00", "日時として読めません"),
         ("add 会議 wed 25:00", "日時として読めません"),
         ("add 会議 2020-01-01 10:00", "過去の日時"),
