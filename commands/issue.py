@@ -36,7 +36,7 @@ from commands.issue_grammar import (
     parse_issue,
 )
 from commands.people import names_in_slack, warm_names
-from commands.suggest import echo, fold, unknown_department, unknown_sub
+from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import (
     Ask,
@@ -528,6 +528,13 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return named
     command = parse_issue(named.text)
     if isinstance(command, UsageError) and command.problem == "unknown_sub":
+        sub = str(command.params["sub"])
+        if fold(sub) in LIST_SCOPES:  # `/issue mine`: the list's word without `list`
+            return Reply(
+                text="\n".join(
+                    [ctx.t("suggest.unknown_sub", command="/issue", sub=escape(sub)), did_you_mean(ctx.t, f"/issue list {sub}")]
+                )
+            )
         return Reply(
             text=unknown_sub(
                 ctx.t,

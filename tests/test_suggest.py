@@ -36,6 +36,14 @@ def test_an_unknown_command_is_named_and_the_nearest_suggested(services):
     assert "`/issue` のことですか？" in text
 
 
+@pytest.mark.parametrize("scope", ["mine", "all", "open"])
+def test_a_list_scope_without_list_suggests_the_list(services, scope):
+    before = stored(services)
+    text = answer(services, "/issue", scope)
+    assert f"`/issue list {scope}` のことですか？" in text
+    assert stored(services) == before  # not taken for an issue's title
+
+
 def test_an_unknown_subcommand_suggests_the_right_one_and_runs_nothing(services):
     before = stored(services)
     text = answer(services, "/issue", "lsit")
