@@ -272,6 +272,8 @@ def digest(
     post: bool = typer.Option(False, "--post", help="Post it to the leads channel instead of printing it."),
 ) -> None:
     """Print this week's digest, or post it to the leads channel."""
+    from bot.render import message_lines
+    from commands.people import Names, known_names
     from commands.report import digest_for
 
     services = _services(need_token=post)
@@ -279,8 +281,10 @@ def digest(
     found = _project(services, project)
     with services.session() as session:
         text, blocks = digest_for(session, found, project_file=services.project_file, calendar=services.calendar, t=t)
-    if not post:
-        typer.echo(text)
+        person = Names(t, known_names(session, services.project_file.people, t))
+    if not post:  # as people read it: no Slack markup, names for mentions (as `renkei demo` prints it)
+        lines, _ = message_lines(text, blocks, person=person, channel=lambda c: c)
+        typer.echo("\n".join(lines))
         return
     if not found.leads_channel_id:
         _fail(t("digest.no_leads_channel"))

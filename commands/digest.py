@@ -45,8 +45,9 @@ def need(department: DepartmentSummary, *, standup_running: bool = True, owed: O
     """
     f = department.figures
     rate = f.answer_rate if standup_running and f.answer_rate is not None else 1.0
-    longest = max([f.longest_wait, *(wait.business_days for wait, _ in owed)])  # waiting, or waited on
-    return (-longest, -f.overdue, rate, -f.escalations)
+    owed_longest = max((wait.business_days for wait, _ in owed), default=0)
+    longest = max(f.longest_wait, owed_longest)  # waiting, or waited on
+    return (-longest, owed_longest < longest, -f.overdue, rate, -f.escalations)  # the one waited on first
 
 
 def attention(

@@ -69,6 +69,7 @@ def test_the_monthly_report_job_sends_every_manager_a_file(synced, fakeslack, tm
 def test_renkei_digest_names_every_department_with_its_figures(env, tmp_path):
     result = run(["digest", "--project", "moving"], env, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "*" not in result.stdout and "<@" not in result.stdout  # printed as people read it, not Slack markup
     table = result.stdout.split("部署別の状況")[1]
     for name in ("市民課", "税務課", "国民健康保険課", "福祉課", "子育て支援課", "情報政策課"):
         line = next(row for row in table.splitlines() if row.startswith(name))
