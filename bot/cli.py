@@ -415,10 +415,9 @@ def outbox_retry(
 
 
 def _local(moment, zone) -> str:
-    import datetime as dt
+    from storage.models import as_utc
 
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @db_cli.command("upgrade")

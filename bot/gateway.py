@@ -41,7 +41,7 @@ from storage import outbox
 from storage.db import new_session
 from storage.enums import OutboxStatus
 from storage.ids import id_of
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage, as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_upload_v2
@@ -144,11 +144,6 @@ MAX_ATTEMPTS = 35
 INLINE_PATIENCE = dt.timedelta(seconds=90)
 INLINE_WORKERS = 8
 TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back without their zone; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def retry_after(exc: SlackApiError) -> float:
@@ -304,7 +299,7 @@ class SlackGateway:
             if waiting and 0 < paused <= self.inline_patience and time.monotonic() + paused <= deadline:
                 time.sleep(paused)
                 continue
-            due = [r for r in waiting if r.next_attempt_at is None or _aware(r.next_attempt_at) <= self.now()]
+            due = [r for r in waiting if r.next_attempt_at is None or as_utc(r.next_attempt_at) <= self.now()]
             if len(due) == 1 or (due and self.inline_workers == 1):
                 for row in due:
                     self.deliver(id_of(row))
@@ -315,7 +310,7 @@ class SlackGateway:
                 continue
             if not waiting:
                 return [self._outcome(row) for row in rows]
-            wait = min((_aware(r.next_attempt_at) - self.now()).total_seconds() for r in waiting if r.next_attempt_at)
+            wait = min((as_utc(r.next_attempt_at) - self.now()).total_seconds() for r in waiting if r.next_attempt_at)
             if wait > self.inline_patience or time.monotonic() + wait > deadline:  # left to the next flush
                 return [self._outcome(row) for row in rows]
             time.sleep(max(wait, 0.0))
@@ -395,7 +390,7 @@ class SlackGateway:
         message is then posted again (at least once)."""
         if not channel.startswith(("C", "G")):
             return None
-        cursor, oldest = "", f"{_aware(since).timestamp() - 60:.6f}"
+        cursor, oldest = "", f"{as_utc(since).timestamp() - 60:.6f}"
         for _ in range(HISTORY_PAGES):
             found = self._api(
                 self.sender,

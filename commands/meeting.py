@@ -254,7 +254,7 @@ def closed_reason(ctx: CommandContext, when: When) -> str | None:
     if when.starts_at is not None:
         day = when.starts_at.date()
         reason = ctx.calendar.closed_reason(day)
-        shown = ctx.t("dates.short", month=day.month, day=day.day)
+        shown = _day(ctx, day)
     else:
         weekday = (when.cron or "").split()[-1]
         reason = "weekend" if weekday in ("sat", "sun") else None
@@ -320,37 +320,47 @@ def next_(ctx: CommandContext) -> Reply:
 
 def cancel(ctx: CommandContext, rest: str) -> Reply:
     """`/meeting cancel N`: no more reminders for a meeting added with /meeting add."""
-    number = read_number(rest) if rest and len(rest.split()) == 1 else None
-    if number is None:
-        return _usage(ctx, ctx.t("meeting.problem_number"))
-    meeting = get_meeting(ctx.session, number)
-    if meeting is None or meeting.cancelled:
-        return Reply(text=ctx.t("meeting.not_found", number=number))
-    if is_from_config(meeting):
-        return Reply(text=ctx.t("meeting.config_meeting", number=number))
-    if not may(ctx.session, ctx.user_id, Action.CANCEL_MEETING, meeting=meeting):
-        return Reply(text=ctx.t("meeting.cancel_not_permitted", number=number))
+    words = rest.split()
+    meeting = _own_meeting(
+        ctx,
+        words if len(words) == 1 else [],
+        example="/meeting cancel 3",
+        not_permitted="meeting.cancel_not_permitted",
+        config_refusal="meeting.config_meeting",
+    )
+    if isinstance(meeting, Reply):
+        return meeting
     cancel_meeting(ctx.session, meeting)
-    return Reply(text=ctx.t("meeting.cancelled", number=number, title=escape(meeting.title)))
+    return Reply(text=ctx.t("meeting.cancelled", number=meeting.id, title=escape(meeting.title)))
 
 
-def _own_meeting(ctx: CommandContext, words: list[str], example: str) -> Meeting | Reply:
-    """The meeting numbered by the first word, if it exists and the user may change it."""
+def _own_meeting(
+    ctx: CommandContext,
+    words: list[str],
+    *,
+    example: str,
+    not_permitted: str = "meeting.change_not_permitted",
+    config_refusal: str | None = None,
+) -> Meeting | Reply:
+    """The meeting numbered by the first word, if it exists and the user may change it; `config_refusal` refuses a
+    meeting of renkei.yml (before the permission, which does not matter for it)."""
     number = read_number(words[0]) if words else None
     if number is None:
-        return _usage(ctx, ctx.t("meeting.problem_number_for", example=example))
+        return _usage(ctx, ctx.t("meeting.problem_number", example=example))
     meeting = get_meeting(ctx.session, number)
     if meeting is None or meeting.cancelled:
         return Reply(text=ctx.t("meeting.not_found", number=number))
+    if config_refusal is not None and is_from_config(meeting):
+        return Reply(text=ctx.t(config_refusal, number=number))
     if not may(ctx.session, ctx.user_id, Action.CANCEL_MEETING, meeting=meeting):
-        return Reply(text=ctx.t("meeting.change_not_permitted", number=number))
+        return Reply(text=ctx.t(not_permitted, number=number))
     return meeting
 
 
 def skip(ctx: CommandContext, rest: str) -> Reply:
     """`/meeting skip N <date>`: a weekly meeting does not take place that day (no reminders for it)."""
     words = plain_text(rest).split()
-    meeting = _own_meeting(ctx, words, "/meeting skip 1 12月30日")
+    meeting = _own_meeting(ctx, words, example="/meeting skip 1 12月30日")
     if isinstance(meeting, Reply):
         return meeting
     if not meeting.cron:
@@ -379,7 +389,7 @@ def skip(ctx: CommandContext, rest: str) -> Reply:
 def edit(ctx: CommandContext, rest: str) -> Reply:
     """`/meeting edit N <件名|日時|場所|リマインド> <value>`: change one thing of a meeting added with /meeting add."""
     words = plain_text(rest).split()
-    meeting = _own_meeting(ctx, words, "/meeting edit 1 日時 毎週木曜 10:00")
+    meeting = _own_meeting(ctx, words, example="/meeting edit 1 日時 毎週木曜 10:00")
     if isinstance(meeting, Reply):
         return meeting
     if is_from_config(meeting):

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.enums import DeliveryStatus
-from storage.models import Delivery, utcnow
+from storage.models import Delivery, as_utc, utcnow
 from storage.upsert import insert_if_absent
 
 # A claim older than this was cut short (the process died mid-run): the firing may be run again. Longer than any
@@ -94,7 +94,5 @@ def needs_running(row: Delivery | None, now: dt.datetime | None = None) -> bool:
     """Whether a firing still has to be run: never claimed, failed, or cut short (claimed long ago, not finished)."""
     if row is None or row.status == DeliveryStatus.FAILED:
         return True
-    claimed_at = row.claimed_at or row.created_at
-    if claimed_at.tzinfo is None:
-        claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
+    claimed_at = as_utc(row.claimed_at or row.created_at)
     return row.status == DeliveryStatus.CLAIMED and claimed_at < (now or utcnow()) - FIRING_LEASE

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from storage.enums import MeetingSource
-from storage.models import Meeting
+from storage.models import Meeting, as_utc
 
 
 def add_meeting(
@@ -74,14 +74,9 @@ def same_meeting(
     for meeting in session.exec(statement):
         if cron is not None and meeting.cron == cron:
             return meeting
-        if starts_at is not None and meeting.starts_at is not None and _utc(meeting.starts_at) == _utc(starts_at):
+        if starts_at is not None and meeting.starts_at is not None and as_utc(meeting.starts_at) == as_utc(starts_at):
             return meeting
     return None
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives times back without their zone (stored in UTC)."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
 def skipped_days(meeting: Meeting) -> set[dt.date]:

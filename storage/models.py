@@ -13,6 +13,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp as aware UTC: SQLite gives it back without its zone (it was stored in UTC)."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
 class Department(SQLModel, table=True):
     """A department (課) of the municipality; `role='it'` marks the IT department."""
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from storage.enums import OutboxStatus
 from storage.guard import refuse_my_number, without_xml_invalid
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage, as_utc, utcnow
 from storage.upsert import insert_if_absent
 
 
@@ -165,7 +165,7 @@ def next_due(session: Session) -> dt.datetime | None:
     lease = session.exec(
         select(func.min(OutboxMessage.claimed_until)).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
     ).one()
-    moments = [m if m.tzinfo else m.replace(tzinfo=dt.timezone.utc) for m in (retry, lease) if m is not None]
+    moments = [as_utc(m) for m in (retry, lease) if m is not None]
     return min(moments, default=None)
 
 

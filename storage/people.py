@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import union
 from sqlmodel import Session, col, select
 
-from storage.models import Issue, Person, RoleAssignment, Win, utcnow
+from storage.models import Issue, Person, RoleAssignment, Win, as_utc, utcnow
 
 MAX_AGE = dt.timedelta(days=1)
 
@@ -23,9 +23,7 @@ def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) 
     """Of `user_ids`, those with no cached name or one older than MAX_AGE, sorted."""
     limit = (now or utcnow()) - MAX_AGE
     fresh = {
-        p.user_id
-        for p in session.exec(select(Person).where(col(Person.user_id).in_(user_ids)))
-        if (p.fetched_at if p.fetched_at.tzinfo else p.fetched_at.replace(tzinfo=dt.timezone.utc)) > limit
+        p.user_id for p in session.exec(select(Person).where(col(Person.user_id).in_(user_ids))) if as_utc(p.fetched_at) > limit
     }
     return sorted(user_ids - fresh)
 
