@@ -126,6 +126,15 @@ def run_renkei(args: list[str], env: dict[str, str], folder: Path) -> subprocess
     return done
 
 
+def sync_workspace(env: dict[str, str], folder: Path) -> None:
+    """`renkei sync` against the fake Slack (the project's channels made), timed and printed; a failure raises."""
+    started = time.perf_counter()
+    synced = run_renkei(["sync"], env, folder)
+    if synced.returncode:
+        raise RuntimeError(f"renkei sync failed:\n{synced.stdout[-2000:]}\n{synced.stderr[-2000:]}")
+    print(f"renkei sync: {time.perf_counter() - started:.1f} s")
+
+
 @dataclass
 class Server:
     """A process serving HTTP on a loopback port, its output in a log file."""

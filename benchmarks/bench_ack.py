@@ -62,11 +62,11 @@ from _harness import (  # noqa: E402
     percentile,
     query,
     renkei_env,
-    run_renkei,
     sign,
     slash_body,
     start_server,
     start_slack,
+    sync_workspace,
     write_project,
 )
 
@@ -310,11 +310,7 @@ def main() -> None:
     ok = True
     try:
         env = renkei_env(folder, slack.url)
-        started = time.perf_counter()
-        synced = run_renkei(["sync"], env, folder)
-        if synced.returncode:
-            raise RuntimeError(f"renkei sync failed:\n{synced.stdout[-2000:]}\n{synced.stderr[-2000:]}")
-        print(f"renkei sync: {time.perf_counter() - started:.1f} s")
+        sync_workspace(env, folder)
         channels = slack.channels()
         [(project_id,)] = query(folder, "SELECT id FROM project WHERE slug = 'city'")
 

@@ -49,6 +49,7 @@ from _harness import (  # noqa: E402
     renkei_env,
     run_renkei,
     start_slack,
+    sync_workspace,
     write_project,
 )
 
@@ -126,11 +127,7 @@ def main() -> None:
     ok = False
     try:
         env = renkei_env(folder, slack.url)
-        started = time.perf_counter()
-        synced = run_renkei(["sync"], env, folder)
-        if synced.returncode:
-            raise RuntimeError(f"renkei sync failed:\n{synced.stdout[-2000:]}\n{synced.stderr[-2000:]}")
-        print(f"renkei sync: {time.perf_counter() - started:.1f} s")
+        sync_workspace(env, folder)
         channels = slack.channels()
         wanted = {channels[channel_of(d)] for d in range(args.departments)}
         bound = limits.lower_bound({channel: 1 for channel in wanted})
