@@ -100,8 +100,12 @@ def test_without_the_token_a_liaison_of_two_departments_chooses_with_a_button_on
     assert slug_of(app, row.department_id) == "zeimu", answered
     assert "もう使えません" in press(app, fakeslack, "市民課", reply)  # the choice is taken once
     assert len(rows(app, stored)) == 1 and rows(app, HeldCommand) == []
-    replaced = [c for c in fakeslack.calls_to("response_url") if c.params.get("replace_original")]
-    assert replaced and "税務課として実行しました" in replaced[0].params["text"]
+
+    def replaced():  # the card's new state is sent after the presser's answer: wait for it
+        return [c for c in fakeslack.calls_to("response_url") if c.params.get("replace_original")]
+
+    wait_for(replaced)
+    assert "税務課として実行しました" in replaced()[0].params["text"]
 
 
 def test_someone_elses_press_runs_nothing(app, fakeslack):
