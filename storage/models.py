@@ -36,6 +36,9 @@ class Project(SQLModel, table=True):
     purpose: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     leads_channel_name: str = Field(max_length=80)
     leads_channel_id: str | None = Field(default=None, max_length=32)
+    phase: str = Field(default="prepare", max_length=20)  # prepare, design, build, test, operate (/renkei phase)
+    phase_changed_at: dt.datetime | None = None
+    canvas_id: str | None = Field(default=None, max_length=32)  # the leads channel's canvas of what was agreed
 
 
 class ProjectDepartment(SQLModel, table=True):
@@ -80,6 +83,8 @@ class Issue(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     resolved_at: dt.datetime | None = None
+    uat_session_id: int | None = Field(default=None, foreign_key="uatsession.id")  # raised at a review or test
+    requirement_id: int | None = Field(default=None, foreign_key="requirement.id")  # the requirement it concerns
 
 
 class IssueEvent(SQLModel, table=True):
@@ -206,3 +211,119 @@ class HeldCommand(SQLModel, table=True):
     command: str = Field(max_length=32)  # `/win`
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # as typed, without a 部署: token
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+# --- the rollout's own steps (issue 16): hearings, requirements, reviews and acceptance tests, life after launch ---
+# Codes are stored in English and worded by the catalogs: Project.phase (`phase.<code>`), Requirement.status
+# (`req.status.<code>`), RequirementRating.rating (`req.rating.<code>`), UatSession.kind (`uat.kind.<code>`),
+# UatResult.outcome (`uat.outcome.<code>`). Answers to a questionnaire are JSON text {question: answer}, as stand-ups.
+
+
+class Hearing(SQLModel, table=True):
+    """A ヒアリング: a questionnaire sent to every department of a project, open until a lead closes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    title: str = Field(max_length=200)
+    questions: str = Field(sa_column=Column(Text, nullable=False))  # JSON list: the questions as asked at the start
+    status: str = Field(default="open", max_length=20)  # open, closed
+    started_by: str = Field(max_length=32)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: dt.datetime | None = None
+
+
+class HearingAnswer(SQLModel, table=True):
+    """One person's answers for their department to a hearing; editable until the hearing closes."""
+
+    __table_args__ = (UniqueConstraint("hearing_id", "department_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    hearing_id: int = Field(foreign_key="hearing.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    user_id: str = Field(max_length=32)
+    answers: str = Field(sa_column=Column(Text, nullable=False))  # JSON {question index: text}; blanks allowed
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Requirement(SQLModel, table=True):
+    """A 要件 in plain words with its effect on work; status proposed → agreed / on_hold / dropped (with a reason)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")  # who proposed it (None: the leads)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    effect: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # who is affected, what if not
+    status: str = Field(default="proposed", max_length=20, index=True)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it was decided so
+    proposed_by: str = Field(max_length=32)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RequirementRating(SQLModel, table=True):
+    """A department's rating of a requirement: required, nice, not_needed, no_effect (one per department)."""
+
+    __table_args__ = (UniqueConstraint("requirement_id", "department_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    requirement_id: int = Field(foreign_key="requirement.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    rating: str = Field(max_length=20)
+    user_id: str = Field(max_length=32)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UatSession(SQLModel, table=True):
+    """A 設計レビュー (kind `review`) or 受入テスト (kind `test`) on a business day; departments sign up for it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    title: str = Field(max_length=200)
+    kind: str = Field(default="test", max_length=20)
+    starts_at: dt.datetime
+    place: str | None = Field(default=None, max_length=300)
+    created_by: str = Field(max_length=32)
+    cancelled: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UatSignup(SQLModel, table=True):
+    """A department's sign-up for a session: who signed it up and who will attend."""
+
+    __table_args__ = (UniqueConstraint("session_id", "department_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="uatsession.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    user_id: str = Field(max_length=32)
+    attendees: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UatResult(SQLModel, table=True):
+    """A department's result of a session: `ok`, or `problem` with what (each problem also filed as an issue)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="uatsession.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    user_id: str = Field(max_length=32)
+    outcome: str = Field(max_length=20)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requirement_id: int | None = Field(default=None, foreign_key="requirement.id")
+    issue_id: int | None = Field(default=None, foreign_key="issue.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Retrospective(SQLModel, table=True):
+    """A department's monthly 振り返り after launch: what is better now, what still hurts (JSON answers)."""
+
+    __table_args__ = (UniqueConstraint("project_id", "department_id", "user_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    user_id: str = Field(max_length=32)
+    month: dt.date = Field(index=True)  # the first day of the month it is for
+    answers: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -26,6 +26,11 @@ MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 # crontab counts weekdays from Sunday = 0 (7 too); APScheduler from Monday = 0: names are unambiguous.
 CRON_WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_STANDUP_QUESTIONS = ["yesterday", "today", "blockers"]
+# The rollout's questionnaires: a code is worded by the catalog (`hearing.question.<code>`, `retro.question.<code>`);
+# any other text in renkei.yml is asked as written.
+DEFAULT_HEARING_QUESTIONS = ["problems", "solve", "worries", "people", "residents"]
+DEFAULT_RETROSPECTIVE_QUESTIONS = ["better", "hurts"]
+QUESTIONS_LIMIT = 10  # a form shows one text box per question; Slack allows 100 blocks, people tire sooner
 # Slack's rule for a channel name (conversations.create): at most 80 lower-case letters, digits, hyphens and
 # underscores, not punctuation alone (invalid_name_punctuation). `<project>-<department>` of two 40-character
 # slugs would be 81, and `leads_channel` is free text: `_channel_problems` checks both.
@@ -177,6 +182,51 @@ class MeetingSpec(_Strict):
         return [_duration(v) for v in values]
 
 
+def _questions(values: list[str]) -> list[str]:
+    for value in values:
+        if not str(value).strip() or len(str(value)) > 150:  # Slack: an input block's label is at most 2,000 chars
+            raise PydanticCustomError("bad_question", "bad question", {"value": value})
+    return values
+
+
+class HearingSpec(_Strict):
+    """The hearing questionnaire (ヒアリング) and when departments that have not answered are reminded."""
+
+    questions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HEARING_QUESTIONS), min_length=1, max_length=QUESTIONS_LIMIT
+    )
+    remind: str = "0 10 * * 1-5"  # moved past closed days; only while a hearing is open and a department owes answers
+    _check_cron = field_validator("remind")(lambda cls, v: _cron(v))
+    _check_questions = field_validator("questions")(lambda cls, v: _questions(v))
+
+
+class UatSpec(_Strict):
+    """Design reviews and acceptance tests (/uat): how long before a session to remind, by the meetings' rules."""
+
+    remind_before: list[str] = ["1d", "15m"]
+
+    @field_validator("remind_before")
+    @classmethod
+    def _check_offsets(cls, values: list[str]) -> list[str]:
+        return [_duration(v) for v in values]
+
+
+class OperationSpec(_Strict):
+    """Life after launch (phase `operate`, 運用): the stand-up rhythm and the monthly 振り返り.
+
+    `standup` replaces `standup.cron` once the project is in operation (weekly rather than daily); `null` ends the
+    stand-ups. `retrospective` is when each department is asked its 振り返り, moved to the next business day.
+    """
+
+    standup: str | None = "30 9 * * mon"
+    retrospective: str = "0 10 1 * *"
+    questions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_RETROSPECTIVE_QUESTIONS), min_length=1, max_length=QUESTIONS_LIMIT
+    )
+    _check_crons = field_validator("standup", "retrospective")(lambda cls, v: v if v is None else _cron(v))
+    _check_questions = field_validator("questions")(lambda cls, v: _questions(v))
+
+
 class EscalationSpec(_Strict):
     """Business days an issue may wait before its department, then the leads, are told."""
 
@@ -199,6 +249,9 @@ class ProjectSpec(_Strict):
     report: ReportSpec | None = None
     meetings: list[MeetingSpec] = []
     escalation: EscalationSpec = EscalationSpec()
+    hearing: HearingSpec = HearingSpec()
+    uat: UatSpec = UatSpec()
+    operation: OperationSpec = OperationSpec()
     department_roles: dict[str, str] = {}  # slug -> what the department does in this project (channel purpose)
 
     _check_slug = field_validator("slug")(lambda cls, v: _slug(v))
@@ -311,7 +364,16 @@ def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]
             code, params = "unknown_key", {"key": path[-1]}
         elif kind == "missing":
             code, params = "missing_key", {"key": path[-1]}
-        elif kind in {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day", "bad_person_name"}:
+        elif kind in {
+            "bad_cron",
+            "bad_duration",
+            "bad_user",
+            "bad_slug",
+            "bad_timezone",
+            "bad_month_day",
+            "bad_person_name",
+            "bad_question",
+        }:
             code = kind
         elif kind == "too_short" and path and path[-1] in {"departments", "projects"}:
             code = "empty_" + str(path[-1]) if len(path) == 1 else "project_without_departments"

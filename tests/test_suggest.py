@@ -80,10 +80,10 @@ def test_an_unrelated_word_gets_no_suggestion_but_the_usage(services, command, t
     assert ASKS not in reply and "使い方" in reply
 
 
-@pytest.mark.parametrize("typed", ["/xyzzy", "/hearing", "/req", "/uat"])
+@pytest.mark.parametrize("typed", ["/xyzzy", "/handover", "/todo"])
 def test_an_unrelated_command_gets_the_list_of_commands(services, typed):
     reply = answer(services, typed, "")
-    assert f"「{typed}」というコマンドはありません。" in reply and ASKS not in reply  # /hearing is no /meeting
+    assert f"「{typed}」というコマンドはありません。" in reply and ASKS not in reply  # /handover is no /hearing
     assert all(f"`{command}`" in reply for command in COMMANDS)
 
 

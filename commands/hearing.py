@@ -1,0 +1,11 @@
+"""`/hearing`: placeholder of the family until it is built (issue 16); answers with its usage."""
+
+from __future__ import annotations
+
+from commands.base import CommandContext, Reply
+
+WORDS = ("start", "status", "close")  # what people type after /hearing
+
+
+def handle(ctx: CommandContext, text: str) -> Reply:
+    return Reply(text=ctx.t("hearing.usage"))
