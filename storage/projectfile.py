@@ -354,6 +354,10 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return out
 
 
+CUSTOM_PROBLEMS = {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day", "bad_person_name"}
+CUSTOM_PROBLEMS |= {"bad_question"}  # each worded by the catalog's config.<code>
+
+
 def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
