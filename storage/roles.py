@@ -43,6 +43,9 @@ class Action(StrEnum):
     ANSWER_STANDUP = "answer_standup"
     SHARE_WIN = "share_win"
     SHARE_PROJECT_WIN = "share_project_win"  # /win from the leads channel: a win of the whole project, no department
+    LEAD_PROJECT = "lead_project"  # the rollout's steps: start or close a hearing, decide a requirement, the phase
+    PROPOSE = "propose"  # /req add, /uat add: any member of the project
+    SPEAK_FOR_DEPARTMENT = "speak_for_department"  # hearing answers, ratings, sign-ups, results, 振り返り
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,10 @@ def may(
 
     Args:
         issue: for view_issue, change_issue, it_take, it_answer (its project is the project).
-        project_id: for view_project, file_issue, share_win, share_project_win, add_meeting, report, answer_standup.
-        department_id: for approve_join (the requested department) and answer_standup (the answering one).
+        project_id: for view_project, file_issue, share_win, share_project_win, add_meeting, report, answer_standup,
+            lead_project, propose.
+        department_id: for approve_join (the requested department), answer_standup and speak_for_department (the
+            answering one).
         meeting: for cancel_meeting.
 
     A member of a project is an admin, its lead or manager, or a liaison of one of its departments
@@ -133,7 +138,12 @@ def may(
     if action in (Action.REPORT, Action.SHARE_PROJECT_WIN):
         _required(project_id, action)
         return runs_project
-    if action is Action.ANSWER_STANDUP:  # only the department's own liaisons answer for it
+    if action is Action.LEAD_PROJECT:
+        return g.admin or _required(project_id, action) in g.leads
+    if action is Action.PROPOSE:
+        _required(project_id, action)
+        return member
+    if action in (Action.ANSWER_STANDUP, Action.SPEAK_FOR_DEPARTMENT):  # only the department's own liaisons
         return _required(department_id, action) in my_departments
     if action is Action.CANCEL_MEETING:
         meeting = _required(meeting, action)

@@ -117,6 +117,9 @@ def test_a_liaison_from_renkei_yml_stays_one_whatever_else_was_approved(session)
         Action.CANCEL_MEETING,
         Action.CHANGE_ISSUE,
         Action.IT_TAKE,
+        Action.LEAD_PROJECT,
+        Action.PROPOSE,
+        Action.SPEAK_FOR_DEPARTMENT,
     ],
 )
 def test_an_action_without_its_subject_is_a_programming_error_named_so(session, action):
@@ -258,3 +261,24 @@ def test_leaving_one_department_keeps_the_others(session):
     assert grants(session, "U71APPROVED").liaison_of == {department(session, "zeimu").id: "approved"}
     assert leave_department(session, "U01SHIMIN", department(session, "shimin")) == "config"
     assert leave_department(session, "U71APPROVED", department(session, "shimin")) == "not_member"
+
+
+@pytest.mark.parametrize(
+    "user,lead,propose,speak_for_zeimu",
+    [
+        ("U99ADMIN", True, True, False),  # admins run everything but speak for no department
+        ("U10LEAD", True, True, False),  # the project's lead
+        ("U11LEAD", False, False, False),  # the other project's lead
+        ("U20BOSS", False, True, False),  # a manager proposes, but does not lead the rollout's steps
+        ("U02ZEIMU", False, True, True),  # 税務課's liaison speaks for 税務課
+        ("U01SHIMIN", False, True, False),  # 市民課's liaison does not
+        ("U55NOBODY", False, False, False),
+    ],
+)
+def test_the_rollouts_steps_are_led_by_leads_proposed_by_members_answered_by_the_departments_liaisons(
+    session, user, lead, propose, speak_for_zeimu
+):
+    moving, zeimu = project(session, "moving").id, department(session, "zeimu").id
+    assert may(session, user, Action.LEAD_PROJECT, project_id=moving) is lead
+    assert may(session, user, Action.PROPOSE, project_id=moving) is propose
+    assert may(session, user, Action.SPEAK_FOR_DEPARTMENT, project_id=moving, department_id=zeimu) is speak_for_zeimu
