@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_upload_v2
 POST = "chat.postMessage"
 UPDATE = "chat.update"  # stored naming the card it changes (`card`: that post's key); its channel and ts come at delivery
+PIN = "pins.add"  # stored naming the card to pin, like an update; Slack's `already_pinned` is no failure
+CARD_METHODS = (UPDATE, PIN)  # the calls that act on a message posted earlier through the outbox
 # A card's update stored before the card itself was sent waits this long (times RENKEI_RETRY_SCALE) between looks.
 CARD_WAIT = dt.timedelta(seconds=5)
 METADATA_EVENT = "renkei_outbox"  # message metadata naming the outbox key of every post
@@ -268,6 +270,10 @@ class SlackGateway:
             payload["blocks"] = blocks
         return self.call(key=key, method=UPDATE, payload=payload)
 
+    def pin_message(self, *, key: str, card_key: str) -> Outcome:
+        """Pin, once per `key`, the message posted under `card_key` (its channel and ts are read when it is sent)."""
+        return self.call(key=key, method=PIN, payload={"card": card_key})
+
     def upload_file(self, *, key: str, user: str, path, title: str, comment: str) -> Outcome:
         """Upload a file (an Excel report) to the user's DM once per key; the DM is opened when it is sent."""
         payload = {"user": user, "file": str(path), "filename": Path(path).name, "title": title, "initial_comment": comment}
@@ -339,11 +345,11 @@ class SlackGateway:
                         posted = self._already_posted(payload["channel"], row.idempotency_key, row.created_at)
                         if posted is not None:
                             return self._outcome(outbox.mark_sent(session, message_id, posted, attempt))
-                if row.method == UPDATE:
+                if row.method in CARD_METHODS:
                     target = self._card_of(session, row, payload.pop("card"), attempt)
                     if isinstance(target, Outcome):
                         return target
-                    payload["channel"], payload["ts"] = target
+                    payload["channel"], payload["ts" if row.method == UPDATE else "timestamp"] = target
                 if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
                     user = payload.pop("user", None)
                     if user is not None:
@@ -367,6 +373,8 @@ class SlackGateway:
                         outbox.mark_retry(session, message_id, "ratelimited", self.now() + wait, attempt, counts=False)
                     )
                 error = str(exc.response.get("error") or status)
+                if row.method == PIN and error == "already_pinned":  # what the call was for is done
+                    return self._outcome(outbox.mark_sent(session, message_id, {"ok": True, "skipped": error}, attempt))
                 return self._refused(session, row, attempt, error, transient=status >= 500)
             except (URLError, OSError) as exc:
                 return self._later(session, row, attempt, f"network: {exc}")

@@ -77,6 +77,9 @@ class LocalSlack:
 
     # --- the methods --------------------------------------------------------------------
 
+    def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}  # a pinned message looks the same in the console
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "team": "local", "user": "renkei", "user_id": "URENKEI"}
 

@@ -50,6 +50,9 @@ class SlackPort(Protocol):
     def update_message(self, *, key: str, card_key: str, text: str, blocks: list[dict] | None = None) -> Outcome:
         """Update, once per key, the message posted under `card_key` (chat.update, through the outbox)."""
 
+    def pin_message(self, *, key: str, card_key: str) -> Outcome:
+        """Pin, once per key, the message posted under `card_key` (pins.add, through the outbox)."""
+
     def upload_file(self, *, key: str, user: str, path: Any, title: str, comment: str) -> Outcome:
         """Upload a file to a user's DM once per idempotency key, through the outbox."""
 

@@ -32,6 +32,8 @@ def _upsert_project(session: Session, slug: str, name: str, purpose: str, leads_
     if project.leads_channel_name != leads_channel:
         project.leads_channel_id = None  # renamed in the file: the next sync finds or makes the new one
     project.name, project.purpose, project.leads_channel_name = name, purpose, leads_channel
+    if project.canvas_id == "-":  # storage.board.NO_CANVAS: refused before; the app's scopes or plan may have changed
+        project.canvas_id = None
     session.add(project)
     session.flush()
     return project
@@ -211,6 +213,8 @@ def record_department_channel(session: Session, link: ProjectDepartment, channel
 
 def record_leads_channel(session: Session, project: Project, channel_id: str) -> None:
     """Keep the channel id sync found or made for a project's leads."""
+    if project.leads_channel_id != channel_id:
+        project.canvas_id = None  # the board's canvas was the old channel's
     project.leads_channel_id = channel_id
     session.add(project)
     session.commit()

@@ -37,8 +37,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 DEFAULT_SCOPES = (
-    "commands,chat:write,channels:manage,channels:read,channels:join,channels:history,users:read,im:write,files:write"
+    "commands,chat:write,channels:manage,channels:read,channels:join,channels:history,users:read,im:write,files:write,"
+    "pins:write,canvases:write"
 )
+CANVAS_MARKDOWN = 1_048_576  # a canvas's markdown content (conversations.canvases.create, canvases.edit)
 
 
 # Slack's limits (Block Kit and API reference pages, as of 2026); Slack refuses a payload past them.
@@ -130,6 +132,8 @@ class Channel:
     purpose: str = ""
     members: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)  # what was posted, oldest first (history)
+    canvas: str | None = None  # the channel canvas's id
+    pins: list[str] = field(default_factory=list)  # the ts of pinned messages
 
 
 class FakeSlack:
@@ -153,6 +157,8 @@ class FakeSlack:
         self.arrivals: list[str] = []  # methods of the calls received, in order, as they arrive (before `delay`)
         self.ims: set[str] = set()  # IM channel ids handed out by conversations.open
         self.users: dict[str, tuple[str, bool]] = {}  # users.info: a user's real name and whether deleted
+        self.canvases: dict[str, str] = {}  # canvas id -> its markdown
+        self.canvases_allowed = True  # False: a workspace whose plan has no channel canvases
         self.page_size = PAGE_SIZE
         self._failures: dict[str, deque[Failure]] = {}
         self._lock = threading.Lock()
@@ -514,8 +520,71 @@ class FakeSlack:
                 "name": channel.name,
                 "purpose": {"value": channel.purpose},
                 "is_member": self.bot_user in channel.members,
+                **({"properties": {"canvas": {"file_id": channel.canvas, "is_empty": False}}} if channel.canvas else {}),
             },
         }
+
+    def _missing(self, scope: str) -> dict[str, Any] | None:
+        return None if scope in self.scopes.split(",") else {"ok": False, "error": "missing_scope", "needed": scope}
+
+    @staticmethod
+    def _markdown(content: Any) -> str | dict[str, Any]:
+        """The markdown of a canvas's `document_content`, or Slack's refusal."""
+        content = json.loads(content) if isinstance(content, str) else content
+        if not isinstance(content, dict) or content.get("type") != "markdown" or not isinstance(content.get("markdown"), str):
+            return _refused("invalid_arguments", "document_content must be {type: markdown, markdown: <text>}")
+        if len(content["markdown"]) > CANVAS_MARKDOWN:
+            return _refused("invalid_arguments", f"markdown is over {CANVAS_MARKDOWN} characters")
+        return content["markdown"]
+
+    def _m_conversations_canvases_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        refused = self._missing("canvases:write")
+        if refused:
+            return refused
+        if not self.canvases_allowed:
+            return {"ok": False, "error": "team_tier_cannot_create_channel_canvases"}
+        channel = self.channels.get(str(params.get("channel_id", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.canvas is not None:
+            return {"ok": False, "error": "channel_canvas_already_exists"}
+        markdown = self._markdown(params.get("document_content"))
+        if isinstance(markdown, dict):
+            return markdown
+        channel.canvas = f"F{next(self._ids):08d}"
+        self.canvases[channel.canvas] = markdown
+        return {"ok": True, "canvas_id": channel.canvas}
+
+    def _m_canvases_edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        refused = self._missing("canvases:write")
+        if refused:
+            return refused
+        canvas = str(params.get("canvas_id", ""))
+        if canvas not in self.canvases:
+            return {"ok": False, "error": "canvas_not_found"}
+        changes = params.get("changes")
+        changes = json.loads(changes) if isinstance(changes, str) else changes
+        if not isinstance(changes, list) or len(changes) != 1 or changes[0].get("operation") != "replace":
+            return _refused("invalid_arguments", "changes: one {operation: replace, document_content} is what Renkei sends")
+        markdown = self._markdown(changes[0].get("document_content"))
+        if isinstance(markdown, dict):
+            return markdown
+        self.canvases[canvas] = markdown
+        return {"ok": True}
+
+    def _m_pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        refused = self._missing("pins:write")
+        if refused:
+            return refused
+        channel, ts = self._channel(params), str(params.get("timestamp", ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not any(m["ts"] == ts for m in channel.messages):
+            return {"ok": False, "error": "message_not_found"}
+        if ts in channel.pins:
+            return {"ok": False, "error": "already_pinned"}
+        channel.pins.append(ts)
+        return {"ok": True}
 
     def _m_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)

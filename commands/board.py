@@ -1,0 +1,199 @@
+"""The leads channel's board: in one place, what was agreed and what the departments said.
+
+Every requirement with its status (and reason) and each department's rating, then the latest hearing's answers per
+department. Where the workspace has channel canvases, the board is the leads channel's canvas, rewritten whole
+(canvases.edit) after every change; a workspace whose plan has none (or an app without `canvases:write`) gets a
+message in the leads channel instead, pinned once and updated in place (chat.update through the outbox). Either way
+departments read the same words: requirements in their own words, ratings by department name, people by name.
+
+`refresh(ctx, project_id)` is called in the follow-up of every command or button that changes a requirement or a
+hearing; it reads the tables again, so two refreshes in a row show the latest state.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from commands.base import CommandContext, Translate, escape
+from commands.blocks import cut, header, message, section
+from commands.people import Names, known_names
+from reports.excel import date_text
+from storage import outbox
+from storage.board import NO_CANVAS, BoardData, HearingBlock, RequirementLine, board_data, record_canvas
+from storage.directory import get_project
+from storage.models import Department, Project, utcnow
+from storage.projectfile import DEFAULT_HEARING_QUESTIONS
+
+logger = logging.getLogger(__name__)
+
+# Slack's answers meaning "no channel canvas here" (plan, settings, scope): the pinned message instead.
+CANVAS_REFUSALS = {
+    "team_tier_cannot_create_channel_canvases",
+    "canvas_disabled_user_team",
+    "free_team_canvas_tab_already_exists",
+    "restricted_action",
+    "missing_scope",
+    "not_allowed_token_type",
+    "unknown_method",
+}
+CANVAS_GONE = {"canvas_not_found", "canvas_deleted", "file_not_found"}
+ANSWER_CHARS = 300  # an answer's first characters on the pinned message (the canvas has them whole)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!~])")
+
+
+def question_text(t: Translate, question: str) -> str:
+    """A questionnaire's question as asked: a default code in the catalog's words, any other text as written."""
+    return t(f"hearing.question.{question}") if question in DEFAULT_HEARING_QUESTIONS else question
+
+
+def card_key(project_id: int) -> str:
+    """The outbox key of the pinned board message of a project."""
+    return f"board:{project_id}"
+
+
+def _md(text: str) -> str:
+    """User text for canvas markdown: one line, markdown's special characters shown as themselves."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _updated(ctx: CommandContext, style: str) -> str:
+    now = utcnow().astimezone(ZoneInfo(ctx.timezone))
+    t = ctx.t
+    return t("board.updated", date=date_text(t, style, now.date()), time=f"{now:%H:%M}")
+
+
+def _status(t: Translate, line: RequirementLine) -> str:
+    requirement = line.requirement
+    status = t(f"req.status.{requirement.status}")
+    return t("board.status_reason", status=status, reason=requirement.reason) if requirement.reason else status
+
+
+def _rating(t: Translate, line: RequirementLine, department: Department) -> str:
+    code = line.rating(department)
+    return t(f"req.rating.{code}") if code else t("board.unrated")
+
+
+def _hearing_title(t: Translate, block: HearingBlock) -> str:
+    state = t("board.hearing_open") if block.hearing.status == "open" else t("board.hearing_closed")
+    return t("board.hearing_title", number=block.hearing.id, title=block.hearing.title, state=state)
+
+
+def markdown(t: Translate, project: Project, data: BoardData, name: Names, updated: str) -> str:
+    """The canvas: a title, the requirements table (a column per department), the latest hearing by department."""
+    out = [f"# {_md(t('board.title', project=project.name))}", f"_{_md(updated)}_", "", f"## {_md(t('board.requirements'))}"]
+    head = [t("board.col_number"), t("board.col_requirement"), t("board.col_effect"), t("board.col_status")]
+    head += [d.name for d in data.departments]
+    rows = [
+        [f"#{line.requirement.id}", line.requirement.text, line.requirement.effect, _status(t, line)]
+        + [_rating(t, line, d) for d in data.departments]
+        for line in data.requirements
+    ]
+    if rows:
+        out += [f"| {' | '.join(_md(c) for c in row)} |" for row in [head, ["---"] * len(head), *rows]]
+    else:
+        out.append(_md(t("board.no_requirements")))
+    block = data.hearing
+    if block is None:
+        return "\n".join([*out, "", f"## {_md(t('board.hearing_none_title'))}", _md(t("board.no_hearing"))]) + "\n"
+    out += ["", f"## {_md(_hearing_title(t, block))}"]
+    for department in data.departments:
+        said = block.said(department)
+        out.append(f"### {_md(department.name)}")
+        out += [f"- {_md(question_text(t, q))}: {_md(text)}（{_md(name(user))}）" for user, q, text in said]
+        out += [] if said else [_md(t("board.not_answered"))]
+    return "\n".join(out) + "\n"
+
+
+def blocks(t: Translate, project: Project, data: BoardData, name: Names, updated: str) -> tuple[str, list[dict[str, Any]]]:
+    """The pinned message: the same content within a message's limits (long answers cut; the rest by command)."""
+    title = t("board.title", project=project.name)
+    lines = [
+        t(
+            "board.requirement_line",
+            number=line.requirement.id,
+            text=escape(cut(line.requirement.text, 200)),
+            status=escape(_status(t, line)),
+            ratings=" / ".join(f"{escape(d.name)} {_rating(t, line, d)}" for d in data.departments),
+        )
+        for line in data.requirements
+    ]
+    parts: list[Any] = [
+        header(cut(title, 150)),
+        section(f"*{t('board.requirements')}*\n" + ("\n".join(lines) or t("board.no_requirements"))),
+    ]
+    block = data.hearing
+    if block is None:
+        parts.append(section(f"*{t('board.hearing_none_title')}*\n{t('board.no_hearing')}"))
+    else:
+        parts.append(section(f"*{escape(_hearing_title(t, block))}*"))
+        for department in data.departments:
+            said = [
+                f"• {escape(question_text(t, q))}: {escape(cut(text, ANSWER_CHARS))}（{name(user)}）"
+                for user, q, text in block.said(department)
+            ]
+            parts.append(section(f"*{escape(department.name)}*\n" + ("\n".join(said) or t("board.not_answered"))))
+    parts.append(section(f"_{updated}_"))
+    return title, message(*parts, t=t, where="`/req list` `/hearing status`")
+
+
+def refresh(ctx: CommandContext, project_id: int) -> None:
+    """Rewrite the project's board in its leads channel: the canvas, else the pinned message. Slack's refusals are
+    logged, never raised: a board that could not be written is written whole by the next change."""
+    project = get_project(ctx.session, project_id)
+    if project is None or not project.leads_channel_id:
+        return
+    data = board_data(ctx.session, project_id)
+    spec = ctx.project_file.project(project.slug)
+    updated = _updated(ctx, spec.report_dates if spec else "both")
+    people = known_names(ctx.session, ctx.project_file.people, ctx.t)
+    if project.canvas_id != NO_CANVAS:
+        content = markdown(ctx.t, project, data, Names(ctx.t, people), updated)
+        if _write_canvas(ctx, project, content):
+            return
+    text, message_blocks = blocks(ctx.t, project, data, Names(ctx.t, people, in_slack=True), updated)
+    key = card_key(project_id)
+    if outbox.by_key(ctx.session, key) is not None:  # posted before: show the new state on it (the latest wins)
+        ctx.slack.update_message(key=f"{key}:v{time.time_ns()}", card_key=key, text=text, blocks=message_blocks)
+        return
+    ctx.slack.post_message(key=key, channel=project.leads_channel_id, text=text, blocks=message_blocks)
+    ctx.slack.pin_message(key=f"{key}:pin", card_key=key)
+
+
+def _write_canvas(ctx: CommandContext, project: Project, content: str) -> bool:
+    """Write the canvas (made on first use; found again if Slack already has one). True when the canvas is the board,
+    even if Slack failed this time (logged; the next change writes it whole); False when the workspace has none to
+    offer (recorded: the pinned message is the board until the bot starts again: `renkei serve`, `renkei sync`)."""
+    document = {"type": "markdown", "markdown": content}
+    if project.canvas_id:
+        edited = ctx.slack.api(
+            "canvases.edit", canvas_id=project.canvas_id, changes=[{"operation": "replace", "document_content": document}]
+        )
+        if edited.ok:
+            return True
+        if edited.error not in CANVAS_GONE:
+            logger.warning("Could not rewrite the board canvas of %s: %s", project.slug, edited.error)
+            return True
+        record_canvas(ctx.session, project, None)  # deleted by someone: make a new one
+    title = ctx.t("board.title", project=project.name)
+    made = ctx.slack.api(
+        "conversations.canvases.create", channel_id=project.leads_channel_id, title=title, document_content=document
+    )
+    if made.ok:
+        record_canvas(ctx.session, project, str(made.data.get("canvas_id")))
+        return True
+    if made.error == "channel_canvas_already_exists":  # made by someone, or by a refresh whose answer was lost
+        info = ctx.slack.api("conversations.info", channel=project.leads_channel_id)
+        found = ((info.data.get("channel") or {}).get("properties") or {}).get("canvas") or {} if info.ok else {}
+        if found.get("file_id"):
+            record_canvas(ctx.session, project, str(found["file_id"]))
+            return _write_canvas(ctx, project, content)
+    if made.error in CANVAS_REFUSALS:
+        logger.info("No channel canvas for %s (%s): the board is a pinned message", project.slug, made.error)
+        record_canvas(ctx.session, project, NO_CANVAS)
+        return False
+    logger.warning("Could not make the board canvas of %s: %s", project.slug, made.error)
+    return True
