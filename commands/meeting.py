@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from commands import req
 from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.blocks import message, section
 from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
@@ -494,6 +495,7 @@ def meeting_reminder(
             t("meeting.agenda_open", counts=counts),
             t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"),
             *waits,
+            *(req.agenda_lines(t, agenda.requirements) if meeting.cron else []),  # a regular meeting settles them
         ]
     )
     blocks = message(section(head), section(material), t=t, where="`/issue list`")

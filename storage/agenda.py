@@ -1,9 +1,9 @@
-"""Agenda material for a meeting: open issues per department and the longest waits."""
+"""Agenda material for a meeting: open issues per department, the longest waits, requirements in disagreement."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from storage.enums import IssueStatus
 from storage.ids import id_of
 from storage.issues import waiting_since
 from storage.models import Issue
+from storage.requirements import Disagreement, disagreements
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,12 @@ class WaitingItem:
 
 @dataclass(frozen=True)
 class Agenda:
-    """Open issues per department (in project order) and the oldest waiting ones."""
+    """Open issues per department (in project order), the oldest waiting ones, and the open requirements whose
+    departments disagree (必須 and 不要: storage.requirements.ratings_disagree), which a regular meeting settles."""
 
     open_by_department: list[tuple[str, int]]
     oldest_waiting: list[WaitingItem]
+    requirements: list[Disagreement] = field(default_factory=list)
 
 
 def agenda(
@@ -42,7 +45,8 @@ def agenda(
     business_days: Callable[[dt.date, dt.date], int],
     limit: int = 5,
 ) -> Agenda:
-    """What a meeting reminder carries: counts of open issues and the `limit` longest waits in business days."""
+    """What a meeting reminder carries: counts of open issues, the `limit` longest waits in business days, and the
+    open requirements in disagreement."""
     rows = project_departments(session, project_id)
     names = department_names(session)
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
@@ -60,4 +64,4 @@ def agenda(
         if i.waiting_on_id
     ]
     waits.sort(key=lambda w: (-w.business_days, w.number))
-    return Agenda(counts, waits[:limit])
+    return Agenda(counts, waits[:limit], disagreements(session, project_id))
