@@ -472,6 +472,8 @@ class Report:
 
     def write(self, path: Path) -> Path:
         """Every sheet, in the order a reader needs them."""
+        from reports.req_sheet import requirements_sheet  # it builds on this module's tables
+
         wb = Workbook(write_only=True)
         wb.properties.title = self.page.title
         wb.properties.creator = "Renkei"
@@ -481,6 +483,7 @@ class Report:
         self.wins(wb)
         self.standups(wb)
         self.meetings(wb)
+        requirements_sheet(self, wb)  # 要件, when the project has requirements (reports/req_sheet.py)
         if self.options.detail:
             self.standup_detail(wb)
         path.parent.mkdir(parents=True, exist_ok=True)
