@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.directory import project_departments
@@ -94,17 +95,19 @@ def rate(session: Session, requirement: Requirement, *, department_id: int, user
 
 def decide(session: Session, requirement: Requirement, *, status: str, reason: str, user_id: str) -> bool:
     """Agree, hold or drop the requirement with the reason; False (nothing changed) when its status does not allow it
-    (see DECISIONS)."""
-    session.refresh(requirement)
-    if status not in DECISIONS.get(requirement.status, ()):
-        return False
+    (see DECISIONS). One conditional UPDATE: two leads deciding at once cannot both decide a proposal."""
+    allowed_from = [current for current, targets in DECISIONS.items() if status in targets]
     now = utcnow()
-    requirement.status, requirement.reason, requirement.decided_by, requirement.decided_at = status, reason, user_id, now
-    requirement.updated_at = now
-    session.add(requirement)
+    statement = (
+        update(Requirement)
+        .where(col(Requirement.id) == id_of(requirement), col(Requirement.status).in_(allowed_from))
+        .values(status=status, reason=reason, decided_by=user_id, decided_at=now, updated_at=now)
+        .returning(col(Requirement.id))
+    )
+    changed = session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable on psycopg
     session.commit()
     session.refresh(requirement)
-    return True
+    return changed
 
 
 def list_requirements(session: Session, project_ids: set[int], status: str | None = None) -> list[Requirement]:
