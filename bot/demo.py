@@ -31,7 +31,9 @@ from commands.issue_blocks import IT_TAKE, TAKE
 from commands.people import Names, known_names
 from commands.report import digest_for, make_report, report_filename
 from commands.standup import BLOCKER_BUTTON
-from storage.models import Issue, Project, StandupAnswer
+from storage.directory import department_channel
+from storage.ids import id_of
+from storage.models import Department, Issue, Project, StandupAnswer
 from storage.projectfile import load_project_file
 
 LEAD, IT = "U10LEAD", "U09IT"
@@ -99,6 +101,52 @@ DONE = [
     "研修資料の作成",
 ]
 BLOCKERS = ["他課の回答待ちで様式が確定できない", "テスト環境に入れない職員がいる", "窓口の繁忙期で作業時間が取れない"]
+
+# --- /req (要件): two requirements, rated on their cards in the departments' channels; #1 disagrees (必須 / 不要) and
+# waits for the 定例会議, #2 is agreed by the lead. A rating Step: `text` the requirement's number, `issue` the slug of
+# the department whose channel's card is pressed.
+REQ_STORY = [
+    Step(
+        12,
+        "10:00",
+        "U02ZEIMU",
+        "/req",
+        "add 転出届の内容を税務課にも共有する 影響: 税務課が転出者を毎月手入力で確認している",
+    ),
+    Step(12, "11:30", "U02ZEIMU", text="1", press="req_required", issue="zeimu"),
+    Step(12, "14:10", "U04FUKUSHI", text="1", press="req_not_needed", issue="fukushi"),
+    Step(12, "15:00", "U01SHIMIN", text="1", press="req_nice", issue="shimin"),
+    Step(
+        13,
+        "10:20",
+        "U01SHIMIN",
+        "/req",
+        "add 窓口で手続きの進み具合を見られる 影響: 市民課が進み具合の問い合わせに答えられない",
+    ),
+    Step(13, "11:00", "U01SHIMIN", text="2", press="req_required", issue="shimin"),
+    Step(13, "13:00", "U05KOSODATE", text="2", press="req_nice", issue="kosodate"),
+    Step(14, "10:00", LEAD, "/req", "agree 2 窓口の負担が大きく、全部署で必要と確認できたため"),
+]
+
+
+def press_rating(services: Services, step: Step) -> None:
+    """A liaison presses a rating button on a requirement's card in their department's channel."""
+    with services.session() as session:
+        project = session.exec(select(Project)).first()
+        department = session.exec(select(Department).where(Department.slug == step.issue)).first()
+        channel = department_channel(session, id_of(project), id_of(department)) if project and department else None
+    interactions.button(
+        services,
+        user_id=step.user,
+        channel_id=channel,
+        action_id=step.press,
+        value=step.text,
+        trigger_id="demo",
+        respond=lambda **_: None,
+    )
+
+
+# --- end of /req
 
 
 def business_days(calendar: Any, today: dt.date, weeks: int) -> list[dt.date]:
@@ -201,13 +249,16 @@ class Player:
         self.clock.set(self.at(0, "00:00"))
         try:
             for day in range(len(self.days)):
-                steps = sorted([s for s in STORY if s.day == day] + self.standups(day), key=lambda s: s.time)
+                story = [s for s in [*STORY, *REQ_STORY] if s.day == day]
+                steps = sorted(story + self.standups(day), key=lambda s: s.time)
                 for step in steps:
                     if self.at(day, step.time) > self.real_now:
                         break
                     self.clock.advance(self.at(day, step.time))
                     if step.press == BLOCKER_BUTTON:
                         self.press_blocker(step)
+                    elif step.press.startswith("req_"):  # /req: a rating on a requirement's card
+                        press_rating(self.services, step)
                     else:
                         self.play(step)
                 self.clock.advance(min(self.at(day, "23:59"), self.real_now))
