@@ -176,15 +176,15 @@ def requirements_table(session: Session, project_id: int, status: str | None = N
         )
         for rating in rows:
             by_requirement.setdefault(rating.requirement_id, []).append(rating)
+    in_project = set(names)
     proposers = {r.department_id for r in requirements if r.department_id and r.department_id not in names}
     if proposers:  # a proposing department that has since left the project is still named
         for department in session.exec(select(Department).where(col(Department.id).in_(proposers))):
             names.setdefault(id_of(department), department.name)
-    rated_names = {id_of(d): d.name for d in departments}
     return RequirementsTable(
         departments=[d.name for d in departments],
         rows=[
-            _row(r, [x for x in by_requirement.get(id_of(r), []) if x.department_id in rated_names], names) for r in requirements
+            _row(r, [x for x in by_requirement.get(id_of(r), []) if x.department_id in in_project], names) for r in requirements
         ],
     )
 

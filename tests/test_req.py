@@ -15,7 +15,9 @@ from sqlmodel import select
 
 from commands.req import MODAL_CALLBACK, RATE_BUTTONS
 from reminders.firing import fire
-from storage.models import Requirement, RequirementRating
+from storage.meetings import add_meeting
+from storage.models import Department, Project, Requirement, RequirementRating
+from storage.requirements import create_requirement
 from tests.conftest import channel_id, click, post_interaction, post_slash, wait_for
 
 DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
@@ -308,3 +310,51 @@ def test_outsiders_may_not_read_the_requirements(app, fakeslack):
     propose(app, fakeslack)
     assert "メンバーだけ" in slash(app, fakeslack, "show 1", user="U77NOBODY", channel=None)
     assert "転出届" not in slash(app, fakeslack, "list", user="U77NOBODY", channel=None)
+
+
+def test_a_one_off_meeting_leaves_the_requirements_to_the_regular_one(app, fakeslack):
+    propose(app, fakeslack)
+    press(app, fakeslack, "required", "1", user="U02ZEIMU", channel="moving-zeimu")
+    press(app, fakeslack, "not_needed", "1", user="U04FUKUSHI", channel="moving-fukushi")
+    with app.services.session() as session:
+        project = session.exec(select(Project)).one()
+        meeting = add_meeting(
+            session,
+            project_id=project.id,
+            title="ベンダー説明会",
+            cron=None,
+            starts_at=dt.datetime(2026, 12, 3, 14, tzinfo=TOKYO).astimezone(dt.timezone.utc),
+            remind_before=["1d"],
+            created_by="U10LEAD",
+        )
+    assert fire(app.services, f"meeting:moving:{meeting.id}:1d", dt.datetime(2026, 12, 2, 14, tzinfo=TOKYO)).status == "delivered"
+    [one_off] = [
+        c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if "ベンダー説明会" in c.params["text"]
+    ][:1]
+    assert "議題の材料" in one_off and "要件 #1" not in one_off
+
+
+def test_a_lead_names_the_proposing_department_with_a_token(app, fakeslack):
+    assert "要件 #1" in slash(
+        app, fakeslack, "add 部署:福祉課 窓口で進み具合を見られる 影響: 問い合わせが続く", user="U10LEAD", channel=None
+    )
+    [stored] = requirements(app)
+    with app.services.session() as session:
+        assert session.get(Department, stored.department_id).slug == "fukushi"
+    assert "使い方" in slash(app, fakeslack, "list 部署:福祉課", user="U10LEAD", channel=None)  # only `add` names one
+
+
+def test_another_projects_requirement_is_neither_shown_nor_decided_here(app, fakeslack):
+    with app.services.session() as session:
+        other = Project(slug="other", name="別の事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        create_requirement(
+            session, project_id=other.id, department_id=None, proposed_by="U99ADMIN", text="別の要件", effect="影響"
+        )
+    assert "別の事業の要件ではありません" not in slash(app, fakeslack, "show 1", user="U99ADMIN", channel=None)
+    here = {"user": "U99ADMIN", "channel": "moving-leads"}
+    assert "引越しワンストップ化の要件ではありません" in slash(app, fakeslack, "show 1", **here)
+    assert "引越しワンストップ化の要件ではありません" in slash(app, fakeslack, "agree 1 理由", **here)
+    assert "リーダーと管理者だけ" in slash(app, fakeslack, "agree 1 理由", user="U10LEAD", channel=None)  # not its lead
+    assert [r.status for r in requirements(app)] == ["proposed"]
