@@ -1,16 +1,18 @@
-"""`/renkei help` and `/renkei status`."""
+"""`/renkei help`, `/renkei status` and `/renkei phase` (the project's phase; the 振り返り's button and form)."""
 
 from __future__ import annotations
 
+from commands import phase, retro
 from commands.base import CommandContext, Reply, escape
 from commands.blocks import message, section
+from commands.buttons import Button, Form
 from commands.families import family_names
 from commands.people import names_in_slack
 from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
 HELP_WORDS, STATUS_WORDS = ("help", "ヘルプ"), ("status", "状況")
-WORDS = HELP_WORDS + STATUS_WORDS  # what people type after /renkei (tests/test_wording.py allows its English words)
+WORDS = HELP_WORDS + STATUS_WORDS + phase.WORDS  # what people type after /renkei (tests/test_wording.py: English ones)
 
 
 def build_help(ctx: CommandContext) -> Reply:
@@ -57,13 +59,20 @@ def build_status(ctx: CommandContext) -> Reply:
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
-    """Answer `/renkei <text>`: help (also with no text), status, or the usage line."""
+    """Answer `/renkei <text>`: help (also with no text), status, phase, or the usage line."""
     words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
     sub = fold(words[0]) if words else "help"
     if sub in HELP_WORDS and len(words) <= 1:
         return build_help(ctx)
     if sub in STATUS_WORDS and len(words) == 1:
         return build_status(ctx)
+    if sub in phase.WORDS:
+        return phase.handle(ctx, words[1:])
     if sub in HELP_WORDS + STATUS_WORDS:
         return Reply(text=ctx.t("renkei.usage"))
-    return Reply(text=unknown_sub(ctx.t, "/renkei", words[0], HELP_WORDS + STATUS_WORDS, ctx.t("renkei.usage")))
+    return Reply(text=unknown_sub(ctx.t, "/renkei", words[0], WORDS, ctx.t("renkei.usage")))
+
+
+# The monthly 振り返り's button and form (commands/retro.py): a family declares them, and /renkei is the family.
+BUTTONS: dict[str, Button] = {**retro.BUTTONS}
+FORMS: dict[str, Form] = {**retro.FORMS}

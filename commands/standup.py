@@ -182,8 +182,13 @@ def share(
     channel = department_channel(ctx.session, id_of(project), id_of(department))
     if channel is None:
         return
-    thread = sent_thread_on(
-        ctx.session, job_prefix=f"standup:{project.slug}@", channel=channel, day=row.day, timezone=ctx.timezone
+    thread = next(  # the usual prompt's, or after launch (運用) the weekly one's (`standup:<project>:operate`)
+        (
+            ts
+            for prefix in (f"standup:{project.slug}@", f"standup:{project.slug}:operate@")
+            if (ts := sent_thread_on(ctx.session, job_prefix=prefix, channel=channel, day=row.day, timezone=ctx.timezone))
+        ),
+        None,
     )
     head = ctx.t(
         "standup.shared_update" if updated else "standup.shared",

@@ -3,6 +3,8 @@ the liaisons of each department who have not answered that day's stand-up, and p
 not yet, blockers by department) in the leads channel.
 
 Nothing on a day the office is closed (the prompt's day decides). Still useful after downtime on the same local day.
+It follows its prompt's rhythm: `standup-remind:<project>` before launch, `standup-remind:<project>:operate` after
+(reasons `after_launch`, `before_launch`), so no one is reminded of a prompt that was not sent.
 """
 
 from __future__ import annotations
@@ -38,9 +40,16 @@ def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meetin
     if not project.standup:
         return []
     remind = parse_duration(project.standup.remind_after)
-    trigger = OffsetTrigger(standup.prompt_trigger(project_file, project, calendar), remind)
     return [
-        JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger, offset=remind, offset_text=project.standup.remind_after)
+        JobSpec(
+            f"{KIND}:{project.slug}{suffix}",
+            KIND,
+            project.slug,
+            OffsetTrigger(standup.prompt_trigger(project_file, project, calendar, operate=operate), remind),
+            offset=remind,
+            offset_text=project.standup.remind_after,
+        )
+        for suffix, operate in standup.rhythms(project)
     ]
 
 
@@ -53,6 +62,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     sent = 0
     with services.session() as session:
         project = project_row(session, spec.project)
+        reason = standup.wrong_phase(spec, project)
+        if reason:
+            return FiringResult("skipped", scheduled, reason=reason)
         answered = answered_users(session, id_of(project), day)
         for department_id, channel in department_channels(session, id_of(project)).items():
             missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
@@ -93,4 +105,4 @@ def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezo
 
 
 def describe(t: Callable[..., str], spec: JobSpec) -> str:
-    return what(t, spec, AFTER)
+    return standup.phase_note(t, spec, what(t, spec, AFTER))
