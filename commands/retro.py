@@ -80,7 +80,13 @@ def modal(
         if given.get(question):
             element["initial_value"] = given[question]
         blocks.append(
-            {"type": "input", "block_id": f"q{n}", "label": plain(question_label(t, question), INPUT_LABEL), "element": element}
+            {
+                "type": "input",
+                "block_id": f"q{n}",
+                "optional": True,
+                "label": plain(question_label(t, question), INPUT_LABEL),
+                "element": element,
+            }
         )
     head = section(t("retro.modal_intro", department=escape(department.name), month=month.month))
     metadata = {
