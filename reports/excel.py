@@ -40,6 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from commands.durations import BEFORE, durations_text, schedule_text
 from commands.people import Names
+from reports.retro_sheet import retro_sheet
 from storage.directory import department_names, users_with_role
 from storage.enums import EventKind, IssueStatus, MeetingSource, Role, Severity
 from storage.home import next_start
@@ -484,6 +485,7 @@ class Report:
         self.standups(wb)
         self.meetings(wb)
         requirements_sheet(self, wb)  # 要件, when the project has requirements (reports/req_sheet.py)
+        retro_sheet(self, wb)  # 振り返り (after launch)
         if self.options.detail:
             self.standup_detail(wb)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -555,9 +557,19 @@ class Report:
         line(5, "made", cell(ws, self.made.replace(tzinfo=None, second=0, microsecond=0), moment))
         audience = self.audience()
         line(6, "audience", cell(ws, audience, text), lines=text_lines(audience, rest))
-        for merged in (f"A1:{last}1", f"B2:{last}2", "B3:C3", "E3:G3", "B4:C4", f"D4:{last}4", "B5:C5", f"B6:{last}6"):
+        line(7, "phase", cell(ws, t(f"phase.{self.project.phase}"), text))  # 段階: 準備 … 運用 (/renkei phase)
+        for merged in (
+            f"A1:{last}1",
+            f"B2:{last}2",
+            "B3:C3",
+            "E3:G3",
+            "B4:C4",
+            f"D4:{last}4",
+            "B5:C5",
+            f"B6:{last}6",
+            f"B7:{last}7",
+        ):
             ws.merged_cells.add(merged)
-        ws.append([])
 
         # The figures per department, the total in bold; beside them, outside the printed area, the trend's figures.
         section = styled(ws, font=SECTION_FONT)
