@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
@@ -25,7 +25,7 @@ from storage.ids import id_of
 from storage.models import Department, Project
 from storage.outbox import by_key
 from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS
-from storage.retrospectives import answer_of, month_of, save_retro
+from storage.retrospectives import RetroAnswer, answer_of, month_of, save_retro
 from storage.roles import Action, may
 
 ANSWER_BUTTON, MODAL_CALLBACK = "renkei_retro", "renkei_modal"  # named after the family that declares them
@@ -223,6 +223,24 @@ def share(
     if project.leads_channel_id:
         leads = project.leads_channel_id
         ctx.slack.post_message(key=f"retro-answer:{row_id}:{digest}:{leads}", channel=leads, text=text)
+
+
+def digest_lines(t: Translate, answers: list[RetroAnswer], name: Callable[[str], str]) -> list[str]:
+    """The weekly digest's 振り返り section (storage.retrospectives.recent gives the answers): a title, then each
+    answer by department and person, its questions under it; nothing when there is none."""
+    if not answers:
+        return []
+    lines = [t("retro.digest_title")]
+    for answer in answers:
+        lines.append(
+            t("retro.digest_line", department=escape(answer.department), user=name(answer.user_id), month=answer.month.month)
+        )
+        lines += [
+            t("retro.digest_answer", question=escape(question_label(t, q)), text=escape(text[:200]))
+            for q, text in answer.answers.items()
+            if text
+        ]
+    return lines
 
 
 BUTTONS = {ANSWER_BUTTON: press_answer}

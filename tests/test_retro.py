@@ -211,3 +211,24 @@ def test_an_empty_form_stores_nothing(live, fakeslack, synced):
     submit(live, view, ["", ""])
     wait_for(lambda: said(fakeslack, "どの項目も空欄のため、保存しませんでした。"))
     assert count(synced) == 0
+
+
+def test_the_digest_lines_name_the_department_the_person_and_the_answers(synced):
+    from bot.i18n import Translator
+    from commands.people import Names
+    from commands.retro import digest_lines
+    from storage.retrospectives import RetroAnswer
+
+    t = Translator("ja")
+    name = Names(t, {"U01SHIMIN": "佐藤 花子"})
+    moment = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
+    given = RetroAnswer(
+        dt.date(2026, 12, 1), "市民課", "U01SHIMIN", {"better": "待ち時間が半分に", "hurts": "", "紙": "<!channel>"}, moment
+    )
+    assert digest_lines(t, [given], name) == [
+        "*運用後の振り返り（今週の回答）*",
+        "• 市民課（佐藤 花子 さん、12月）",
+        "    ◦ 住民や職員にとって良くなったこと: 待ち時間が半分に",
+        "    ◦ 紙: &lt;!channel&gt;",
+    ]
+    assert digest_lines(t, [], name) == []
