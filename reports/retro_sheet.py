@@ -1,6 +1,6 @@
 """The 振り返り sheet of the report: each department's monthly retrospective after launch, one row per answer.
 
-Columns: 月, 部署, 回答者 (by name), one per question (the project's codes worded by the catalog, other questions as
+Columns: 月, 部署, 回答者 (by name), one per question answered (the codes worded by the catalog, other questions as
 written, then any other question an answer holds), 回答日 (a real date in the report's DateStyle).
 """
 
@@ -25,7 +25,9 @@ def retro_sheet(report: Report, wb: Workbook, questions: list[str] | None = None
     t = report.t
     first, last = month_of(report.options.start), report.options.end
     rows = [a for a in all_answers(report.session, id_of(report.project)) if first <= a.month <= last]
-    asked = list(questions or DEFAULT_RETROSPECTIVE_QUESTIONS)
+    given = {q for answer in rows for q in answer.answers}
+    # the default questions first when they were answered (or when nothing was), then the others as they came
+    asked = [q for q in (questions or DEFAULT_RETROSPECTIVE_QUESTIONS) if q in given or not rows]
     for answer in rows:  # a question asked once and removed from renkei.yml later keeps its column
         asked += [q for q in answer.answers if q not in asked]
     columns = [

@@ -59,3 +59,11 @@ def test_without_answers_the_sheet_has_its_header_and_the_phase_is_the_first_one
     assert [c.value for c in wb["振り返り"][1]][:3] == ["月", "部署", "回答者"]
     assert not table(wb["振り返り"])
     assert wb["概要"]["B7"].value == "準備"
+
+
+def test_only_the_questions_answered_get_a_column(services, tmp_path):
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        answer(session, project, "shimin", "U01SHIMIN", dt.date(2026, 11, 2), {"窓口の混雑": "午前に集中"})
+    _, wb = report(services, project, tmp_path, "2026-11-01", "2026-11-30", now=dt.datetime(2026, 12, 1, 8, tzinfo=TOKYO))
+    assert [c.value for c in wb["振り返り"][1]] == ["月", "部署", "回答者", "窓口の混雑", "回答日"]
