@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.bootstrap import Services
 from reminders.firing import fire, job_specs, upcoming
 from reminders.jobs.meeting import KIND as MEETING
+from reminders.jobs.uat import KIND as UAT
 
 FAILURE_SUMMARY_SECONDS = 3600
 RECONCILE_SECONDS = 60
@@ -67,11 +68,12 @@ def add_jobs(scheduler, services: Services) -> None:
 
 
 def reconcile_meetings(scheduler, services: Services) -> None:
-    """Pick up meetings added or cancelled with /meeting (in this or another instance) within a minute."""
+    """Pick up meetings added or cancelled with /meeting, and reviews and tests added with /uat (in this or another
+    instance), within a minute."""
     now = dt.datetime.now(dt.timezone.utc)
-    wanted = {spec.id: spec for spec in job_specs(services) if spec.kind == MEETING and upcoming(spec, now)}
+    wanted = {spec.id: spec for spec in job_specs(services) if spec.kind in (MEETING, UAT) and upcoming(spec, now)}
     for job in scheduler.get_jobs():
-        if job.id.startswith(f"{MEETING}:") and job.id not in wanted:
+        if job.id.startswith((f"{MEETING}:", f"{UAT}:")) and job.id not in wanted:
             scheduler.remove_job(job.id)
     present = {job.id for job in scheduler.get_jobs()}
     for job_id, spec in wanted.items():

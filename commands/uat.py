@@ -1,11 +1,608 @@
-"""`/uat`: placeholder of the family until it is built (issue 16); answers with its usage."""
+"""`/uat` (設計レビュー・受入テスト): add a session, departments sign up and record their results; list, show.
+
+A session's card goes to every department channel of the project and the leads channel, keyed per session and
+channel (`uat:<n>:card:<channel>`), so every copy is updated in place when a department signs up or records a
+result, and when the session starts (the 結果を記録 button appears; reminders/jobs/uat.py). A 問題あり result is
+filed as a normal issue of the department, linked to the session and to the requirement it concerns.
+"""
 
 from __future__ import annotations
 
-from commands.base import CommandContext, Reply
+import datetime as dt
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, Callable
+from zoneinfo import ZoneInfo
 
-WORDS = ("add", "list", "result", "review", "test")  # what people type after /uat
+from commands.base import CommandContext, Reply, SlackPort, Translate, escape, post_to_channels, when_text
+from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, option, options, plain, section, view_blocks
+from commands.buttons import Button, Form, Pressed, number_of
+from commands.durations import BEFORE, duration_text
+from commands.issue import announce, refuse_residents_data
+from commands.limits import issue_rate_limit
+from commands.meeting import PLACE_LIMIT, read_when, take_place
+from commands.suggest import fold, unknown_sub
+from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
+from commands.where import project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
+from storage import outbox
+from storage.directory import department_channels, get_department, get_project, project_departments
+from storage.ids import id_of
+from storage.models import Department, Issue, UatSession
+from storage.roles import Action, channel_where, liaison_places, may
+from storage.uat import (
+    OK,
+    PROBLEM,
+    add_result,
+    add_session,
+    file_problem,
+    get_requirement,
+    get_session,
+    issues_of_session,
+    listed_sessions,
+    project_requirements,
+    results_of,
+    save_signup,
+    signups_of,
+    starts_of,
+)
+
+if TYPE_CHECKING:
+    from storage.db import Session
+
+SUBCOMMANDS = {
+    "add": "add",
+    "追加": "add",
+    "list": "list",
+    "一覧": "list",
+    "show": "show",
+    "表示": "show",
+    "result": "result",
+    "結果": "result",
+}
+KIND_WORDS = {
+    "review": "review",
+    "レビュー": "review",
+    "設計レビュー": "review",
+    "test": "test",
+    "テスト": "test",
+    "受入テスト": "test",
+}
+WORDS = (*SUBCOMMANDS, *KIND_WORDS)  # what people type after /uat (tests/test_wording.py allows its English words)
+SIGNUP_BUTTON, RESULT_BUTTON, MODAL_CALLBACK = "uat_signup", "uat_result", "uat_modal"
+ATTENDEES, OUTCOME, NOTE, REQUIREMENT = "uat_attendees", "uat_outcome", "uat_note", "uat_requirement"
+ATTENDEES_LIMIT = 500
+NO_REQUIREMENT = "none"
+
+
+def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
+    return Reply(text="\n".join(filter(None, [problem, ctx.t("uat.usage")])))
+
+
+def kind_text(t: Translate, kind: str) -> str:
+    """設計レビュー / 受入テスト."""
+    return t(f"uat.kind_{kind}")
+
+
+def local_start(uat: UatSession, timezone: str) -> dt.datetime:
+    return starts_of(uat).astimezone(ZoneInfo(timezone))
+
+
+def started(uat: UatSession, now: dt.datetime | None = None) -> bool:
+    return starts_of(uat) <= (now or dt.datetime.now(dt.timezone.utc))
+
+
+# --- the card ------------------------------------------------------------------------------------------------------
+
+
+def department_lines(t: Translate, session: Session, uat: UatSession) -> list[str]:
+    """Per department: who will attend (or 未登録), and its results (問題なし, 問題あり with the issue's number)."""
+    signed, results = signups_of(session, id_of(uat)), results_of(session, id_of(uat))
+    lines = []
+    for department in project_departments(session, uat.project_id):
+        signup = signed.get(id_of(department))
+        line = (
+            t("uat.line_signed", department=escape(department.name), attendees=escape(signup.attendees))
+            if signup
+            else t("uat.line_not_yet", department=escape(department.name))
+        )
+        outcomes = [
+            t("uat.result_problem", number=r.issue_id) if r.outcome == PROBLEM else t("uat.result_ok")
+            for r in results.get(id_of(department), [])
+        ]
+        if outcomes:
+            line += t("uat.line_results", results=t("duration.separator").join(outcomes))
+        lines.append(line)
+    return lines
+
+
+def card(t: Translate, session: Session, uat: UatSession, timezone: str, now: dt.datetime | None = None) -> tuple[str, list]:
+    """The session's card as it is now: kind, title, date, place, each department's sign-up and results; buttons
+    参加を登録 and, once it has started, 結果を記録."""
+    head = t(
+        "uat.card_head",
+        kind=kind_text(t, uat.kind),
+        number=uat.id,
+        title=escape(uat.title),
+        when=when_text(t, local_start(uat, timezone)),
+    ) + (t("meeting.place", place=escape(uat.place)) if uat.place else "")
+    body = "\n".join([t("uat.card_departments"), *department_lines(t, session, uat)])
+    buttons = [button(t("uat.signup_button"), SIGNUP_BUTTON, value=str(uat.id), style="primary")]
+    if started(uat, now):
+        buttons.append(button(t("uat.result_button"), RESULT_BUTTON, value=str(uat.id)))
+    return f"{head}\n{body}", message(section(head), section(body), actions(*buttons), t=t)
+
+
+def card_prefix(number: int) -> str:
+    """Key prefix of session `number`'s cards (`uat:<n>:card:<channel>`)."""
+    return f"uat:{number}:card:"
+
+
+def card_channels(session: Session, uat: UatSession) -> list[str]:
+    """Every department channel of the project, then the leads channel."""
+    project = get_project(session, uat.project_id)
+    channels = list(department_channels(session, uat.project_id).values())
+    if project is not None and project.leads_channel_id:
+        channels.append(project.leads_channel_id)
+    return channels
+
+
+def refresh_cards(
+    t: Translate, session: Session, slack: SlackPort, uat: UatSession, timezone: str, now: dt.datetime | None = None
+) -> int:
+    """Every copy of the session's card posted so far, updated in place to the session as it is now (the key names
+    the card's content: the same state is sent once). Returns the number of copies."""
+    text, blocks = card(t, session, uat, timezone, now)
+    digest = hashlib.sha256(json.dumps(blocks, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    keys = outbox.posted_keys(session, card_prefix(id_of(uat)), "chat.postMessage")
+    for key in keys:
+        slack.update_message(key=f"{key}:v{digest}", card_key=key, text=text, blocks=blocks)
+    return len(keys)
+
+
+def _refresh_later(number: int) -> Callable[[CommandContext], Reply | None]:
+    def run(later: CommandContext) -> Reply | None:
+        uat = get_session(later.session, number)
+        if uat is not None:
+            refresh_cards(later.t, later.session, later.slack, uat, later.timezone)
+        return None
+
+    return run
+
+
+def _both(
+    first: Callable[[CommandContext], Reply | None] | None, second: Callable[[CommandContext], Reply | None]
+) -> Callable[[CommandContext], Reply | None]:
+    """Two follow-ups in one: the first's reply (the issue card's failure, if any) is kept."""
+
+    def run(later: CommandContext) -> Reply | None:
+        said = first(later) if first else None
+        second(later)
+        return said
+
+    return run
+
+
+# --- /uat add ------------------------------------------------------------------------------------------------------
+
+
+def add(ctx: CommandContext, rest: str) -> Reply:
+    """`/uat add <題名> <日時> [review|test] [場所:<会議室やURL>]`: a one-off session on a business day, its card to every
+    department channel and the leads."""
+    place, words = take_place(plain_text(rest).split())
+    if place is not None and not 0 < len(place) <= PLACE_LIMIT:
+        return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
+    kind = "test"
+    if words and fold(words[-1]) in KIND_WORDS:
+        kind, words = KIND_WORDS[fold(words[-1])], words[:-1]
+    if len(words) < 3:
+        return _usage(ctx, ctx.t("uat.problem_incomplete"))
+    when = read_when(words[-2], words[-1], ctx.timezone)
+    title = " ".join(words[:-2])
+    if when is None:
+        return _usage(ctx, ctx.t("uat.problem_when", when=escape(" ".join(words[-2:]))))
+    if when.starts_at is None:
+        return _usage(ctx, ctx.t("uat.problem_weekly"))
+    refusal = refuse_residents_data(ctx, title, place or "")
+    if refusal:
+        return refusal
+    if len(title) > TITLE_LIMIT:
+        return _usage(ctx, ctx.t("issue.problem_title_too_long", limit=TITLE_LIMIT, length=len(title)))
+    if when.starts_at <= dt.datetime.now(dt.timezone.utc):
+        return _usage(ctx, ctx.t("uat.problem_past"))
+    day = when.starts_at.date()
+    reason = ctx.calendar.closed_reason(day)
+    if reason is not None:
+        shown = ctx.t("dates.short", month=day.month, day=day.day)
+        return Reply(text=ctx.t("uat.problem_closed", when=shown, reason=ctx.t(f"calendar.{reason}")))
+    project = resolve_project(ctx)
+    if isinstance(project, Reply):
+        return project
+    if not may(ctx.session, ctx.user_id, Action.PROPOSE, project_id=project.id):
+        return Reply(text=ctx.t("uat.not_member", project=escape(project.name)))
+    uat = add_session(
+        ctx.session,
+        project_id=id_of(project),
+        title=title,
+        kind=kind,
+        starts_at=when.starts_at,
+        place=place,
+        created_by=ctx.user_id,
+    )
+    number = id_of(uat)
+    text = ctx.t(
+        "uat.added",
+        kind=kind_text(ctx.t, kind),
+        number=number,
+        title=escape(title),
+        when=when_text(ctx.t, when.starts_at),
+        project=escape(project.name),
+    )
+
+    def post(later: CommandContext) -> Reply | None:
+        fresh = get_session(later.session, number)
+        if fresh is None:
+            raise LookupError(f"uat session {number} is gone")  # sessions are never deleted
+        card_text, blocks = card(later.t, later.session, fresh, later.timezone)
+        channels = card_channels(later.session, fresh)
+        failed = post_to_channels(later.slack, key=f"uat:{number}:card", channels=channels, text=card_text, blocks=blocks)
+        return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+
+    return Reply(text=text, followup=post)
+
+
+# --- the forms -----------------------------------------------------------------------------------------------------
+
+
+def _department_here(ctx: CommandContext, uat: UatSession, named: Department | None = None) -> Department | None:
+    """The department the user acts for: the named one, this channel's (of the session's project), else the user's
+    only department as a liaison in the project (from the leads channel or a DM)."""
+    if named is not None:
+        return named
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is not None and here.project.id == uat.project_id and here.department is not None:
+        return here.department
+    mine = [w.department for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == uat.project_id]
+    return mine[0] if len(mine) == 1 else None
+
+
+def _may_speak(ctx: CommandContext, uat: UatSession | None, department: Department | None) -> Reply | None:
+    """The refusal when the session is gone or cancelled, or the user is no liaison of the department."""
+    if uat is None or uat.cancelled:
+        return Reply(text=ctx.t("uat.not_found"))
+    if department is None:
+        return Reply(text=ctx.t("uat.which_department"))
+    in_project = {id_of(d) for d in project_departments(ctx.session, uat.project_id)}
+    if id_of(department) not in in_project or not may(
+        ctx.session, ctx.user_id, Action.SPEAK_FOR_DEPARTMENT, project_id=uat.project_id, department_id=department.id
+    ):
+        return Reply(text=ctx.t("uat.not_liaison", department=escape(department.name)))
+    return None
+
+
+def _meta(form: str, uat: UatSession, department: Department, channel: str | None) -> str:
+    return json.dumps({"form": form, "session": uat.id, "department": department.id, "channel": channel})
+
+
+def signup_modal(ctx: CommandContext, uat: UatSession, department: Department) -> dict[str, Any]:
+    """参加を登録: who of the department will attend (prefilled when it is signed up already)."""
+    earlier = signups_of(ctx.session, id_of(uat)).get(id_of(department))
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": ATTENDEES_LIMIT}
+    if earlier is not None:
+        element["initial_value"] = earlier.attendees
+    intro = ctx.t("uat.form_intro", kind=kind_text(ctx.t, uat.kind), title=escape(uat.title), department=escape(department.name))
+    blocks = [
+        *section(intro),
+        {"type": "input", "block_id": ATTENDEES, "label": plain(ctx.t("uat.attendees_label"), INPUT_LABEL), "element": element},
+    ]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "title": plain(ctx.t("uat.signup_title"), MODAL_TITLE),
+        "submit": plain(ctx.t("uat.submit"), MODAL_TITLE),
+        "private_metadata": _meta("signup", uat, department, ctx.channel_id),
+        "blocks": view_blocks(blocks, t=ctx.t),
+    }
+
+
+def requirement_label(t: Translate, number: int, text: str) -> str:
+    return t("uat.requirement_option", number=number, text=text)
+
+
+def result_modal(ctx: CommandContext, uat: UatSession, department: Department) -> dict[str, Any]:
+    """結果を記録: 問題なし / 問題あり, what (required for a problem), the requirement it concerns (optional)."""
+    outcomes = [option(ctx.t("uat.outcome_ok"), OK), option(ctx.t("uat.outcome_problem"), PROBLEM)]
+    requirements = project_requirements(ctx.session, uat.project_id)
+    choices = [option(ctx.t("uat.no_requirement"), NO_REQUIREMENT)] + [
+        option(requirement_label(ctx.t, id_of(r), r.text), str(r.id)) for r in requirements
+    ]
+    intro = ctx.t("uat.form_intro", kind=kind_text(ctx.t, uat.kind), title=escape(uat.title), department=escape(department.name))
+    blocks = [
+        *section(intro),
+        {
+            "type": "input",
+            "block_id": OUTCOME,
+            "label": plain(ctx.t("uat.outcome_label"), INPUT_LABEL),
+            "element": {"type": "radio_buttons", "action_id": "value", "options": outcomes},
+        },
+        {
+            "type": "input",
+            "block_id": NOTE,
+            "optional": True,
+            "label": plain(ctx.t("uat.note_label"), INPUT_LABEL),
+            "hint": plain(ctx.t("uat.note_hint"), INPUT_LABEL),
+            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT},
+        },
+        {
+            "type": "input",
+            "block_id": REQUIREMENT,
+            "optional": True,
+            "label": plain(ctx.t("uat.requirement_label"), INPUT_LABEL),
+            "element": {"type": "static_select", "action_id": "value", "options": options(choices)},
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "title": plain(ctx.t("uat.result_title"), MODAL_TITLE),
+        "submit": plain(ctx.t("uat.submit"), MODAL_TITLE),
+        "private_metadata": _meta("result", uat, department, ctx.channel_id),
+        "blocks": view_blocks(blocks, t=ctx.t),
+    }
+
+
+def open_result(ctx: CommandContext, number: int, named: Department | None = None) -> Reply | dict[str, Any]:
+    """The result form of session `number` for the user's department, or why not (not started, not a liaison)."""
+    uat = get_session(ctx.session, number)
+    department = _department_here(ctx, uat, named) if uat is not None else None
+    refused = _may_speak(ctx, uat, department)
+    if refused:
+        return refused
+    assert uat is not None and department is not None
+    if not started(uat):
+        return Reply(text=ctx.t("uat.not_started", when=when_text(ctx.t, local_start(uat, ctx.timezone))))
+    return result_modal(ctx, uat, department)
+
+
+def press_signup(ctx: CommandContext, value: str) -> Pressed:
+    """参加を登録 on a card: the sign-up form for the channel's department (its liaisons only)."""
+    uat = get_session(ctx.session, number_of(value))
+    department = _department_here(ctx, uat) if uat is not None else None
+    refused = _may_speak(ctx, uat, department)
+    if refused:
+        return Pressed(reply=refused)
+    assert uat is not None and department is not None
+    return Pressed(modal=signup_modal(ctx, uat, department))
+
+
+def press_result(ctx: CommandContext, value: str) -> Pressed:
+    """結果を記録 on a card: the result form (once the session has started)."""
+    opened = open_result(ctx, number_of(value))
+    return Pressed(reply=opened) if isinstance(opened, Reply) else Pressed(modal=opened)
+
+
+def _value(values: dict[str, Any], block: str) -> dict[str, Any]:
+    return (values.get(block) or {}).get("value") or {}
+
+
+def form_channel(view: dict[str, Any]) -> str | None:
+    return json.loads(view.get("private_metadata") or "{}").get("channel")
+
+
+def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
+    """Either form: the sign-up (who attends) or the result; checked again (the session, the user's right)."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    uat = get_session(ctx.session, number_of(meta.get("session")))
+    department = get_department(ctx.session, number_of(meta.get("department")))
+    refused = _may_speak(ctx, uat, department)
+    if refused:
+        return refused
+    assert uat is not None and department is not None
+    if meta.get("form") == "signup":
+        return _submit_signup(ctx, uat, department, (_value(values, ATTENDEES).get("value") or "").strip())
+    return _submit_result(ctx, uat, department, values)
+
+
+def _submit_signup(ctx: CommandContext, uat: UatSession, department: Department, attendees: str) -> dict[str, str] | Reply:
+    if not attendees:
+        return {ATTENDEES: ctx.t("uat.problem_attendees")}
+    if contains_my_number(attendees):
+        return {ATTENDEES: ctx.t("issue.error_my_number")}
+    if len(attendees) > ATTENDEES_LIMIT:
+        return {ATTENDEES: ctx.t("uat.problem_attendees_long", limit=ATTENDEES_LIMIT, length=len(attendees))}
+    earlier = save_signup(
+        ctx.session, session_id=id_of(uat), department_id=id_of(department), user_id=ctx.user_id, attendees=attendees
+    )
+    key = "uat.signup_changed" if earlier else "uat.signed_up"
+    text = ctx.t(key, department=escape(department.name), kind=kind_text(ctx.t, uat.kind), number=uat.id, title=escape(uat.title))
+    return Reply(text=text, followup=_refresh_later(id_of(uat)))
+
+
+def _submit_result(
+    ctx: CommandContext, uat: UatSession, department: Department, values: dict[str, Any]
+) -> dict[str, str] | Reply:
+    if not started(uat):
+        return Reply(text=ctx.t("uat.not_started", when=when_text(ctx.t, local_start(uat, ctx.timezone))))
+    outcome = (_value(values, OUTCOME).get("selected_option") or {}).get("value")
+    note = (_value(values, NOTE).get("value") or "").strip()
+    chosen = (_value(values, REQUIREMENT).get("selected_option") or {}).get("value") or NO_REQUIREMENT
+    errors = {}
+    if outcome not in (OK, PROBLEM):
+        errors[OUTCOME] = ctx.t("uat.problem_outcome")
+    if outcome == PROBLEM and not note:
+        errors[NOTE] = ctx.t("uat.problem_note")
+    elif contains_my_number(note):
+        errors[NOTE] = ctx.t("issue.error_my_number")
+    elif len(note) > BODY_LIMIT:
+        errors[NOTE] = ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(note))
+    requirement = None
+    if chosen != NO_REQUIREMENT:
+        requirement = get_requirement(ctx.session, number_of(chosen))
+        if requirement is None or requirement.project_id != uat.project_id:
+            errors[REQUIREMENT] = ctx.t("uat.problem_requirement")
+    if errors:
+        return errors
+    requirement_id = requirement.id if requirement is not None else None
+    common = {"kind": kind_text(ctx.t, uat.kind), "number": uat.id, "department": escape(department.name)}
+    if outcome == OK:
+        add_result(
+            ctx.session,
+            session_id=id_of(uat),
+            department_id=id_of(department),
+            user_id=ctx.user_id,
+            outcome=OK,
+            note=note,
+            requirement_id=requirement_id,
+            issue_id=None,
+        )
+        return Reply(text=ctx.t("uat.recorded_ok", **common), followup=_refresh_later(id_of(uat)))
+    limited = issue_rate_limit(ctx)
+    if limited:
+        return limited
+    title, _, body = note.partition("\n")
+    title = title.strip()
+    if len(title) > TITLE_LIMIT:
+        title, body = title[: TITLE_LIMIT - 1] + "…", note
+    issue = file_problem(
+        ctx.session,
+        session_id=id_of(uat),
+        project_id=uat.project_id,
+        department_id=id_of(department),
+        user_id=ctx.user_id,
+        title=title,
+        body=body.strip(),
+        note=note,
+        requirement_id=requirement_id,
+    )
+    filed = announce(ctx, issue, department, None)
+    text = "\n".join([ctx.t("uat.recorded_problem", issue=issue.id, **common), filed.text])
+    return Reply(text=text, followup=_both(filed.followup, _refresh_later(id_of(uat))))
+
+
+# --- /uat list, show, result ----------------------------------------------------------------------------------------
+
+
+def list_(ctx: CommandContext) -> Reply:
+    """Upcoming sessions and those of the last 30 days, with how many departments signed up."""
+    refused = view_refusal(ctx)
+    if refused:
+        return refused
+    now = dt.datetime.now(dt.timezone.utc)
+    sessions = listed_sessions(ctx.session, projects_in_view(ctx), now)
+    if not sessions:
+        return Reply(text=ctx.t("uat.none"))
+    lines = [ctx.t("uat.list_title")]
+    for uat in sessions:
+        signed = len(signups_of(ctx.session, id_of(uat)))
+        total = len(project_departments(ctx.session, uat.project_id))
+        lines.append(
+            ctx.t(
+                "uat.list_line",
+                number=uat.id,
+                kind=kind_text(ctx.t, uat.kind),
+                title=escape(uat.title),
+                when=when_text(ctx.t, local_start(uat, ctx.timezone)),
+                signed=signed,
+                total=total,
+                state=ctx.t("uat.state_done") if started(uat, now) else "",
+            )
+        )
+    text = "\n".join(lines)
+    return Reply(text=text, blocks=message(section(text), t=ctx.t, where="`/uat show <番号>`"))
+
+
+def show(ctx: CommandContext, rest: str) -> Reply:
+    """`/uat show N`: the session, each department's sign-up and results, the issues raised there."""
+    number = read_number(rest) if rest and len(rest.split()) == 1 else None
+    if number is None:
+        return _usage(ctx, ctx.t("uat.problem_number", example="/uat show 1"))
+    uat = get_session(ctx.session, number)
+    if uat is None or uat.cancelled:
+        return Reply(text=ctx.t("uat.not_found"))
+    project = get_project(ctx.session, uat.project_id)
+    refused = project_view_refusal(ctx, project) if project is not None else Reply(text=ctx.t("uat.not_found"))
+    if refused:
+        return refused
+    head, _ = card(ctx.t, ctx.session, uat, ctx.timezone)
+    issues = issues_of_session(ctx.session, id_of(uat))
+    lines = [head, ctx.t("uat.show_issues") if issues else ctx.t("uat.show_no_issues")]
+    lines += [
+        ctx.t(
+            "uat.show_issue",
+            number=i.id,
+            title=escape(i.title),
+            requirement=ctx.t("uat.requirement_of", number=i.requirement_id) if i.requirement_id else "",
+        )
+        for i in issues
+    ]
+    text = "\n".join(lines)
+    return Reply(text=text, blocks=message(section(text), t=ctx.t))
+
+
+def result(ctx: CommandContext, rest: str) -> Reply:
+    """`/uat result N [部署:<dept>]`: the result form."""
+    named = take_department(ctx, rest)
+    if isinstance(named, Reply):
+        return named
+    words = named.text.split()
+    number = read_number(words[0]) if len(words) == 1 else None
+    if number is None:
+        return _usage(ctx, ctx.t("uat.problem_number", example="/uat result 1"))
+    opened = open_result(ctx, number, named.department)
+    if isinstance(opened, Reply):
+        return opened
+    return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=opened)
+
+
+def found_at(ctx: CommandContext, issue: Issue) -> str:
+    """For `/issue show N`: the session the issue was raised at (and the requirement it concerns)."""
+    uat = get_session(ctx.session, issue.uat_session_id or 0)
+    if uat is None:
+        return ""
+    requirement = ctx.t("uat.requirement_of", number=issue.requirement_id) if issue.requirement_id else ""
+    kind = kind_text(ctx.t, uat.kind)
+    return ctx.t("uat.issue_from", kind=kind, number=uat.id, title=escape(uat.title), requirement=requirement)
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:
-    return Reply(text=ctx.t("uat.usage"))
+    """Answer `/uat <text>`."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return _usage(ctx)
+    sub, rest = SUBCOMMANDS.get(fold(words[0])), (words[1] if len(words) > 1 else "").strip()
+    if sub is None:
+        return Reply(text=unknown_sub(ctx.t, "/uat", words[0], SUBCOMMANDS, ctx.t("uat.usage")))
+    if sub == "add":
+        return add(ctx, rest)
+    if sub == "show":
+        return show(ctx, rest)
+    if sub == "result":
+        return result(ctx, rest)
+    return list_(ctx) if not rest else _usage(ctx)
+
+
+def reminder(t: Translate, session: Session, uat: UatSession, timezone: str, lead_time: str) -> str:
+    """The reminder every department channel receives: when, where, who signed up, the departments not yet."""
+    head = t(
+        "uat.reminder",
+        kind=kind_text(t, uat.kind),
+        number=uat.id,
+        title=escape(uat.title),
+        when=when_text(t, local_start(uat, timezone), year=False),
+        lead_time=duration_text(t, lead_time, BEFORE),
+    ) + (t("meeting.place", place=escape(uat.place)) if uat.place else "")
+    signed = signups_of(session, id_of(uat))
+    departments = project_departments(session, uat.project_id)
+    done = [
+        t("uat.reminder_signed", department=escape(d.name), attendees=escape(signed[id_of(d)].attendees))
+        for d in departments
+        if id_of(d) in signed
+    ]
+    waiting = [escape(d.name) for d in departments if id_of(d) not in signed]
+    lines = [head, *done]
+    lines.append(t("uat.reminder_not_yet", departments="、".join(waiting)) if waiting else t("uat.reminder_all_signed"))
+    return "\n".join(lines)
+
+
+BUTTONS: dict[str, Button] = {SIGNUP_BUTTON: press_signup, RESULT_BUTTON: press_result}
+FORMS = {MODAL_CALLBACK: Form(submit, channel=form_channel)}

@@ -23,6 +23,7 @@ from storage.enums import DeliveryStatus
 from storage.ids import id_of
 from storage.meetings import active_meetings
 from storage.models import Project
+from storage.uat import active_sessions
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -36,11 +37,12 @@ INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def job_specs(services: Services) -> list[JobSpec]:
-    """Every job renkei.yml and the stored meetings call for."""
+    """Every job renkei.yml, the stored meetings and the stored reviews and tests (/uat) call for."""
     with services.session() as session:
         meetings = active_meetings(session)
+        sessions = active_sessions(session)
         slugs = {id_of(p): p.slug for p in session.exec(select(Project))}
-    return jobs.derive_jobs(services.project_file, meetings, slugs, services.calendar)
+    return jobs.derive_jobs(services.project_file, meetings, slugs, services.calendar, uat_sessions=sessions)
 
 
 def describe(services: Services, spec: JobSpec) -> str:

@@ -41,6 +41,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from commands.durations import BEFORE, durations_text, schedule_text
 from commands.people import Names
 from reports.retro_sheet import retro_sheet
+from reports.uat_sheet import uat_sheet
 from storage.directory import department_names, users_with_role
 from storage.enums import EventKind, IssueStatus, MeetingSource, Role, Severity
 from storage.home import next_start
@@ -486,6 +487,7 @@ class Report:
         self.meetings(wb)
         requirements_sheet(self, wb)  # 要件, when the project has requirements (reports/req_sheet.py)
         retro_sheet(self, wb)  # 振り返り (after launch)
+        uat_sheet(self, wb)  # 受入テスト (reports/uat_sheet.py), when the project has a review or test
         if self.options.detail:
             self.standup_detail(wb)
         path.parent.mkdir(parents=True, exist_ok=True)

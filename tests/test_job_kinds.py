@@ -25,7 +25,7 @@ from bot.scheduler import add_jobs, make_scheduler
 from reminders import firing, jobs
 from reminders.firing import FiringResult, catch_up, fire, job_specs
 from reminders.jobs.base import JobSpec, project_row, same_local_day
-from storage.models import Delivery
+from storage.models import Delivery, UatSession
 from tests.conftest import BOT_TOKEN, SAMPLE, channel_id
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -129,6 +129,11 @@ def test_a_kind_without_order_or_taking_a_kind_or_an_order_is_refused(monkeypatc
 
 
 def test_every_derived_job_belongs_to_a_registered_kind(synced):
+    with synced.session() as session:  # the uat kind's jobs come from stored sessions (/uat add): one to come
+        moving = project_row(session, "moving")
+        starts = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
+        session.add(UatSession(project_id=moving.id, title="受入テスト", starts_at=starts, created_by="U10LEAD"))
+        session.commit()
     assert {spec.kind for spec in job_specs(synced)} == set(jobs.KINDS)
 
 

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from reminders.calendar import BusinessCalendar, calendar_for
 from reminders.jobs.base import JobKind, JobSpec
-from storage.models import Meeting
+from storage.models import Meeting, UatSession
 from storage.projectfile import ProjectFile
 
 
@@ -51,13 +51,25 @@ KINDS: dict[str, JobKind] = discover()
 
 
 def derive_jobs(
-    project_file: ProjectFile, meetings: list[Meeting], project_slugs: dict[int, str], calendar: BusinessCalendar | None = None
+    project_file: ProjectFile,
+    meetings: list[Meeting],
+    project_slugs: dict[int, str],
+    calendar: BusinessCalendar | None = None,
+    uat_sessions: list[UatSession] | None = None,
 ) -> list[JobSpec]:
-    """Every job of every project, kind by kind (derived, never stored): each project's jobs in the kinds' ORDER."""
+    """Every job of every project, kind by kind (derived, never stored): each project's jobs in the kinds' ORDER.
+
+    A kind whose jobs come from stored design reviews and acceptance tests (/uat) also exposes `session_specs`, given
+    the project's sessions not cancelled (reminders/jobs/uat.py).
+    """
     calendar = calendar or calendar_for(project_file)
     specs: list[JobSpec] = []
     for project in project_file.projects:
         own = [m for m in meetings if project_slugs.get(m.project_id) == project.slug and not m.cancelled]
+        sessions = [s for s in uat_sessions or [] if project_slugs.get(s.project_id) == project.slug and not s.cancelled]
         for kind in KINDS.values():
             specs += kind.specs(project_file, project, own, calendar)
+            from_sessions = getattr(kind, "session_specs", None)
+            if from_sessions is not None:
+                specs += from_sessions(project_file, project, sessions, calendar)
     return specs
