@@ -32,6 +32,7 @@ from storage.roles import Action, channel_where, liaison_places, may
 from storage.uat import (
     OK,
     PROBLEM,
+    NextSession,
     add_result,
     add_session,
     file_problem,
@@ -602,6 +603,24 @@ def reminder(t: Translate, session: Session, uat: UatSession, timezone: str, lea
     lines = [head, *done]
     lines.append(t("uat.reminder_not_yet", departments="、".join(waiting)) if waiting else t("uat.reminder_all_signed"))
     return "\n".join(lines)
+
+
+def digest_lines(t: Translate, sessions: list[NextSession], timezone: str) -> list[str]:
+    """For the weekly digest (storage.uat.next_sessions): one line per coming review or test, with the departments
+    signed up and those not yet."""
+    nobody = t("renkei.nobody")
+    return [
+        t(
+            "uat.digest_line",
+            kind=kind_text(t, n.kind),
+            number=n.number,
+            title=escape(n.title),
+            when=when_text(t, n.starts_at.astimezone(ZoneInfo(timezone))),
+            signed="、".join(escape(d) for d in n.signed_up) or nobody,
+            not_yet="、".join(escape(d) for d in n.not_yet) or nobody,
+        )
+        for n in sessions
+    ]
 
 
 BUTTONS: dict[str, Button] = {SIGNUP_BUTTON: press_signup, RESULT_BUTTON: press_result}

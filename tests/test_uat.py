@@ -355,3 +355,41 @@ def test_the_acceptance_test_sheet_has_a_row_per_session_and_department(app, fak
     assert zeimu["日時"] == dt.datetime(2026, 12, 7, 14, 0)  # a real date and time, in the project's zone
     shimin = next(r for r in table if r["部署"] == "市民課")
     assert (shimin["参加者"], shimin["結果"]) == ("未登録", "未記録")
+
+
+def test_a_session_stored_elsewhere_gets_its_jobs_at_the_next_reconcile_and_loses_them_when_cancelled(synced):
+    from bot.scheduler import add_jobs, make_scheduler, reconcile_meetings
+
+    scheduler = make_scheduler("Asia/Tokyo")
+    add_jobs(scheduler, synced)
+    before = {job.id for job in scheduler.get_jobs()}
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        starts = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
+        row = add_session(
+            session, project_id=project.id, title="受入テスト", kind="test", starts_at=starts, place=None, created_by="U10LEAD"
+        )
+        number = row.id
+    reconcile_meetings(scheduler, synced)
+    assert {job.id for job in scheduler.get_jobs()} - before == {f"uat:moving:{number}:{s}" for s in ("1d", "15m", "start")}
+    with synced.session() as session:
+        session.get(UatSession, number).cancelled = True
+        session.commit()
+    reconcile_meetings(scheduler, synced)
+    assert {job.id for job in scheduler.get_jobs()} == before
+
+
+def test_the_digest_lines_name_the_next_sessions_and_the_departments_not_yet(synced):
+    from commands.uat import digest_lines
+
+    now = dt.datetime.now(dt.timezone.utc)
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        zeimu = session.exec(select(Department).where(Department.slug == "zeimu")).one()
+        starts = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
+        row = add_session(
+            session, project_id=project.id, title="受入テスト", kind="test", starts_at=starts, place=None, created_by="U10LEAD"
+        )
+        save_signup(session, session_id=row.id, department_id=zeimu.id, user_id="U02ZEIMU", attendees="鈴木")
+        [line] = digest_lines(Translator("ja"), next_sessions(session, project.id, now), "Asia/Tokyo")
+    assert line.startswith("受入テスト #1「受入テスト」 2026-12-07(月) 14:00 ・ 参加登録済み: 税務課 ・ 未登録: 市民課、")
