@@ -27,7 +27,7 @@ from commands.where import project_view_refusal, projects_in_view, resolve_proje
 from storage import outbox
 from storage.directory import department_channels, get_department, get_project, project_departments
 from storage.ids import id_of
-from storage.models import Department, Issue, UatSession
+from storage.models import Department, Issue, UatSession, as_utc
 from storage.roles import Action, channel_where, liaison_places, may
 from storage.uat import (
     OK,
@@ -150,10 +150,15 @@ def card_channels(session: Session, uat: UatSession) -> list[str]:
 def refresh_cards(
     t: Translate, session: Session, slack: SlackPort, uat: UatSession, timezone: str, now: dt.datetime | None = None
 ) -> int:
-    """Every copy of the session's card posted so far, updated in place to the session as it is now (the key names
-    the card's content: the same state is sent once). Returns the number of copies."""
+    """Every copy of the session's card posted so far, updated in place to the session as it is now. The key names
+    the card's content and the last change (a sign-up changed back is sent again; the same state twice, once).
+    Returns the number of copies."""
     text, blocks = card(t, session, uat, timezone, now)
-    digest = hashlib.sha256(json.dumps(blocks, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    changes = [s.created_at for s in signups_of(session, id_of(uat)).values()]
+    changes += [r.created_at for rows in results_of(session, id_of(uat)).values() for r in rows]
+    last = max((as_utc(c) for c in changes), default=None)
+    state = json.dumps([blocks, last.isoformat() if last else ""], sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(state.encode()).hexdigest()[:16]
     keys = outbox.posted_keys(session, card_prefix(id_of(uat)), "chat.postMessage")
     for key in keys:
         slack.update_message(key=f"{key}:v{digest}", card_key=key, text=text, blocks=blocks)

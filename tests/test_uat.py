@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -89,7 +90,7 @@ def submit(app, view: dict, values: dict, *, user: str) -> dict:
         "team": {"id": "T000TEST"},
         "api_app_id": "A000TEST",
         "user": {"id": user},
-        "view": {**view, "id": f"V{abs(hash(json.dumps(values, sort_keys=True)))}", "state": {"values": values}},
+        "view": {**view, "id": f"V{uuid.uuid4().hex[:10]}", "state": {"values": values}},  # each submission its own
     }
     response = post_interaction(app, payload)
     assert response.status_code == 200, response.text
@@ -147,6 +148,10 @@ def test_a_session_is_added_its_card_reaches_every_channel_and_a_sign_up_updates
     [signup] = rows(app, UatSignup)
     assert (signup.attendees, signup.department_id) == ("鈴木", department_id(app, "zeimu"))
     assert "税務課: 参加（鈴木）" in card_texts(posts_to(fakeslack, "moving-leads", "chat.update")[-1])
+    back = press(app, fakeslack, SIGNUP_BUTTON, "1", user="U02ZEIMU", channel="moving-zeimu")
+    submit(app, back, attendees("鈴木、山田"), user="U02ZEIMU")  # changed back: every copy is updated again
+    wait_for(lambda: len(fakeslack.calls_to("chat.update")) >= 21)
+    assert "税務課: 参加（鈴木、山田）" in card_texts(posts_to(fakeslack, "moving-leads", "chat.update")[-1])
 
 
 def test_only_the_channels_departments_liaisons_sign_up_and_forged_or_stale_values_change_nothing(app, fakeslack):
