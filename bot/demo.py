@@ -90,6 +90,11 @@ STORY = [
     Step(17, "14:00", IT, "/win", "テスト環境を全部署が使えるようになった"),
 ]
 
+# --- /uat (設計レビュー・受入テスト): the lead schedules an acceptance test; its cards reach every department channel,
+# its reminders fire by the business calendar and, at its start, the cards offer 結果を記録 -----------------------------
+STORY += [Step(12, "10:40", LEAD, "/uat", "add 転入手続きの受入テスト {day:16} 14:00 テスト 場所:第3会議室")]
+# --- end of /uat ---------------------------------------------------------------------------------------------------
+
 DONE = [
     "転入届の画面確認",
     "税務課との打ち合わせ",
