@@ -398,3 +398,20 @@ def test_the_digest_lines_name_the_next_sessions_and_the_departments_not_yet(syn
         save_signup(session, session_id=row.id, department_id=zeimu.id, user_id="U02ZEIMU", attendees="鈴木")
         [line] = digest_lines(Translator("ja"), next_sessions(session, project.id, now), "Asia/Tokyo")
     assert line.startswith("受入テスト #1「受入テスト」 2026-12-07(月) 14:00 ・ 参加登録済み: 税務課 ・ 未登録: 市民課、")
+
+
+def test_the_jobs_are_described_in_words_and_a_missed_reminder_is_dropped_once_the_session_began(app, fakeslack):
+    from reminders.firing import describe
+    from reminders.jobs import uat as kind
+
+    added(app, fakeslack)
+    specs = {s.id: s for s in job_specs(app.services) if s.kind == "uat"}
+    reminder = describe(app.services, specs["uat:moving:1:1d"])
+    assert reminder == "設計レビュー・受入テスト「転入画面の受入テスト」のリマインド（前日）"
+    assert "開始" in describe(app.services, specs["uat:moving:1:start"])
+    friday = dt.datetime(2026, 12, 4, 14, 0, tzinfo=TOKYO)
+    start = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
+    assert kind.still_useful(specs["uat:moving:1:1d"], friday, friday + dt.timedelta(hours=3), "Asia/Tokyo")
+    assert not kind.still_useful(specs["uat:moving:1:1d"], friday, start + dt.timedelta(minutes=1), "Asia/Tokyo")
+    assert kind.still_useful(specs["uat:moving:1:start"], start, start + dt.timedelta(hours=2), "Asia/Tokyo")
+    assert not kind.still_useful(specs["uat:moving:1:start"], start, start + dt.timedelta(days=1), "Asia/Tokyo")
