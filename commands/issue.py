@@ -354,10 +354,11 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
     name = names_in_slack(ctx)
     text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, id_of(issue)), ctx.timezone, name)
     if issue.uat_session_id is not None:  # raised at a design review or acceptance test (/uat)
-        from commands.uat import found_at
+        from commands.uat import found_at  # commands.uat files its problems with this module's announce
 
         line = found_at(ctx, issue)
-        text, blocks = f"{line}\n{text}", message(section(line), blocks, t=ctx.t)
+        if line:
+            text, blocks = f"{line}\n{text}", message(section(line), blocks, t=ctx.t)
     return Reply(text=text, blocks=blocks, followup=name.warm())
 
 
