@@ -1,0 +1,66 @@
+"""Kind `hearing`: `hearing:<project>`, at `hearing.remind` (closed days moved to the next business day), asks each
+department channel that has not answered an open hearing of the project to answer, with the 回答する button.
+
+Once per hearing, day and channel (the key names the local day, not the time); nothing when no hearing is open or
+every department has answered. A firing on a closed day sends nothing. Still useful after downtime on the same local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Callable
+
+from commands import hearing as hearing_commands
+from commands.durations import AFTER
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
+from reminders.triggers import BusinessDayTrigger
+from storage.directory import department_channels
+from storage.enums import OutboxStatus
+from storage.hearings import awaiting_answers
+from storage.ids import id_of
+from storage.projectfile import parse_cron
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from reminders.calendar import BusinessCalendar
+    from storage.models import Meeting
+    from storage.projectfile import ProjectFile, ProjectSpec
+
+KIND = "hearing"
+ORDER = 35  # where its jobs stand among a project's (reminders/jobs/__init__.py): after the meetings, before the digest
+
+
+def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
+    trigger = BusinessDayTrigger(parse_cron(project.hearing.remind, project_file.timezone), calendar)
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger)]
+
+
+def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
+    """Remind, once a day, each department channel that owes an open hearing its answers."""
+    day = local_day(services, scheduled)
+    if closed(services, day):
+        return FiringResult("skipped", scheduled, reason="closed_day")
+    t = services.translator()
+    sent = 0
+    with services.session() as session:
+        project = project_row(session, spec.project)
+        channels = department_channels(session, id_of(project))
+        for hearing, missing in awaiting_answers(session, id_of(project)):
+            for department in missing:
+                channel = channels.get(id_of(department))
+                if channel is None:
+                    continue
+                text, blocks = hearing_commands.reminder(t, hearing, department)
+                outcome = services.gateway.post_message(
+                    key=f"{spec.id}@{day.isoformat()}:{hearing.id}:{channel}", channel=channel, text=text, blocks=blocks
+                )
+                sent += outcome.status != OutboxStatus.FAILED
+    return FiringResult("delivered", scheduled, sent)
+
+
+def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:
+    return same_local_day(scheduled, now, timezone)
+
+
+def describe(t: Callable[..., str], spec: JobSpec) -> str:
+    return what(t, spec, AFTER)
