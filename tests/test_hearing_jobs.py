@@ -1,5 +1,6 @@
 """The `hearing` job (business-day reminders to departments that owe an open hearing its answers) and what
-storage/hearings.py gives the digest and a leads' board; on SQLite and PostgreSQL, Slack replaced by fakeslack."""
+storage/hearings.py gives the digest and a leads' board; on SQLite and PostgreSQL, Slack replaced by fakeslack.
+Also the close's summary split within Slack's limits (no database needed)."""
 
 from __future__ import annotations
 
@@ -134,3 +135,35 @@ def test_storage_gives_the_digest_the_departments_awaited_and_a_board_the_latest
         assert [h.id for h, _ in awaiting_answers(session, project_id)] == [second]  # closed hearings await nothing
     with synced.session() as session, pytest.raises(ValueError):
         save_answer(session, hearing_id=first, department_id=departments["shimin"], user_id="U01SHIMIN", answers={0: "遅れて"})
+
+
+def test_a_long_summary_is_split_over_messages_within_slacks_limits():
+    from bot.i18n import Translator
+    from commands.blocks import MESSAGE_BLOCKS, MESSAGE_TEXT, SECTION_TEXT, text_size
+    from commands.hearing import summary_messages
+    from commands.people import Names
+    from storage.hearings import Answer, DepartmentAnswers
+    from storage.models import Hearing
+
+    t = Translator("ja")
+    questions = ["problems", "solve", "worries", "people", "residents", *(f"質問{n}" for n in range(5))]
+    hearing = Hearing(id=7, project_id=1, title="長い回答", questions=json.dumps(questions), started_by="U10LEAD")
+    when = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    rows = [
+        DepartmentAnswers(
+            Department(id=d, slug=f"d{d}", name=f"第{d}課"),
+            [Answer(d, f"U{d}{p}X", when, {n: f"{d}-{p}-{n}" + "あ" * 2490 for n in range(10)}) for p in range(3)],
+        )
+        for d in range(1, 7)
+    ]
+    rows.append(DepartmentAnswers(Department(id=9, slug="quiet", name="静かな課"), []))
+    pages = summary_messages(t, hearing, rows, Names(t, {}, in_slack=True))
+    assert len(pages) > 1
+    for blocks in pages:
+        assert len(blocks) <= MESSAGE_BLOCKS and text_size(blocks) <= MESSAGE_TEXT
+        assert all(len(b["text"]["text"]) <= SECTION_TEXT for b in blocks)
+        assert "入りきりませんでした" not in json.dumps(blocks, ensure_ascii=False)  # nothing cut: every answer is there
+    text = "\n".join(b["text"]["text"] for blocks in pages for b in blocks)
+    assert all(f"{d}-{p}-{n}" in text for d in range(1, 7) for p in range(3) for n in range(10))
+    assert text.index("第1課") < text.index("第6課") and text.endswith("回答がなかった部署: 静かな課")
+    assert pages[0][0]["text"]["text"] == "*ヒアリング #7「長い回答」のまとめ*"
