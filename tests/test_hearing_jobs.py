@@ -109,6 +109,11 @@ def test_nothing_is_sent_on_a_closed_day_when_all_answered_or_no_hearing_is_open
         assert not close_hearing(session, second, "U10LEAD")  # closed once
     assert run_at(synced, TUESDAY + dt.timedelta(days=1)).channels == 0  # the open one is answered, the other closed
     assert sum(reminded(fakeslack).values()) == 0
+    with time_machine.travel(TUESDAY + dt.timedelta(days=2, minutes=-30), tick=False):
+        new_hearing(synced, project_id, "今朝のヒアリング")
+    assert run_at(synced, TUESDAY + dt.timedelta(days=2)).channels == 0  # started this morning: its cards just arrived
+    assert run_at(synced, TUESDAY + dt.timedelta(days=3)).channels == 6  # the next business day, every department
+    wait_for(lambda: sum(reminded(fakeslack).values()) == 6)
 
 
 def test_storage_gives_the_digest_the_departments_awaited_and_a_board_the_latest_answers(synced, project):

@@ -2,7 +2,8 @@
 department channel that has not answered an open hearing of the project to answer, with the 回答する button.
 
 Once per hearing, day and channel (the key names the local day, not the time); nothing when no hearing is open or
-every department has answered. A firing on a closed day sends nothing. Still useful after downtime on the same local day.
+every department has answered, nor on the day a hearing started (its card has just arrived). A firing on a closed
+day sends nothing. Still useful after downtime on the same local day.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from storage.directory import department_channels
 from storage.enums import OutboxStatus
 from storage.hearings import awaiting_answers
 from storage.ids import id_of
+from storage.models import as_utc
 from storage.projectfile import parse_cron
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         project = project_row(session, spec.project)
         channels = department_channels(session, id_of(project))
         for hearing, missing in awaiting_answers(session, id_of(project)):
+            if local_day(services, as_utc(hearing.created_at)) >= day:  # started today: its card was just sent
+                continue
             for department in missing:
                 channel = channels.get(id_of(department))
                 if channel is None:
