@@ -27,13 +27,14 @@ from bot.console import SAMPLE_PROJECT, local_services
 from bot.i18n import Translator
 from bot.render import message_lines
 from bot.settings import Settings
+from commands import hearing as hearing_commands
 from commands.issue_blocks import IT_TAKE, TAKE
 from commands.people import Names, known_names
 from commands.report import digest_for, make_report, report_filename
 from commands.standup import BLOCKER_BUTTON
 from storage.directory import department_channel
 from storage.ids import id_of
-from storage.models import Department, Issue, Project, StandupAnswer
+from storage.models import Department, Hearing, Issue, Project, StandupAnswer
 from storage.projectfile import load_project_file
 
 LEAD, IT = "U10LEAD", "U09IT"
@@ -89,6 +90,49 @@ STORY = [
     Step(17, "11:15", IT, "/issue", "close {テスト環境} 発行手順を見直し、当日中に発行できるようにした"),
     Step(17, "14:00", IT, "/win", "テスト環境を全部署が使えるようになった"),
 ]
+
+# --- ヒアリング (/hearing) -----------------------------------------------------------------------------------------
+# The lead asks every department on the first day; five departments answer in the form (市民課 edits its answer
+# later), 福祉課 does not and is reminded each business morning; the lead closes it and the summary goes to the leads.
+HEARING_FORM = hearing_commands.MODAL_CALLBACK  # a Step's `press`: the hearing form sent by `user`, `text` by line
+SHIMIN_HEARING = [
+    "転出・転入で同じ内容を何度も入力している",
+    "入力を一度で済ませたい",
+    "",
+    "窓口担当の2名",
+    "高齢の方は家族の付き添いで来庁する",
+]
+HEARING_STORY = [
+    Step(0, "09:30", LEAD, "/hearing", "start 引越し手続きの現状と新しい仕組みへの期待"),
+    Step(1, "10:20", "U01SHIMIN", press=HEARING_FORM, text="\n".join(SHIMIN_HEARING)),
+    Step(
+        1, "14:00", "U02ZEIMU", press=HEARING_FORM, text="\n".join(["住所異動の反映が翌日になる", "異動情報を当日に受け取りたい"])
+    ),
+    Step(
+        2,
+        "11:10",
+        "U03KOKUHO",
+        press=HEARING_FORM,
+        text="\n".join(["資格確認書の再発行で住民を待たせている", "", "3月の切替は避けたい"]),
+    ),
+    Step(
+        2,
+        "15:30",
+        "U05KOSODATE",
+        press=HEARING_FORM,
+        text="\n".join(["所得照会に時間がかかる", "", "", "", "保育所が未定の転入世帯"]),
+    ),
+    Step(
+        3,
+        "09:50",
+        "U01SHIMIN",
+        press=HEARING_FORM,
+        text="\n".join([*SHIMIN_HEARING[:2], "操作を覚えられるか不安", *SHIMIN_HEARING[3:]]),
+    ),
+    Step(4, "10:40", IT, press=HEARING_FORM, text="\n".join(["", "", "既存システムとの連携の検証期間", "庁内ネットワーク担当"])),
+    Step(6, "17:00", LEAD, "/hearing", "close"),
+]
+# --- end of ヒアリング ----------------------------------------------------------------------------------------------
 
 # --- /uat (設計レビュー・受入テスト): the lead schedules an acceptance test; its cards reach every department channel,
 # its reminders fire by the business calendar and, at its start, the cards offer 結果を記録 -----------------------------
@@ -250,11 +294,25 @@ class Player:
             respond=lambda **_: None,
         )
 
+    def answer_hearing(self, step: Step) -> None:
+        """The hearing form sent by `step.user` from its department channel: `step.text`'s lines, question by question."""
+        slug = next(s for s, user in LIAISONS.items() if user == step.user)
+        with self.services.session() as session:
+            hearing = session.exec(select(Hearing).order_by(col(Hearing.id).desc())).first()
+            department = session.exec(select(Department).where(Department.slug == slug)).one()
+            if hearing is None:
+                return
+            channel = department_channel(session, hearing.project_id, department.id or 0)
+            view = hearing_commands.modal(self.services.translator(), hearing, department, {}, channel)
+        values = {f"q{n}": {"value": {"type": "plain_text_input", "value": a}} for n, a in enumerate(step.text.split("\n"))}
+        view = {**view, "id": f"demo-hearing-{step.day}-{step.user}", "state": {"values": values}}
+        interactions.form(self.services, user_id=step.user, view=view, ack=lambda **_: None)
+
     def run(self, progress: Callable[[str], None]) -> None:
         self.clock.set(self.at(0, "00:00"))
         try:
             for day in range(len(self.days)):
-                story = [s for s in [*STORY, *REQ_STORY] if s.day == day]
+                story = [s for s in [*STORY, *HEARING_STORY, *REQ_STORY] if s.day == day]
                 steps = sorted(story + self.standups(day), key=lambda s: s.time)
                 for step in steps:
                     if self.at(day, step.time) > self.real_now:
@@ -262,6 +320,8 @@ class Player:
                     self.clock.advance(self.at(day, step.time))
                     if step.press == BLOCKER_BUTTON:
                         self.press_blocker(step)
+                    elif step.press == HEARING_FORM:
+                        self.answer_hearing(step)
                     elif step.press.startswith("req_"):  # /req: a rating on a requirement's card
                         press_rating(self.services, step)
                     else:

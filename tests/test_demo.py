@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.demo import renkei_command, run_demo
 from reminders.calendar import calendar_for
 from storage.db import make_engine
-from storage.models import Delivery, Issue, IssueEvent, OutboxMessage, StandupAnswer, Win
+from storage.models import Delivery, Hearing, HearingAnswer, Issue, IssueEvent, OutboxMessage, StandupAnswer, Win
 from storage.projectfile import load_project_file
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -106,6 +106,18 @@ def test_the_workbook_is_written_and_reads_back(demo):
     assert "課題" in workbook.sheetnames
     rows = list(workbook["課題"].iter_rows(values_only=True))
     assert len(rows) > 8
+
+
+def test_the_lead_runs_a_hearing_that_most_departments_answer_and_closes_it(demo):
+    folder, _, _, session = demo
+    [hearing] = session.exec(select(Hearing)).all()
+    assert hearing.status == "closed" and hearing.closed_by == "U10LEAD"
+    answers = session.exec(select(HearingAnswer)).all()
+    assert len(answers) == len({a.department_id for a in answers}) == 5  # 福祉課 did not answer; 市民課's edit is one row
+    keys = [r.idempotency_key for r in session.exec(select(OutboxMessage)) if r.idempotency_key.startswith("hearing")]
+    assert any(":summary:" in k for k in keys) and any(k.startswith("hearing:moving@") for k in keys)  # summary, reminders
+    [path] = folder.glob("*.xlsx")
+    assert "ヒアリング" in load_workbook(path, read_only=True).sheetnames
 
 
 def test_a_second_demo_in_the_same_folder_keeps_the_data_unless_forced(demo):
