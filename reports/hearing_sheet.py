@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from commands.hearing import question_label
 from storage.hearings import by_department, is_open, project_hearings, questions_of
 from storage.ids import id_of
-from storage.projectfile import DEFAULT_HEARING_QUESTIONS
 from storage.summary import period_bounds
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def hearing_sheet(report: Report, wb: Workbook) -> None:
     for hearing in hearings:
         name = t("hearing.sheet_hearing_cell", number=hearing.id, title=hearing.title)
         state = t("hearing.state_open") if is_open(hearing) else t("hearing.state_closed")
-        questions = [t(f"hearing.question.{q}") if q in DEFAULT_HEARING_QUESTIONS else q for q in questions_of(hearing)]
+        questions = [question_label(t, q) for q in questions_of(hearing)]
         for row in by_department(report.session, hearing):
             if not row.answers:
                 table.add([name, row.department.name, "", "", t("hearing.sheet_unanswered"), None, state])
