@@ -40,9 +40,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from commands.durations import BEFORE, durations_text, schedule_text
 from commands.people import Names
+from reports.hearing_sheet import hearing_sheet
 from reports.retro_sheet import retro_sheet
 from reports.uat_sheet import uat_sheet
-from reports.hearing_sheet import hearing_sheet
 from storage.directory import department_names, users_with_role
 from storage.enums import EventKind, IssueStatus, MeetingSource, Role, Severity
 from storage.home import next_start
@@ -486,10 +486,11 @@ class Report:
         self.wins(wb)
         self.standups(wb)
         self.meetings(wb)
-        requirements_sheet(self, wb)  # 要件, when the project has requirements (reports/req_sheet.py)
+        # the rollout's steps in their order, each sheet only when the project has some (reports/<step>_sheet.py)
+        hearing_sheet(self, wb)  # ヒアリング
+        requirements_sheet(self, wb)  # 要件
+        uat_sheet(self, wb)  # 受入テスト
         retro_sheet(self, wb)  # 振り返り (after launch)
-        uat_sheet(self, wb)  # 受入テスト (reports/uat_sheet.py), when the project has a review or test
-        hearing_sheet(self, wb)
         if self.options.detail:
             self.standup_detail(wb)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -236,7 +236,7 @@ def test_a_digest_of_a_large_city_stays_within_50_blocks():
 def test_the_workbook_has_every_sheet_and_the_detail_only_when_asked(services, activity, tmp_path):
     project, _ = activity
     _, wb = report(services, project, tmp_path)
-    assert wb.sheetnames == ["概要", "課題", "対応履歴", "成功事例", "朝会", "会議", "振り返り"]
+    assert wb.sheetnames == ["概要", "課題", "対応履歴", "成功事例", "朝会", "会議"]  # no rollout step taken yet
     _, detailed = report(services, project, tmp_path, detail=True)
     assert detailed.sheetnames[-1] == "朝会の詳細"
     rows = table(detailed["朝会の詳細"])

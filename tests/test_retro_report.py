@@ -52,13 +52,21 @@ def test_the_retro_sheet_lists_each_departments_answers_of_the_period_by_name(se
     assert (overview["A7"].value, overview["B7"].value) == ("段階", "運用")
 
 
-def test_without_answers_the_sheet_has_its_header_and_the_phase_is_the_first_one(services, tmp_path):
+def test_before_launch_without_answers_there_is_no_sheet_and_the_phase_is_the_first_one(services, tmp_path):
     with services.session() as session:
         project = session.exec(select(Project)).one()
     _, wb = report(services, project, tmp_path, "2026-11-01", "2026-11-30", now=dt.datetime(2026, 12, 1, 8, tzinfo=TOKYO))
+    assert "振り返り" not in wb.sheetnames
+    assert wb["概要"]["B7"].value == "準備"
+
+
+def test_in_operation_without_answers_the_sheet_has_its_header(services, tmp_path):
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        set_phase(session, project, "operate")
+    _, wb = report(services, project, tmp_path, "2026-11-01", "2026-11-30", now=dt.datetime(2026, 12, 1, 8, tzinfo=TOKYO))
     assert [c.value for c in wb["振り返り"][1]][:3] == ["月", "部署", "回答者"]
     assert not table(wb["振り返り"])
-    assert wb["概要"]["B7"].value == "準備"
 
 
 def test_only_the_questions_answered_get_a_column(services, tmp_path):

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from storage.projectfile import ProjectFile, ProjectSpec
 
 KIND = "hearing"
-ORDER = 37  # where its jobs stand among a project's (reminders/jobs/__init__.py): after the meetings and sessions, before the digest
+ORDER = 37  # where its jobs stand (reminders/jobs/__init__.py): after the meetings and sessions, before the digest
 
 
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
