@@ -7,6 +7,7 @@ import hmac
 import io
 import json
 import logging
+from concurrent.futures import Executor
 from typing import Any, Iterable, TypeGuard
 from urllib.parse import parse_qsl
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -34,10 +35,16 @@ EVENTS_PATH = "/slack/events"
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
 
-def create_app(services: Services) -> App:
-    """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client."""
+def create_app(services: Services, listener_executor: Executor | None = None) -> App:
+    """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client. `listener_executor`:
+    the threads Bolt runs listeners on after the ack (Bolt makes five when none is given); whoever gives it can wait
+    for the listeners' work before closing the services (the tests' servers do)."""
     # Signatures are always checked; Bolt itself skips the check for Socket Mode envelopes.
-    app = App(client=services.client, signing_secret=services.settings.slack_signing_secret or "")
+    app = App(
+        client=services.client,
+        signing_secret=services.settings.slack_signing_secret or "",
+        listener_executor=listener_executor,
+    )
     app.use(listeners.provide(services))  # every listener reads context["services"]; none captures them
     app.error(listeners.on_error)  # a failure no listener answered: logged, and the person is told
     listeners.register(app)

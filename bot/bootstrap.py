@@ -47,6 +47,14 @@ class Services:
         url = self.engine.url.render_as_string(hide_password=False)
         return make_engine(url, lock_wait_ms=REQUEST_LOCK_WAIT_MS)
 
+    def close(self) -> None:
+        """Give back what the services hold: the follow-up threads (after their work) and both engines' connections."""
+        if self.background is not None:
+            self.background.shutdown(wait=True)
+        if "request_engine" in self.__dict__:  # made on first use (functools.cached_property)
+            self.request_engine.dispose()
+        self.engine.dispose()
+
     @functools.cached_property
     def calendar(self) -> BusinessCalendar:
         """The municipality's business days, from the project file."""

@@ -103,8 +103,8 @@ def serve(
             )  # 413 on a larger declared body, unread
     finally:
         scheduler.shutdown(wait=False)
-        services.background.shutdown(wait=True)
         courier.stop()
+        services.close()  # the follow-ups finish; the database connections are given back
 
 
 @cli.command()

@@ -266,7 +266,7 @@ def services(settings) -> Iterator[Services]:
     """Everything built by the real bootstrap, on the test database and fakeslack."""
     built = bootstrap(settings, project_file=load_project_file(SAMPLE))
     yield built
-    built.engine.dispose()
+    built.close()
 
 
 class HttpApp:
@@ -278,7 +278,9 @@ class HttpApp:
         from bot.app import create_app, create_wsgi
 
         self.services = services
-        self.server = create_server(create_wsgi(create_app(services), services), host="127.0.0.1", port=0, threads=4)
+        self.listeners = ThreadPoolExecutor(max_workers=5, thread_name_prefix="bolt-listener")  # Bolt's default
+        bolt = create_app(services, listener_executor=self.listeners)
+        self.server = create_server(create_wsgi(bolt, services), host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -290,7 +292,9 @@ class HttpApp:
             pass
 
     def close(self) -> None:
+        """Stop serving, then let the listeners' work after the ack finish (before the services are closed)."""
         self.server.close()
+        self.listeners.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_the_next_start_tries_a_canvas_again(agreed, fakeslack):
     try:
         refresh(restarted)
     finally:
-        restarted.engine.dispose()
+        restarted.close()
     assert fakeslack.channel_named("moving-leads").canvas is not None
 
 
