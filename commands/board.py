@@ -21,12 +21,14 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Translate, escape
 from commands.blocks import cut, header, message, section
 from commands.people import Names, known_names
+from commands.questions import hearing_question
 from reports.excel import date_text
 from storage import outbox
-from storage.board import NO_CANVAS, BoardData, HearingBlock, RequirementLine, board_data, record_canvas
+from storage.board import NO_CANVAS, record_canvas
 from storage.directory import get_project
-from storage.models import Department, Project, utcnow
-from storage.projectfile import DEFAULT_HEARING_QUESTIONS
+from storage.hearings import DepartmentAnswers, HearingSummary, is_open, latest_summary
+from storage.models import Project, utcnow
+from storage.requirements import RequirementRow, RequirementsTable, requirements_table
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +44,7 @@ CANVAS_REFUSALS = {
 }
 CANVAS_GONE = {"canvas_not_found", "canvas_deleted", "file_not_found"}
 ANSWER_CHARS = 300  # an answer's first characters on the pinned message (the canvas has them whole)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!~])")
-
-
-def question_text(t: Translate, question: str) -> str:
-    """A questionnaire's question as asked: a default code in the catalog's words, any other text as written."""
-    return t(f"hearing.question.{question}") if question in DEFAULT_HEARING_QUESTIONS else question
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")  # what would format, link or break a table cell
 
 
 def card_key(project_id: int) -> str:
@@ -62,80 +59,85 @@ def _md(text: str) -> str:
 
 def _updated(ctx: CommandContext, style: str) -> str:
     now = utcnow().astimezone(ZoneInfo(ctx.timezone))
-    t = ctx.t
-    return t("board.updated", date=date_text(t, style, now.date()), time=f"{now:%H:%M}")
+    return ctx.t("board.updated", date=date_text(ctx.t, style, now.date()), time=f"{now:%H:%M}")
 
 
-def _status(t: Translate, line: RequirementLine) -> str:
-    requirement = line.requirement
-    status = t(f"req.status.{requirement.status}")
-    return t("board.status_reason", status=status, reason=requirement.reason) if requirement.reason else status
+def _status(t: Translate, row: RequirementRow) -> str:
+    status = t(f"req.status.{row.status}")
+    return t("board.status_reason", status=status, reason=row.reason) if row.reason else status
 
 
-def _rating(t: Translate, line: RequirementLine, department: Department) -> str:
-    code = line.rating(department)
+def _rating(t: Translate, row: RequirementRow, department: str) -> str:
+    code = row.ratings.get(department)
     return t(f"req.rating.{code}") if code else t("board.unrated")
 
 
-def _hearing_title(t: Translate, block: HearingBlock) -> str:
-    state = t("board.hearing_open") if block.hearing.status == "open" else t("board.hearing_closed")
-    return t("board.hearing_title", number=block.hearing.id, title=block.hearing.title, state=state)
+def _hearing_title(t: Translate, summary: HearingSummary) -> str:
+    state = t("board.hearing_open") if is_open(summary.hearing) else t("board.hearing_closed")
+    return t("board.hearing_title", number=summary.hearing.id, title=summary.hearing.title, state=state)
 
 
-def markdown(t: Translate, project: Project, data: BoardData, name: Names, updated: str) -> str:
+def _said(t: Translate, summary: HearingSummary, department: DepartmentAnswers) -> list[tuple[str, str, str]]:
+    """What a department answered: (user id, question as asked, answer) for every answer that is not blank."""
+    return [
+        (answer.user_id, hearing_question(t, question), answer.answers.get(index, "").strip())
+        for answer in department.answers
+        for index, question in enumerate(summary.questions)
+        if answer.answers.get(index, "").strip()
+    ]
+
+
+def markdown(
+    t: Translate, project: Project, table: RequirementsTable, summary: HearingSummary | None, name: Names, updated: str
+) -> str:
     """The canvas: a title, the requirements table (a column per department), the latest hearing by department."""
     out = [f"# {_md(t('board.title', project=project.name))}", f"_{_md(updated)}_", "", f"## {_md(t('board.requirements'))}"]
-    head = [t("board.col_number"), t("board.col_requirement"), t("board.col_effect"), t("board.col_status")]
-    head += [d.name for d in data.departments]
-    rows = [
-        [f"#{line.requirement.id}", line.requirement.text, line.requirement.effect, _status(t, line)]
-        + [_rating(t, line, d) for d in data.departments]
-        for line in data.requirements
-    ]
+    head = [t("board.col_number"), t("board.col_requirement"), t("board.col_effect"), t("board.col_status"), *table.departments]
+    rows = [[f"#{r.number}", r.text, r.effect, _status(t, r), *(_rating(t, r, d) for d in table.departments)] for r in table.rows]
     if rows:
         out += [f"| {' | '.join(_md(c) for c in row)} |" for row in [head, ["---"] * len(head), *rows]]
     else:
         out.append(_md(t("board.no_requirements")))
-    block = data.hearing
-    if block is None:
+    if summary is None:
         return "\n".join([*out, "", f"## {_md(t('board.hearing_none_title'))}", _md(t("board.no_hearing"))]) + "\n"
-    out += ["", f"## {_md(_hearing_title(t, block))}"]
-    for department in data.departments:
-        said = block.said(department)
-        out.append(f"### {_md(department.name)}")
-        out += [f"- {_md(question_text(t, q))}: {_md(text)}（{_md(name(user))}）" for user, q, text in said]
+    out += ["", f"## {_md(_hearing_title(t, summary))}"]
+    for department in summary.departments:
+        said = _said(t, summary, department)
+        out.append(f"### {_md(department.department.name)}")
+        out += [f"- {_md(question)}: {_md(text)}（{_md(name(user))}）" for user, question, text in said]
         out += [] if said else [_md(t("board.not_answered"))]
     return "\n".join(out) + "\n"
 
 
-def blocks(t: Translate, project: Project, data: BoardData, name: Names, updated: str) -> tuple[str, list[dict[str, Any]]]:
+def blocks(
+    t: Translate, project: Project, table: RequirementsTable, summary: HearingSummary | None, name: Names, updated: str
+) -> tuple[str, list[dict[str, Any]]]:
     """The pinned message: the same content within a message's limits (long answers cut; the rest by command)."""
     title = t("board.title", project=project.name)
     lines = [
         t(
             "board.requirement_line",
-            number=line.requirement.id,
-            text=escape(cut(line.requirement.text, 200)),
-            status=escape(_status(t, line)),
-            ratings=" / ".join(f"{escape(d.name)} {_rating(t, line, d)}" for d in data.departments),
+            number=r.number,
+            text=escape(cut(r.text, 200)),
+            status=escape(_status(t, r)),
+            ratings=" / ".join(f"{escape(d)} {_rating(t, r, d)}" for d in table.departments),
         )
-        for line in data.requirements
+        for r in table.rows
     ]
     parts: list[Any] = [
         header(cut(title, 150)),
         section(f"*{t('board.requirements')}*\n" + ("\n".join(lines) or t("board.no_requirements"))),
     ]
-    block = data.hearing
-    if block is None:
+    if summary is None:
         parts.append(section(f"*{t('board.hearing_none_title')}*\n{t('board.no_hearing')}"))
     else:
-        parts.append(section(f"*{escape(_hearing_title(t, block))}*"))
-        for department in data.departments:
+        parts.append(section(f"*{escape(_hearing_title(t, summary))}*"))
+        for department in summary.departments:
             said = [
-                f"• {escape(question_text(t, q))}: {escape(cut(text, ANSWER_CHARS))}（{name(user)}）"
-                for user, q, text in block.said(department)
+                f"• {escape(question)}: {escape(cut(text, ANSWER_CHARS))}（{name(user)}）"
+                for user, question, text in _said(t, summary, department)
             ]
-            parts.append(section(f"*{escape(department.name)}*\n" + ("\n".join(said) or t("board.not_answered"))))
+            parts.append(section(f"*{escape(department.department.name)}*\n" + ("\n".join(said) or t("board.not_answered"))))
     parts.append(section(f"_{updated}_"))
     return title, message(*parts, t=t, where="`/req list` `/hearing status`")
 
@@ -146,15 +148,15 @@ def refresh(ctx: CommandContext, project_id: int) -> None:
     project = get_project(ctx.session, project_id)
     if project is None or not project.leads_channel_id:
         return
-    data = board_data(ctx.session, project_id)
+    table, summary = requirements_table(ctx.session, project_id), latest_summary(ctx.session, project_id)
     spec = ctx.project_file.project(project.slug)
     updated = _updated(ctx, spec.report_dates if spec else "both")
     people = known_names(ctx.session, ctx.project_file.people, ctx.t)
     if project.canvas_id != NO_CANVAS:
-        content = markdown(ctx.t, project, data, Names(ctx.t, people), updated)
+        content = markdown(ctx.t, project, table, summary, Names(ctx.t, people), updated)
         if _write_canvas(ctx, project, content):
             return
-    text, message_blocks = blocks(ctx.t, project, data, Names(ctx.t, people, in_slack=True), updated)
+    text, message_blocks = blocks(ctx.t, project, table, summary, Names(ctx.t, people, in_slack=True), updated)
     key = card_key(project_id)
     if outbox.by_key(ctx.session, key) is not None:  # posted before: show the new state on it (the latest wins)
         ctx.slack.update_message(key=f"{key}:v{time.time_ns()}", card_key=key, text=text, blocks=message_blocks)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+from commands import board
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import (
     INPUT_LABEL,
@@ -30,6 +31,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.people import Names, names_in_slack, warm_names
+from commands.questions import hearing_question as question_label
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
 from commands.where import resolve_project
@@ -46,11 +48,6 @@ ANSWER_BUTTON, MODAL_CALLBACK = "hearing_answer", "hearing_modal"
 SUBCOMMANDS = {"start": "start", "開始": "start", "status": "status", "状況": "status", "close": "close", "締切": "close"}
 WORDS = ("start", "status", "close")  # what people type after /hearing (tests/test_wording.py allows them in ja.yml)
 SUMMARY_TEXT = MESSAGE_TEXT - 1000  # what one summary message's blocks may hold: room for the heading
-
-
-def question_label(t: Translate, question: str) -> str:
-    """A default question's code is worded by the catalog; a question written in renkei.yml is asked as written."""
-    return t(f"hearing.question.{question}") if question in DEFAULT_HEARING_QUESTIONS else question
 
 
 def card_key(hearing_id: int, channel: str) -> str:
@@ -159,6 +156,7 @@ def start(ctx: CommandContext, rest: str) -> Reply:
             outcome = later.slack.post_message(key=card_key(hearing_id, channel), channel=channel, text=text, blocks=blocks)
             if outcome.status == OutboxStatus.FAILED:
                 failed.append(channel)
+        board.refresh(later, fresh.project_id)  # the leads channel's board names the new hearing
         if failed:
             return Reply(text=later.t("hearing.send_failed", channels=", ".join(f"<#{c}>" for c in failed)))
         return None
@@ -286,6 +284,7 @@ def close(ctx: CommandContext, number: int | None) -> Reply:
                 later.slack.post_message(key=f"hearing:{hearing_id}:summary:{n}:{leads}", channel=leads, text=text, blocks=blocks)
         for row in rows:
             refresh_card(later, hearing_id, id_of(row.department))
+        board.refresh(later, fresh.project_id)  # the leads channel's board: the hearing, closed
         return None
 
     return Reply(text="\n".join([closed, told]), followup=after)
@@ -396,7 +395,13 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     )
     thanks = "hearing.updated" if updated else "hearing.thanks"
     text = ctx.t(thanks, heading=heading(ctx.t, hearing), department=escape(department.name))
-    return Reply(text=text, followup=lambda later: refresh_card(later, hearing_id, department_id))
+    project_id = hearing.project_id
+
+    def after(later: CommandContext) -> None:
+        refresh_card(later, hearing_id, department_id)
+        board.refresh(later, project_id)  # the answer on the leads channel's board too
+
+    return Reply(text=text, followup=after)
 
 
 # --- /hearing ------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from commands import board
 from commands.base import CommandContext, Reply, Translate, escape, post_to_channels
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
@@ -178,6 +179,7 @@ def refresh_cards(later: CommandContext, number: int) -> None:
     version = version_of(requirement)
     for key in outbox.posted_keys(later.session, card_prefix(number), "chat.postMessage"):
         later.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
+    board.refresh(later, requirement.project_id)  # and the leads channel's board
 
 
 # --- /req add and its form ---------------------------------------------------------------------------------------
@@ -303,6 +305,7 @@ def propose(ctx: CommandContext, where: Where, text: str, effect: str) -> Reply:
         warm_names(later, card_people(later, fresh))
         card_text, blocks = card_of(later, fresh)
         failed = post_to_channels(later.slack, key=f"req:{number}:card", channels=channels, text=card_text, blocks=blocks)
+        board.refresh(later, fresh.project_id)
         return Reply(text=later.t("req.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
     return Reply(text=done, followup=post)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Form, Pressed
+from commands.questions import retro_question as question_label
 from commands.standup import form_errors
 from commands.text import BODY_LIMIT
 from storage.directory import department_channel, get_department, get_project
@@ -30,11 +31,6 @@ from storage.roles import Action, may
 
 ANSWER_BUTTON, MODAL_CALLBACK = "renkei_retro", "renkei_modal"  # named after the family that declares them
 _VALUE = re.compile(r"(\d{1,9}):(\d{1,9}):(\d{4})-(\d{2})")  # the button's value: <project>:<department>:<YYYY-MM>
-
-
-def question_label(t: Translate, question: str) -> str:
-    """The default questions (better, hurts) are worded by the catalog; others are shown as written in renkei.yml."""
-    return t(f"retro.question.{question}") if question in DEFAULT_RETROSPECTIVE_QUESTIONS else question
 
 
 def month_key(month: dt.date) -> str:

@@ -16,6 +16,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
 from commands.people import Names, names_in_slack
+from commands.questions import standup_question as question_label
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
 from commands.where import (
@@ -34,24 +35,19 @@ from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, StandupAnswer
 from storage.outbox import sent_thread_on
+from storage.projectfile import DEFAULT_STANDUP_QUESTIONS
 from storage.roles import Action, Where, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
 DEPARTMENT_BUTTON = "standup_department"  # one per department the user answers for, when several could be meant
-DEFAULT_QUESTIONS = ("yesterday", "today", "blockers")
-DEFAULT_KEYS = set(DEFAULT_QUESTIONS)
+DEFAULT_QUESTIONS = DEFAULT_STANDUP_QUESTIONS  # renkei.yml's default, worded by `standup.q_<code>`
 BLOCKER_KEYS = {"blockers"}
 # a blocker marker anywhere on a line (`今日: 連携テスト 困っていること: 税務課の回答待ち`), after a space or at the start
 BLOCKER_LINE = re.compile(r"(?:^|(?<=\s))(困っていること|困りごと|困|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
 STATUS_WORDS = ("status", "状況")
 WORDS = (*STATUS_WORDS, "dept")  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
-
-
-def question_label(t: Translate, question: str) -> str:
-    """Default questions come from the catalog; questions written in renkei.yml are shown as written."""
-    return t(f"standup.q_{question}") if question in DEFAULT_KEYS else question
 
 
 def today(timezone: str) -> dt.date:

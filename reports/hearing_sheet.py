@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commands.hearing import question_label
+from commands.questions import hearing_question as question_label
 from storage.hearings import by_department, is_open, project_hearings, questions_of
 from storage.ids import id_of
 from storage.summary import period_bounds

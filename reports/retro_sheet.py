@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from commands.questions import retro_question as question_label
 from storage.ids import id_of
 from storage.phases import OPERATE
 from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS
@@ -38,7 +39,7 @@ def retro_sheet(report: Report, wb: Workbook, questions: list[str] | None = None
         Column(t("report.retro_month"), 12, "center"),
         Column(t("report.retro_department"), 14, "wrap"),
         Column(t("report.retro_person"), 12, "wrap"),
-        *(Column(t(f"retro.question.{q}") if q in DEFAULT_RETROSPECTIVE_QUESTIONS else q, 40, "wrap") for q in asked),
+        *(Column(question_label(t, q), 40, "wrap") for q in asked),
         Column(t("report.retro_answered"), report.date_width(), "date"),
     ]
     table = table_sheet(wb, t("report.sheet_retro"), columns, report.page, report.dates)

@@ -14,6 +14,7 @@ from sqlmodel import select
 from commands import board
 from storage.board import NO_CANVAS
 from storage.models import Department, Hearing, HearingAnswer, Project, Requirement, RequirementRating
+from tests.conftest import wait_for
 
 
 def refresh(services, user: str = "U10LEAD") -> None:
@@ -73,7 +74,7 @@ def test_where_canvases_are_allowed_the_board_is_the_leads_channels_canvas_rewri
     assert "| No. | 要件 | 業務への影響 | 状態 | 市民課 | 税務課 |" in text
     assert "転出届の \\| 入力を1回に" in text and "合意（全課で必要）" in text  # a pipe in the text keeps the table whole
     assert "必須 | 未評価 | 不要" in text  # 税務課, 国民健康保険課, 福祉課 in renkei.yml's order
-    assert "\\<\\!channel\\>" in text  # user text is shown, not acted on
+    assert "\\<!channel\\>" in text  # user text is shown, not acted on
     assert "現在の業務で困っていること: 転記が多い（" in text and "紙の様式はいくつ？" not in text  # blank answers left out
     with agreed.session() as session:
         [second] = session.exec(select(Requirement).where(Requirement.effect == "")).all()
@@ -160,3 +161,57 @@ def test_a_message_already_pinned_is_no_failure(agreed, fakeslack):
     with agreed.session() as session:
         row = outbox.by_key(session, "board:1:pin")
         assert row is not None and (row.status, json.loads(row.result or "{}").get("skipped")) == ("sent", "already_pinned")
+
+
+# --- through the commands: /req and /hearing keep the board current (signed requests) ---------------------------------
+
+
+@pytest.fixture
+def app(synced, http_app):
+    return http_app
+
+
+def board_text(fakeslack) -> str:
+    leads = fakeslack.channel_named("moving-leads")
+    return fakeslack.canvases.get(leads.canvas or "", "")
+
+
+def test_a_requirement_its_ratings_and_its_decision_reach_the_board(app, fakeslack):
+    from tests import test_req
+
+    test_req.propose(app, fakeslack)
+    wait_for(lambda: "転出届の内容を税務課にも自動で共有する" in board_text(fakeslack))
+    test_req.press(app, fakeslack, "required", "1", user="U02ZEIMU", channel="moving-zeimu")
+    test_req.press(app, fakeslack, "not_needed", "1", user="U04FUKUSHI", channel="moving-fukushi")
+    wait_for(lambda: "| 提案 | 未評価 | 必須 | 未評価 | 不要 |" in board_text(fakeslack))
+    assert "合意" in test_req.slash(app, fakeslack, "agree 1 全部署で必要", user="U10LEAD", channel="moving-leads")
+    wait_for(lambda: "| 合意（全部署で必要） |" in board_text(fakeslack))
+
+
+def test_a_hearings_answers_reach_the_board_and_its_close_too(app, fakeslack):
+    from tests import test_hearing
+
+    number = test_hearing.start(app, fakeslack)
+    wait_for(lambda: f"ヒアリング #{number}「引越し手続きの現状」（回答受付中）" in board_text(fakeslack))
+    test_hearing.answer(app, fakeslack, number, ["転記が多い", "", "", "", ""])
+    wait_for(lambda: "現在の業務で困っていること: 転記が多い（" in board_text(fakeslack))
+    test_hearing.slash(app, fakeslack, f"close {number}")
+    wait_for(lambda: "（締切）" in board_text(fakeslack))
+
+
+def test_without_canvases_the_commands_update_the_one_pinned_board(app, fakeslack):
+    from tests import test_req
+
+    fakeslack.canvases_allowed = False
+    test_req.propose(app, fakeslack)
+    test_req.press(app, fakeslack, "required", "1", user="U02ZEIMU", channel="moving-zeimu")
+    leads = fakeslack.channel_named("moving-leads")
+    wait_for(
+        lambda: any(
+            "税務課 必須" in json.dumps(c.params, ensure_ascii=False)
+            for c in fakeslack.calls_to("chat.update", ok_only=True)
+            if c.params.get("channel") == leads.id
+        )
+    )
+    board_posts = [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if "合意事項" in str(c.params.get("text"))]
+    assert len(board_posts) == 1 and len(leads.pins) == 1
