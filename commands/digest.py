@@ -85,11 +85,19 @@ def _change(t: Translate, now: int, before: int | None) -> str:
 
 
 def build_digest(
-    t: Translate, summary: ProjectSummary, escalation: EscalationSpec, *, names: Names, blockers: Sequence[Blocker] = ()
+    t: Translate,
+    summary: ProjectSummary,
+    escalation: EscalationSpec,
+    *,
+    names: Names,
+    blockers: Sequence[Blocker] = (),
+    steps: Sequence[str] = (),
 ) -> tuple[str, list[dict[str, Any]]]:
     """Plain text (for the CLI and notifications) and Block Kit (at most 50 blocks) of one period.
 
     People are named as renkei.yml's `people:` names them (`names`); the week's stand-up blockers follow the wins.
+    `steps` are the rollout's sections (commands.report.rollout_sections: hearings awaiting answers, requirements
+    awaiting agreement, the next review or test, the 振り返り), worded already; they follow what needs attention.
     """
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
@@ -191,6 +199,7 @@ def build_digest(
         header(head),
         section(overview),
         section(attention_text),
+        *(section(step) for step in steps),
         section(t("digest.table_title")),
         *(section(f"```\n{table}\n```") for table in tables),
         section(wins_text),
@@ -198,5 +207,5 @@ def build_digest(
         t=t,
         where="`/report`",
     )
-    text = "\n\n".join([head, overview, attention_text, t("digest.table_title"), *tables, wins_text, blockers_text])
+    text = "\n\n".join([head, overview, attention_text, *steps, t("digest.table_title"), *tables, wins_text, blockers_text])
     return text, blocks

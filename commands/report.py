@@ -8,21 +8,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from commands import retro as retro_commands
+from commands import uat as uat_commands
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape
 from commands.digest import Blocker, build_digest
 from commands.people import Names, known_names, refresh_names
+from commands.req import AGENDA_TEXT
 from commands.standup import blocker_of
 from commands.suggest import fold, unknown_sub
 from commands.where import resolve_project
 from reports.excel import ReportData, ReportOptions, write_report
 from storage.directory import department_names, get_project
+from storage.hearings import awaiting_answers
 from storage.ids import id_of
 from storage.models import Project
 from storage.people import project_people
 from storage.projectfile import EscalationSpec, ProjectFile
+from storage.requirements import awaiting_agreement
+from storage.retrospectives import recent
 from storage.roles import Action, may
 from storage.standups import answers_between
 from storage.summary import ProjectSummary, participation, summarize, weekly_open_trend
+from storage.uat import next_sessions
 
 if TYPE_CHECKING:
     from reminders.calendar import BusinessCalendar
@@ -91,13 +98,56 @@ def digest_for(
         for day, department_id, user_id, answers in answers_between(session, id_of(project), start, end)
         if (text := blocker_of(answers)) is not None
     ]
+    names = Names(t, known_names(session, project_file.people, t), in_slack=True)
+    begin = dt.datetime.combine(start, dt.time(0), tzinfo=ZoneInfo(project_file.timezone))
+    now = dt.datetime.combine(today, dt.time(0), tzinfo=ZoneInfo(project_file.timezone))
     return build_digest(
         t,
         summary,
         spec.escalation if spec else EscalationSpec(),
-        names=Names(t, known_names(session, project_file.people, t), in_slack=True),
+        names=names,
         blockers=blockers,
+        steps=rollout_sections(t, session, id_of(project), since=begin, now=now, timezone=project_file.timezone, name=names),
     )
+
+
+STEP_LINES = 10  # lines per rollout section of the digest; a count says how many more there are
+
+
+def _section(t: Translate, title: str, lines: list[str], none: str) -> str:
+    if len(lines) > STEP_LINES:
+        lines = [*lines[:STEP_LINES], t("digest.blockers_more", count=len(lines) - STEP_LINES)]
+    return "\n".join([t(title), *(lines or [t(none)])])
+
+
+def rollout_sections(
+    t: Translate, session: Session, project_id: int, *, since: dt.datetime, now: dt.datetime, timezone: str, name: Names
+) -> list[str]:
+    """The digest's sections for the rollout's steps: hearings awaiting answers (and from whom), open requirements
+    awaiting agreement (the departments that disagree, those that have not rated), the next review and test (who
+    signed up), then the week's 振り返り when there are some (after launch)."""
+    hearings = [
+        t(
+            "digest.hearing_line",
+            number=id_of(hearing),
+            title=escape(hearing.title),
+            departments="、".join(escape(d.name) for d in missing),
+        )
+        for hearing, missing in awaiting_answers(session, project_id)
+    ]
+    requirements = []
+    for requirement, disagreeing, unrated in awaiting_agreement(session, project_id):
+        notes = [t("digest.requirement_split", departments="、".join(map(escape, disagreeing)))] if disagreeing else []
+        notes += [t("digest.requirement_unrated", departments="、".join(map(escape, unrated)))] if unrated else []
+        text = escape(requirement.text[:AGENDA_TEXT])
+        requirements.append(t("digest.requirement_line", number=id_of(requirement), text=text, notes=" ・ ".join(notes)))
+    sessions = uat_commands.digest_lines(t, next_sessions(session, project_id, now), timezone)
+    return [
+        _section(t, "digest.hearings_title", hearings, "digest.hearings_none"),
+        _section(t, "digest.requirements_title", requirements, "digest.requirements_none"),
+        _section(t, "digest.sessions_title", sessions, "digest.sessions_none"),
+        *(["\n".join(retro)] if (retro := retro_commands.digest_lines(t, recent(session, project_id, since), name)) else []),
+    ]
 
 
 def make_report(

@@ -65,7 +65,7 @@ def digest(services, *, answers: bool) -> str:
 
 
 def attention_lines(text: str) -> list[str]:
-    return text.split("*まず確認が必要な部署*")[1].split("*部署別の状況*")[0].strip().splitlines()
+    return text.split("*まず確認が必要な部署*")[1].split("\n\n")[0].strip().splitlines()  # to the next section
 
 
 def test_each_departments_waits_are_listed_under_it_neediest_first(services):
