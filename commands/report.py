@@ -23,6 +23,7 @@ from storage.hearings import awaiting_answers
 from storage.ids import id_of
 from storage.models import Project
 from storage.people import project_people
+from storage.phases import standup_days
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.requirements import awaiting_agreement
 from storage.retrospectives import recent
@@ -69,7 +70,7 @@ def project_summary(
         timezone=timezone,
         today=today,
         business_days=calendar.business_days_between,
-        is_business_day=calendar.is_business_day,
+        is_business_day=standup_days(session, project, calendar.is_business_day, timezone),  # the days asked
     )
 
 
@@ -178,7 +179,14 @@ def make_report(
     data = ReportData(
         summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone),
         trend=weekly_open_trend(session, project, as_of, weeks=TREND_WEEKS, timezone=timezone),
-        participation=participation(session, project, start, end, today=today, is_business_day=calendar.is_business_day),
+        participation=participation(
+            session,
+            project,
+            start,
+            end,
+            today=today,
+            is_business_day=standup_days(session, project, calendar.is_business_day, timezone),
+        ),
         as_of=as_of,
     )
     options = ReportOptions(start=start, end=end, timezone=timezone, detail=detail, dates=spec.report_dates if spec else "both")

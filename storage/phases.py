@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import datetime as dt
+from typing import Callable
+from zoneinfo import ZoneInfo
 
-from storage.models import Project, utcnow
+from sqlmodel import Session, col, select
+
+from storage.enums import DeliveryStatus
+from storage.models import Delivery, Project, as_utc, utcnow
 
 PHASES = ("prepare", "design", "build", "test", "operate")  # in order; worded by the catalog's `phase.<code>`
 OPERATE = "operate"  # after launch (運用): the stand-up rhythm of `operation.standup`, the monthly 振り返り
@@ -26,3 +31,22 @@ def set_phase(session: Session, project: Project, phase: str) -> bool:
     session.commit()
     session.refresh(project)
     return True
+
+
+def standup_days(
+    session: Session, project: Project, is_business_day: Callable[[dt.date], bool], timezone: str
+) -> Callable[[dt.date], bool]:
+    """Which days a stand-up answer was asked for, for the answer rate: every business day before launch; after
+    it, the days the after-launch prompt (`standup:<project>:operate`, weekly by default) was sent. Before 運用 this
+    is `is_business_day` itself."""
+    if not in_operation(project) or project.phase_changed_at is None:
+        return is_business_day
+    zone = ZoneInfo(timezone)
+    launched = as_utc(project.phase_changed_at).astimezone(zone).date()
+    statement = select(Delivery.scheduled_at).where(
+        Delivery.job_id == f"standup:{project.slug}:operate",
+        Delivery.status == DeliveryStatus.DONE,
+        col(Delivery.scheduled_at) >= project.phase_changed_at,
+    )
+    prompted = {as_utc(moment).astimezone(zone).date() for moment in session.exec(statement)}
+    return lambda day: day in prompted if day >= launched else is_business_day(day)

@@ -52,7 +52,8 @@ class Figures:
     @property
     def answer_rate(self) -> float | None:
         """Share of expected stand-up answers given (None when none were expected)."""
-        return self.standup_answered / self.standup_expected if self.standup_expected else None
+        # at most 100%: an answer given on a day without a prompt (weekly stand-ups after launch) is no extra
+        return min(self.standup_answered / self.standup_expected, 1.0) if self.standup_expected else None
 
     def add(self, other: Figures) -> None:
         """Add another department's figures (longest wait: the maximum)."""

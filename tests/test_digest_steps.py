@@ -109,3 +109,33 @@ def test_each_step_names_who_is_awaited(services):
     assert "転入画面の受入テスト" in sessions and "12-07" in sessions.replace("/", "-") and "先月のレビュー" not in sessions
     assert "参加登録済み: 市民課" in sessions
     assert "待ち時間が減った" in text
+
+
+def test_after_launch_the_answer_rate_counts_the_days_the_weekly_prompt_was_sent(services):
+    from storage.models import Delivery
+    from storage.phases import set_phase
+    from storage.standups import save_answer
+
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        zeimu = session.exec(select(Department).where(Department.slug == "zeimu")).one()
+        with time_machine.travel(dt.datetime(2026, 11, 20, 18, tzinfo=TOKYO), tick=False):
+            set_phase(session, project, "operate")
+        # Monday 11/23 is 勤労感謝の日: the weekly prompt was moved to Tuesday, and sent
+        prompt = dt.datetime(2026, 11, 24, 9, 30, tzinfo=TOKYO).astimezone(dt.timezone.utc)
+        session.add(Delivery(job_id="standup:moving:operate", scheduled_at=prompt, status="done"))
+        skipped = dt.datetime(2026, 11, 25, 9, 30, tzinfo=TOKYO).astimezone(dt.timezone.utc)
+        session.add(Delivery(job_id="standup:moving", scheduled_at=skipped, status="skipped"))  # the daily one, after launch
+        session.commit()
+        save_answer(
+            session,
+            project_id=project.id,
+            department_id=zeimu.id,
+            user_id="U02ZEIMU",
+            day=dt.date(2026, 11, 24),
+            answers={"today": "確認"},
+        )
+    table = digest(services).split("*部署別の状況*")[1]
+    [zeimu_row] = [line for line in table.splitlines() if line.startswith("税務課")]
+    [fukushi_row] = [line for line in table.splitlines() if line.startswith("福祉課")]
+    assert zeimu_row.split()[1] == "100%" and fukushi_row.split()[1] == "0%"  # one prompt in the week, not four days
