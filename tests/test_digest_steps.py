@@ -40,7 +40,7 @@ def section(text: str, title: str) -> str:
 
 def test_before_any_step_each_section_says_there_is_nothing_and_no_retrospective_section(services):
     text = digest(services)
-    assert "回答を待っているヒアリングはありません。" in section(text, "*ヒアリングの回答待ち*")
+    assert "回答待ちのヒアリングはありません。" in section(text, "*ヒアリングの回答待ち*")
     assert "合意を待っている要件はありません。" in section(text, "*合意待ちの要件*")
     assert "予定されている設計レビュー・受入テストはありません。" in section(text, "*次の設計レビュー・受入テスト*")
     assert "振り返り" not in text
