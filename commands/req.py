@@ -210,10 +210,20 @@ def _where_to_propose(ctx: CommandContext, department: Department | None, typed:
     return Where(chosen.project, chosen.department)
 
 
-def _may_propose(ctx: CommandContext, project: Project) -> Reply | None:
-    if may(ctx.session, ctx.user_id, Action.PROPOSE, project_id=id_of(project)):
+def _may_propose(ctx: CommandContext, where: Where) -> Reply | None:
+    """Any member proposes; in a department's name only its own liaisons, or those who run the project (leads,
+    managers, admins): a 税務課 liaison in 福祉課's channel, or writing 部署:福祉課, does not speak for 福祉課."""
+    project_id = id_of(where.project)
+    if not may(ctx.session, ctx.user_id, Action.PROPOSE, project_id=project_id):
+        return Reply(text=ctx.t("req.propose_not_permitted", project=escape(where.project.name)))
+    department = where.department
+    if (
+        department is None
+        or may(ctx.session, ctx.user_id, Action.SPEAK_FOR_DEPARTMENT, project_id=project_id, department_id=id_of(department))
+        or may(ctx.session, ctx.user_id, Action.REPORT, project_id=project_id)  # leads, managers, admins
+    ):
         return None
-    return Reply(text=ctx.t("req.propose_not_permitted", project=escape(project.name)))
+    return Reply(text=ctx.t("req.propose_not_for", department=escape(department.name)))
 
 
 def _field_problem(t: Translate, text: str) -> str | None:
@@ -271,7 +281,7 @@ def add(ctx: CommandContext, typed: str, department: Department | None = None) -
     where = _where_to_propose(ctx, department, f"add {typed}".strip())
     if isinstance(where, Reply):
         return where
-    refused = _may_propose(ctx, where.project)
+    refused = _may_propose(ctx, where)
     if refused:
         return refused
     if not text or not effect:
@@ -334,7 +344,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     department = get_department(ctx.session, number_of(meta.get("department_id"))) if meta.get("department_id") else None
     if department is not None and id_of(department) not in {id_of(d) for d in project_departments(ctx.session, id_of(project))}:
         return Reply(text=ctx.t("req.form_gone"))
-    refused = _may_propose(ctx, project)
+    refused = _may_propose(ctx, Where(project, department))
     if refused:
         return refused
     return propose(ctx, Where(project, department), typed[TEXT_FIELD], typed[EFFECT_FIELD])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from storage.board import NO_CANVAS
 from storage.enums import MeetingSource, Role, RoleSource
 from storage.ids import id_of
 from storage.models import Department, Meeting, Project, ProjectDepartment, RoleAssignment
@@ -32,7 +33,7 @@ def _upsert_project(session: Session, slug: str, name: str, purpose: str, leads_
     if project.leads_channel_name != leads_channel:
         project.leads_channel_id = None  # renamed in the file: the next sync finds or makes the new one
     project.name, project.purpose, project.leads_channel_name = name, purpose, leads_channel
-    if project.canvas_id == "-":  # storage.board.NO_CANVAS: refused before; the app's scopes or plan may have changed
+    if project.canvas_id == NO_CANVAS:  # refused before: the app's scopes or the workspace's plan may have changed
         project.canvas_id = None
     session.add(project)
     session.flush()

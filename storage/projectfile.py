@@ -354,8 +354,17 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return out
 
 
-CUSTOM_PROBLEMS = {"bad_cron", "bad_duration", "bad_user", "bad_slug", "bad_timezone", "bad_month_day", "bad_person_name"}
-CUSTOM_PROBLEMS |= {"bad_question"}  # each worded by the catalog's config.<code>
+# the validators' own problems, each worded by the catalog's `config.<code>`
+CUSTOM_PROBLEMS = {
+    "bad_cron",
+    "bad_duration",
+    "bad_user",
+    "bad_slug",
+    "bad_timezone",
+    "bad_month_day",
+    "bad_person_name",
+    "bad_question",
+}
 
 
 def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]:
@@ -368,16 +377,7 @@ def _pydantic_problems(root: yaml.Node, error: ValidationError) -> list[Problem]
             code, params = "unknown_key", {"key": path[-1]}
         elif kind == "missing":
             code, params = "missing_key", {"key": path[-1]}
-        elif kind in {
-            "bad_cron",
-            "bad_duration",
-            "bad_user",
-            "bad_slug",
-            "bad_timezone",
-            "bad_month_day",
-            "bad_person_name",
-            "bad_question",
-        }:
+        elif kind in CUSTOM_PROBLEMS:
             code = kind
         elif kind == "too_short" and path and path[-1] in {"departments", "projects"}:
             code = "empty_" + str(path[-1]) if len(path) == 1 else "project_without_departments"

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.directory import project_departments
+from storage.guard import refuse_my_number, without_xml_invalid
 from storage.ids import id_of
 from storage.models import Department, Requirement, RequirementRating, utcnow
 from storage.upsert import upsert
@@ -96,6 +97,8 @@ def rate(session: Session, requirement: Requirement, *, department_id: int, user
 def decide(session: Session, requirement: Requirement, *, status: str, reason: str, user_id: str) -> bool:
     """Agree, hold or drop the requirement with the reason; False (nothing changed) when its status does not allow it
     (see DECISIONS). One conditional UPDATE: two leads deciding at once cannot both decide a proposal."""
+    reason = without_xml_invalid(reason)  # a core UPDATE: the session's guard (before_flush) does not see it
+    refuse_my_number(reason, "requirement.reason")
     allowed_from = [current for current, targets in DECISIONS.items() if status in targets]
     now = utcnow()
     statement = (

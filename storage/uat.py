@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from storage.directory import project_departments
+from storage.guard import refuse_my_number, without_xml_invalid
 from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Issue, Requirement, UatResult, UatSession, UatSignup, as_utc, utcnow
+from storage.upsert import upsert
 
 KINDS = ("review", "test")  # stored codes, worded by `uat.kind_<code>`
 OK, PROBLEM = "ok", "problem"  # a result's outcome, worded by `uat.outcome_<code>`
@@ -74,13 +76,19 @@ def signups_of(session: Session, session_id: int) -> dict[int, UatSignup]:
 
 
 def save_signup(session: Session, *, session_id: int, department_id: int, user_id: str, attendees: str) -> bool:
-    """Sign a department up (or change who attends); True when it was signed up already."""
-    row = signups_of(session, session_id).get(department_id)
-    earlier = row is not None
-    if row is None:
-        row = UatSignup(session_id=session_id, department_id=department_id, user_id=user_id)
-    row.attendees, row.user_id, row.created_at = attendees, user_id, utcnow()
-    session.add(row)
+    """Sign a department up (or change who attends); True when it was signed up already. One statement (an upsert on
+    the session and department): two liaisons of a department signing up at once both succeed, the later one wins."""
+    earlier = department_id in signups_of(session, session_id)
+    attendees = without_xml_invalid(attendees)  # a core INSERT: the session's guard (before_flush) does not see it
+    refuse_my_number(attendees, "uatsignup.attendees")
+    values = {"session_id": session_id, "department_id": department_id, "user_id": user_id, "attendees": attendees}
+    upsert(
+        session,
+        UatSignup,
+        {**values, "created_at": utcnow()},
+        ["session_id", "department_id"],
+        ["user_id", "attendees", "created_at"],
+    )
     session.commit()
     return earlier
 

@@ -358,3 +358,11 @@ def test_another_projects_requirement_is_neither_shown_nor_decided_here(app, fak
     assert "引越しワンストップ化の要件ではありません" in slash(app, fakeslack, "agree 1 理由", **here)
     assert "リーダーと管理者だけ" in slash(app, fakeslack, "agree 1 理由", user="U10LEAD", channel=None)  # not its lead
     assert [r.status for r in requirements(app)] == ["proposed"]
+
+
+@pytest.mark.parametrize("channel,token", [("moving-fukushi", ""), ("moving-zeimu", "部署:福祉課 ")])
+def test_a_liaison_proposes_only_for_their_own_department(app, fakeslack, channel, token):
+    said = slash(app, fakeslack, f"add {token}窓口の混雑を減らす 影響: 福祉課の待ち時間", user="U02ZEIMU", channel=channel)
+    assert "福祉課として要件を登録できるのは" in said and requirements(app) == []
+    said = slash(app, fakeslack, f"add {token}窓口の混雑を減らす 影響: 福祉課の待ち時間", user="U04FUKUSHI", channel=channel)
+    assert "要件 #1" in said and requirements(app)[0].department_id is not None

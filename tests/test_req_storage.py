@@ -170,3 +170,34 @@ def test_a_project_without_requirements_has_no_requirements_sheet(services, tmp_
             t=Translator("ja"),
         )
     assert "要件" not in load_workbook(path).sheetnames
+
+
+def test_a_decisions_reason_is_guarded_in_storage_too(services, moving):
+    from storage.guard import ResidentsDataRefused
+
+    with services.session() as session:
+        with pytest.raises(ResidentsDataRefused):
+            decide(session, session.get(Requirement, 1), status="on_hold", reason="住民 123456789018 の件", user_id="U10LEAD")
+        session.rollback()
+        assert session.get(Requirement, 1).status == "proposed"
+        assert decide(session, session.get(Requirement, 1), status="on_hold", reason="予算\x00待ち", user_id="U10LEAD")
+        assert session.get(Requirement, 1).reason == "予算待ち"
+
+
+def test_two_leads_deciding_at_once_one_wins(services, moving):
+    import threading
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def lead(status: str) -> None:
+        with services.session() as session:
+            requirement = session.get(Requirement, 1)
+            barrier.wait()
+            outcomes.append(decide(session, requirement, status=status, reason="同時に", user_id="U10LEAD"))
+
+    threads = [threading.Thread(target=lead, args=(status,)) for status in ("agreed", "dropped")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, True]

@@ -415,3 +415,38 @@ def test_the_jobs_are_described_in_words_and_a_missed_reminder_is_dropped_once_t
     assert not kind.still_useful(specs["uat:moving:1:1d"], friday, start + dt.timedelta(minutes=1), "Asia/Tokyo")
     assert kind.still_useful(specs["uat:moving:1:start"], start, start + dt.timedelta(hours=2), "Asia/Tokyo")
     assert not kind.still_useful(specs["uat:moving:1:start"], start, start + dt.timedelta(days=1), "Asia/Tokyo")
+
+
+def test_two_liaisons_of_a_department_signing_up_at_once_both_succeed_the_later_wins(services):
+    import threading
+
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        zeimu = session.exec(select(Department).where(Department.slug == "zeimu")).one().id
+        number = add_session(
+            session,
+            project_id=project.id,
+            title="受入テスト",
+            kind="test",
+            starts_at=dt.datetime(2026, 12, 7, 14, tzinfo=TOKYO),
+            place=None,
+            created_by="U10LEAD",
+        ).id
+    barrier, failures = threading.Barrier(2), []
+
+    def sign(user: str) -> None:
+        with services.session() as session:
+            barrier.wait()
+            try:
+                save_signup(session, session_id=number, department_id=zeimu, user_id=user, attendees=f"{user}の課")
+            except Exception as exc:  # an IntegrityError here would be a lost sign-up
+                failures.append(exc)
+
+    threads = [threading.Thread(target=sign, args=(user,)) for user in ("U02ZEIMU", "U66TWO")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with services.session() as session:
+        rows = list(session.exec(select(UatSignup)))
+    assert failures == [] and len(rows) == 1 and rows[0].attendees in ("U02ZEIMUの課", "U66TWOの課")
