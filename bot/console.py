@@ -33,6 +33,7 @@ from storage.projectfile import ProjectFileError, load_project_file, parse_durat
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
 INDENT = "    "
 ACTIONS = {":press", ":p", ":user", ":who", ":time", ":help", ":quit", ":q"}  # what a form answer may not start with
+CHOICES = {"static_select", "radio_buttons"}  # fields answered by choosing one option (selected_option)
 MAX_STEP = dt.timedelta(days=31)  # one move of the clock fires at most a month of jobs
 
 
@@ -209,31 +210,37 @@ class Console:
         self.out(self.t("console.form_cancelled"))
 
     def field(self, block: dict[str, Any]) -> dict[str, Any] | None:
-        """One input of a form as Slack's state holds it; None when the person cancels."""
+        """One input of a form as Slack's state holds it; None when the person cancels. What the form shows already
+        (an earlier answer being edited, a choice made for you) is kept when the answer is left blank, as in Slack."""
         element = block.get("element", {})
         kind = element.get("type")
         label = (block.get("label") or {}).get("text", "")
         optional = block.get("optional", False)
         options = element.get("options") or []
-        initial = element.get("initial_option")
+        choosing = kind in CHOICES
+        initial = element.get("initial_option") if choosing else element.get("initial_value") or None
         hint = ""
-        if kind == "static_select":
+        if choosing:
             hint = self.t("console.form_choose", choices="  ".join(f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
             if initial:
                 hint += self.t("console.form_default", value=initial["text"]["text"])
         elif kind == "datepicker":
             hint = self.t("console.form_date_hint")
+        elif initial:
+            shown = " ".join(str(initial).split())
+            hint = self.t("console.form_keep", value=shown if len(shown) <= 40 else shown[:39] + "…")
         while True:
             answer = self.ask(f"{label}{self.t('console.form_optional') if optional else ''}{hint}: ")
             if answer is None or answer.strip() == ":cancel":
                 return None
-            if answer.strip().split(" ")[0] in ACTIONS:
+            first = answer.strip().split(" ")[0]
+            if first in ACTIONS or re.fullmatch(r"/[a-z][a-z_-]*", first):  # a console action or a slash command
                 self.out(self.t("console.form_busy"))
                 continue
             answer = answer.strip()
             if not answer:
-                if kind == "static_select" and initial:
-                    return {"type": kind, "selected_option": initial}
+                if initial:
+                    return {"type": kind, "selected_option": initial} if choosing else {"type": kind, "value": initial}
                 if optional:
                     return (
                         {"type": kind, "value": None}
@@ -244,7 +251,7 @@ class Console:
                     )
                 self.out(self.t("console.form_required"))
                 continue
-            if kind == "static_select":
+            if choosing:
                 chosen = next(
                     (o for n, o in enumerate(options, 1) if normal(answer) in (str(n), normal(o["text"]["text"]))), None
                 )

@@ -218,3 +218,41 @@ def test_a_name_after_at_is_the_person_as_slack_would_send_it_and_user_takes_nam
     assert "担当者は、@ を入力すると表示される候補から選んでください" in output  # nobody is called 誰か
     unknown = play(console_settings, ":quit\n", user="UNOBODY")
     assert "「UNOBODY」に当てはまる人が見つかりません" in unknown and "（U01SHIMIN）として操作します" in unknown
+
+
+def test_a_result_is_chosen_from_its_radio_buttons_and_a_problem_becomes_an_issue_of_the_session(console_settings):
+    output = play(
+        console_settings,
+        "\n".join(
+            [
+                "/uat add 転入画面の受入テスト 2026-12-02 10:00 テスト",
+                ":time 2026-12-02 10:30",
+                ":user U04FUKUSHI",
+                "/uat result 1",
+                "3",  # not one of the choices: asked again
+                "問題あり",
+                "転入画面で住所が切れる",
+                "",
+                ":quit",
+            ]
+        )
+        + "\n",
+        user="U10LEAD",
+    )
+    assert "1) 問題なし  2) 問題あり" in output and "一覧にある番号で選んでください" in output
+    with stored(console_settings) as session:
+        [issue] = session.exec(select(Issue)).all()
+    assert issue.uat_session_id == 1 and issue.title.startswith("転入画面で住所が切れる")
+
+
+def test_an_answer_being_edited_keeps_what_was_written_when_left_blank(console_settings):
+    from storage.models import HearingAnswer
+
+    first = ["転記が多い", "", "", "", ""]
+    again = ["", "", "", "", "高齢の方"]  # Q1 left blank: it keeps 転記が多い, as Slack's prefilled box would
+    script = ["/hearing start 引越し手続きの現状", ":user U01SHIMIN", ":press 1", *first, ":press 1", *again, ":quit"]
+    output = play(console_settings, "\n".join(script) + "\n", user="U10LEAD")
+    assert "空欄なら今の内容「転記が多い」のまま" in output
+    with stored(console_settings) as session:
+        [answer] = session.exec(select(HearingAnswer)).all()
+    assert json.loads(answer.answers)["0"] == "転記が多い" and json.loads(answer.answers)["4"] == "高齢の方"
