@@ -35,6 +35,7 @@ from storage.uat import (
     NextSession,
     add_result,
     add_session,
+    cancel_session,
     file_problem,
     get_requirement,
     get_session,
@@ -59,6 +60,8 @@ SUBCOMMANDS = {
     "表示": "show",
     "result": "result",
     "結果": "result",
+    "cancel": "cancel",
+    "中止": "cancel",
 }
 KIND_WORDS = {
     "review": "review",
@@ -127,6 +130,9 @@ def card(t: Translate, session: Session, uat: UatSession, timezone: str, now: dt
         when=when_text(t, local_start(uat, timezone)),
     ) + (t("meeting.place", place=escape(uat.place)) if uat.place else "")
     body = "\n".join([t("uat.card_departments"), *department_lines(t, session, uat)])
+    if uat.cancelled:  # no button: nothing to sign up for or record
+        body = "\n".join([t("uat.card_cancelled"), body])
+        return f"{head}\n{body}", message(section(head), section(body), t=t)
     buttons = [button(t("uat.signup_button"), SIGNUP_BUTTON, value=str(uat.id), style="primary")]
     if started(uat, now):
         buttons.append(button(t("uat.result_button"), RESULT_BUTTON, value=str(uat.id)))
@@ -545,6 +551,24 @@ def show(ctx: CommandContext, rest: str) -> Reply:
     return Reply(text=text, blocks=message(section(text), t=ctx.t))
 
 
+def cancel(ctx: CommandContext, rest: str) -> Reply:
+    """`/uat cancel N`: whoever added the session, the project's leads and admins call it off; its reminders stop
+    (the jobs are derived from sessions not cancelled) and every copy of its card says 中止, without buttons."""
+    number = read_number(rest) if rest and len(rest.split()) == 1 else None
+    if number is None:
+        return _usage(ctx, ctx.t("uat.problem_number", example="/uat cancel 1"))
+    uat = get_session(ctx.session, number)
+    project = get_project(ctx.session, uat.project_id) if uat is not None else None
+    if uat is None or project is None or project_view_refusal(ctx, project):
+        return Reply(text=ctx.t("uat.not_found"))
+    if uat.created_by != ctx.user_id and not may(ctx.session, ctx.user_id, Action.LEAD_PROJECT, project_id=id_of(project)):
+        return Reply(text=ctx.t("uat.cancel_not_permitted", project=escape(project.name)))
+    if not cancel_session(ctx.session, number):
+        return Reply(text=ctx.t("uat.already_cancelled", number=number))
+    words = {"kind": kind_text(ctx.t, uat.kind), "number": number, "title": escape(uat.title)}
+    return Reply(text=ctx.t("uat.cancelled", **words), followup=_refresh_later(number))
+
+
 def result(ctx: CommandContext, rest: str) -> Reply:
     """`/uat result N [部署:<dept>]`: the result form."""
     named = take_department(ctx, rest)
@@ -584,6 +608,8 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         return show(ctx, rest)
     if sub == "result":
         return result(ctx, rest)
+    if sub == "cancel":
+        return cancel(ctx, rest)
     return list_(ctx) if not rest else _usage(ctx)
 
 

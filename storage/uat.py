@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.directory import project_departments
@@ -241,3 +242,16 @@ def file_problem(
 def issues_of_session(session: Session, session_id: int) -> list[Issue]:
     """The issues raised at a session, by number."""
     return list(session.exec(select(Issue).where(Issue.uat_session_id == session_id).order_by(col(Issue.id))))
+
+
+def cancel_session(session: Session, number: int) -> bool:
+    """Call a session off; False when it was already (one conditional UPDATE: two cancels at once, one wins)."""
+    statement = (
+        update(UatSession)
+        .where(col(UatSession.id) == number, col(UatSession.cancelled).is_(False))
+        .values(cancelled=True)
+        .returning(col(UatSession.id))
+    )
+    changed = session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable on psycopg
+    session.commit()
+    return changed

@@ -450,3 +450,19 @@ def test_two_liaisons_of_a_department_signing_up_at_once_both_succeed_the_later_
     with services.session() as session:
         rows = list(session.exec(select(UatSignup)))
     assert failures == [] and len(rows) == 1 and rows[0].attendees in ("U02ZEIMUの課", "U66TWOの課")
+
+
+def test_a_session_is_called_off_by_who_added_it_or_a_lead_its_cards_say_so_and_its_jobs_end(app, fakeslack):
+    added(app, fakeslack)  # by U01SHIMIN
+    assert "中止できるのは" in slash(app, fakeslack, "cancel 1", user="U02ZEIMU", channel="moving-zeimu")["text"]
+    assert "見つかりません" in slash(app, fakeslack, "cancel 9")["text"]
+    assert "使い方" in slash(app, fakeslack, "cancel")["text"]
+    assert not rows(app, UatSession)[0].cancelled
+    assert any(spec.id.startswith("uat:moving:1:") for spec in job_specs(app.services))
+    said = slash(app, fakeslack, "中止 1", user="U10LEAD", channel="moving-leads")["text"]
+    assert "受入テスト #1「転入画面の受入テスト」を中止しました" in said
+    wait_for(lambda: all(posts_to(fakeslack, n, "chat.update") for n in [*DEPARTMENT_CHANNELS, "moving-leads"]))
+    update = posts_to(fakeslack, "moving-fukushi", "chat.update")[-1]
+    assert "中止になりました" in card_texts(update) and card_buttons(update) == set()
+    assert "すでに中止" in slash(app, fakeslack, "cancel 1")["text"]
+    assert not any(spec.id.startswith("uat:moving:1:") for spec in job_specs(app.services))
