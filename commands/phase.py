@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, escape
 from commands.durations import schedule_text
+from commands.people import names_in_slack
 from commands.suggest import echo, fold
 from commands.where import project_view_refusal, resolve_project
 from storage.directory import all_projects, project_channels
@@ -105,29 +106,34 @@ def change(ctx: CommandContext, word: str) -> Reply:
         return Reply(text=ctx.t("phase.same", project=escape(project.name), phase=phase_name(ctx, phase)))
     spec = ctx.project_file.project(project.slug)
     what_changes = changes(ctx, spec, phase, before)
-    announcement = "\n".join(
-        [
-            ctx.t(
-                "phase.announce",
-                project=escape(project.name),
-                phase=phase_name(ctx, phase),
-                before=phase_name(ctx, before),
-                user=f"<@{ctx.user_id}>",
-            ),
-            what_changes,
-        ]
-    )
     stamp = project.phase_changed_at.isoformat() if project.phase_changed_at else ""
     channels = project_channels(ctx.session, project)
-    for channel in channels:
-        ctx.slack.post_message(key=f"phase:{id_of(project)}:{phase}:{stamp}:{channel}", channel=channel, text=announcement)
+    project_id, project_name = id_of(project), project.name
+
+    def announce(later: CommandContext) -> None:  # after the ack, the lead by name in every channel
+        announcement = "\n".join(
+            [
+                later.t(
+                    "phase.announce",
+                    project=escape(project_name),
+                    phase=phase_name(later, phase),
+                    before=phase_name(later, before),
+                    user=names_in_slack(later)(later.user_id),
+                ),
+                what_changes,
+            ]
+        )
+        for channel in channels:
+            later.slack.post_message(key=f"phase:{project_id}:{phase}:{stamp}:{channel}", channel=channel, text=announcement)
+
     return Reply(
         text="\n".join(
             [
                 ctx.t("phase.changed", project=escape(project.name), phase=phase_name(ctx, phase), count=len(channels)),
                 what_changes,
             ]
-        )
+        ),
+        followup=announce,
     )
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Form, Pressed
+from commands.people import names_in_slack
 from commands.questions import retro_question as question_label
 from commands.standup import form_errors
 from commands.text import BODY_LIMIT
@@ -181,13 +182,17 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         month=month,
         answers=answers,
     )
-    share(ctx, project=project, department=department, month=month, row_id=id_of(row), answers=answers, updated=updated)
+    row_id = id_of(row)
+
+    def shared(later: CommandContext) -> None:  # after the ack: the department's thread and the leads channel
+        share(later, project=project, department=department, month=month, row_id=row_id, answers=answers, updated=updated)
+
     thanks = "retro.updated" if updated else "retro.thanks"
-    return Reply(text=ctx.t(thanks, department=escape(department.name), month=month.month))
+    return Reply(text=ctx.t(thanks, department=escape(department.name), month=month.month), followup=shared)
 
 
 def answer_text(t: Translate, answers: dict[str, str]) -> str:
-    return "\n".join(f"*{escape(question_label(t, q))}* {escape(a)}" for q, a in answers.items() if a)
+    return "\n".join(f"*{escape(question_label(t, q))}*: {escape(a)}" for q, a in answers.items() if a)
 
 
 def share(
@@ -204,7 +209,7 @@ def share(
     when no prompt was sent), and in the leads channel. The key names the content: the same text twice is one post."""
     head = ctx.t(
         "retro.shared_update" if updated else "retro.shared",
-        user=f"<@{ctx.user_id}>",
+        user=names_in_slack(ctx)(ctx.user_id),
         department=escape(department.name),
         month=month.month,
     )

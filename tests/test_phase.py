@@ -57,7 +57,7 @@ def test_a_lead_moves_the_project_to_operation_and_every_channel_is_told_what_ch
     assert phase == "operate" and since is not None
     for name in CHANNELS:
         [told] = posts(fakeslack, name)
-        assert "「運用」の段階に入りました（「準備」から。変更: <@U10LEAD> さん）" in told.params["text"]
+        assert "「運用」の段階に入りました（「準備」から。変更: 山本 直子 さん）" in told.params["text"]
         assert "毎週月曜 9:30" in told.params["text"]
     shown = post_slash(app, "/renkei", "phase", user="U02ZEIMU").json()["text"]
     assert "の段階は「運用」です（2026/11/26 から）。" in shown

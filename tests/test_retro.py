@@ -135,9 +135,9 @@ def test_a_liaison_answers_and_the_answer_closes_the_loop(live, fakeslack, synce
     prompt_ts = next(m["ts"] for m in fakeslack.channel_named("moving-shimin").messages if "振り返りです" in (m["text"] or ""))
     shared = posts(fakeslack, "moving-shimin")[-1].params
     assert shared["thread_ts"] == prompt_ts
-    assert "<@U01SHIMIN> さんの振り返り（市民課、12月）" in shared["text"] and "転入の待ち時間が半分に" in shared["text"]
+    assert "佐藤 花子 さんの振り返り（市民課、12月）" in shared["text"] and "転入の待ち時間が半分に" in shared["text"]
     leads = posts(fakeslack, "moving-leads")[-1].params
-    assert "thread_ts" not in leads and "*まだ困っていること* 国保の案内がまだ紙" in leads["text"]
+    assert "thread_ts" not in leads and "*まだ困っていること*: 国保の案内がまだ紙" in leads["text"]
 
     again = opened_view(live, fakeslack, button["value"])  # editable within the month: the form is prefilled
     assert [b["element"].get("initial_value") for b in again["blocks"] if b["type"] == "input"] == [
