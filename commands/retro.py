@@ -98,7 +98,7 @@ def modal(
         "callback_id": MODAL_CALLBACK,
         "title": plain(t("retro.modal_title"), MODAL_TITLE),
         "submit": plain(t("retro.modal_submit"), MODAL_TITLE),
-        "private_metadata": json.dumps(metadata),
+        "private_metadata": json.dumps(metadata, ensure_ascii=False),  # Slack allows 3,000 characters; \uXXXX takes 6
         "blocks": view_blocks(head, blocks, t=t),
     }
 

@@ -80,7 +80,9 @@ def modal(t: Translate, *, project: Project, questions: list[str], channel_id: s
         "callback_id": MODAL_CALLBACK,
         "title": plain(t("standup.modal_title"), MODAL_TITLE),
         "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
-        "private_metadata": json.dumps({"project_id": project.id, "channel_id": channel_id, "questions": questions}),
+        "private_metadata": json.dumps(  # Slack allows 3,000 characters: Japanese as itself, not as 6-character escapes
+            {"project_id": project.id, "channel_id": channel_id, "questions": questions}, ensure_ascii=False
+        ),
         "blocks": view_blocks(blocks, t=t),
     }
 

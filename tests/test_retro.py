@@ -232,3 +232,29 @@ def test_the_digest_lines_name_the_department_the_person_and_the_answers(synced)
         "    ◦ 紙: &lt;!channel&gt;",
     ]
     assert digest_lines(t, [], name) == []
+
+
+def test_the_longest_questionnaire_renkei_yml_allows_still_opens_as_a_form():
+    """Ten questions of 150 characters (storage.projectfile's limits) in a form's private_metadata: within Slack's
+    3,000 characters only when Japanese is written as itself, not as 6-character escapes."""
+    import datetime as dt
+
+    from bot.i18n import Translator
+    from commands import retro, standup
+    from storage.models import Department, Project
+    from storage.projectfile import QUESTIONS_LIMIT
+    from tests.fakeslack import PRIVATE_METADATA
+
+    t, project, department = (
+        Translator("ja"),
+        Project(id=1, slug="p", name="引越し", leads_channel_name="p-leads"),
+        Department(id=2, slug="d", name="市民課"),
+    )
+    questions = [f"{n}" + "住民" * 74 + "？" for n in range(QUESTIONS_LIMIT)]
+    forms = [
+        retro.modal(
+            t, project=project, department=department, month=dt.date(2026, 12, 1), questions=questions, given={}, channel_id="C1"
+        ),
+        standup.modal(t, project=project, questions=questions, channel_id="C1"),
+    ]
+    assert all(len(form["private_metadata"]) <= PRIVATE_METADATA for form in forms)

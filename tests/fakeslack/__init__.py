@@ -54,6 +54,7 @@ BUTTON_TEXT = 75  # button text (plain_text)
 ACTIONS_ELEMENTS = 25  # elements of an actions block
 CONTEXT_ELEMENTS = 10  # elements of a context block
 VIEW_TITLE = 24  # modal title, submit and close (plain_text)
+PRIVATE_METADATA = 3000  # a view's private_metadata (characters)
 MESSAGE_TEXT = 40000  # message `text` (the notification fallback)
 PAGE_SIZE = 2  # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
 
@@ -739,6 +740,8 @@ def _view_refusal(view: dict[str, Any]) -> dict[str, Any] | None:
     for part in ("title", "submit", "close"):
         if part in view and len(_text_of(view[part])) > VIEW_TITLE:
             problems.append(_too_long(VIEW_TITLE, f"/view/{part}/text"))
+    if len(str(view.get("private_metadata") or "")) > PRIVATE_METADATA:
+        problems.append(_too_long(PRIVATE_METADATA, "/view/private_metadata"))
     if view.get("type") == "modal" and any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
         problems.append("submit is required when an input block is present [json-pointer:/view/submit]")
     problems += _block_problems(blocks, "/view/blocks")
