@@ -93,9 +93,11 @@ def card(
     ratings: dict[int, str],
     proposer_department: str,
     name: Names,
+    rating_here: bool = True,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The requirement's card: No., text, effect, who proposed it, its status, one line per department (its rating or
-    未評価) and, while it is proposed, the four rating buttons (value: the requirement's number, nothing else)."""
+    未評価) and, while it is proposed, the four rating buttons (value: the requirement's number, nothing else) where a
+    department rates (`rating_here`: its own channel; the leads channel's copy has none)."""
     number = id_of(requirement)
     lines = [
         t(
@@ -111,7 +113,8 @@ def card(
     ]
     if requirement.status != PROPOSED:
         lines.append(t("req.card_reason", reason=escape(requirement.reason or ""), user=name(requirement.decided_by)))
-    lines.append(t("req.card_ratings"))
+    buttons_here = requirement.status == PROPOSED and rating_here
+    lines.append(t("req.card_ratings" if buttons_here else "req.card_ratings_shown"))
     lines += [
         t(
             "req.card_rating_line",
@@ -124,7 +127,7 @@ def card(
         lines.append(t("req.card_disagree"))
     text = "\n".join(lines)
     buttons = None
-    if requirement.status == PROPOSED:
+    if buttons_here:
         buttons = actions(
             *(button(t(f"req.rating.{rating}"), action, value=str(number)) for action, rating in RATE_BUTTONS.items()),
         )
@@ -136,8 +139,8 @@ def _proposer_department(ctx: CommandContext, requirement: Requirement) -> str:
     return department.name if department else ctx.t("req.from_leads")
 
 
-def card_of(ctx: CommandContext, requirement: Requirement) -> tuple[str, list[dict[str, Any]]]:
-    """The requirement's card as it now is."""
+def card_of(ctx: CommandContext, requirement: Requirement, *, rating_here: bool = True) -> tuple[str, list[dict[str, Any]]]:
+    """The requirement's card as it now is (without rating buttons for the leads channel: `rating_here` False)."""
     project = get_project(ctx.session, requirement.project_id)
     if project is None:
         raise LookupError(f"requirement {requirement.id}'s project is gone")  # projects are never deleted
@@ -149,6 +152,7 @@ def card_of(ctx: CommandContext, requirement: Requirement) -> tuple[str, list[di
         ratings={d: r.rating for d, r in ratings_of(ctx.session, id_of(requirement)).items()},
         proposer_department=_proposer_department(ctx, requirement),
         name=names_in_slack(ctx),
+        rating_here=rating_here,
     )
 
 
@@ -175,9 +179,12 @@ def refresh_cards(later: CommandContext, number: int) -> None:
     if requirement is None:
         raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
     warm_names(later, card_people(later, requirement))
-    text, blocks = card_of(later, requirement)
+    project = get_project(later.session, requirement.project_id)
+    leads = project.leads_channel_id if project is not None else None
+    cards = {here: card_of(later, requirement, rating_here=here) for here in (True, False)}
     version = version_of(requirement)
     for key in outbox.posted_keys(later.session, card_prefix(number), "chat.postMessage"):
+        text, blocks = cards[not (leads and key.endswith(f":{leads}"))]
         later.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
     board.refresh(later, requirement.project_id)  # and the leads channel's board
 
@@ -304,6 +311,8 @@ def propose(ctx: CommandContext, where: Where, text: str, effect: str) -> Reply:
     )
     number = id_of(requirement)
     channels = project_channels(ctx.session, where.project)  # every department's, then the leads'
+    leads = [c for c in [where.project.leads_channel_id] if c]
+    departments = [c for c in channels if c not in leads]  # where the departments rate it
     done = ctx.t("req.created", number=number, count=len(channels))
     if not channels:
         return Reply(text=ctx.t("req.created_no_channels", number=number))
@@ -313,8 +322,10 @@ def propose(ctx: CommandContext, where: Where, text: str, effect: str) -> Reply:
         if fresh is None:
             raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
         warm_names(later, card_people(later, fresh))
-        card_text, blocks = card_of(later, fresh)
-        failed = post_to_channels(later.slack, key=f"req:{number}:card", channels=channels, text=card_text, blocks=blocks)
+        failed = []
+        for here, where in ((True, departments), (False, leads)):
+            card_text, blocks = card_of(later, fresh, rating_here=here)
+            failed += post_to_channels(later.slack, key=f"req:{number}:card", channels=where, text=card_text, blocks=blocks)
         board.refresh(later, fresh.project_id)
         return Reply(text=later.t("req.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
@@ -376,7 +387,8 @@ def rate_here(ctx: CommandContext, number: int, rating: str) -> Reply:
         return Reply(text=ctx.t("req.rate_in_department_channel"))
     department = here.department
     if requirement.status != PROPOSED:
-        return Reply(text="\n".join([ctx.t("req.already_decided", number=number), state_now(ctx, requirement)]))
+        held = "req.rating_on_hold" if requirement.status == ON_HOLD else "req.already_decided"
+        return Reply(text="\n".join([ctx.t(held, number=number), state_now(ctx, requirement)]))
     if not may(
         ctx.session, ctx.user_id, Action.SPEAK_FOR_DEPARTMENT, project_id=requirement.project_id, department_id=id_of(department)
     ):

@@ -366,3 +366,23 @@ def test_a_liaison_proposes_only_for_their_own_department(app, fakeslack, channe
     assert "福祉課として要件を登録できるのは" in said and requirements(app) == []
     said = slash(app, fakeslack, f"add {token}窓口の混雑を減らす 影響: 福祉課の待ち時間", user="U04FUKUSHI", channel=channel)
     assert "要件 #1" in said and requirements(app)[0].department_id is not None
+
+
+def test_only_the_departments_copies_carry_rating_buttons_and_a_held_requirement_says_it_is_on_hold(app, fakeslack):
+    def buttons_in(name: str, method: str = "chat.postMessage") -> list[str]:
+        calls = [c for c in fakeslack.calls_to(method) if c.params.get("channel") == channel_id(fakeslack, name)]
+        blocks = calls[-1].params["blocks"]
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+    propose(app, fakeslack)
+    assert len(buttons_in("moving-fukushi")) == 4 and buttons_in("moving-leads") == []
+    press(app, fakeslack, "required", "1", user="U02ZEIMU", channel="moving-zeimu")
+    wait_for(
+        lambda: [c for c in fakeslack.calls_to("chat.update") if c.params.get("channel") == channel_id(fakeslack, "moving-leads")]
+    )
+    assert buttons_in("moving-leads", "chat.update") == [] and len(buttons_in("moving-fukushi", "chat.update")) == 4
+    assert "保留" in slash(app, fakeslack, "hold 1 予算の確定を待つ", user="U10LEAD", channel="moving-leads")
+    said = press(app, fakeslack, "nice", "1", user="U04FUKUSHI", channel="moving-fukushi")
+    assert "保留中のため" in said and "決定済み" not in said
+    wait_for(lambda: "ボタンで評価" not in card_texts(fakeslack, "moving-fukushi")[-1])
