@@ -195,7 +195,7 @@ class HearingSpec(_Strict):
     questions: list[str] = Field(
         default_factory=lambda: list(DEFAULT_HEARING_QUESTIONS), min_length=1, max_length=QUESTIONS_LIMIT
     )
-    remind: str = "0 10 * * 1-5"  # moved past closed days; only while a hearing is open and a department owes answers
+    remind: str = "0 10 * * mon,thu"  # twice a week, moved past closed days; only while a department owes answers
     _check_cron = field_validator("remind")(lambda cls, v: _cron(v))
     _check_questions = field_validator("questions")(lambda cls, v: _questions(v))
 

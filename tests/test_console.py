@@ -182,14 +182,12 @@ def test_jobs_fire_once_each_as_the_clock_passes_them(console_settings):
         "⏰ 2026-12-01(火) 08:00",  # the monthly report, on the 1st
         "⏰ 2026-12-01(火) 09:00",
         "⏰ 2026-12-01(火) 09:30",
-        "⏰ 2026-12-01(火) 10:00",  # the hearing reminder
         "⏰ 2026-12-01(火) 10:00",  # 定例会議 (Wed 10:00), 1 day before
         "⏰ 2026-12-01(火) 10:00",  # the monthly 振り返り, skipped before 運用
         "⏰ 2026-12-01(火) 12:30",
         "⏰ 2026-12-02(水) 09:00",
         "⏰ 2026-12-02(水) 09:30",
         "⏰ 2026-12-02(水) 09:45",
-        "⏰ 2026-12-02(水) 10:00",  # the hearing reminder
         "⏰ 2026-12-02(水) 12:30",
     ]
     assert output.count("→ #moving-zeimu") == 3 + 3 + 2  # prompts, reminders (nobody answered), meeting reminders
