@@ -54,7 +54,10 @@ def requirements_sheet(report: Report, wb: Workbook) -> None:
                 report.name(row.proposed_by),
                 t(f"req.status.{row.status}"),
                 _cut(row.reason),
-                *(t(f"req.rating.{row.ratings[name]}") if name in row.ratings else "" for name in found.departments),
+                *(
+                    t(f"req.rating.{row.ratings[name]}") if name in row.ratings else t("req.unrated")
+                    for name in found.departments
+                ),
                 row.created_at.astimezone(zone).date(),
                 row.decided_at.astimezone(zone).date() if row.decided_at else None,
             ]

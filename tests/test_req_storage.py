@@ -145,7 +145,7 @@ def test_the_requirements_sheet_has_a_column_per_department_and_real_dates(servi
         "必須",
         "不要",
     ]
-    assert first["国民健康保険課"].value is None and first["決定日"].value is None
+    assert first["国民健康保険課"].value == "未評価" and first["決定日"].value is None  # not rated is said, not blank
     assert [second[k].value for k in ("提案部署", "提案者", "状態", "理由")] == [
         "プロジェクトのリーダー",
         "山本 直子",
