@@ -91,10 +91,18 @@ def save_answer(session: Session, *, hearing_id: int, department_id: int, user_i
     """Store (or replace) the user's answers for their department; True when it replaced earlier answers.
 
     One row per hearing, department and person, kept by the database (unique key, upsert): a second submission edits.
-    Refused (nothing written) when the hearing is closed: the caller checks first, this keeps a race from slipping by.
+    Refused (nothing written) when the hearing is closed. The caller checks first; here the hearing's row is claimed
+    while open (a no-op UPDATE … WHERE status = 'open', in this transaction), so a close waits for this answer to be
+    committed, and is then in its summary, or came first and this answer is refused: none is stored unseen.
     """
-    hearing = session.get(Hearing, hearing_id)
-    if hearing is None or not is_open(hearing):
+    claimed = session.execute(
+        update(Hearing)
+        .where(col(Hearing.id) == hearing_id, col(Hearing.status) == OPEN)
+        .values(status=OPEN)
+        .returning(col(Hearing.id))
+    ).first()
+    if claimed is None:
+        session.rollback()
         raise ValueError(f"hearing {hearing_id} is not open")
     earlier = bool(answer_of(session, hearing_id, department_id, user_id))
     clean = without_xml_invalid({str(k): v for k, v in answers.items()})

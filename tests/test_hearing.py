@@ -280,3 +280,48 @@ def test_several_hearings_are_told_apart_by_number_and_default_to_the_latest_ope
     assert "受付中のヒアリングがありません" in slash(app, fakeslack, "close")
     wait_for(lambda: len(posts(fakeslack, "moving-leads")) == 2)  # one summary per hearing
     wait_for(lambda: all(len(updates(fakeslack, n)) == 2 for n in DEPARTMENT_CHANNELS))
+
+
+def test_an_answer_racing_the_close_is_either_in_before_it_or_refused(services):
+    import threading
+
+    from storage.hearings import close_hearing, create_hearing, save_answer
+    from storage.models import Department, Hearing, HearingAnswer, Project
+
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one().id
+        number = create_hearing(session, project_id=project.id, title="現状", questions=["problems"], started_by="U10LEAD").id
+    for _ in range(5):
+        barrier, refused, seen = threading.Barrier(2), [], []
+
+        def answer() -> None:
+            with services.session() as session:
+                barrier.wait()
+                try:
+                    save_answer(session, hearing_id=number, department_id=shimin, user_id="U01SHIMIN", answers={0: "転記"})
+                except ValueError:
+                    refused.append(True)
+
+        def close() -> None:
+            with services.session() as session:
+                barrier.wait()
+                close_hearing(session, number, "U10LEAD")
+            with services.session() as session:  # what the close's summary reads, right after it
+                seen.extend(a.id for a in session.exec(select(HearingAnswer)))
+
+        threads = [threading.Thread(target=answer), threading.Thread(target=close)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with services.session() as session:
+            hearing = session.get(Hearing, number)
+            stored = session.exec(select(HearingAnswer)).all()
+            assert hearing.status == "closed"
+            assert {a.id for a in stored} <= set(seen) and bool(refused) != bool(stored)  # stored: in the summary
+            hearing.status, hearing.closed_at = "open", None  # open again for the next round
+            for row in stored:
+                session.delete(row)
+            session.add(hearing)
+            session.commit()
