@@ -438,6 +438,8 @@ def test_a_click_while_the_database_is_locked_is_told_busy_not_lost(synced, http
         pytest.skip("the lock is taken on the SQLite file")
     report(http_app, fakeslack)
     zeimu = channel_id(fakeslack, "moving-zeimu")
+    wait_for(lambda: posts_to(fakeslack, "moving-zeimu") and posts_to(fakeslack, "moving-shimin"))  # its follow-up done:
+    # only the click can be told busy below (a follow-up still running would be, and the click then succeed late)
     holder = sqlite3.connect(synced.engine.url.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
