@@ -9,7 +9,7 @@ from typing import Callable
 import time_machine
 
 from bot.bootstrap import Services
-from reminders.jobs.base import JobSpec
+from reminders.jobs.base import FiringResult, JobSpec
 
 
 class Clock:
@@ -30,7 +30,12 @@ class Clock:
         self._travel = time_machine.travel(moment, tick=self.tick)
         self._travel.start()
 
-    def advance(self, target: dt.datetime, before_each: Callable[[dt.datetime, JobSpec], None] | None = None) -> int:
+    def advance(
+        self,
+        target: dt.datetime,
+        before_each: Callable[[dt.datetime, JobSpec], None] | None = None,
+        after_each: Callable[[FiringResult], None] | None = None,
+    ) -> int:
         """Go forward to `target`, firing every job due after now up to `target`; how many firings ran."""
         from reminders.firing import fire, job_specs
         from reminders.triggers import fire_times
@@ -44,7 +49,9 @@ class Clock:
             self.set(moment)
             if before_each is not None:
                 before_each(moment, spec)
-            fire(self.services, job_id, moment, now=moment)
+            result = fire(self.services, job_id, moment, now=moment)
+            if after_each is not None:
+                after_each(result)
         self.set(target)
         return len(due)
 

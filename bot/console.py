@@ -365,7 +365,12 @@ class Console:
                 )
             )
 
-        self.clock.advance(target, before_each=announce)
+        def skipped(result) -> None:  # a firing that sent nothing says why, under its ⏰ line
+            if result.status == "skipped":
+                reason = self.t(f"jobs.reason.{result.reason}") if result.reason else ""
+                self.out(self.t("console.job_skipped", reason=reason))
+
+        self.clock.advance(target, before_each=announce, after_each=skipped)
         self.fill_forms()
 
     def close(self) -> None:

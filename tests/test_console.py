@@ -191,6 +191,7 @@ def test_jobs_fire_once_each_as_the_clock_passes_them(console_settings):
         "⏰ 2026-12-02(水) 12:30",
     ]
     assert output.count("→ #moving-zeimu") == 3 + 3 + 2  # prompts, reminders (nobody answered), meeting reminders
+    assert output.count("（送信なし: 運用開始前") == 3  # the after-launch stand-up, its reminder, the 振り返り: said so
     report = block_after(output, "→ DM 中村 浩")  # the manager receives November's workbook
     assert "添付ファイル:" in report and report.endswith("moving_2026-11-01_2026-11-30.xlsx")
 

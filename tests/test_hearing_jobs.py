@@ -61,7 +61,7 @@ def run_at(services, moment: dt.datetime):
 
 def test_the_job_is_derived_for_the_project_and_described(synced):
     spec = next(s for s in job_specs(synced) if s.id == "hearing:moving")
-    assert firing.describe(synced, spec) == "ヒアリングに未回答の部署へのリマインド（受付中のあいだ、開庁日）"
+    assert firing.describe(synced, spec) == "ヒアリングに未回答の部署へのリマインド（受付中のあいだ。閉庁日は次の開庁日へ）"
     assert firing.still_useful(spec, TUESDAY, TUESDAY + dt.timedelta(hours=5), "Asia/Tokyo")
     assert not firing.still_useful(spec, TUESDAY, TUESDAY + dt.timedelta(days=1), "Asia/Tokyo")
     with time_machine.travel(dt.datetime(2026, 12, 4, 12, 0, tzinfo=TOKYO), tick=False):  # Friday noon
