@@ -220,6 +220,10 @@ def status(ctx: CommandContext, number: int | None) -> Reply:
         lines.append(ctx.t("hearing.status_missing", departments=ctx.t("people.separator").join(missing)))
     else:
         lines.append(ctx.t("hearing.status_all"))
+    others = [h for h in store.open_hearings(ctx.session, id_of(project)) if h.id != hearing.id]
+    if others:  # `/hearing status` shows one hearing: say which others are open, and how to see them
+        numbers = ctx.t("people.separator").join(f"#{h.id}「{escape(h.title)}」" for h in others)
+        lines.append(ctx.t("hearing.status_others", hearings=numbers, number=others[0].id))
     text = "\n".join(lines)
     return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=name.warm())
 
@@ -238,12 +242,11 @@ def summary_messages(t: Translate, hearing: Hearing, rows: list[store.Department
             missing.append(escape(row.department.name))
             continue
         lines = [t("hearing.summary_department", department=escape(row.department.name))]
-        for n, question in enumerate(questions):
-            lines.append(t("hearing.summary_question", n=n + 1, question=escape(question_label(t, question))))
+        for n, question in enumerate(questions):  # a question nobody of the department answered is left out
             given = [(a.user_id, a.answers.get(n, "")) for a in row.answers if a.answers.get(n, "").strip()]
-            lines += [t("hearing.summary_answer", user=name(u), text=escape(text)) for u, text in given]
-            if not given:
-                lines.append(t("hearing.summary_no_answer"))
+            if given:
+                lines.append(t("hearing.summary_question", n=n + 1, question=escape(question_label(t, question))))
+                lines += [t("hearing.summary_answer", user=name(u), text=escape(text)) for u, text in given]
         blocks += section("\n".join(lines))
     blocks += section(
         t("hearing.summary_missing", departments=t("people.separator").join(missing)) if missing else t("hearing.status_all")

@@ -272,6 +272,7 @@ def test_several_hearings_are_told_apart_by_number_and_default_to_the_latest_ope
     first = start(app, fakeslack, "現状の確認")
     second = start(app, fakeslack, "窓口の流れ")
     assert f"#{second}「窓口の流れ」" in slash(app, fakeslack, "status").splitlines()[0]
+    assert f"ほかに受付中のヒアリング: #{first}「現状の確認」" in slash(app, fakeslack, "status")  # not hidden by the latest
     assert f"#{first}「現状の確認」" in slash(app, fakeslack, f"status {first}").splitlines()[0]
     assert f"#{first}「現状の確認」" in slash(app, fakeslack, f"status ＃{first}").splitlines()[0]  # full width
     assert f"#{second}" in slash(app, fakeslack, "close")
