@@ -282,7 +282,8 @@ def _may_speak(ctx: CommandContext, uat: UatSession | None, department: Departme
     if uat is None or uat.cancelled:
         return Reply(text=ctx.t("uat.not_found"))
     if department is None:
-        return Reply(text=ctx.t("uat.which_department"))
+        mine = [w for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == uat.project_id]
+        return Reply(text=ctx.t("uat.which_department" if mine else "uat.liaisons_only"))  # several, or none at all
     in_project = {id_of(d) for d in project_departments(ctx.session, uat.project_id)}
     if id_of(department) not in in_project or not may(
         ctx.session, ctx.user_id, Action.SPEAK_FOR_DEPARTMENT, project_id=uat.project_id, department_id=department.id

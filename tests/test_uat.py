@@ -466,3 +466,9 @@ def test_a_session_is_called_off_by_who_added_it_or_a_lead_its_cards_say_so_and_
     assert "中止になりました" in card_texts(update) and card_buttons(update) == set()
     assert "すでに中止" in slash(app, fakeslack, "cancel 1")["text"]
     assert not any(spec.id.startswith("uat:moving:1:") for spec in job_specs(app.services))
+
+
+def test_a_lead_pressing_sign_up_is_told_that_liaisons_sign_up_from_their_channel(app, fakeslack):
+    added(app, fakeslack)
+    said = press(app, fakeslack, SIGNUP_BUTTON, "1", user="U10LEAD", channel="moving-leads")
+    assert "各部署の連絡担当が自分の部署のチャンネルのカードから" in said and rows(app, UatSignup) == []
