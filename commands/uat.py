@@ -28,6 +28,7 @@ from storage import outbox
 from storage.directory import department_channels, get_department, get_project, project_departments
 from storage.ids import id_of
 from storage.models import Department, Issue, UatSession, as_utc
+from storage.requirements import get_requirement
 from storage.roles import Action, channel_where, liaison_places, may
 from storage.uat import (
     OK,
@@ -37,7 +38,6 @@ from storage.uat import (
     add_session,
     cancel_session,
     file_problem,
-    get_requirement,
     get_session,
     issues_of_session,
     listed_sessions,

@@ -56,8 +56,9 @@ def create_requirement(
 
 
 def get_requirement(session: Session, number: int) -> Requirement | None:
-    """Requirement `number`, if there is one."""
-    return session.get(Requirement, number) if number else None
+    """Requirement `number`, if there is one (a number from a button or a form is checked, not trusted: a value past
+    the database's integers is none)."""
+    return session.get(Requirement, number) if 0 < number < 2**31 else None
 
 
 def ratings_of(session: Session, requirement_id: int) -> dict[int, RequirementRating]:

@@ -135,10 +135,6 @@ def project_requirements(session: Session, project_id: int) -> list[Requirement]
     return list(session.exec(statement.order_by(col(Requirement.id))))
 
 
-def get_requirement(session: Session, number: int) -> Requirement | None:
-    return session.get(Requirement, number) if 0 < number < 2**31 else None
-
-
 @dataclass(frozen=True)
 class NextSession:
     """A coming session for the weekly digest: which, when, and the departments signed up or not yet."""
