@@ -25,7 +25,7 @@ from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
 from commands.where import project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
 from storage import outbox
-from storage.directory import department_channels, get_department, get_project, project_departments
+from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
 from storage.models import Department, Issue, UatSession, as_utc
 from storage.requirements import get_requirement
@@ -144,15 +144,6 @@ def card_prefix(number: int) -> str:
     return f"uat:{number}:card:"
 
 
-def card_channels(session: Session, uat: UatSession) -> list[str]:
-    """Every department channel of the project, then the leads channel."""
-    project = get_project(session, uat.project_id)
-    channels = list(department_channels(session, uat.project_id).values())
-    if project is not None and project.leads_channel_id:
-        channels.append(project.leads_channel_id)
-    return channels
-
-
 def refresh_cards(
     t: Translate, session: Session, slack: SlackPort, uat: UatSession, timezone: str, now: dt.datetime | None = None
 ) -> int:
@@ -255,7 +246,8 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         if fresh is None:
             raise LookupError(f"uat session {number} is gone")  # sessions are never deleted
         card_text, blocks = card(later.t, later.session, fresh, later.timezone)
-        channels = card_channels(later.session, fresh)
+        project = get_project(later.session, fresh.project_id)
+        channels = project_channels(later.session, project) if project is not None else []  # departments', leads'
         failed = post_to_channels(later.slack, key=f"uat:{number}:card", channels=channels, text=card_text, blocks=blocks)
         return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
