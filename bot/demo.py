@@ -137,6 +137,7 @@ HEARING_STORY = [
 # --- /uat (設計レビュー・受入テスト): the lead schedules an acceptance test; its cards reach every department channel,
 # its reminders fire by the business calendar and, at its start, the cards offer 結果を記録 -----------------------------
 STORY += [Step(12, "10:40", LEAD, "/uat", "add 転入手続きの受入テスト {day:16} 14:00 テスト 場所:第3会議室")]
+STORY += [Step(15, "16:00", LEAD, "/uat", "add 転出画面の設計レビュー {ahead:3} 10:00 レビュー")]  # still to come at the end
 # --- end of /uat ---------------------------------------------------------------------------------------------------
 
 DONE = [
@@ -230,12 +231,18 @@ class Player:
         return found or 0
 
     def fill(self, text: str) -> str:
-        """`{転出届…}` → the issue's number; `{day:11}` → that business day's date."""
+        """`{転出届…}` → the issue's number; `{day:11}` → that business day's date; `{ahead:3}` → the third business day
+        after the demo's last day (what is still to come when it ends)."""
         while "{" in text:
             start, end = text.index("{"), text.index("}")
             inner = text[start + 1 : end]
             if inner.startswith("day:"):
                 value = self.days[min(int(inner[4:]), len(self.days) - 1)].isoformat()
+            elif inner.startswith("ahead:"):
+                day = self.days[-1]
+                for _ in range(int(inner[6:])):
+                    day = self.services.calendar.next_business_day(day + dt.timedelta(days=1))
+                value = day.isoformat()
             else:
                 value = str(self.issue_number(inner))
             text = text[:start] + value + text[end + 1 :]

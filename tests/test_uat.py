@@ -397,7 +397,7 @@ def test_the_digest_lines_name_the_next_sessions_and_the_departments_not_yet(syn
         )
         save_signup(session, session_id=row.id, department_id=zeimu.id, user_id="U02ZEIMU", attendees="鈴木")
         [line] = digest_lines(Translator("ja"), next_sessions(session, project.id, now), "Asia/Tokyo")
-    assert line.startswith("受入テスト #1「受入テスト」 2026-12-07(月) 14:00 ・ 参加登録済み: 税務課 ・ 未登録: 市民課、")
+    assert line.startswith("• 受入テスト #1「受入テスト」 2026-12-07(月) 14:00 ・ 参加登録済み: 税務課 ・ 未登録: 市民課、")
 
 
 def test_the_jobs_are_described_in_words_and_a_missed_reminder_is_dropped_once_the_session_began(app, fakeslack):
