@@ -34,7 +34,7 @@ from commands.people import Names, names_in_slack, warm_names
 from commands.questions import hearing_question as question_label
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
-from commands.where import resolve_project
+from commands.where import elsewhere, resolve_project
 from storage import hearings as store
 from storage.directory import department_channel, department_channels, get_department, get_project, project_departments
 from storage.enums import OutboxStatus
@@ -175,6 +175,9 @@ def chosen(ctx: CommandContext, number: int | None, action: Action, *, open_only
         project = get_project(ctx.session, hearing.project_id) if hearing is not None else None
         if hearing is None or project is None:
             return Reply(text=ctx.t("hearing.not_found", number=number))
+        refused = elsewhere(ctx, id_of(project), heading(ctx.t, hearing))
+        if refused:
+            return refused
     else:
         here = resolve_project(ctx)
         if isinstance(here, Reply):

@@ -22,7 +22,7 @@ from commands.issue_blocks import local_time
 from commands.people import Names, names_in_slack, warm_names
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, contains_my_number, plain_text, read_number
-from commands.where import Ask, department_button, projects_in_view, resolve_department, take_department, view_refusal
+from commands.where import Ask, department_button, elsewhere, projects_in_view, resolve_department, take_department, view_refusal
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
@@ -432,10 +432,7 @@ def _requirement_here(ctx: CommandContext, number: int) -> Requirement | Reply:
     requirement = get_requirement(ctx.session, number)
     if requirement is None:
         return Reply(text=ctx.t("req.not_found", number=number))
-    here = channel_where(ctx.session, ctx.channel_id)
-    if here is not None and here.project.id != requirement.project_id:
-        return Reply(text=ctx.t("req.other_project", number=number, project=escape(here.project.name)))
-    return requirement
+    return elsewhere(ctx, requirement.project_id, ctx.t("req.what", number=number)) or requirement
 
 
 def decide_(ctx: CommandContext, status: str, rest: str) -> Reply:

@@ -23,7 +23,7 @@ from commands.limits import issue_rate_limit
 from commands.meeting import PLACE_LIMIT, read_when, take_place
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
-from commands.where import project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
+from commands.where import elsewhere, project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
@@ -85,6 +85,11 @@ def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
 def kind_text(t: Translate, kind: str) -> str:
     """設計レビュー / 受入テスト."""
     return t(f"uat.kind_{kind}")
+
+
+def session_name(t: Translate, uat: UatSession) -> str:
+    """`受入テスト #3`: how a refusal names the session."""
+    return f"{kind_text(t, uat.kind)} #{uat.id}"
 
 
 def local_start(uat: UatSession, timezone: str) -> dt.datetime:
@@ -355,10 +360,13 @@ def result_modal(ctx: CommandContext, uat: UatSession, department: Department) -
     }
 
 
-def open_result(ctx: CommandContext, number: int, named: Department | None = None) -> Reply | dict[str, Any]:
+def open_result(ctx: CommandContext, number: int, department_named: Department | None = None) -> Reply | dict[str, Any]:
     """The result form of session `number` for the user's department, or why not (not started, not a liaison)."""
     uat = get_session(ctx.session, number)
-    department = _department_here(ctx, uat, named) if uat is not None else None
+    elsewhere_refusal = elsewhere(ctx, uat.project_id, session_name(ctx.t, uat)) if uat is not None else None
+    if elsewhere_refusal:
+        return elsewhere_refusal
+    department = _department_here(ctx, uat, department_named) if uat is not None else None
     refused = _may_speak(ctx, uat, department)
     if refused:
         return refused
@@ -526,6 +534,7 @@ def show(ctx: CommandContext, rest: str) -> Reply:
         return Reply(text=ctx.t("uat.not_found"))
     project = get_project(ctx.session, uat.project_id)
     refused = project_view_refusal(ctx, project) if project is not None else Reply(text=ctx.t("uat.not_found"))
+    refused = refused or elsewhere(ctx, uat.project_id, session_name(ctx.t, uat))
     if refused:
         return refused
     head, _ = card(ctx.t, ctx.session, uat, ctx.timezone)
@@ -554,6 +563,9 @@ def cancel(ctx: CommandContext, rest: str) -> Reply:
     project = get_project(ctx.session, uat.project_id) if uat is not None else None
     if uat is None or project is None or project_view_refusal(ctx, project):
         return Reply(text=ctx.t("uat.not_found"))
+    refused = elsewhere(ctx, uat.project_id, session_name(ctx.t, uat))
+    if refused:
+        return refused
     if uat.created_by != ctx.user_id and not may(ctx.session, ctx.user_id, Action.LEAD_PROJECT, project_id=id_of(project)):
         return Reply(text=ctx.t("uat.cancel_not_permitted", project=escape(project.name)))
     if not cancel_session(ctx.session, number):

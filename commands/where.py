@@ -232,3 +232,13 @@ def resolve_reply(ctx: CommandContext, where: Ambiguous | Nowhere) -> Reply:
         )
         return Reply(text=ctx.t("where.ambiguous", choices=choices))
     return Reply(text=ctx.t("where.nowhere"))
+
+
+def elsewhere(ctx: CommandContext, project_id: int, what: str) -> Reply | None:
+    """A refusal when this channel is another project's than `project_id`, whose `what` (`ヒアリング #2`) was named by
+    number: acted on from its own project's channels or a DM only, so a number typed in the wrong channel never
+    reaches another project's hearing, requirement or session by surprise. None when the channel is fine."""
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is None or here.project.id == project_id:
+        return None
+    return Reply(text=ctx.t("where.other_project", what=what, project=escape(here.project.name)))

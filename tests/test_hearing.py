@@ -326,3 +326,19 @@ def test_an_answer_racing_the_close_is_either_in_before_it_or_refused(services):
                 session.delete(row)
             session.add(hearing)
             session.commit()
+
+
+def test_another_projects_hearing_is_not_reached_by_number_from_this_projects_channel(app, fakeslack, services):
+    from storage.hearings import create_hearing
+    from storage.models import Project
+
+    with services.session() as session:
+        other = Project(slug="other", name="別の事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        number = create_hearing(session, project_id=other.id, title="別の件", questions=["problems"], started_by="U99ADMIN").id
+    for text in (f"status {number}", f"close {number}"):
+        said = slash(app, fakeslack, text)
+        assert f"ヒアリング #{number}「別の件」は引越しワンストップ化のものではありません" in said, said
+    with services.session() as session:
+        assert session.get(Hearing, number).status == "open"

@@ -472,3 +472,18 @@ def test_a_lead_pressing_sign_up_is_told_that_liaisons_sign_up_from_their_channe
     added(app, fakeslack)
     said = press(app, fakeslack, SIGNUP_BUTTON, "1", user="U10LEAD", channel="moving-leads")
     assert "各部署の連絡担当が自分の部署のチャンネルのカードから" in said and rows(app, UatSignup) == []
+
+
+def test_another_projects_session_is_not_reached_by_number_from_this_projects_channel(app, fakeslack):
+    with app.services.session() as session:
+        other = Project(slug="other", name="別の事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        at = dt.datetime(2026, 12, 7, 14, tzinfo=TOKYO)
+        number = add_session(
+            session, project_id=other.id, title="別", kind="test", starts_at=at, place=None, created_by="U99ADMIN"
+        ).id
+    for text in (f"show {number}", f"cancel {number}", f"result {number}"):
+        said = slash(app, fakeslack, text, user="U99ADMIN", channel="moving-leads")["text"]
+        assert f"受入テスト #{number}は引越しワンストップ化のものではありません" in said, said
+    assert not rows(app, UatSession, UatSession.id == number)[0].cancelled
