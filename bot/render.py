@@ -25,6 +25,10 @@ EMOJI = {
     "white_check_mark": "✅",
     "memo": "📝",
     "bulb": "💡",
+    "clipboard": "📋",
+    "double_vertical_bar": "⏸️",
+    "x": "❌",
+    "no_entry_sign": "🚫",
 }
 EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 # *太字* (Slack bold), shown plain; the space Slack needs before a Japanese particle goes with it

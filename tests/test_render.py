@@ -114,3 +114,29 @@ def test_a_channel_keeps_its_id_across_restarts():
     assert again.api_call("conversations.create", data={"name": "moving-zeimu"}).data["channel"]["id"] == channel_id_for(
         "moving-zeimu"
     )
+
+
+def test_every_emoji_the_bot_writes_is_shown_as_an_emoji_in_the_console():
+    """The console shows Slack's `:shortcodes:` as the emoji people see in Slack: every one the catalogs and the
+    commands write has its character."""
+    import pathlib
+    import re
+
+    import yaml
+
+    from bot.render import EMOJI
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    texts = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, str):
+            texts.append(value)
+
+    walk(yaml.safe_load((root / "bot/locales/ja.yml").read_text(encoding="utf-8")))
+    texts += re.findall(r'"(:[a-z_]+:)"', (root / "commands/req.py").read_text(encoding="utf-8"))
+    used = {m for text in texts for m in re.findall(r"(?<![\w/]):([a-z][a-z0-9_]+):(?![\w/])", text)}
+    assert used and used <= set(EMOJI), used - set(EMOJI)
