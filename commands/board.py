@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Translate, escape
 from commands.blocks import cut, header, message, section
+from commands.dates import date_text
 from commands.people import Names, known_names
 from commands.questions import hearing_question
-from reports.excel import date_text
 from storage import outbox
 from storage.board import NO_CANVAS, record_canvas
 from storage.directory import get_project

@@ -38,6 +38,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from commands.dates import date_text, short_date
 from commands.durations import BEFORE, durations_text, schedule_text
 from commands.people import Names
 from reports.hearing_sheet import hearing_sheet
@@ -92,7 +93,6 @@ DATE_STYLES = {
     "seireki": DateStyle(SEIREKI, f"{SEIREKI} h:mm", SEIREKI, f"{SEIREKI} h:mm"),
     "both": DateStyle(f"{ERA}\n{WESTERN}", f"{ERA} h:mm\n{WESTERN}", f"{ERA} {WESTERN}", f"{ERA} h:mm {WESTERN}"),
 }
-ERAS = ((dt.date(2019, 5, 1), "reiwa"), (dt.date(1989, 1, 8), "heisei"), (dt.date(1926, 12, 25), "showa"))
 
 # Print: A4 holds about 150 characters of column width across in landscape (narrow margins), 100 in portrait.
 LANDSCAPE_CHARS, PORTRAIT_CHARS = 150, 100
@@ -402,21 +402,6 @@ def table_sheet(wb: Workbook, title: str, columns: list[Column], page: Page, dat
 def finish_table(ws: Worksheet, columns: int, rows: int, *, header_row: int = 1) -> None:
     """Autofilter over the header and every data row."""
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{header_row + max(rows, 1)}"
-
-
-def date_text(t: Translate, style: str, day: dt.date) -> str:
-    """A date as text in the report's style (the print header, lists in one cell): 令和8年11月26日 (2026/11/26)."""
-    western = t("dates.seireki", year=day.year, month=day.month, day=day.day)
-    era = next(((first, name) for first, name in ERAS if day >= first), None)
-    if era is None or style == "seireki":
-        return western
-    wareki = t("dates.wareki", era=t(f"dates.era_{era[1]}"), year=day.year - era[0].year + 1, month=day.month, day=day.day)
-    return wareki if style == "wareki" else t("dates.both", wareki=wareki, year=day.year, month=day.month, day=day.day)
-
-
-def short_date(t: Translate, day: dt.date) -> str:
-    """`11/26` (month and day) for dates inside a sentence of a cell."""
-    return t("dates.short", month=day.month, day=day.day)
 
 
 @dataclass(frozen=True)

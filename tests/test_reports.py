@@ -22,11 +22,12 @@ from openpyxl.chart import BarChart, LineChart
 from sqlmodel import select
 
 from bot.i18n import Translator
+from commands.dates import date_text
 from commands.digest import MAX_BLOCKS, Blocker, build_digest
 from commands.people import Names
 from commands.report import digest_for, make_report, project_summary
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES, date_text, display_width, text_lines
+from reports.excel import DATE_STYLES, display_width, text_lines
 from storage.issues import NewIssue, add_event, assign_issue, create_issue, escalate_to_it, record_it_answer, resolve_issue
 from storage.meetings import add_meeting
 from storage.models import Department, Project
