@@ -13,6 +13,7 @@ from storage.guard import refuse_my_number, without_xml_invalid
 from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Issue, Requirement, UatResult, UatSession, UatSignup, as_utc, utcnow
+from storage.requirements import DROPPED
 from storage.upsert import upsert
 
 KINDS = ("review", "test")  # stored codes, worded by `uat.kind_<code>`
@@ -131,7 +132,7 @@ def add_result(
 
 def project_requirements(session: Session, project_id: int) -> list[Requirement]:
     """The project's requirements not dropped, by number (what a problem may concern)."""
-    statement = select(Requirement).where(Requirement.project_id == project_id, Requirement.status != "dropped")
+    statement = select(Requirement).where(Requirement.project_id == project_id, Requirement.status != DROPPED)
     return list(session.exec(statement.order_by(col(Requirement.id))))
 
 

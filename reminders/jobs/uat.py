@@ -25,7 +25,7 @@ from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger
 from storage.directory import department_channels
 from storage.models import UatSession
 from storage.projectfile import parse_duration
-from storage.uat import starts_of
+from storage.uat import get_session, starts_of
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -81,7 +81,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     t = services.translator()
     tz = services.project_file.timezone
     with services.session() as session:
-        row = session.get(UatSession, spec.meeting_id)
+        row = get_session(session, spec.meeting_id or 0)
         if row is None or row.cancelled:
             return FiringResult("skipped", scheduled, reason="uat_cancelled")
         if spec.id.endswith(f":{START}"):
