@@ -105,6 +105,29 @@ def own_departments(ctx: CommandContext) -> Callable[[Department], bool]:
     return lambda department: is_liaison(ctx.session, ctx.user_id, id_of(department))
 
 
+def answering_for(
+    ctx: CommandContext, *, project_id: int | None = None, department: Department | None = None, ask: Ask | None = None
+) -> DepartmentWhere | Reply:
+    """The department the user answers today's stand-up for (the named one, this channel's, their own; from another
+    project's prompt, their department in that project), or why they cannot: answers count only from a department's
+    own liaisons. The prompt's button asks this before opening the form, the form and the command before storing."""
+    where = resolve_department(ctx, department, ask=ask)
+    if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
+        where = next(
+            (
+                DepartmentWhere(w.project, w.department)
+                for w in liaison_places(ctx.session, ctx.user_id)
+                if w.project.id == project_id and w.department is not None
+            ),
+            where,
+        )
+    if isinstance(where, Reply):
+        return where
+    if not may(ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id, department_id=where.department.id):
+        return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
+    return where
+
+
 def record(
     ctx: CommandContext,
     answers: dict[str, str],
@@ -120,23 +143,9 @@ def record(
     if refusal:
         return refusal
     ask = Ask(DEPARTMENT_BUTTON, "/standup", typed, offer=own_departments(ctx)) if typed is not None else None
-    where = resolve_department(ctx, department, ask=ask)
-    if isinstance(where, Reply) or (project_id is not None and where.project.id != project_id):
-        # a form sent from another project's prompt: the user's department in that project
-        where = next(
-            (
-                DepartmentWhere(w.project, w.department)
-                for w in liaison_places(ctx.session, ctx.user_id)
-                if w.project.id == project_id and w.department is not None
-            ),
-            where,
-        )
+    where = answering_for(ctx, project_id=project_id, department=department, ask=ask)
     if isinstance(where, Reply):
         return where
-    if not may(
-        ctx.session, ctx.user_id, Action.ANSWER_STANDUP, project_id=where.project.id, department_id=where.department.id
-    ):  # answers count only from the department's own liaisons
-        return Reply(text=ctx.t("standup.not_liaison", department=escape(where.department.name)))
     day = today(ctx.timezone)
     earlier = answer_of(ctx.session, project_id=id_of(where.project), user_id=ctx.user_id, day=day)
     row = save_answer(
@@ -379,7 +388,11 @@ def handle(ctx: CommandContext, text: str) -> Reply:
 
 
 def press_answer(ctx: CommandContext, value: str) -> Pressed:
-    """The prompt's 回答する button: today's form for the project it names."""
+    """The prompt's 回答する button: today's form for the project it names, for those who may answer it (a person who
+    is no liaison there is told so now, not after filling the form in)."""
+    refused = answering_for(ctx, project_id=number_of(value))
+    if isinstance(refused, Reply):
+        return Pressed(reply=refused)
     return Pressed(modal=prompt_form(ctx, number_of(value)))
 
 

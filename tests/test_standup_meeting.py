@@ -134,3 +134,14 @@ def test_bad_meeting_input_is_explained_and_stores_nothing(app, services, text, 
     reply = post_slash(app, "/meeting", text, user="U10LEAD").json()["text"]
     assert expected in reply and "<!here>" not in reply
     assert count(services, Meeting) == before
+
+
+@pytest.mark.parametrize(
+    "user,channel", [("U10LEAD", "moving-zeimu"), ("U01SHIMIN", "moving-zeimu"), ("U77NOBODY", "moving-zeimu")]
+)
+def test_the_prompt_button_tells_who_is_no_liaison_there_instead_of_opening_the_form(app, fakeslack, user, channel):
+    click(app, ANSWER_BUTTON, "1", user=user, channel=channel_id(fakeslack, channel), response_url=fakeslack.response_url)
+    wait_for(lambda: fakeslack.calls_to("response_url"))
+    said = fakeslack.calls_to("response_url")[-1].params["text"]
+    assert "税務課" in said or "連絡担当" in said, said
+    assert fakeslack.calls_to("views.open") == []  # no form to fill in only to be refused
