@@ -7,13 +7,16 @@ message in the leads channel instead, pinned once and updated in place (chat.upd
 departments read the same words: requirements in their own words, ratings by department name, people by name.
 
 `refresh(ctx, project_id)` is called in the follow-up of every command or button that changes a requirement or a
-hearing; it reads the tables again, so two refreshes in a row show the latest state.
+hearing; it reads the tables again. Two refreshes at once (two ratings in the same second) are ordered by when they
+read: the pinned message's update carries that time as its version (the outbox never sends an older version after a
+newer one), and a canvas write of an older read is dropped once a newer one is written.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +34,8 @@ from storage.models import Project, utcnow
 from storage.requirements import RequirementRow, RequirementsTable, requirements_table
 
 logger = logging.getLogger(__name__)
+_CANVAS_LOCK = threading.Lock()
+_written: dict[int, int] = {}  # project id -> the read time of the last canvas written by this process
 
 # Slack's answers meaning "no channel canvas here" (plan, settings, scope): the pinned message instead.
 CANVAS_REFUSALS = {
@@ -145,6 +150,7 @@ def blocks(
 def refresh(ctx: CommandContext, project_id: int) -> None:
     """Rewrite the project's board in its leads channel: the canvas, else the pinned message. Slack's refusals are
     logged, never raised: a board that could not be written is written whole by the next change."""
+    read_at = time.time_ns()  # taken before reading: a refresh that read later has a greater version, and wins
     project = get_project(ctx.session, project_id)
     if project is None or not project.leads_channel_id:
         return
@@ -154,12 +160,16 @@ def refresh(ctx: CommandContext, project_id: int) -> None:
     people = known_names(ctx.session, ctx.project_file.people, ctx.t)
     if project.canvas_id != NO_CANVAS:
         content = markdown(ctx.t, project, table, summary, Names(ctx.t, people), updated)
-        if _write_canvas(ctx, project, content):
-            return
+        with _CANVAS_LOCK:  # one write at a time in this process, and never an older read over a newer one
+            if _written.get(project_id, 0) > read_at:
+                return
+            if _write_canvas(ctx, project, content):
+                _written[project_id] = read_at
+                return
     text, message_blocks = blocks(ctx.t, project, table, summary, Names(ctx.t, people, in_slack=True), updated)
     key = card_key(project_id)
     if outbox.by_key(ctx.session, key) is not None:  # posted before: show the new state on it (the latest wins)
-        ctx.slack.update_message(key=f"{key}:v{time.time_ns()}", card_key=key, text=text, blocks=message_blocks)
+        ctx.slack.update_message(key=f"{key}:v{read_at}", card_key=key, text=text, blocks=message_blocks)
         return
     ctx.slack.post_message(key=key, channel=project.leads_channel_id, text=text, blocks=message_blocks)
     ctx.slack.pin_message(key=f"{key}:pin", card_key=key)

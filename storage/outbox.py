@@ -264,12 +264,28 @@ def posted_keys(session: Session, prefix: str, method: str) -> list[str]:
     return [key for key in keys if ":" not in key[len(prefix) :]]
 
 
+def _version(key: str, key_prefix: str) -> int | None:
+    """The version a card's update names after its prefix (`…:v1764146521123456`), when it is a number."""
+    tail = key[len(key_prefix) :] if key.startswith(key_prefix) else ""
+    return int(tail) if tail.isdigit() and len(tail) < 20 else None
+
+
 def newer_sent(session: Session, message: OutboxMessage, key_prefix: str) -> bool:
-    """True when a message stored after `message` under `key_prefix` (a later version of the same card) was sent."""
-    statement = select(OutboxMessage.id).where(
+    """True when a later version of the same card (keys `<key_prefix><version>`) makes `message` pointless: with
+    numbered versions (an issue's events, a requirement's last change, the board's read time), one of a greater
+    version sent or still to send — so an update of an older state, stored or delivered after a newer one (two
+    follow-ups at once), never overwrites it; otherwise one stored after `message` and sent."""
+    mine = _version(message.idempotency_key, key_prefix)
+    statement = select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.status).where(
         col(OutboxMessage.idempotency_key).startswith(key_prefix, autoescape=True),
-        col(OutboxMessage.id) > message.id,
         OutboxMessage.method == message.method,
-        OutboxMessage.status == OutboxStatus.SENT,
+        col(OutboxMessage.id) != message.id,
     )
-    return session.exec(statement).first() is not None
+    for other_id, key, status in session.exec(statement):
+        version = _version(key, key_prefix)
+        if mine is not None and version is not None:
+            if version > mine and status in (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.SENDING):
+                return True
+        elif (other_id or 0) > (message.id or 0) and status == OutboxStatus.SENT:
+            return True
+    return False

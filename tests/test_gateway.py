@@ -236,3 +236,21 @@ def test_an_update_waits_for_its_card_then_changes_it_in_place(services, fakesla
     assert nowhere.response == {"ok": True, "skipped": "no_card"}
     assert [c.params["text"] for c in fakeslack.calls_to("chat.update")] == ["v2", "v4"]
     assert next(r for r in rows(services) if r.idempotency_key == "issue:1:card:C1:v2").attempts == 1
+
+
+def test_an_older_version_stored_after_a_newer_one_never_overwrites_it(services, fakeslack):
+    """Two follow-ups at once (two ratings in the same second) may store their updates in the other order than they
+    read: the version in the key, not the order of storing, says which is newer. An older version is skipped whether
+    the newer one was sent already or still waits to be sent; digests (not numbers) keep the storing order."""
+    gateway = gateway_for(services, fakeslack, inline_patience=dt.timedelta(0))
+    gateway.post_message(key="req:1:card:C1", channel="C1", text="card")
+    with gateway.batch() as both:  # stored: the newer read first, the older read second
+        gateway.update_message(key="req:1:card:C1:v2000", card_key="req:1:card:C1", text="both ratings")
+        gateway.update_message(key="req:1:card:C1:v1000", card_key="req:1:card:C1", text="one rating")
+    with new_session(services.engine) as session:
+        both.store(session)
+        session.commit()
+    newer, older = [r.id for r in rows(services)][-2:]
+    assert gateway.deliver(older).response == {"ok": True, "skipped": "superseded"}  # the newer one is still pending
+    assert gateway.deliver(newer).status == "sent"
+    assert [c.params["text"] for c in fakeslack.calls_to("chat.update")] == ["both ratings"]
