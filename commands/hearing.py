@@ -396,9 +396,12 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     if not any(answers.values()):
         return {"q0": ctx.t("hearing.error_all_blank")}
     hearing_id, department_id = id_of(hearing), id_of(department)
-    updated = store.save_answer(
-        ctx.session, hearing_id=hearing_id, department_id=department_id, user_id=ctx.user_id, answers=answers
-    )
+    try:
+        updated = store.save_answer(
+            ctx.session, hearing_id=hearing_id, department_id=department_id, user_id=ctx.user_id, answers=answers
+        )
+    except store.HearingClosed:  # closed between the form's opening and now (the close won the race)
+        return Reply(text=ctx.t("hearing.closed_no_answers", number=hearing_id, title=escape(hearing.title)))
     thanks = "hearing.updated" if updated else "hearing.thanks"
     text = ctx.t(thanks, heading=heading(ctx.t, hearing), department=escape(department.name))
     project_id = hearing.project_id

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from storage.db import Session
 
 TREND_WEEKS = 12
+WEEK = dt.timedelta(days=7)  # the digest's 振り返り: those given in the week before it is made
 DIGEST_WORDS = ("digest", "週次まとめ", "まとめ", "ダイジェスト")
 WORDS = DIGEST_WORDS  # what people type after /report (tests/test_wording.py allows its English words in ja.yml)
 
@@ -83,13 +84,17 @@ def digest_for(
     t: Translate,
     today: dt.date | None = None,
     slack: SlackPort | None = None,
+    at: dt.datetime | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """This week's digest of one project: text and blocks, people by name, the blockers its stand-ups named.
 
-    With `slack` (a job, never a command's ack) names not cached for a day are first asked of Slack (users.info)."""
+    `at`: the moment it is made (the job's firing; now by default): the next review or test is one after it, the
+    week's 振り返り those of the seven days before it. With `slack` (a job, never a command's ack) names not cached for
+    a day are first asked of Slack (users.info)."""
     if slack is not None:
         refresh_names(session, slack, project_people(session, id_of(project)))
-    today = today or dt.datetime.now(ZoneInfo(project_file.timezone)).date()
+    moment = at or dt.datetime.now(ZoneInfo(project_file.timezone))
+    today = today or moment.astimezone(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
     summary = project_summary(session, project, start, end, calendar=calendar, timezone=project_file.timezone)
     spec = project_file.project(project.slug)
@@ -100,15 +105,21 @@ def digest_for(
         if (text := blocker_of(answers)) is not None
     ]
     names = Names(t, known_names(session, project_file.people, t), in_slack=True)
-    begin = dt.datetime.combine(start, dt.time(0), tzinfo=ZoneInfo(project_file.timezone))
-    now = dt.datetime.combine(today, dt.time(0), tzinfo=ZoneInfo(project_file.timezone))
     return build_digest(
         t,
         summary,
         spec.escalation if spec else EscalationSpec(),
         names=names,
         blockers=blockers,
-        steps=rollout_sections(t, session, id_of(project), since=begin, now=now, timezone=project_file.timezone, name=names),
+        steps=rollout_sections(
+            t,
+            session,
+            id_of(project),
+            since=moment - dt.timedelta(days=7),
+            now=moment,
+            timezone=project_file.timezone,
+            name=names,
+        ),
     )
 
 

@@ -22,6 +22,10 @@ from storage.upsert import upsert
 OPEN, CLOSED = "open", "closed"
 
 
+class HearingClosed(ValueError):
+    """An answer to a hearing that is closed (or gone): nothing was written."""
+
+
 def create_hearing(session: Session, *, project_id: int, title: str, questions: list[str], started_by: str) -> Hearing:
     """Store a new open hearing with a snapshot of its questions."""
     hearing = Hearing(
@@ -102,8 +106,7 @@ def save_answer(session: Session, *, hearing_id: int, department_id: int, user_i
         .returning(col(Hearing.id))
     ).first()
     if claimed is None:
-        session.rollback()
-        raise ValueError(f"hearing {hearing_id} is not open")
+        raise HearingClosed(hearing_id)
     earlier = bool(answer_of(session, hearing_id, department_id, user_id))
     clean = without_xml_invalid({str(k): v for k, v in answers.items()})
     refuse_my_number(clean, "hearing answer")

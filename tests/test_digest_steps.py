@@ -139,3 +139,13 @@ def test_after_launch_the_answer_rate_counts_the_days_the_weekly_prompt_was_sent
     [zeimu_row] = [line for line in table.splitlines() if line.startswith("税務課")]
     [fukushi_row] = [line for line in table.splitlines() if line.startswith("福祉課")]
     assert zeimu_row.split()[1] == "100%" and fukushi_row.split()[1] == "0%"  # one prompt in the week, not four days
+
+
+def test_a_session_earlier_the_same_day_is_not_the_next_one(services):
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        lead = {"project_id": project.id, "place": None, "created_by": "U10LEAD", "kind": "test"}
+        add_session(session, title="けさの受入テスト", starts_at=dt.datetime(2026, 11, 27, 10, tzinfo=TOKYO), **lead)
+        add_session(session, title="来週の受入テスト", starts_at=dt.datetime(2026, 12, 3, 10, tzinfo=TOKYO), **lead)
+    sessions = section(digest(services), "*次の設計レビュー・受入テスト*")  # made at 17:00 on 11/27
+    assert "来週の受入テスト" in sessions and "けさの受入テスト" not in sessions

@@ -487,3 +487,9 @@ def test_another_projects_session_is_not_reached_by_number_from_this_projects_ch
         said = slash(app, fakeslack, text, user="U99ADMIN", channel="moving-leads")["text"]
         assert f"受入テスト #{number}は引越しワンストップ化のものではありません" in said, said
     assert not rows(app, UatSession, UatSession.id == number)[0].cancelled
+
+
+def test_whoever_added_a_session_may_call_it_off(app, fakeslack):
+    added(app, fakeslack)  # by U01SHIMIN, a liaison (not a lead)
+    assert "を中止しました" in slash(app, fakeslack, "cancel 1", user="U01SHIMIN", channel="moving-shimin")["text"]
+    assert rows(app, UatSession)[0].cancelled

@@ -45,6 +45,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             calendar=services.calendar,
             t=t,
             today=local_day(services, scheduled),
+            at=scheduled,
             slack=services.gateway,
         )
     outcome = services.gateway.post_message(
