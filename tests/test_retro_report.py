@@ -32,7 +32,7 @@ def test_the_retro_sheet_lists_each_departments_answers_of_the_period_by_name(se
     assert wb.sheetnames[-1] == "振り返り"
     ws = wb["振り返り"]
     assert [c.value for c in ws[1]] == [
-        "月",
+        "回答月",
         "部署",
         "回答者",
         "住民や職員にとって良くなったこと",
@@ -65,7 +65,7 @@ def test_in_operation_without_answers_the_sheet_has_its_header(services, tmp_pat
         project = session.exec(select(Project)).one()
         set_phase(session, project, "operate")
     _, wb = report(services, project, tmp_path, "2026-11-01", "2026-11-30", now=dt.datetime(2026, 12, 1, 8, tzinfo=TOKYO))
-    assert [c.value for c in wb["振り返り"][1]][:3] == ["月", "部署", "回答者"]
+    assert [c.value for c in wb["振り返り"][1]][:3] == ["回答月", "部署", "回答者"]
     assert not table(wb["振り返り"])
 
 
@@ -74,4 +74,4 @@ def test_only_the_questions_answered_get_a_column(services, tmp_path):
         project = session.exec(select(Project)).one()
         answer(session, project, "shimin", "U01SHIMIN", dt.date(2026, 11, 2), {"窓口の混雑": "午前に集中"})
     _, wb = report(services, project, tmp_path, "2026-11-01", "2026-11-30", now=dt.datetime(2026, 12, 1, 8, tzinfo=TOKYO))
-    assert [c.value for c in wb["振り返り"][1]] == ["月", "部署", "回答者", "窓口の混雑", "回答日"]
+    assert [c.value for c in wb["振り返り"][1]] == ["回答月", "部署", "回答者", "窓口の混雑", "回答日"]
