@@ -35,6 +35,7 @@ from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, StandupAnswer
 from storage.outbox import sent_thread_on
+from storage.phases import standup_job_id
 from storage.projectfile import DEFAULT_STANDUP_QUESTIONS
 from storage.roles import Action, Where, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
@@ -192,7 +193,7 @@ def share(
     thread = next(  # the usual prompt's, or after launch (運用) the weekly one's (`standup:<project>:operate`)
         (
             ts
-            for prefix in (f"standup:{project.slug}@", f"standup:{project.slug}:operate@")
+            for prefix in (f"{standup_job_id(project.slug, after_launch=op)}@" for op in (False, True))
             if (ts := sent_thread_on(ctx.session, job_prefix=prefix, channel=channel, day=row.day, timezone=ctx.timezone))
         ),
         None,

@@ -15,6 +15,15 @@ PHASES = ("prepare", "design", "build", "test", "operate")  # in order; worded b
 OPERATE = "operate"  # after launch (運用): the stand-up rhythm of `operation.standup`, the monthly 振り返り
 
 
+AFTER_LAUNCH = ":operate"  # ends the id of a stand-up job (prompt or reminder) that applies after launch
+
+
+def standup_job_id(project_slug: str, *, after_launch: bool = False) -> str:
+    """The stand-up prompt's job id in each rhythm: `standup:<project>`, after launch `standup:<project>:operate`.
+    Named here, once, for the job kind (reminders/jobs/standup.py), the answers' threads and the answer rate."""
+    return f"standup:{project_slug}{AFTER_LAUNCH if after_launch else ''}"
+
+
 def in_operation(project: Project) -> bool:
     """Whether the project is live (運用): what the stand-up and 振り返り jobs follow."""
     return project.phase == OPERATE
@@ -44,7 +53,7 @@ def standup_days(
     zone = ZoneInfo(timezone)
     launched = as_utc(project.phase_changed_at).astimezone(zone).date()
     statement = select(Delivery.scheduled_at).where(
-        Delivery.job_id == f"standup:{project.slug}:operate",
+        Delivery.job_id == standup_job_id(project.slug, after_launch=True),
         Delivery.status == DeliveryStatus.DONE,
         col(Delivery.scheduled_at) >= project.phase_changed_at,
     )

@@ -17,7 +17,7 @@ from commands import retro as retro_commands
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, what
 from reminders.triggers import BusinessDayTrigger
-from storage.directory import department_channel, project_departments
+from storage.directory import department_channels, project_departments
 from storage.enums import OutboxStatus
 from storage.ids import id_of
 from storage.phases import in_operation
@@ -52,8 +52,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         if not in_operation(project):
             return FiringResult("skipped", scheduled, reason="before_launch")
         key = retro_commands.prompt_key(project, month)
+        channels = department_channels(session, id_of(project))  # one query, not one per department
         for department in project_departments(session, id_of(project)):
-            channel = department_channel(session, id_of(project), id_of(department))
+            channel = channels.get(id_of(department))
             if channel is None:
                 continue
             text, blocks = retro_commands.prompt(t, project=project, department=department, month=month)

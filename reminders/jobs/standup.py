@@ -24,7 +24,7 @@ from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, projec
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.ids import id_of
-from storage.phases import in_operation
+from storage.phases import AFTER_LAUNCH, in_operation, standup_job_id
 from storage.projectfile import parse_cron
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 KIND = "standup"
 ORDER = 10  # where its jobs stand among a project's (reminders/jobs/__init__.py)
-AFTER_LAUNCH = ":operate"  # the end of the id of the job that applies after launch (`standup:moving:operate`)
 
 
 def after_launch(spec: JobSpec) -> bool:
@@ -66,8 +65,13 @@ def rhythms(project: ProjectSpec) -> list[tuple[str, bool]]:
 
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     return [
-        JobSpec(f"{KIND}:{project.slug}{suffix}", KIND, project.slug, prompt_trigger(project_file, project, calendar, operate=op))
-        for suffix, op in rhythms(project)
+        JobSpec(
+            standup_job_id(project.slug, after_launch=op),
+            KIND,
+            project.slug,
+            prompt_trigger(project_file, project, calendar, operate=op),
+        )
+        for _, op in rhythms(project)
     ]
 
 
