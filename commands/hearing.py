@@ -14,7 +14,6 @@ from typing import Any
 from commands import board
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import (
-    INPUT_LABEL,
     MESSAGE_BLOCKS,
     MESSAGE_TEXT,
     MODAL_TITLE,
@@ -32,6 +31,7 @@ from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.people import Names, names_in_slack, warm_names
 from commands.questions import hearing_question as question_label
+from commands.questions import question_inputs, typed_answers
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
 from commands.where import elsewhere, resolve_project
@@ -304,25 +304,7 @@ def modal(
 ) -> dict[str, Any]:
     """The answer form: one optional multi-line box per question, holding the presser's earlier answers."""
     intro = t("hearing.form_intro", heading=heading(t, hearing), department=escape(department.name))
-    inputs: list[Block] = []
-    for n, question in enumerate(store.questions_of(hearing)):
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": "value",
-            "multiline": True,
-            "max_length": BODY_LIMIT,
-        }
-        if previous.get(n):
-            element["initial_value"] = previous[n]
-        inputs.append(
-            {
-                "type": "input",
-                "block_id": f"q{n}",
-                "optional": True,
-                "label": plain(question_label(t, question), INPUT_LABEL),
-                "element": element,
-            }
-        )
+    inputs = question_inputs(t, question_label, store.questions_of(hearing), given=previous)
     meta = {"hearing_id": hearing.id, "department_id": department.id, "channel_id": channel_id}
     return {
         "type": "modal",
@@ -362,11 +344,7 @@ def press_answer(ctx: CommandContext, value: str) -> Pressed:
 def form_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[int, str]]:
     """A submitted form: its metadata (hearing, department, channel) and the answers by question index."""
     meta = json.loads(view.get("private_metadata") or "{}")
-    values = (view.get("state") or {}).get("values") or {}
-    answers = {}
-    for block_id, fields in values.items():
-        if block_id.startswith("q") and block_id[1:].isdigit():
-            answers[int(block_id[1:])] = ((fields.get("value") or {}).get("value") or "").strip()
+    answers = typed_answers(view)
     return meta, answers
 
 

@@ -2,14 +2,17 @@
 
 renkei.yml lists a questionnaire's questions; a default one is a code (`problems`) worded by the catalog
 (`hearing.question.problems`), any other is asked as written. One rule, used by the forms, cards, summaries, the
-board and the report's sheets.
+board and the report's sheets. The three forms are built and read back the same way too: one multi-line box per
+question (`question_inputs`), the answers by question index (`typed_answers`).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from commands.base import Translate
+from commands.blocks import INPUT_LABEL, plain
+from commands.text import BODY_LIMIT
 from storage.projectfile import DEFAULT_HEARING_QUESTIONS, DEFAULT_RETROSPECTIVE_QUESTIONS, DEFAULT_STANDUP_QUESTIONS
 
 Label = Callable[[Translate, str], str]
@@ -28,3 +31,35 @@ def question_labels(prefix: str, defaults: Iterable[str]) -> Label:
 standup_question = question_labels("standup.q_", DEFAULT_STANDUP_QUESTIONS)
 hearing_question = question_labels("hearing.question.", DEFAULT_HEARING_QUESTIONS)
 retro_question = question_labels("retro.question.", DEFAULT_RETROSPECTIVE_QUESTIONS)
+
+
+def question_inputs(
+    t: Translate,
+    label: Label,
+    questions: list[str],
+    *,
+    given: Mapping[int, str] | None = None,
+    required: Callable[[str], bool] = lambda question: False,
+) -> list[dict[str, Any]]:
+    """A questionnaire's form fields: one multi-line box per question (block `q<n>`), holding what was `given` for
+    it (an earlier answer being edited), optional unless `required`."""
+    blocks = []
+    for n, question in enumerate(questions):
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT}
+        if given and given.get(n):
+            element["initial_value"] = given[n]
+        label_text = plain(label(t, question), INPUT_LABEL)
+        blocks.append(
+            {"type": "input", "block_id": f"q{n}", "optional": not required(question), "label": label_text, "element": element}
+        )
+    return blocks
+
+
+def typed_answers(view: dict[str, Any]) -> dict[int, str]:
+    """What a submitted questionnaire form holds: each box's text (stripped) by question index."""
+    values = (view.get("state") or {}).get("values") or {}
+    return {
+        int(block_id[1:]): ((fields.get("value") or {}).get("value") or "").strip()
+        for block_id, fields in values.items()
+        if block_id.startswith("q") and block_id[1:].isdigit()
+    }

@@ -16,12 +16,12 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
-from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
+from commands.blocks import MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Form, Pressed
 from commands.people import names_in_slack
+from commands.questions import question_inputs
 from commands.questions import retro_question as question_label
-from commands.standup import form_errors
-from commands.text import BODY_LIMIT
+from commands.standup import form_channel, form_errors, form_values
 from storage.directory import department_channel, get_department, get_project
 from storage.ids import id_of
 from storage.models import Department, Project
@@ -71,20 +71,8 @@ def modal(
     channel_id: str | None,
 ) -> dict[str, Any]:
     """The 振り返り form: one multi-line field per question, prefilled with the answer given this month."""
-    blocks = []
-    for n, question in enumerate(questions):
-        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT}
-        if given.get(question):
-            element["initial_value"] = given[question]
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": f"q{n}",
-                "optional": True,
-                "label": plain(question_label(t, question), INPUT_LABEL),
-                "element": element,
-            }
-        )
+    prefilled = {n: given[q] for n, q in enumerate(questions) if given.get(q)}
+    blocks = question_inputs(t, question_label, questions, given=prefilled)
     head = section(t("retro.modal_intro", department=escape(department.name), month=month.month))
     metadata = {
         "project_id": project.id,
@@ -140,21 +128,6 @@ def press_answer(ctx: CommandContext, value: str) -> Pressed:
             channel_id=ctx.channel_id,
         )
     )
-
-
-def form_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A submitted 振り返り form: its metadata and the answers by question."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = (view.get("state") or {}).get("values") or {}
-    answers = {
-        str(q): (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip()
-        for n, q in enumerate(meta.get("questions") or [])
-    }
-    return meta, answers
-
-
-def form_channel(view: dict[str, Any]) -> str | None:
-    return form_values(view)[0].get("channel_id")
 
 
 def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:

@@ -11,11 +11,12 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
-from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, plain, section, view_blocks
+from commands.blocks import MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
 from commands.people import Names, names_in_slack
+from commands.questions import question_inputs, typed_answers
 from commands.questions import standup_question as question_label
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text
@@ -65,17 +66,8 @@ def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[d
 
 
 def modal(t: Translate, *, project: Project, questions: list[str], channel_id: str | None) -> dict[str, Any]:
-    """Today's stand-up form: one multi-line field per question."""
-    blocks = [
-        {
-            "type": "input",
-            "block_id": f"q{n}",
-            "optional": q in BLOCKER_KEYS,
-            "label": plain(question_label(t, q), INPUT_LABEL),
-            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT},
-        }
-        for n, q in enumerate(questions)
-    ]
+    """Today's stand-up form: one multi-line field per question (the blockers one optional)."""
+    blocks = question_inputs(t, question_label, questions, required=lambda q: q not in BLOCKER_KEYS)
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
@@ -225,10 +217,8 @@ def form_errors(t: Translate, questions: list[str], answers: dict[str, str]) -> 
 def form_values(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A submitted stand-up form: its metadata (project, channel, questions) and the answers by question."""
     meta = json.loads(view.get("private_metadata") or "{}")
-    values = (view.get("state") or {}).get("values") or {}
-    answers = {
-        q: (values.get(f"q{n}", {}).get("value", {}).get("value") or "").strip() for n, q in enumerate(meta.get("questions", []))
-    }
+    typed = typed_answers(view)
+    answers = {str(q): typed.get(n, "") for n, q in enumerate(meta.get("questions") or [])}  # forged metadata: none
     return meta, answers
 
 
