@@ -221,8 +221,7 @@ def file_problem(
         issue_in=NewIssue(project_id=project_id, department_id=department_id, reporter_id=user_id, title=title, body=body),
     )
     issue.uat_session_id, issue.requirement_id = session_id, requirement_id
-    session.add(issue)
-    session.commit()
+    session.add(issue)  # committed with the result below: the issue's links and the result in one commit
     add_result(
         session,
         session_id=session_id,
