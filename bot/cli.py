@@ -219,22 +219,27 @@ def _project(services, slug: str):
     return project
 
 
-def _date(t, value: str | None):
-    import datetime as dt
+def _date(t, value: str | None, today):
+    """A `--from`/`--to` day as people write it (commands.dates.read_date); a date without its year lies in this
+    fiscal year (`--from 4/1 --to 3/31`)."""
+    from commands.dates import AmbiguousDate, ambiguous_text, read_date
 
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        day = read_date(value, today, fiscal=True)
+    except AmbiguousDate as problem:
+        _fail(ambiguous_text(t, problem))
+    if day is None:
         _fail(t("report.bad_date", value=value))
+    return day
 
 
 @cli.command()
 def export(
     project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
-    start: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD); default: the 1st of this month."),
-    end: str = typer.Option(None, "--to", help="Last day (YYYY-MM-DD); default: today."),
+    start: str = typer.Option(None, "--from", help="First day (2026-04-01, 4/1, 令和8年4月1日, 今日 …; without a year: this fiscal year); default: the 1st of this month."),
+    end: str = typer.Option(None, "--to", help="Last day (as --from); default: today."),
     out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
     detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer."),
 ) -> None:
@@ -247,8 +252,9 @@ def export(
     services = _services(need_token=False)
     t = services.translator()
     found = _project(services, project)
-    first, last = month_to_date(dt.datetime.now(ZoneInfo(services.project_file.timezone)).date())
-    first, last = _date(t, start) or first, _date(t, end) or last
+    today = dt.datetime.now(ZoneInfo(services.project_file.timezone)).date()
+    first, last = month_to_date(today)
+    first, last = _date(t, start, today) or first, _date(t, end, today) or last
     if first > last:
         _fail(t("report.bad_range", start=first, end=last))
     with services.session() as session:

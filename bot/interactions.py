@@ -22,6 +22,7 @@ from bot.bootstrap import Services
 from bot.dispatch import run_command
 from commands.base import Reply
 from commands.buttons import Button, Form, Pressed
+from commands.dates import AmbiguousDate, ambiguous_text
 from commands.families import all_buttons, all_forms
 from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
 from storage.guard import ResidentsDataRefused
@@ -290,6 +291,9 @@ def slash(
         except ResidentsDataRefused:  # the storage guard: a road the gate did not see
             logger.warning("Refused to store a My Number from %s", command)
             answer.ack(response_type="ephemeral", text=t("privacy.my_number"))
+            return
+        except AmbiguousDate as problem:  # `来週日曜`: asked back with both readings; the work was rolled back
+            answer.ack(response_type="ephemeral", text=ambiguous_text(t, problem))
             return
         if reply.modal is not None:
             answer.ack()

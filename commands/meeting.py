@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from commands import req
 from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.blocks import message, section
+from commands.dates import read_date
 from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 from commands.limits import meeting_limit, reminder_limit
 from commands.suggest import fold, unknown_sub
@@ -50,8 +51,6 @@ WEEKDAYS = {
     "日": "sun",
 }
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d)|時(?:([0-5]?\d)分|(半))?)$")  # 14:00, 14時, 14時30分, 14時半
-DATE_RE = re.compile(r"^(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?$")  # 2026-12-03, 2026/12/03, 2026年12月3日, 12月3日, 12/3
-RELATIVE_DAYS = {"今日": 0, "本日": 0, "明日": 1, "あした": 1, "明後日": 2, "あさって": 2, "today": 0, "tomorrow": 1}
 FORCE_WORDS = ("--force", "—force")  # a closed day on purpose; a dash some keyboards turn `--` into
 DEFAULT_REMINDERS = ["1d", "15m"]
 SUBCOMMANDS = {
@@ -85,23 +84,6 @@ class When:
     starts_at: dt.datetime | None = None
 
 
-def read_date(text: str, today: dt.date) -> dt.date | None:
-    """`2026-12-03`, `2026/12/03`, `2026年12月3日`, `12月3日`, `12/3` (the next such day), `明日`; None if unreadable."""
-    if text in RELATIVE_DAYS:
-        return today + dt.timedelta(days=RELATIVE_DAYS[text])
-    match = DATE_RE.match(text)
-    if not match:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        date = dt.date(year or today.year, month or 0, day or 0)
-        if year is None and date < today:  # 1月8日 typed in December is next January's
-            date = dt.date(today.year + 1, month or 0, day or 0)
-    except ValueError:
-        return None
-    return date
-
-
 def read_when(day: str, time: str, timezone: str) -> When | None:
     """`wed 10:00`, `毎週水曜 10時`, `水 10:00`, `2026-12-03 14:00`, `2026/12/03`, `12月3日 14時半`, `明日 14:00`;
     None when unreadable. A weekday alone is weekly (the confirmation says 毎週)."""
@@ -116,7 +98,7 @@ def read_when(day: str, time: str, timezone: str) -> When | None:
     word = word[:3] if word.isascii() else word
     if word in WEEKDAYS:
         return When(cron=f"{minute} {hour} * * {WEEKDAYS[word]}")
-    date = read_date(fold(day), dt.datetime.now(ZoneInfo(timezone)).date())
+    date = read_date(day, dt.datetime.now(ZoneInfo(timezone)).date())
     if date is None:
         return None
     return When(starts_at=dt.datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZoneInfo(timezone)))
@@ -366,7 +348,7 @@ def skip(ctx: CommandContext, rest: str) -> Reply:
         return meeting
     if not meeting.cron:
         return Reply(text=ctx.t("meeting.skip_one_off", number=meeting.id))
-    day = read_date(fold(words[1]), dt.datetime.now(ZoneInfo(ctx.timezone)).date()) if len(words) == 2 else None
+    day = read_date(words[1], dt.datetime.now(ZoneInfo(ctx.timezone)).date()) if len(words) == 2 else None
     if day is None:
         return _usage(ctx, ctx.t("meeting.problem_skip_date"))
     if day in skipped_days(meeting):

@@ -46,6 +46,23 @@ class BusinessDayTrigger(BaseTrigger):
             candidate = self.base.get_next_fire_time(candidate, candidate + TICK)
         return best
 
+    def moved_from(self, moment: dt.datetime) -> dt.datetime | None:
+        """The firing on a closed day that `moment` stands in for (1/1 08:00 for 1/4 08:00); None when `moment` is a
+        regular firing (or no firing of this trigger)."""
+        candidate = self.base.get_next_fire_time(None, moment - LOOKBACK)
+        for _ in range(MAX_STEPS):
+            if candidate is None or candidate > moment:
+                return None
+            if candidate == moment and self.calendar.is_business_day(candidate.date()):
+                return None  # a regular firing, even when a moved one meets it
+            if not self.calendar.is_business_day(candidate.date()):
+                day = self.calendar.next_business_day(candidate.date())
+                if candidate.replace(year=day.year, month=day.month, day=day.day) == moment:
+                    return candidate
+            following = self.base.get_next_fire_time(candidate, candidate + TICK)
+            candidate = following if following is None or following > candidate else None
+        return None
+
     def __str__(self) -> str:
         return f"business days of {self.base}"
 

@@ -25,6 +25,14 @@ SATURDAY = dt.datetime(2026, 12, 5, 10, 0, tzinfo=TOKYO)
 DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
 
 
+@pytest.fixture(autouse=True)
+def monday_before():
+    """These tests state their own clock: the hearings are started on the Monday before TUESDAY (the clock ticks on),
+    whatever day the suite runs."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=TOKYO), tick=True):
+        yield
+
+
 @pytest.fixture
 def project(synced):
     with synced.session() as session:

@@ -1,6 +1,7 @@
 """Kind `digest`: `digest:<project>`, at `digest.cron`, the week's digest in the project's leads channel.
 
-Skipped when the project has no leads channel. Still useful after downtime on the same local day only.
+A firing on a closed day moves to the next business day at the same time (a firing on a closed day itself, through
+`jobs run --at`, sends nothing). Skipped when the project has no leads channel. Still useful after downtime on the same local day only.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
 from commands.durations import AFTER
-from reminders.jobs.base import FiringResult, JobSpec, local_day, project_row, same_local_day, what
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
+from reminders.triggers import BusinessDayTrigger
 from storage.enums import OutboxStatus
 from storage.projectfile import parse_cron
 
@@ -26,13 +28,16 @@ ORDER = 40  # where its jobs stand among a project's (reminders/jobs/__init__.py
 def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meeting], calendar: BusinessCalendar) -> list[JobSpec]:
     if not project.digest:
         return []
-    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, parse_cron(project.digest.cron, project_file.timezone))]
+    trigger = BusinessDayTrigger(parse_cron(project.digest.cron, project_file.timezone), calendar)  # closed days moved
+    return [JobSpec(f"{KIND}:{project.slug}", KIND, project.slug, trigger)]
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Post the week's digest to the project's leads channel."""
     from commands import report as report_commands  # openpyxl: imported when a report job runs, not by `jobs list`
 
+    if closed(services, local_day(services, scheduled)):
+        return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
     with services.session() as session:
         project = project_row(session, spec.project)
