@@ -238,7 +238,9 @@ def _date(t, value: str | None, today):
 @cli.command()
 def export(
     project: str = typer.Option(..., "--project", help="Project slug from renkei.yml."),
-    start: str = typer.Option(None, "--from", help="First day (2026-04-01, 4/1, 令和8年4月1日, 今日 …; without a year: this fiscal year); default: the 1st of this month."),
+    start: str = typer.Option(
+        None, "--from", help="First day: 4/1, 令和8年4月1日, 2026-04-01, 今日 … (no year: this fiscal year); default: this month."
+    ),
     end: str = typer.Option(None, "--to", help="Last day (as --from); default: today."),
     out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
     detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer."),

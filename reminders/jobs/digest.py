@@ -1,7 +1,8 @@
 """Kind `digest`: `digest:<project>`, at `digest.cron`, the week's digest in the project's leads channel.
 
 A firing on a closed day moves to the next business day at the same time (a firing on a closed day itself, through
-`jobs run --at`, sends nothing). Skipped when the project has no leads channel. Still useful after downtime on the same local day only.
+`jobs run --at`, sends nothing). Skipped when the project has no leads channel. Still useful after downtime on the
+same local day only.
 """
 
 from __future__ import annotations
