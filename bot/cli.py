@@ -241,7 +241,9 @@ def export(
     start: str = typer.Option(
         None, "--from", help="First day: 4/1, 令和8年4月1日, 2026-04-01, 今日 … (no year: this fiscal year); default: this month."
     ),
-    end: str = typer.Option(None, "--to", help="Last day (as --from); default: today."),
+    end: str = typer.Option(
+        None, "--to", help="Last day (as --from); default: today. With neither, until a business day has ended: last month."
+    ),
     out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
     detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer."),
 ) -> None:
@@ -249,14 +251,16 @@ def export(
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from commands.report import make_report, month_to_date
+    from commands.report import make_report, report_period
 
     services = _services(need_token=False)
     t = services.translator()
     found = _project(services, project)
     today = dt.datetime.now(ZoneInfo(services.project_file.timezone)).date()
-    first, last = month_to_date(today)
-    first, last = _date(t, start, today) or first, _date(t, end, today) or last
+    if start is None and end is None:
+        first, last = report_period(today, services.calendar)  # this month, or last month on its first business day
+    else:
+        first, last = _date(t, start, today) or today.replace(day=1), _date(t, end, today) or today
     if first > last:
         _fail(t("report.bad_range", start=first, end=last))
     with services.session() as session:
@@ -309,12 +313,12 @@ def digest(
 
 @jobs_cli.command("list")
 def jobs_list() -> None:
-    """Every scheduled job: id, what it does, next run in local time (closed days skipped)."""
+    """Every scheduled job: id, what it does, next run in local time (a firing moved off a closed day says so)."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
     from commands.base import format_table, when_text
-    from reminders.firing import describe, job_specs, upcoming
+    from reminders.firing import describe, job_specs, moved_note, upcoming
 
     services = _services(need_token=False)
     t = services.translator()
@@ -324,7 +328,8 @@ def jobs_list() -> None:
     for spec in job_specs(services):
         moment = upcoming(spec, now)
         what = describe(services, spec)
-        rows.append([spec.id, what, when_text(t, moment.astimezone(zone)) if moment else t("jobs.no_next")])
+        local = moment.astimezone(zone) if moment else None
+        rows.append([spec.id, what, when_text(t, local) + moved_note(services, spec, local) if local else t("jobs.no_next")])
     typer.echo(format_table([t("jobs.header_id"), t("jobs.header_what"), t("jobs.header_next")], rows))
 
 

@@ -23,7 +23,7 @@ from storage.hearings import awaiting_answers
 from storage.ids import id_of
 from storage.models import Project
 from storage.people import project_people
-from storage.phases import standup_days
+from storage.phases import first_standup_day, standup_days
 from storage.projectfile import EscalationSpec, ProjectFile
 from storage.requirements import awaiting_agreement
 from storage.retrospectives import recent
@@ -47,6 +47,14 @@ def month_to_date(today: dt.date) -> tuple[dt.date, dt.date]:
     return today.replace(day=1), today
 
 
+def report_period(today: dt.date, calendar: BusinessCalendar) -> tuple[dt.date, dt.date]:
+    """The period a report asked for without dates covers: this month up to today, or, while no business day of this
+    month has ended yet (1/4 after the year-end closure, the 1st of a month), the whole previous month."""
+    first = today.replace(day=1)
+    ended = any(calendar.is_business_day(first + dt.timedelta(days=n)) for n in range((today - first).days))
+    return month_to_date(today) if ended else previous_month(today)
+
+
 def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     """The whole previous calendar month (the monthly report's period)."""
     end = today.replace(day=1) - dt.timedelta(days=1)
@@ -59,9 +67,17 @@ def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def project_summary(
-    session: Session, project: Project, start: dt.date, end: dt.date, *, calendar: BusinessCalendar, timezone: str
+    session: Session,
+    project: Project,
+    start: dt.date,
+    end: dt.date,
+    *,
+    calendar: BusinessCalendar,
+    timezone: str,
+    project_start: dt.date | None = None,
 ) -> ProjectSummary:
-    """The period's figures, with business days from the municipality's calendar."""
+    """The period's figures, with business days from the municipality's calendar; stand-ups expected only from the
+    project's first (`project_start`: renkei.yml's `start:`, else the first prompt sent)."""
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     return summarize(
         session,
@@ -71,7 +87,7 @@ def project_summary(
         timezone=timezone,
         today=today,
         business_days=calendar.business_days_between,
-        is_business_day=standup_days(session, project, calendar.is_business_day, timezone),  # the days asked
+        is_business_day=standup_days(session, project, calendar.is_business_day, timezone, start=project_start),
     )
 
 
@@ -96,8 +112,16 @@ def digest_for(
     moment = at or dt.datetime.now(ZoneInfo(project_file.timezone))
     today = today or moment.astimezone(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
-    summary = project_summary(session, project, start, end, calendar=calendar, timezone=project_file.timezone)
     spec = project_file.project(project.slug)
+    summary = project_summary(
+        session,
+        project,
+        start,
+        end,
+        calendar=calendar,
+        timezone=project_file.timezone,
+        project_start=spec.start if spec else None,
+    )
     departments = department_names(session)
     blockers = [
         Blocker(day, departments.get(department_id, "?"), user_id, text)
@@ -178,8 +202,10 @@ def make_report(
     """Write the Excel progress report of one project and period.
 
     Counted up to today when the period is not over (a fiscal year asked for in November): the trend's last week
-    ends today and stand-up participation stops there. People are named from `people:`, dates written in the style
-    of the project's `report.dates`, else by the name Slack gives (users.info, asked first with `slack`, cached).
+    ends today and stand-up participation stops there. Counted from the project's start: weeks before its first
+    stand-up (or issue) have no column, no point in the trend and no share in the rates. People are named from
+    `people:`, dates written in the style of the project's `report.dates`, else by the name Slack gives (users.info,
+    asked first with `slack`, cached).
     """
     if slack is not None:
         refresh_names(session, slack, project_people(session, id_of(project)))
@@ -187,17 +213,19 @@ def make_report(
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     as_of = min(end, today)
     spec = project_file.project(project.slug)
+    configured = spec.start if spec else None
+    asked = standup_days(session, project, calendar.is_business_day, timezone, start=configured)  # from the first
     data = ReportData(
-        summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone),
-        trend=weekly_open_trend(session, project, as_of, weeks=TREND_WEEKS, timezone=timezone),
-        participation=participation(
+        summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone, project_start=configured),
+        trend=weekly_open_trend(
             session,
             project,
-            start,
-            end,
-            today=today,
-            is_business_day=standup_days(session, project, calendar.is_business_day, timezone),
+            as_of,
+            weeks=TREND_WEEKS,
+            timezone=timezone,
+            since=first_standup_day(session, project, timezone, configured),
         ),
+        participation=participation(session, project, start, end, today=today, is_business_day=asked),
         as_of=as_of,
     )
     options = ReportOptions(start=start, end=end, timezone=timezone, detail=detail, dates=spec.report_dates if spec else "both")
@@ -233,8 +261,7 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     if words:
         digest_text, blocks = digest_for(ctx.session, project, project_file=ctx.project_file, calendar=ctx.calendar, t=ctx.t)
         return Reply(text=digest_text, blocks=blocks)
-    today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
-    start, end = month_to_date(today)
+    start, end = report_period(dt.datetime.now(ZoneInfo(ctx.timezone)).date(), ctx.calendar)
     project_id = id_of(project)
 
     def build_and_send(later: CommandContext) -> Reply:

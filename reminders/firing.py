@@ -119,3 +119,19 @@ def upcoming(spec: JobSpec, now: dt.datetime) -> dt.datetime | None:
     """The job's next firing after `now` (None for a one-off reminder whose time has passed)."""
     moment = spec.trigger.get_next_fire_time(None, now)
     return moment if moment is not None and moment >= now else None
+
+
+def moved_note(services: Services, spec: JobSpec, moment: dt.datetime) -> str:
+    """Why a firing is not at its usual time: `（1/1（金） 08:00 は元日のため）` when `moment` stands in for a firing on
+    a closed day (reminders.triggers.BusinessDayTrigger.moved_from); empty otherwise."""
+    from commands.base import when_text  # wording: the commands layer, imported when a list is shown
+
+    moved_from = getattr(spec.trigger, "moved_from", None)
+    origin = moved_from(moment) if moved_from is not None else None
+    if origin is None:
+        return ""
+    t = services.translator()
+    day = origin.date()
+    reason = services.calendar.closed_reason(day)
+    because = (services.calendar.holiday_name(day) if reason == "holiday" else None) or t(f"calendar.{reason}")
+    return t("jobs.moved", when=when_text(t, origin, year=False), reason=because)

@@ -49,19 +49,20 @@ class BusinessDayTrigger(BaseTrigger):
     def moved_from(self, moment: dt.datetime) -> dt.datetime | None:
         """The firing on a closed day that `moment` stands in for (1/1 08:00 for 1/4 08:00); None when `moment` is a
         regular firing (or no firing of this trigger)."""
+        if self.base.get_next_fire_time(None, moment) == moment and self.calendar.is_business_day(moment.date()):
+            return None  # a regular firing, even when moved ones meet it (a daily stand-up after a holiday)
+        found = None
         candidate = self.base.get_next_fire_time(None, moment - LOOKBACK)
         for _ in range(MAX_STEPS):
             if candidate is None or candidate > moment:
-                return None
-            if candidate == moment and self.calendar.is_business_day(candidate.date()):
-                return None  # a regular firing, even when a moved one meets it
+                break
             if not self.calendar.is_business_day(candidate.date()):
                 day = self.calendar.next_business_day(candidate.date())
                 if candidate.replace(year=day.year, month=day.month, day=day.day) == moment:
-                    return candidate
+                    found = candidate  # the latest one wins: the firing people would have expected last
             following = self.base.get_next_fire_time(candidate, candidate + TICK)
             candidate = following if following is None or following > candidate else None
-        return None
+        return found
 
     def __str__(self) -> str:
         return f"business days of {self.base}"
@@ -85,6 +86,32 @@ class OffsetTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"{self.base} {self.offset:+}"
+
+
+class OpenDaysOnly(BaseTrigger):
+    """Fires like `base` (an OffsetTrigger: a reminder hours or minutes before a meeting), except on closed days:
+    a reminder 15 minutes before a meeting set on a holiday, or 12 hours before a Monday one, is not sent at all.
+    Reminders in days count business days instead (BusinessDaysBeforeTrigger) and so never fall on a closed day."""
+
+    def __init__(self, base: OffsetTrigger, calendar: BusinessCalendar):
+        self.base = base
+        self.calendar = calendar
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        candidate = self.base.get_next_fire_time(None, now)
+        for _ in range(MAX_STEPS):
+            if candidate is None or self.calendar.is_business_day(candidate.date()):
+                return candidate
+            following = self.base.get_next_fire_time(candidate, candidate + TICK)
+            candidate = following if following is None or following > candidate else None
+        return None
+
+    def source_time(self, fire_time: dt.datetime) -> dt.datetime | None:
+        """The meeting start a firing belongs to (OffsetTrigger.source_time)."""
+        return self.base.source_time(fire_time)
+
+    def __str__(self) -> str:
+        return f"open days of {self.base}"
 
 
 class BusinessDaysBeforeTrigger(BaseTrigger):

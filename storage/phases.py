@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.enums import DeliveryStatus
-from storage.models import Delivery, Project, as_utc, utcnow
+from storage.models import Delivery, Project, StandupAnswer, as_utc, utcnow
 
 PHASES = ("prepare", "design", "build", "test", "operate")  # in order; worded by the catalog's `phase.<code>`
 OPERATE = "operate"  # after launch (運用): the stand-up rhythm of `operation.standup`, the monthly 振り返り
@@ -42,14 +43,39 @@ def set_phase(session: Session, project: Project, phase: str) -> bool:
     return True
 
 
+def first_standup_day(session: Session, project: Project, timezone: str, configured: dt.date | None = None) -> dt.date | None:
+    """The day the project's stand-ups began, from which answers are expected: `start:` of renkei.yml when given,
+    else the day of its first stand-up prompt sent (either rhythm), or of its first answer if that came earlier (a
+    `/standup` typed before any prompt); None when neither exists yet (nothing was asked: no rate, not 0 %)."""
+    if configured is not None:
+        return configured
+    zone = ZoneInfo(timezone)
+    ids = [standup_job_id(project.slug), standup_job_id(project.slug, after_launch=True)]
+    prompted = session.exec(
+        select(func.min(Delivery.scheduled_at)).where(col(Delivery.job_id).in_(ids), Delivery.status == DeliveryStatus.DONE)
+    ).one()
+    answered = session.exec(select(func.min(StandupAnswer.day)).where(StandupAnswer.project_id == project.id)).one()
+    days = [as_utc(prompted).astimezone(zone).date()] if prompted is not None else []
+    return min([*days, answered] if answered is not None else days, default=None)
+
+
 def standup_days(
-    session: Session, project: Project, is_business_day: Callable[[dt.date], bool], timezone: str
+    session: Session,
+    project: Project,
+    is_business_day: Callable[[dt.date], bool],
+    timezone: str,
+    *,
+    start: dt.date | None = None,
 ) -> Callable[[dt.date], bool]:
-    """Which days a stand-up answer was asked for, for the answer rate: every business day before launch; after
-    it, the days the after-launch prompt (`standup:<project>:operate`, weekly by default) was sent. Before 運用 this
-    is `is_business_day` itself."""
+    """Which days a stand-up answer was asked for, for the answer rate: none before `first_standup_day` (weeks
+    before the project existed are left out, not counted as 0 %); then every business day before launch, and
+    after it the days the after-launch prompt (`standup:<project>:operate`, weekly by default) was sent.
+    `start`: renkei.yml's `start:` of the project, if any."""
+    first = first_standup_day(session, project, timezone, start)
+    if first is None:
+        return lambda day: False
     if not in_operation(project) or project.phase_changed_at is None:
-        return is_business_day
+        return lambda day: day >= first and is_business_day(day)
     zone = ZoneInfo(timezone)
     launched = as_utc(project.phase_changed_at).astimezone(zone).date()
     statement = select(Delivery.scheduled_at).where(
@@ -58,4 +84,4 @@ def standup_days(
         col(Delivery.scheduled_at) >= project.phase_changed_at,
     )
     prompted = {as_utc(moment).astimezone(zone).date() for moment in session.exec(statement)}
-    return lambda day: day in prompted if day >= launched else is_business_day(day)
+    return lambda day: day >= first and (day in prompted if day >= launched else is_business_day(day))

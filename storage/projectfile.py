@@ -253,6 +253,7 @@ class ProjectSpec(_Strict):
     uat: UatSpec = UatSpec()
     operation: OperationSpec = OperationSpec()
     department_roles: dict[str, str] = {}  # slug -> what the department does in this project (channel purpose)
+    start: dt.date | None = None  # the first day stand-ups are expected (default: the first prompt sent)
 
     _check_slug = field_validator("slug")(lambda cls, v: _slug(v))
     _check_users = field_validator("leads", "managers")(lambda cls, v: _users(v))

@@ -17,7 +17,7 @@ from storage.directory import GRANTED_SOURCES, department_names, project_departm
 from storage.enums import EventKind, IssueStatus, Role
 from storage.ids import id_of
 from storage.issues import WAIT_STARTS
-from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win
+from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win, as_utc
 from storage.report_rows import answer_counts
 
 BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
@@ -265,12 +265,13 @@ def summarize(
 
 
 def weekly_open_trend(
-    session: Session, project: Project, end: dt.date, *, weeks: int, timezone: str
+    session: Session, project: Project, end: dt.date, *, weeks: int, timezone: str, since: dt.date | None = None
 ) -> list[tuple[dt.date, int]]:
     """Open issues at the end of each of the last `weeks` weeks ending on `end` (for the report's line chart).
 
     Each point is the last day of a seven-day week; callers pass a day no later than today (a future point would
-    only repeat today's count).
+    only repeat today's count). Weeks that ended before the project began (`since`, its first stand-up, or its first
+    issue if earlier) are left out: the chart does not start with zeros from before the project existed.
     """
     ends = [end - dt.timedelta(days=7 * n) for n in reversed(range(weeks))]
     # Open at an instant: filed before it, less resolved before it (a resolution never precedes its filing). Sorted
@@ -284,6 +285,10 @@ def weekly_open_trend(
             resolved.append(resolved_at or created_at)  # resolved, whenever it was: never open after its filing
     filed.sort()
     resolved.sort()
+    zone = ZoneInfo(timezone)
+    begun = [day for day in (since, as_utc(filed[0]).astimezone(zone).date() if filed else None) if day is not None]
+    if begun:
+        ends = [week_end for week_end in ends if week_end >= min(begun)] or ends[-1:]
     trend = []
     for week_end in ends:
         _, finish = period_bounds(week_end, week_end, timezone)

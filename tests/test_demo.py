@@ -132,3 +132,38 @@ def test_a_second_demo_in_the_same_folder_keeps_the_data_unless_forced(demo):
 def test_the_printed_command_is_one_that_exists():
     command = renkei_command()
     assert command == "renkei" and shutil.which("renkei") or Path(command).exists()
+
+
+def test_a_fiscal_year_export_gives_the_demos_own_answer_rate_and_no_week_before_the_project(demo, monkeypatch):
+    """`renkei export --from 4/1 --to 3/31` (this fiscal year, written as people write it) counts stand-ups from the
+    project's first prompt: the same rate as the demo's four-week report, and no 0 % weeks from April."""
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+
+    folder, *_ = demo
+    for name, value in {
+        "DATABASE_URL": f"sqlite:///{folder / 'renkei.db'}",
+        "RENKEI_CONFIG": str(folder / "renkei.yml"),
+        "RENKEI_LANG": "ja",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(folder)
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        result = CliRunner().invoke(cli, ["export", "--project", "moving", "--from", "4/1", "--to", "3/31", "--out", "fy.xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "2026-04-01" in result.output and "2027-03-31" in result.output
+
+    def total_rate(path: Path) -> float:
+        sheet = load_workbook(path)["概要"]
+        row = next(r for r in sheet.iter_rows() if r[0].value == "合計")
+        return row[2].value
+
+    [own] = [path for path in folder.glob("moving_*.xlsx")]
+    assert 0.5 < total_rate(own) < 1.0
+    assert total_rate(folder / "fy.xlsx") == pytest.approx(total_rate(own), abs=0.02)
+    _, _, _, session = demo
+    prompts = session.exec(select(Delivery.scheduled_at).where(Delivery.job_id == "standup:moving")).all()
+    first = min(prompts).replace(tzinfo=dt.timezone.utc).astimezone(JST).date()
+    header = [cell.value for cell in load_workbook(folder / "fy.xlsx")["朝会"][2]]
+    assert header[3] == f"{first.month}/{first.day}〜"  # the first column is the week of the first prompt

@@ -199,6 +199,8 @@ def test_meetings_added_or_cancelled_elsewhere_are_picked_up_by_the_next_reconci
     scheduler = make_scheduler("Asia/Tokyo")
     add_jobs(scheduler, synced)
     before = {job.id for job in scheduler.get_jobs()}
+    # a business day about three weeks ahead, whatever the clock says: both reminders are ahead and on open days
+    day = synced.calendar.next_business_day(dt.datetime.now(TOKYO).date() + dt.timedelta(days=20))
     with synced.session() as session:
         project = project_row(session, "moving")
         meeting = add_meeting(
@@ -206,8 +208,7 @@ def test_meetings_added_or_cancelled_elsewhere_are_picked_up_by_the_next_reconci
             project_id=project.id,
             title="設計レビュー",
             cron=None,
-            starts_at=dt.datetime.now(dt.timezone.utc)
-            + dt.timedelta(days=20),  # its reminder the business day before is ahead, whatever the clock says
+            starts_at=dt.datetime.combine(day, dt.time(10, 0), TOKYO),
             remind_before=["1d", "15m"],
             created_by="U01SHIMIN",
         )

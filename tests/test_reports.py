@@ -28,9 +28,10 @@ from commands.people import Names
 from commands.report import digest_for, make_report, project_summary
 from reminders.calendar import BusinessCalendar
 from reports.excel import DATE_STYLES, display_width, text_lines
+from storage.enums import DeliveryStatus
 from storage.issues import NewIssue, add_event, assign_issue, create_issue, escalate_to_it, record_it_answer, resolve_issue
 from storage.meetings import add_meeting
-from storage.models import Department, Project
+from storage.models import Delivery, Department, Project
 from storage.projectfile import EscalationSpec, parse_project_file
 from storage.standups import save_answer
 from storage.summary import WEEKLY_AFTER_DAYS, DepartmentSummary, Figures, ProjectSummary, WinItem, participation
@@ -64,9 +65,19 @@ def at(day: str, hour: int = 10) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=TOKYO)
 
 
+def first_prompt(services, day: str) -> None:
+    """The project's first stand-up prompt went out on `day` at 09:30: answers are expected from then on."""
+    with services.session() as session:
+        moment = at(day).replace(hour=9, minute=30).astimezone(dt.timezone.utc)
+        session.add(Delivery(job_id="standup:moving", scheduled_at=moment, status=DeliveryStatus.DONE))
+        session.commit()
+
+
 @pytest.fixture
 def activity(services):
-    """Two weeks of a project: issues, a resolution, a wait, an escalation, wins, stand-up answers."""
+    """Three weeks of a project begun on Monday 11/2 (its first stand-up prompt): issues, a resolution, a wait, an
+    escalation, wins, stand-up answers."""
+    first_prompt(services, "2026-11-02")
     with services.session() as session:
         project = session.exec(select(Project)).one()
         dept = {d.slug: d for d in session.exec(select(Department))}
@@ -270,12 +281,12 @@ def test_the_overview_opens_with_a_title_block_then_the_figures_then_the_charts(
 
 
 def test_the_trend_never_goes_past_today_and_says_what_a_point_is(services, activity, tmp_path):
-    project, _ = activity  # a fiscal year asked for on 11/20: 12 weeks ending today, none in the future
-    _, wb = report(services, project, tmp_path, "2026-04-01", "2027-03-31")
+    project, _ = activity  # a fiscal year asked for on 11/20: weeks ending today, none in the future, none before
+    _, wb = report(services, project, tmp_path, "2026-04-01", "2027-03-31")  # the project began (11/2)
     ws = wb["概要"]
     assert (ws["M9"].value, ws["N9"].value) == ("集計週の最終日", "未解決課題数（その日の終わり）")
-    weeks = [(ws.cell(row, 13).value, ws.cell(row, 14).value) for row in range(10, 22)]
-    assert [day for day, _ in weeks] == [dt.datetime(2026, 11, 20) - dt.timedelta(weeks=n) for n in reversed(range(12))]
+    weeks = [(ws.cell(row, 13).value, ws.cell(row, 14).value) for row in range(10, 22) if ws.cell(row, 13).value]
+    assert [day for day, _ in weeks] == [dt.datetime(2026, 11, day) for day in (6, 13, 20)]
     assert weeks[-1][1] == 3 and weeks[-2][1] == 1  # open at the end of 11/20 and of 11/13
     assert ws["B4"].value == dt.datetime(2026, 11, 20)
     assert ws["D4"].value == "期間の終わりがまだ先のため、この日までの実績を集計しています。"
@@ -460,7 +471,7 @@ def test_stand_up_participation_is_per_week_over_a_long_period(services, activit
     assert ws["A1"].value.startswith("朝会の回答率（週ごと）") and "令和8年11月20日" in ws["A1"].value
     header = [c.value for c in ws[2]]
     assert header[:3] == ["部署", "連絡担当の人数", "期間の回答率"]
-    assert header[3] == "4/1〜" and header[-1] == "11/16〜"  # the week of today is the last: nothing after today
+    assert header[3] == "11/2〜" and header[-1] == "11/16〜"  # from the project's first prompt up to today's week
     rows = {r["部署"].value: r for r in table(ws, header_row=2)}
     shimin = rows["市民課"]
     assert shimin["11/16〜"].value == pytest.approx(0.6) and shimin["11/16〜"].number_format == "0%"  # 3 of 5 days
@@ -553,6 +564,7 @@ def test_meetings_are_listed_in_words_with_the_next_date_and_closed_day_clashes(
 
 def test_every_sheet_prints_on_a4_with_title_rows_page_numbers_and_the_project(services, activity, tmp_path):
     project, _ = activity
+    first_prompt(services, "2026-04-01")  # stand-ups since April: the 朝会 sheet's weeks make it wide too
     _, wb = report(services, project, tmp_path, "2026-04-01", "2027-03-31", detail=True)
     for ws in wb:
         setup = ws.page_setup

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from commands.base import escape
 from commands.durations import AFTER
-from reminders.jobs.base import FiringResult, JobSpec, project_row, same_local_day, what
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.enums import EventKind, OutboxStatus
@@ -143,7 +143,9 @@ def specs(project_file: ProjectFile, project: ProjectSpec, meetings: list[Meetin
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
-    """Each business morning: the reminders of `aging_notices`."""
+    """Each business morning: the reminders of `aging_notices` (none on a closed day)."""
+    if closed(services, local_day(services, scheduled)):
+        return FiringResult("skipped", scheduled, reason="closed_day")
     return FiringResult("delivered", scheduled, len(aging_notices(services, spec.project, scheduled)))
 
 

@@ -17,8 +17,8 @@ from apscheduler.triggers.date import DateTrigger
 from commands import meeting as meeting_commands
 from commands.base import escape, post_to_channels, when_text
 from commands.durations import BEFORE
-from reminders.jobs.base import FiringResult, JobSpec, local_day, what
-from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, what
+from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger, OpenDaysOnly
 from storage.agenda import agenda
 from storage.directory import department_channels
 from storage.ids import id_of
@@ -85,7 +85,9 @@ def meeting_jobs(meeting: Meeting, project_slug: str, timezone: str, calendar: B
     specs = []
     for text, offset in meeting_offsets(meeting):
         days = business_days_of(text, offset)
-        trigger = BusinessDaysBeforeTrigger(base, days, calendar) if days else OffsetTrigger(base, -offset)
+        trigger = (
+            BusinessDaysBeforeTrigger(base, days, calendar) if days else OpenDaysOnly(OffsetTrigger(base, -offset), calendar)
+        )
         specs.append(
             JobSpec(
                 id=f"{KIND}:{project_slug}:{meeting.id}:{text}",
@@ -113,13 +115,15 @@ def meeting_start(spec: JobSpec, scheduled: dt.datetime) -> dt.datetime | None:
     """
     trigger = spec.trigger
     firing = trigger.get_next_fire_time(None, scheduled)
-    if firing is None or not isinstance(trigger, (OffsetTrigger, BusinessDaysBeforeTrigger)):
+    if firing is None or not isinstance(trigger, (OffsetTrigger, OpenDaysOnly, BusinessDaysBeforeTrigger)):
         return None
     return trigger.source_time(firing)
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Remind every department channel of a meeting, with agenda material; on a closed day, warn the leads."""
+    if closed(services, local_day(services, scheduled)):  # `jobs run --at` a closed day: nobody is reminded then
+        return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
     calendar = services.calendar
     tz = services.project_file.timezone

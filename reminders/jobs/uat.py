@@ -19,9 +19,9 @@ from apscheduler.triggers.date import DateTrigger
 from commands import uat as uat_commands
 from commands.base import post_to_channels
 from commands.durations import BEFORE
-from reminders.jobs.base import FiringResult, JobSpec, what
+from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, what
 from reminders.jobs.meeting import business_days_of, meeting_start
-from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger
+from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger, OpenDaysOnly
 from storage.directory import department_channels
 from storage.models import UatSession
 from storage.projectfile import parse_duration
@@ -56,7 +56,9 @@ def session_specs(
         prefix = f"{KIND}:{project.slug}:{row.id}"
         for offset, text in offsets.items():
             days = business_days_of(text, offset)
-            trigger = BusinessDaysBeforeTrigger(base, days, calendar) if days else OffsetTrigger(base, -offset)
+            trigger = (
+                BusinessDaysBeforeTrigger(base, days, calendar) if days else OpenDaysOnly(OffsetTrigger(base, -offset), calendar)
+            )
             found.append(
                 JobSpec(
                     id=f"{prefix}:{text}",
@@ -78,6 +80,8 @@ def session_specs(
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
     """Remind every department channel of the session (who signed up, who not yet); at the start, refresh its cards."""
+    if closed(services, local_day(services, scheduled)):  # `jobs run --at` a closed day: nobody is reminded then
+        return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
     tz = services.project_file.timezone
     with services.session() as session:
