@@ -222,7 +222,7 @@ def _project(services, slug: str):
 def _date(t, value: str | None, today):
     """A `--from`/`--to` day as people write it (commands.dates.read_date); a date without its year lies in this
     fiscal year (`--from 4/1 --to 3/31`)."""
-    from commands.dates import AmbiguousDate, ambiguous_text, read_date
+    from commands.dates import AmbiguousDate, ambiguous_text, date_text, read_date
 
     if value is None:
         return None
@@ -231,7 +231,8 @@ def _date(t, value: str | None, today):
     except AmbiguousDate as problem:
         _fail(ambiguous_text(t, problem))
     if day is None:
-        _fail(t("report.bad_date", value=value))
+        first = today.replace(day=1)  # examples computed from today, never a date that will pass
+        _fail(t("report.bad_date", value=value, examples=f"`{first.month}/1`・`{date_text(t, 'wareki', first)}`・`今日`"))
     return day
 
 
@@ -353,7 +354,8 @@ def jobs_run(
         try:
             scheduled = dt.datetime.fromisoformat(at)
         except ValueError:
-            _fail(t("jobs.bad_at"))
+            example = dt.datetime.now(zone).replace(minute=30, second=0, microsecond=0, tzinfo=None).isoformat()
+            _fail(t("jobs.bad_at", example=example))
         scheduled = scheduled if scheduled.tzinfo else scheduled.replace(tzinfo=zone)
     result = fire(services, job_id, scheduled)
     if result.status == "unknown" or result.scheduled_at is None:  # only an unknown job has no time

@@ -27,6 +27,8 @@ from bot.messages import project_file_problems
 from bot.render import Button, message_lines
 from bot.settings import Settings
 from commands.base import when_text
+from commands.dates import AmbiguousDate, ambiguous_text, read_date
+from commands.meeting import read_time
 from commands.people import Names, known_names
 from storage.projectfile import ProjectFileError, load_project_file, parse_duration
 
@@ -259,8 +261,16 @@ class Console:
                     self.out(self.t("console.form_bad_choice"))
                     continue
                 return {"type": kind, "selected_option": chosen}
-            if kind == "datepicker":
-                return {"type": kind, "selected_date": answer}
+            if kind == "datepicker":  # Slack's date picker gives a day; here it is typed as people write it
+                try:
+                    day = read_date(answer, self.now().astimezone(self.zone).date())
+                except AmbiguousDate as problem:
+                    self.out(ambiguous_text(self.t, problem))
+                    continue
+                if day is None:
+                    self.out(self.t("console.form_bad_date", value=answer))
+                    continue
+                return {"type": kind, "selected_date": day.isoformat()}
             return {"type": kind, "value": answer}
 
     def ask(self, question: str) -> str | None:
@@ -327,7 +337,11 @@ class Console:
         if not arg:
             self.out(self.t("console.time_now", when=when_text(self.t, start.astimezone(self.zone))))
             return
-        target = self.target(arg, start)
+        try:
+            target = self.target(arg, start)
+        except AmbiguousDate as problem:
+            self.out(ambiguous_text(self.t, problem))
+            return
         if target is None:
             self.out(self.t("console.time_usage"))
             return
@@ -341,12 +355,25 @@ class Console:
         self.out(self.t("console.time_moved", when=when_text(self.t, target.astimezone(self.zone))))
 
     def target(self, arg: str, start: dt.datetime) -> dt.datetime | None:
+        """Where `:time` moves the clock: `+1d` / `+3h` / `+30m` on from now, a day in words with or without a time
+        (`明日 09:31`, `来週月曜 9時`, `12/10 14:00`, `明後日`: the same time of day as now), a time today (`17:00`),
+        or an ISO moment (`2026-12-02T09:30`). None when unreadable; AmbiguousDate for a day read two ways."""
         arg = unicodedata.normalize("NFKC", arg).strip()
         if arg.startswith("+"):
             try:
                 return start + parse_duration(arg[1:])
             except ValueError:
                 return None
+        local = start.astimezone(self.zone)
+        words = arg.split()
+        time = read_time(words[-1]) if words else None
+        day_words = words[:-1] if time is not None else words
+        if len(day_words) > 1:
+            return None
+        day = read_date(day_words[0], local.date()) if day_words else local.date()
+        if day is not None and (day_words or time is not None):
+            hour, minute = time or (local.hour, local.minute)
+            return dt.datetime.combine(day, dt.time(hour, minute), self.zone)
         try:
             moment = dt.datetime.fromisoformat(arg.replace("/", "-"))
         except ValueError:

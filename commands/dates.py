@@ -76,13 +76,12 @@ def read_date(text: str, today: dt.date, *, fiscal: bool = False) -> dt.date | N
     if fiscal:
         start_year = today.year if today.month >= 4 else today.year - 1
         return _date(start_year if month >= 4 else start_year + 1, month, day)
-    this_year = _date(today.year, month, day)
-    if this_year is None or this_year >= today:
+    this_year, next_year = _date(today.year, month, day), _date(today.year + 1, month, day)
+    if this_year is not None and this_year >= today:
         return this_year
-    next_year = _date(today.year + 1, month, day)
-    if next_year is not None and today - this_year <= RECENTLY_PASSED:
+    if this_year is not None and next_year is not None and today - this_year <= RECENTLY_PASSED:
         raise AmbiguousDate(text, (this_year, next_year))
-    return next_year
+    return next_year  # 2/29 typed in a year before a leap year is next year's; None when no such day comes next
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:

@@ -84,14 +84,21 @@ class When:
     starts_at: dt.datetime | None = None
 
 
+def read_time(text: str) -> tuple[int, int] | None:
+    """`14:00`, `14時`, `14時30分`, `14時半`, full-width or not, as (hour, minute); None when it is no time."""
+    match = TIME_RE.match(normal(text))
+    if not match:
+        return None
+    return int(match.group(1)), 30 if match.group(4) else int(match.group(2) or match.group(3) or 0)
+
+
 def read_when(day: str, time: str, timezone: str) -> When | None:
     """`wed 10:00`, `毎週水曜 10時`, `水 10:00`, `2026-12-03 14:00`, `2026/12/03`, `12月3日 14時半`, `明日 14:00`;
     None when unreadable. A weekday alone is weekly (the confirmation says 毎週)."""
-    match = TIME_RE.match(normal(time))
-    if not match:
+    read = read_time(time)
+    if read is None:
         return None
-    hour = int(match.group(1))
-    minute = 30 if match.group(4) else int(match.group(2) or match.group(3) or 0)
+    hour, minute = read
     word = normal(day).removeprefix("毎週")
     for suffix in ("曜日", "曜", "day"):  # 水曜日 / 水曜 / wednesday -> 水 / wed (wednes)
         word = word.removesuffix(suffix) if len(word) > len(suffix) else word
