@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.blocks import message, section
 from commands.buttons import Button, Form, Pressed, number_of
+from commands.dates import read_date
 from commands.issue_blocks import (
     ESCALATE,
     IT_TAKE,
@@ -208,6 +211,11 @@ def add(ctx: CommandContext, command: AddIssue, department: Department | None = 
     refusal = refuse_residents_data(ctx, command.title, command.body)
     if refusal:
         return refusal
+    due = read_date(command.due, dt.datetime.now(ZoneInfo(ctx.timezone)).date()) if command.due else None
+    if command.due and due is None:
+        return usage(ctx, ctx.t("issue.problem_due", due=escape(command.due)))
+    if due is not None and due < dt.datetime.now(ZoneInfo(ctx.timezone)).date():
+        return usage(ctx, ctx.t("issue.error_due_past"))
     where = resolve_department(ctx, department, ask=Ask(DEPARTMENT_BUTTON, "/issue", typed))
     if isinstance(where, Reply):
         return where
@@ -230,6 +238,7 @@ def add(ctx: CommandContext, command: AddIssue, department: Department | None = 
             body=command.body,
             severity=command.severity,
             waiting_on_id=waiting_on.id if waiting_on else None,
+            due_date=due,
         ),
     )
     return announce(ctx, issue, where.department, waiting_on)

@@ -33,6 +33,7 @@ SEVERITIES = {
     "!normal": Severity.NORMAL,
     "!中": Severity.NORMAL,
 }
+DUE_PREFIXES = ("期限:", "due:")  # `期限:来週金曜`, `期限：12/10` (the full-width colon is folded)
 LIST_SCOPES = {"open": "open", "未解決": "open", "all": "all", "全部": "all", "すべて": "all", "mine": "mine", "自分": "mine"}
 
 
@@ -43,12 +44,13 @@ class OpenModal:
 
 @dataclass(frozen=True)
 class AddIssue:
-    """`/issue <text> [!high|!low] [to:<dept>]`."""
+    """`/issue <text> [!high|!low] [to:<dept>] [期限:<date>]`."""
 
     title: str
     body: str = ""
     severity: str = Severity.NORMAL
     waiting_on: str | None = None
+    due: str | None = None  # `期限:来週金曜` as typed; read against the local today by the command
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def parse_issue(text: str) -> IssueCommand:
 
 
 def _parse_add(text: str) -> AddIssue | UsageError:
-    severity, waiting_on, lines = None, None, []
+    severity, waiting_on, due, lines = None, None, None, []
     for line in plain_text(text).split("\n"):
         kept = []
         for token in line.split():
@@ -149,6 +151,12 @@ def _parse_add(text: str) -> AddIssue | UsageError:
                 if severity is not None and severity != SEVERITIES[word]:
                     return UsageError("two_severities")
                 severity = SEVERITIES[word]
+            elif word.startswith(DUE_PREFIXES):
+                if due is not None:
+                    return UsageError("two_dues")
+                due = word.split(":", 1)[1]
+                if not due:
+                    return UsageError("empty_due")
             elif word.startswith("to:"):
                 if waiting_on is not None:
                     return UsageError("two_targets")
@@ -165,7 +173,7 @@ def _parse_add(text: str) -> AddIssue | UsageError:
         return UsageError("title_too_long", {"limit": TITLE_LIMIT, "length": len(title)})
     if len(body) > BODY_LIMIT:
         return UsageError("body_too_long", {"limit": BODY_LIMIT, "length": len(body)})
-    return AddIssue(title=title, body=body, severity=severity or Severity.NORMAL, waiting_on=waiting_on)
+    return AddIssue(title=title, body=body, severity=severity or Severity.NORMAL, waiting_on=waiting_on, due=due)
 
 
 def _number_then(rest: str) -> tuple[int | None, str]:

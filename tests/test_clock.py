@@ -1,5 +1,7 @@
-"""Nothing depends on the weekday or hour the suite runs: the scheduling tests, run again as if it were a Monday at
-09:00 JST (the stand-up hour) and a morning of the year-end closure, still pass."""
+"""Nothing depends on the day or hour the suite runs: the scheduling tests (the calendar, every job kind, dates read
+from "today"), run again as if it were a Monday at 09:00 JST (the stand-up hour), a morning of the year-end closure,
+the first business morning after it, the last business day of a fiscal year, 29 February and an ordinary day years
+ahead, still pass. A test that mixes a fixed moment with "now" fails here on some of those days."""
 
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ SCHEDULING_TESTS = [
     "tests/test_meeting_calendar.py",
     "tests/test_aging.py",
     "tests/test_mutants_aging.py",
+    "tests/test_hearing_jobs.py",  # the hearing reminders
+    "tests/test_uat.py",  # design reviews and acceptance tests, their reminders
+    "tests/test_retro.py",  # the monthly 振り返り
+    "tests/test_digest_steps.py",  # the weekly digest
+    "tests/test_report_delivery.py",  # the monthly report
+    "tests/test_closed_days.py",  # every kind against the year-end closure
+    "tests/test_dates_in_words.py",  # 来週水曜, 12/10 … read from "today"
 ]
 
 
@@ -49,7 +58,10 @@ def test_the_clock_the_suite_runs_under_reaches_every_process(env, tmp_path):
     [
         pytest.param("2026-11-30T09:00:00+09:00", id="monday-0900-jst"),
         pytest.param("2026-12-29T09:00:00+09:00", id="year-end-closure"),
-        pytest.param("2027-01-04T08:59:59+09:00", id="first-business-morning-of-the-year"),
+        pytest.param("2027-01-04T08:59:59+09:00", id="first-business-morning-of-the-year"),  # after a long closure
+        pytest.param("2027-03-31T17:00:00+09:00", id="last-business-day-of-the-fiscal-year"),
+        pytest.param("2028-02-29T09:00:00+09:00", id="leap-day"),
+        pytest.param("2031-06-17T10:00:00+09:00", id="an-ordinary-tuesday-years-ahead"),
     ],
 )
 def test_the_scheduling_tests_pass_whatever_the_clock_says(moment):

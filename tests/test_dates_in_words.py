@@ -167,3 +167,19 @@ def test_the_consoles_clock_and_date_fields_take_words(settings, tmp_path):
         [issue] = session.exec(select(Issue)).all()
     engine.dispose()
     assert issue.due_date == dt.date(2026, 12, 11), output
+
+
+def test_an_issue_typed_with_a_due_date_in_words_keeps_it_and_a_bad_one_changes_nothing(synced):
+    from storage.models import Issue
+
+    with time_machine.travel(dt.datetime(2026, 12, 9, 11, 0, tzinfo=TOKYO), tick=True):  # a Wednesday
+        filed = slash(synced, "/issue", "様式の確認 to:zeimu 期限：来週金曜", user="U01SHIMIN")
+        unread = slash(synced, "/issue", "様式の再確認 期限:そのうち", user="U01SHIMIN")
+        past = slash(synced, "/issue", "様式の再確認 期限:昨日より前 期限:12/1", user="U01SHIMIN")
+        gone = slash(synced, "/issue", "様式の再確認 期限:2026/12/1", user="U01SHIMIN")
+    with synced.session() as session:
+        [issue] = session.exec(select(Issue)).all()
+    assert (issue.title, issue.due_date) == ("様式の確認", dt.date(2026, 12, 18)), filed
+    assert "「そのうち」は期限の日付として読めません" in unread and "期限:来週金曜" in unread
+    assert "期限（期限:）が2つ" in past
+    assert "期限に過去の日付は指定できません" in gone
