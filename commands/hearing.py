@@ -7,9 +7,11 @@ in place (chat.update through the outbox) to name who answered, and to say 締�
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from commands import board
 from commands.base import CommandContext, Reply, Translate, escape
@@ -27,13 +29,14 @@ from commands.blocks import (
     view_blocks,
 )
 from commands.buttons import Button, Form, Pressed, number_of
+from commands.dates import long_date, read_date
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.people import Names, names_in_slack, warm_names
 from commands.questions import hearing_question as question_label
 from commands.questions import question_inputs, typed_answers
 from commands.suggest import fold, unknown_sub
-from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
+from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, normal, plain_text, read_number
 from commands.where import elsewhere, resolve_project
 from storage import hearings as store
 from storage.directory import department_channel, department_channels, get_department, get_project, project_departments
@@ -45,6 +48,7 @@ from storage.projectfile import DEFAULT_HEARING_QUESTIONS
 from storage.roles import Action, channel_where, may
 
 ANSWER_BUTTON, MODAL_CALLBACK = "hearing_answer", "hearing_modal"
+DEADLINE_PREFIXES = ("締切:", "締め切り:", "deadline:")  # `締切:来週金曜` (the full-width colon is folded)
 SUBCOMMANDS = {"start": "start", "開始": "start", "status": "status", "状況": "status", "close": "close", "締切": "close"}
 WORDS = ("start", "status", "close")  # what people type after /hearing (tests/test_wording.py allows them in ja.yml)
 SUMMARY_TEXT = MESSAGE_TEXT - 1000  # what one summary message's blocks may hold: room for the heading
@@ -63,9 +67,12 @@ def card(t: Translate, hearing: Hearing, *, answered: list[str], name: Names) ->
     """A department's card: the title, who started it, the questions, who of the department answered, and the
     回答する button while the hearing is open (締め切りました, no button, once it is closed)."""
     questions = store.questions_of(hearing)
+    deadline = [t("hearing.deadline", day=long_date(t, hearing.deadline))] if hearing.deadline else []
+    until = t("hearing.until_deadline", day=long_date(t, hearing.deadline)) if hearing.deadline else t("hearing.until_closed")
     lines = [
         f"*{heading(t, hearing)}*",
-        t("hearing.card_intro", user=name(hearing.started_by)),
+        *deadline,
+        t("hearing.card_intro", user=name(hearing.started_by), until=until),
         *(f"{n}. {escape(question_label(t, q))}" for n, q in enumerate(questions, start=1)),
         t("hearing.card_answered", names=name.join(answered, t("hearing.nobody_yet"))),
     ]
@@ -79,9 +86,14 @@ def card(t: Translate, hearing: Hearing, *, answered: list[str], name: Names) ->
     return text, message(section(text), actions(answer), t=t)
 
 
-def reminder(t: Translate, hearing: Hearing, department: Department) -> tuple[str, list[Block]]:
-    """The business-day reminder to a department that has not answered, with the 回答する button."""
-    text = t("hearing.remind", heading=heading(t, hearing), department=escape(department.name))
+def reminder(t: Translate, hearing: Hearing, department: Department, today: dt.date) -> tuple[str, list[Block]]:
+    """The business-day reminder to a department that has not answered, with the 回答する button; it names the
+    deadline, or says it has passed (a lead still closes the hearing)."""
+    deadline = ""
+    if hearing.deadline:
+        passed = "hearing.remind_deadline_passed" if hearing.deadline < today else "hearing.remind_deadline"
+        deadline = t(passed, day=long_date(t, hearing.deadline))
+    text = t("hearing.remind", heading=heading(t, hearing), department=escape(department.name), deadline=deadline)
     answer = button(t("hearing.button"), ANSWER_BUTTON, value=str(hearing.id), style="primary")
     return text, message(section(text), actions(answer), t=t)
 
@@ -122,9 +134,36 @@ def questions_for(ctx: CommandContext, project: Project) -> list[str]:
     return list(spec.hearing.questions) if spec else list(DEFAULT_HEARING_QUESTIONS)
 
 
+def take_deadline(ctx: CommandContext, words: list[str]) -> tuple[dt.date | None, list[str]] | Reply:
+    """`締切:来週金曜` among the words: the day (a business day, not past) and the other words; a Reply saying what is
+    wrong. A day read two ways raises AmbiguousDate (asked back by bot.interactions)."""
+    typed = [word for word in words if normal(word).startswith(DEADLINE_PREFIXES)]
+    rest = [word for word in words if word not in typed]
+    if not typed:
+        return None, rest
+    if len(typed) > 1:
+        return usage(ctx, ctx.t("hearing.problem_two_deadlines"))
+    text = normal(typed[0]).split(":", 1)[1]
+    today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
+    day = read_date(text, today) if text else None
+    if day is None:
+        return usage(ctx, ctx.t("hearing.problem_deadline", deadline=escape(text)))
+    if day < today:
+        return usage(ctx, ctx.t("hearing.problem_deadline_past"))
+    reason = ctx.calendar.closed_reason(day)
+    if reason is not None:
+        return usage(ctx, ctx.t("hearing.problem_deadline_closed", day=long_date(ctx.t, day), reason=ctx.t(f"calendar.{reason}")))
+    return day, rest
+
+
 def start(ctx: CommandContext, rest: str) -> Reply:
-    """`/hearing start <題名>`: a new hearing, its card posted to every department channel after the ack."""
-    title = plain_text(rest)
+    """`/hearing start <題名> [締切:<日付>]`: a new hearing, its card posted to every department channel after the
+    ack."""
+    taken = take_deadline(ctx, plain_text(rest).split())
+    if isinstance(taken, Reply):
+        return taken
+    deadline, words = taken
+    title = " ".join(words)
     if not title:
         return usage(ctx, ctx.t("hearing.problem_no_title"))
     if len(title) > TITLE_LIMIT:
@@ -138,7 +177,12 @@ def start(ctx: CommandContext, rest: str) -> Reply:
     if not may(ctx.session, ctx.user_id, Action.LEAD_PROJECT, project_id=project.id):
         return Reply(text=ctx.t("hearing.not_lead", project=escape(project.name)))
     hearing = store.create_hearing(
-        ctx.session, project_id=id_of(project), title=title, questions=questions_for(ctx, project), started_by=ctx.user_id
+        ctx.session,
+        project_id=id_of(project),
+        title=title,
+        questions=questions_for(ctx, project),
+        started_by=ctx.user_id,
+        deadline=deadline,
     )
     hearing_id = id_of(hearing)
     channels = department_channels(ctx.session, id_of(project))
@@ -210,6 +254,8 @@ def status(ctx: CommandContext, number: int | None) -> Reply:
     hearing, project = found
     name = names_in_slack(ctx)
     lines = [ctx.t("hearing.status_title", heading=heading(ctx.t, hearing), state=state_words(ctx.t, hearing))]
+    if hearing.deadline:
+        lines.append(ctx.t("hearing.deadline", day=long_date(ctx.t, hearing.deadline)))
     missing = []
     for row in store.by_department(ctx.session, hearing):
         if not row.answers:

@@ -26,10 +26,22 @@ class HearingClosed(ValueError):
     """An answer to a hearing that is closed (or gone): nothing was written."""
 
 
-def create_hearing(session: Session, *, project_id: int, title: str, questions: list[str], started_by: str) -> Hearing:
-    """Store a new open hearing with a snapshot of its questions."""
+def create_hearing(
+    session: Session,
+    *,
+    project_id: int,
+    title: str,
+    questions: list[str],
+    started_by: str,
+    deadline: dt.date | None = None,
+) -> Hearing:
+    """Store a new open hearing with a snapshot of its questions (and the day answers are asked for by)."""
     hearing = Hearing(
-        project_id=project_id, title=title, questions=json.dumps(questions, ensure_ascii=False), started_by=started_by
+        project_id=project_id,
+        title=title,
+        questions=json.dumps(questions, ensure_ascii=False),
+        started_by=started_by,
+        deadline=deadline,
     )
     session.add(hearing)
     session.commit()

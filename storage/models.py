@@ -231,6 +231,7 @@ class Hearing(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     closed_by: str | None = Field(default=None, max_length=32)
     closed_at: dt.datetime | None = None
+    deadline: dt.date | None = None  # answers asked for by this day (`締切:`); a lead still closes it
 
 
 class HearingAnswer(SQLModel, table=True):

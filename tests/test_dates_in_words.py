@@ -183,3 +183,32 @@ def test_an_issue_typed_with_a_due_date_in_words_keeps_it_and_a_bad_one_changes_
     assert "「そのうち」は期限の日付として読めません" in unread and "期限:来週金曜" in unread
     assert "期限（期限:）が2つ" in past
     assert "期限に過去の日付は指定できません" in gone
+
+
+def test_a_hearing_takes_its_deadline_in_words_names_it_on_cards_and_reminders_and_refuses_a_bad_one(synced, fakeslack):
+    from reminders.firing import fire
+    from storage.models import Hearing
+
+    with time_machine.travel(dt.datetime(2026, 12, 9, 11, 0, tzinfo=TOKYO), tick=True):  # a Wednesday
+        started = slash(synced, "/hearing", "start 窓口の現状 締切：来週金曜")
+        past = slash(synced, "/hearing", "start 窓口の現状 締切:12/8")
+        closed = slash(synced, "/hearing", "start 窓口の現状 締切:来週土曜")
+        unread = slash(synced, "/hearing", "start 窓口の現状 締切:近いうち")
+        synced.gateway.flush_pending()
+    with synced.session() as session:
+        [hearing] = session.exec(select(Hearing)).all()
+    assert (hearing.title, hearing.deadline) == ("窓口の現状", dt.date(2026, 12, 18)), started
+    assert "12/8" in past and "2026年12月8日" in past  # just past: asked back (this year's, or next year's)
+    assert "締め切りの2026年12月19日（土）は土日です" in closed
+    assert "「近いうち」は締め切りの日付として読めません" in unread
+    [card, *_] = fakeslack.calls_to("chat.postMessage", ok_only=True)
+    assert "締め切り: 2026年12月18日（金）" in card.params["text"] and "締め切りの2026年12月18日（金）まで" in card.params["text"]
+
+    def reminder_on(day: dt.datetime) -> str:
+        with time_machine.travel(day + dt.timedelta(minutes=1), tick=True):
+            fire(synced, "hearing:moving", day)
+            synced.gateway.flush_pending()
+        return fakeslack.calls_to("chat.postMessage", ok_only=True)[-1].params["text"]
+
+    assert "締め切りは2026年12月18日（金）です" in reminder_on(dt.datetime(2026, 12, 10, 10, 0, tzinfo=TOKYO))
+    assert "締め切りの2026年12月18日（金）を過ぎています" in reminder_on(dt.datetime(2026, 12, 21, 10, 0, tzinfo=TOKYO))

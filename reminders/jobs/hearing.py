@@ -54,7 +54,7 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                 channel = channels.get(id_of(department))
                 if channel is None:
                     continue
-                text, blocks = hearing_commands.reminder(t, hearing, department)
+                text, blocks = hearing_commands.reminder(t, hearing, department, day)
                 outcome = services.gateway.post_message(
                     key=f"{spec.id}@{day.isoformat()}:{hearing.id}:{channel}", channel=channel, text=text, blocks=blocks
                 )
