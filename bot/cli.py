@@ -337,12 +337,17 @@ def jobs_list() -> None:
 @jobs_cli.command("run")
 def jobs_run(
     job_id: str = typer.Argument(..., help="e.g. standup:moving"),
-    at: str = typer.Option(None, "--at", help="Run as the firing scheduled for this ISO time (default: now)."),
+    at: str = typer.Option(
+        None,
+        "--at",
+        help="Run as the firing scheduled at this time: '今日 09:30', '昨日 9時', 2026-12-01T09:30 … (default: now).",
+    ),
 ) -> None:
     """Run one firing now; a firing already delivered is not delivered again."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
+    from commands.dates import AmbiguousDate, ambiguous_text, read_moment
     from reminders.firing import fire
     from storage import outbox
 
@@ -352,11 +357,11 @@ def jobs_run(
     scheduled = None
     if at:
         try:
-            scheduled = dt.datetime.fromisoformat(at)
-        except ValueError:
-            example = dt.datetime.now(zone).replace(minute=30, second=0, microsecond=0, tzinfo=None).isoformat()
-            _fail(t("jobs.bad_at", example=example))
-        scheduled = scheduled if scheduled.tzinfo else scheduled.replace(tzinfo=zone)
+            scheduled = read_moment(at, dt.datetime.now(zone))
+        except AmbiguousDate as problem:
+            _fail(ambiguous_text(t, problem))
+        if scheduled is None:
+            _fail(t("jobs.bad_at", example=dt.datetime.now(zone).strftime("%Y-%m-%dT09:30")))
     result = fire(services, job_id, scheduled)
     if result.status == "unknown" or result.scheduled_at is None:  # only an unknown job has no time
         _fail(t("jobs.unknown", job=job_id))

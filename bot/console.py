@@ -27,8 +27,7 @@ from bot.messages import project_file_problems
 from bot.render import Button, message_lines
 from bot.settings import Settings
 from commands.base import when_text
-from commands.dates import AmbiguousDate, ambiguous_text, read_date
-from commands.meeting import read_time
+from commands.dates import AmbiguousDate, ambiguous_text, read_date, read_moment
 from commands.people import Names, known_names
 from storage.projectfile import ProjectFileError, load_project_file, parse_duration
 
@@ -355,30 +354,16 @@ class Console:
         self.out(self.t("console.time_moved", when=when_text(self.t, target.astimezone(self.zone))))
 
     def target(self, arg: str, start: dt.datetime) -> dt.datetime | None:
-        """Where `:time` moves the clock: `+1d` / `+3h` / `+30m` on from now, a day in words with or without a time
-        (`明日 09:31`, `来週月曜 9時`, `12/10 14:00`, `明後日`: the same time of day as now), a time today (`17:00`),
-        or an ISO moment (`2026-12-02T09:30`). None when unreadable; AmbiguousDate for a day read two ways."""
+        """Where `:time` moves the clock: `+1d` / `+3h` / `+30m` on from now, or a moment in words or ISO
+        (commands.dates.read_moment: `明日 09:31`, `来週月曜 9時`, `17:00`, `2026-12-02T09:30`). None when
+        unreadable; AmbiguousDate for a day read two ways."""
         arg = unicodedata.normalize("NFKC", arg).strip()
         if arg.startswith("+"):
             try:
                 return start + parse_duration(arg[1:])
             except ValueError:
                 return None
-        local = start.astimezone(self.zone)
-        words = arg.split()
-        time = read_time(words[-1]) if words else None
-        day_words = words[:-1] if time is not None else words
-        if len(day_words) > 1:
-            return None
-        day = read_date(day_words[0], local.date()) if day_words else local.date()
-        if day is not None and (day_words or time is not None):
-            hour, minute = time or (local.hour, local.minute)
-            return dt.datetime.combine(day, dt.time(hour, minute), self.zone)
-        try:
-            moment = dt.datetime.fromisoformat(arg.replace("/", "-"))
-        except ValueError:
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        return read_moment(arg, start.astimezone(self.zone))
 
     def move_to(self, target: dt.datetime) -> None:
         """Fire, in order and once each, every job due after now up to `target`; then stay at `target`."""

@@ -31,10 +31,14 @@ def short_date(t: Translate, day: dt.date) -> str:
 # --- dates as people write them ------------------------------------------------------------------------------------
 
 RELATIVE_DAYS = {"今日": 0, "本日": 0, "明日": 1, "あした": 1, "明後日": 2, "あさって": 2, "today": 0, "tomorrow": 1}
+RELATIVE_DAYS.update({"昨日": -1, "きのう": -1, "一昨日": -2, "おととい": -2, "yesterday": -1})  # `jobs run --at 昨日 9時`
+TIME_RE = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d)|時(?:([0-5]?\d)分|(半))?)$")  # 14:00, 14時, 14時30分, 14時半
 WEEK_WORDS = {"今週": 0, "来週": 1, "再来週": 2, "this": 0, "next": 1}  # 来週水曜, next wed
 DAY_NAMES = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
 DAY_NAMES.update({name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))})
 ERA_WORDS = {"令和": "reiwa", "r": "reiwa", "平成": "heisei", "h": "heisei"}
+MONTH_WORDS = {"今月": 0, "来月": 1, "再来月": 2}  # 来月1日
+_MONTH_RE = re.compile(r"^(今月|来月|再来月)の?(\d{1,2})日$")
 _WEEK_RE = re.compile(r"^(今週|来週|再来週|this|next)の?([月火水木金土日]|mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:曜日?)?$")
 _DATE_RE = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")  # 2026-12-10, 2026/12/10, 12月10日, 12/10
 _ERA_RE = re.compile(r"^(令和|平成|r|h)(\d{1,2}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")  # 令和8年12月10日, R8.12.10
@@ -50,9 +54,17 @@ class AmbiguousDate(Exception):
     readings: tuple[dt.date, dt.date]
 
 
+def read_time(text: str) -> tuple[int, int] | None:
+    """`14:00`, `14時`, `14時30分`, `14時半`, full-width or not, as (hour, minute); None when it is no time."""
+    match = TIME_RE.match(unicodedata.normalize("NFKC", text or "").strip())
+    if not match:
+        return None
+    return int(match.group(1)), 30 if match.group(4) else int(match.group(2) or match.group(3) or 0)
+
+
 def read_date(text: str, today: dt.date, *, fiscal: bool = False) -> dt.date | None:
     """A date as people type it, full-width or not: `今日`, `明日`, `明後日`, `今週金曜`, `来週水曜`, `再来週の月曜日`,
-    `12/10`, `12月10日`, `2026/12/10`, `2026-12-10`, `2026年12月10日`, `令和8年12月10日`, `R8.12.10`.
+    `来月1日`, `12/10`, `12月10日`, `2026/12/10`, `2026-12-10`, `2026年12月10日`, `令和8年12月10日`, `R8.12.10`.
 
     A date without its year is the next such day (`1月8日` typed in December is next January's); one that passed in
     the last RECENTLY_PASSED days is asked back (AmbiguousDate). With `fiscal`, a date without its year lies in the
@@ -64,6 +76,9 @@ def read_date(text: str, today: dt.date, *, fiscal: bool = False) -> dt.date | N
         return today + dt.timedelta(days=RELATIVE_DAYS[word])
     if match := _WEEK_RE.match(word):
         return _in_week(text, today, WEEK_WORDS[match.group(1)], DAY_NAMES[match.group(2)])
+    if match := _MONTH_RE.match(word):
+        months = today.year * 12 + today.month - 1 + MONTH_WORDS[match.group(1)]
+        return _date(months // 12, months % 12 + 1, int(match.group(2)))
     if match := _ERA_RE.match(word):
         return _era_date(*match.groups())
     match = _DATE_RE.match(word)
@@ -125,3 +140,25 @@ def long_date(t: Translate, day: dt.date) -> str:
     """`2026年12月13日（日）`."""
     weekday = t("calendar.weekdays").split(",")[day.weekday()]
     return t("dates.long", year=day.year, month=day.month, day=day.day, weekday=weekday)
+
+
+def read_moment(text: str, now: dt.datetime) -> dt.datetime | None:
+    """A moment as people write it, in `now`'s time zone: a day in words with or without a time (`明日 09:31`,
+    `来週月曜 9時`, `12/10 14:00`, `明後日`: the same time of day as now), a time today (`17:00`), or an ISO moment
+    (`2026-12-02T09:30`, `2026-12-02 09:30`). None when unreadable; AmbiguousDate for a day read two ways.
+    The console's `:time` and `renkei jobs run --at` read their moments with it."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    words = text.split()
+    time = read_time(words[-1]) if words else None
+    day_words = words[:-1] if time is not None else words
+    zone = now.tzinfo
+    if len(day_words) <= 1 and (day_words or time is not None):
+        day = read_date(day_words[0], now.date()) if day_words else now.date()
+        if day is not None:
+            hour, minute = time or (now.hour, now.minute)
+            return dt.datetime.combine(day, dt.time(hour, minute), zone)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 from commands import req
 from commands.base import CommandContext, Reply, Translate, escape, when_text
 from commands.blocks import message, section
-from commands.dates import read_date
+from commands.dates import read_date, read_time
 from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 from commands.limits import meeting_limit, reminder_limit
 from commands.suggest import fold, unknown_sub
@@ -50,7 +49,6 @@ WEEKDAYS = {
     "土": "sat",
     "日": "sun",
 }
-TIME_RE = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d)|時(?:([0-5]?\d)分|(半))?)$")  # 14:00, 14時, 14時30分, 14時半
 FORCE_WORDS = ("--force", "—force")  # a closed day on purpose; a dash some keyboards turn `--` into
 DEFAULT_REMINDERS = ["1d", "15m"]
 SUBCOMMANDS = {
@@ -82,14 +80,6 @@ class When:
 
     cron: str | None = None
     starts_at: dt.datetime | None = None
-
-
-def read_time(text: str) -> tuple[int, int] | None:
-    """`14:00`, `14時`, `14時30分`, `14時半`, full-width or not, as (hour, minute); None when it is no time."""
-    match = TIME_RE.match(normal(text))
-    if not match:
-        return None
-    return int(match.group(1)), 30 if match.group(4) else int(match.group(2) or match.group(3) or 0)
 
 
 def read_when(day: str, time: str, timezone: str) -> When | None:

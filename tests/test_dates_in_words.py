@@ -38,6 +38,8 @@ WEEKDAYS = "月火水木金土日"
         ("来週水曜", "2026-12-16"),
         ("来週の水曜日", "2026-12-16"),
         ("再来週月曜", "2026-12-21"),
+        ("来月1日", "2027-01-01"),  # across the year
+        ("今月の25日", "2026-12-25"),
         ("12/10", "2026-12-10"),
         ("１２月１０日", "2026-12-10"),  # full-width, as a Japanese keyboard types it
         ("2026/12/10", "2026-12-10"),
@@ -212,3 +214,55 @@ def test_a_hearing_takes_its_deadline_in_words_names_it_on_cards_and_reminders_a
 
     assert "締め切りは2026年12月18日（金）です" in reminder_on(dt.datetime(2026, 12, 10, 10, 0, tzinfo=TOKYO))
     assert "締め切りの2026年12月18日（金）を過ぎています" in reminder_on(dt.datetime(2026, 12, 21, 10, 0, tzinfo=TOKYO))
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("明日 09:31", "2026-12-08T09:31"),
+        ("来週月曜 9時", "2026-12-14T09:00"),
+        ("昨日 9時半", "2026-12-06T09:30"),
+        ("17:00", "2026-12-07T17:00"),
+        ("明後日", "2026-12-09T11:20"),  # a day alone: the same time of day as now
+        ("2026-12-02T09:30", "2026-12-02T09:30"),
+        ("2026-12-02 09:30", "2026-12-02T09:30"),
+        ("2026/12/02 09:30", "2026-12-02T09:30"),
+    ],
+)
+def test_moments_as_people_write_them(written, meant):
+    from commands.dates import read_moment
+
+    now = dt.datetime(2026, 12, 7, 11, 20, tzinfo=TOKYO)
+    assert read_moment(written, now) == dt.datetime.fromisoformat(meant).replace(tzinfo=TOKYO)
+
+
+@pytest.mark.parametrize("written", ["そのうち", "明日 25:00", "明日 来週 9時", ""])
+def test_what_is_no_moment_is_none(written):
+    from commands.dates import read_moment
+
+    assert read_moment(written, dt.datetime(2026, 12, 7, 11, 20, tzinfo=TOKYO)) is None
+
+
+def test_jobs_run_at_takes_a_moment_in_words_and_says_how_to_write_one_it_cannot_read(synced, settings, fakeslack, monkeypatch):
+    import os
+
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+    from tests.conftest import BOT_TOKEN, SAMPLE
+
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
+            monkeypatch.delenv(name)
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "RENKEI_CONFIG": str(SAMPLE),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fakeslack.url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with time_machine.travel(dt.datetime(2026, 12, 8, 11, 0, tzinfo=TOKYO), tick=True):  # a Tuesday
+        ran = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "昨日 9時半"])
+        bad = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "きのうの朝"])
+    assert ran.exit_code == 0 and "2026-12-07 09:30" in ran.output, ran.output
+    assert bad.exit_code == 1 and "今日 09:30" in bad.output and "2026-12-08T09:30" in bad.output, bad.output
