@@ -101,17 +101,20 @@ def digest_for(
     today: dt.date | None = None,
     slack: SlackPort | None = None,
     at: dt.datetime | None = None,
+    since: dt.date | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """This week's digest of one project: text and blocks, people by name, the blockers its stand-ups named.
 
     `at`: the moment it is made (the job's firing; now by default): the next review or test is one after it, the
-    week's 振り返り those of the seven days before it. With `slack` (a job, never a command's ack) names not cached for
-    a day are first asked of Slack (users.info)."""
+    week's 振り返り those of the seven days before it. `since`: the first day it covers (the job's: the day after the
+    previous digest, so a digest moved off a closed day misses nothing); the seven days ending today otherwise.
+    With `slack` (a job, never a command's ack) names not cached for a day are first asked of Slack (users.info)."""
     if slack is not None:
         refresh_names(session, slack, project_people(session, id_of(project)))
     moment = at or dt.datetime.now(ZoneInfo(project_file.timezone))
     today = today or moment.astimezone(ZoneInfo(project_file.timezone)).date()
     start, end = last_week(today)
+    start = since if since is not None and since <= today else start
     spec = project_file.project(project.slug)
     summary = project_summary(
         session,

@@ -159,3 +159,15 @@ def test_report_asked_for_on_the_morning_of_1_4_is_decembers(synced):
             respond=lambda **kwargs: answers.append(kwargs.get("text", "")),
         )
     assert "2026-12-01〜2026-12-31" in answers[0], answers
+
+
+def test_the_digest_moved_to_1_4_covers_the_days_since_the_last_one_and_the_next_one_follows_on(synced, fakeslack):
+    def digest_at(moment: dt.datetime) -> str:
+        with time_machine.travel(moment + dt.timedelta(minutes=1), tick=True):
+            assert fire(synced, "digest:moving", moment).status == "delivered"
+            synced.gateway.flush_pending()
+        return fakeslack.calls_to("chat.postMessage", ok_only=True)[-1].params["text"]
+
+    assert "12/19〜12/25" in digest_at(at("2026-12-25", 16))  # a regular Friday: its seven days
+    assert "12/26〜01/04" in digest_at(at("2027-01-04", 16))  # moved from 1/1: 12/28 (a business day) is not lost
+    assert "01/05〜01/08" in digest_at(at("2027-01-08", 16))  # the next Friday: from the day after the moved one

@@ -1,8 +1,9 @@
 """Kind `digest`: `digest:<project>`, at `digest.cron`, the week's digest in the project's leads channel.
 
 A firing on a closed day moves to the next business day at the same time (a firing on a closed day itself, through
-`jobs run --at`, sends nothing). Skipped when the project has no leads channel. Still useful after downtime on the
-same local day only.
+`jobs run --at`, sends nothing). It covers the days since the previous firing: the one moved from Friday 1/1 to
+Monday 1/4 covers 12/26〜1/4, so the business days before the year-end closure are not lost. Skipped when the project
+has no leads channel. Still useful after downtime on the same local day only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
-from reminders.triggers import BusinessDayTrigger
+from reminders.triggers import TICK, BusinessDayTrigger, fire_times
 from storage.enums import OutboxStatus
 from storage.projectfile import parse_cron
 
@@ -37,8 +38,11 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     """Post the week's digest to the project's leads channel."""
     from commands import report as report_commands  # openpyxl: imported when a report job runs, not by `jobs list`
 
-    if closed(services, local_day(services, scheduled)):
+    day = local_day(services, scheduled)
+    if closed(services, day):
         return FiringResult("skipped", scheduled, reason="closed_day")
+    before = fire_times(spec.trigger, scheduled - dt.timedelta(days=30), scheduled - TICK)
+    since = local_day(services, before[-1]) + dt.timedelta(days=1) if before else None  # from the day after the last
     t = services.translator()
     with services.session() as session:
         project = project_row(session, spec.project)
@@ -50,8 +54,9 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             project_file=services.project_file,
             calendar=services.calendar,
             t=t,
-            today=local_day(services, scheduled),
+            today=day,
             at=scheduled,
+            since=since,
             slack=services.gateway,
         )
     outcome = services.gateway.post_message(
