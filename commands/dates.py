@@ -152,8 +152,8 @@ def read_moment(text: str, now: dt.datetime) -> dt.datetime | None:
     time = read_time(words[-1]) if words else None
     day_words = words[:-1] if time is not None else words
     zone = now.tzinfo
-    if len(day_words) <= 1 and (day_words or time is not None):
-        day = read_date(day_words[0], now.date()) if day_words else now.date()
+    if day_words or time is not None:
+        day = read_date("".join(day_words), now.date()) if day_words else now.date()  # `next friday`, `来週 水曜`
         if day is not None:
             hour, minute = time or (now.hour, now.minute)
             return dt.datetime.combine(day, dt.time(hour, minute), zone)

@@ -227,6 +227,8 @@ def test_a_hearing_takes_its_deadline_in_words_names_it_on_cards_and_reminders_a
         ("2026-12-02T09:30", "2026-12-02T09:30"),
         ("2026-12-02 09:30", "2026-12-02T09:30"),
         ("2026/12/02 09:30", "2026-12-02T09:30"),
+        ("next friday 10:00", "2026-12-18T10:00"),  # next week's, as 来週金曜
+        ("来週 水曜 14時", "2026-12-16T14:00"),
     ],
 )
 def test_moments_as_people_write_them(written, meant):
@@ -236,7 +238,7 @@ def test_moments_as_people_write_them(written, meant):
     assert read_moment(written, now) == dt.datetime.fromisoformat(meant).replace(tzinfo=TOKYO)
 
 
-@pytest.mark.parametrize("written", ["そのうち", "明日 25:00", "明日 来週 9時", ""])
+@pytest.mark.parametrize("written", ["そのうち", "明日 25:00", "明日 来週 9時", "", "9時 明日"])
 def test_what_is_no_moment_is_none(written):
     from commands.dates import read_moment
 
