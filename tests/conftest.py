@@ -440,6 +440,26 @@ def env(tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
+def cli_environment(settings, fakeslack, monkeypatch, tmp_path) -> dict[str, str]:
+    """The environment a `renkei` command run in this process (typer's CliRunner) reads: the test's database, the
+    sample project, a bot token and fakeslack; nothing of the developer's own environment or .env."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
+            monkeypatch.delenv(name)
+    values = {
+        "DATABASE_URL": settings.database_url,
+        "RENKEI_CONFIG": str(SAMPLE),
+        "RENKEI_LANG": "ja",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fakeslack.url,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    return values
+
+
+@pytest.fixture
 def synced(services, fakeslack) -> Services:
     """The sample project with its channels made in fakeslack by the real sync."""
     from commands.channels import sync_channels

@@ -6,7 +6,6 @@ sent then, like `/report` asked for that morning, covers the whole of December. 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +23,6 @@ from reminders.triggers import fire_times
 from storage.meetings import add_meeting
 from storage.models import Project
 from storage.uat import add_session
-from tests.conftest import BOT_TOKEN, SAMPLE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BEFORE_THE_CLOSURE = dt.datetime(2026, 12, 21, 9, 0, tzinfo=TOKYO)  # the test's own clock: a Monday before the closure
@@ -92,7 +90,7 @@ def test_a_firing_run_by_hand_on_a_closed_day_sends_nothing_whatever_the_kind(sc
     assert fakeslack.calls_to("chat.postMessage") == [] and fakeslack.calls_to("files.completeUploadExternal") == []
 
 
-def test_the_digest_and_the_report_move_to_the_first_business_day_and_the_list_says_why(scheduled, settings, monkeypatch):
+def test_the_digest_and_the_report_move_to_the_first_business_day_and_the_list_says_why(scheduled, cli_environment):
     specs = {spec.id: spec for spec in job_specs(scheduled)}
     after_the_last_digest = at("2026-12-25", 17)
     assert upcoming(specs["digest:moving"], after_the_last_digest) == at("2027-01-04", 16)  # not 1/1 (Fri) 16:00
@@ -103,15 +101,6 @@ def test_the_digest_and_the_report_move_to_the_first_business_day_and_the_list_s
     assert moved_note(scheduled, specs["standup:moving"], at("2027-01-04", 9, 30)) == ""  # Monday's own, not 12/29's
     assert moved_note(scheduled, specs["hearing:moving"], at("2027-01-07", 10)) == ""
 
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
-            monkeypatch.delenv(name)
-    for name, value in {
-        "DATABASE_URL": settings.database_url,
-        "RENKEI_CONFIG": str(SAMPLE),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-    }.items():
-        monkeypatch.setenv(name, value)
     with time_machine.travel(after_the_last_digest, tick=False):
         listed = CliRunner().invoke(cli, ["jobs", "list"])
     assert listed.exit_code == 0, listed.output

@@ -245,24 +245,11 @@ def test_what_is_no_moment_is_none(written):
     assert read_moment(written, dt.datetime(2026, 12, 7, 11, 20, tzinfo=TOKYO)) is None
 
 
-def test_jobs_run_at_takes_a_moment_in_words_and_says_how_to_write_one_it_cannot_read(synced, settings, fakeslack, monkeypatch):
-    import os
-
+def test_jobs_run_at_takes_a_moment_in_words_and_says_how_to_write_one_it_cannot_read(synced, cli_environment):
     from typer.testing import CliRunner
 
     from bot.cli import cli
-    from tests.conftest import BOT_TOKEN, SAMPLE
 
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
-            monkeypatch.delenv(name)
-    for name, value in {
-        "DATABASE_URL": settings.database_url,
-        "RENKEI_CONFIG": str(SAMPLE),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": fakeslack.url,
-    }.items():
-        monkeypatch.setenv(name, value)
     with time_machine.travel(dt.datetime(2026, 12, 8, 11, 0, tzinfo=TOKYO), tick=True):  # a Tuesday
         ran = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "昨日 9時半"])
         bad = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "きのうの朝"])

@@ -8,7 +8,6 @@ scheduled, fired exactly once, run by id from the CLI and caught up after downti
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import types
 from pathlib import Path
@@ -26,7 +25,7 @@ from reminders import firing, jobs
 from reminders.firing import FiringResult, catch_up, fire, job_specs
 from reminders.jobs.base import JobSpec, project_row, same_local_day
 from storage.models import Delivery, UatSession
-from tests.conftest import BOT_TOKEN, SAMPLE, channel_id
+from tests.conftest import channel_id
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 GREETING = "おはようございます（hello）"
@@ -164,19 +163,7 @@ def test_a_registered_kind_is_caught_up_by_its_own_rule(hello, synced, fakeslack
     assert len(greetings(fakeslack)) == 1
 
 
-def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, fakeslack, settings, tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "RENKEI_", "DATABASE_URL")):
-            monkeypatch.delenv(name)
-    for name, value in {
-        "DATABASE_URL": settings.database_url,
-        "RENKEI_CONFIG": str(SAMPLE),
-        "RENKEI_LANG": "ja",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": fakeslack.url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+def test_a_registered_kind_is_listed_and_run_by_id_from_the_cli(hello, synced, fakeslack, cli_environment):
     runner = CliRunner()
     listed = runner.invoke(cli, ["jobs", "list"])
     assert listed.exit_code == 0, listed.output
