@@ -1,0 +1,108 @@
+"""Periods start with the project (storage.phases.first_standup_day): stand-up answers are expected from renkei.yml's
+`start:` when given, else from the first stand-up prompt sent, or the first answer if that came earlier; before any,
+nothing is expected (a rate of "-", not 0 %). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from commands.report import project_summary
+from reminders.calendar import BusinessCalendar
+from storage.enums import DeliveryStatus
+from storage.models import Delivery, Department, Project
+from storage.phases import first_standup_day, standup_days
+from storage.standups import save_answer
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = dt.datetime(2026, 11, 20, 17, 0, tzinfo=TOKYO)  # the tests' own clock: a Friday evening
+
+
+@pytest.fixture(autouse=True)
+def friday_evening():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def project(services):
+    with services.session() as session:
+        return session.exec(select(Project)).one()
+
+
+def prompt(services, day: str, status: str = DeliveryStatus.DONE, job: str = "standup:moving") -> None:
+    moment = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 30), TOKYO).astimezone(dt.timezone.utc)
+    with services.session() as session:
+        session.add(Delivery(job_id=job, scheduled_at=moment, status=status))
+        session.commit()
+
+
+def answer(services, project, day: str) -> None:
+    with services.session() as session:
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        save_answer(
+            session,
+            project_id=project.id,
+            department_id=shimin.id,
+            user_id="U01SHIMIN",
+            day=dt.date.fromisoformat(day),
+            answers={"today": "作業"},
+        )
+
+
+def first(services, project, configured: str | None = None) -> dt.date | None:
+    with services.session() as session:
+        return first_standup_day(session, project, "Asia/Tokyo", dt.date.fromisoformat(configured) if configured else None)
+
+
+def test_nothing_asked_yet_means_no_first_day_and_no_day_due(services, project):
+    assert first(services, project) is None
+    with services.session() as session:
+        due = standup_days(session, project, BusinessCalendar().is_business_day, "Asia/Tokyo")
+    assert not any(due(dt.date(2026, 11, day)) for day in range(1, 21))
+
+
+def test_the_first_prompt_sent_starts_the_project_a_skipped_one_or_another_job_does_not(services, project):
+    prompt(services, "2026-11-04", status=DeliveryStatus.SKIPPED)  # not sent
+    prompt(services, "2026-11-02", job="digest:moving")  # another job
+    assert first(services, project) is None
+    prompt(services, "2026-11-10")
+    prompt(services, "2026-11-12")
+    assert first(services, project) == dt.date(2026, 11, 10)
+    prompt(services, "2026-11-09", job="standup:moving:operate")  # the after-launch rhythm counts too
+    assert first(services, project) == dt.date(2026, 11, 9)
+
+
+def test_an_answer_before_any_prompt_starts_it_earlier_and_start_in_renkei_yml_wins(services, project):
+    prompt(services, "2026-11-10")
+    answer(services, project, "2026-11-06")  # typed with /standup before the prompts began
+    assert first(services, project) == dt.date(2026, 11, 6)
+    assert first(services, project, configured="2026-11-16") == dt.date(2026, 11, 16)
+
+
+def test_rates_count_only_the_business_days_from_the_start(services, project):
+    """11/2〜11/20 holds 14 business days (文化の日 11/3 is a holiday); from a start on 11/16 only 5 are due."""
+    prompt(services, "2026-11-16")
+    for day in ("2026-11-16", "2026-11-17", "2026-11-18"):
+        answer(services, project, day)
+
+    def shimin(start: str | None) -> tuple[int, int]:
+        with services.session() as session:
+            summary = project_summary(
+                session,
+                session.get(Project, project.id),
+                dt.date(2026, 11, 2),
+                dt.date(2026, 11, 20),
+                calendar=BusinessCalendar(),
+                timezone="Asia/Tokyo",
+                project_start=dt.date.fromisoformat(start) if start else None,
+            )
+        figures = next(d.figures for d in summary.departments if d.slug == "shimin")
+        return figures.standup_answered, figures.standup_expected
+
+    assert shimin(None) == (3, 5)  # from the first prompt, 11/16
+    assert shimin("2026-11-02") == (3, 14)  # start: 2026-11-02 in renkei.yml: the weeks before count
