@@ -35,7 +35,9 @@ from storage.requirements import RequirementRow, RequirementsTable, requirements
 
 logger = logging.getLogger(__name__)
 _CANVAS_LOCK = threading.Lock()
-_written: dict[int, int] = {}  # project id -> the read time of the last canvas written by this process
+# project id -> when (time.monotonic_ns) the last canvas this process wrote was read: the order of reads in this
+# process, which a wall-clock correction (or a test's travel in time) cannot turn around
+_written: dict[int, int] = {}
 
 # Slack's answers meaning "no channel canvas here" (plan, settings, scope): the pinned message instead.
 CANVAS_REFUSALS = {
@@ -150,7 +152,9 @@ def blocks(
 def refresh(ctx: CommandContext, project_id: int) -> None:
     """Rewrite the project's board in its leads channel: the canvas, else the pinned message. Slack's refusals are
     logged, never raised: a board that could not be written is written whole by the next change."""
-    read_at = time.time_ns()  # taken before reading: a refresh that read later has a greater version, and wins
+    # Both taken before reading: a refresh that read later has greater ones, and wins. `read_at` (wall clock) orders the
+    # pinned message's versions across processes (the outbox); `read_order` orders this process's canvas writes.
+    read_at, read_order = time.time_ns(), time.monotonic_ns()
     project = get_project(ctx.session, project_id)
     if project is None or not project.leads_channel_id:
         return
@@ -161,10 +165,10 @@ def refresh(ctx: CommandContext, project_id: int) -> None:
     if project.canvas_id != NO_CANVAS:
         content = markdown(ctx.t, project, table, summary, Names(ctx.t, people), updated)
         with _CANVAS_LOCK:  # one write at a time in this process, and never an older read over a newer one
-            if _written.get(project_id, 0) > read_at:
+            if _written.get(project_id, 0) > read_order:
                 return
             if _write_canvas(ctx, project, content):
-                _written[project_id] = read_at
+                _written[project_id] = read_order
                 return
     text, message_blocks = blocks(ctx.t, project, table, summary, Names(ctx.t, people, in_slack=True), updated)
     key = card_key(project_id)

@@ -125,6 +125,20 @@ def test_canvas_guard_a_write_from_an_older_read_never_overwrites_a_newer_one(sy
     assert len(fakeslack.calls_to("canvases.edit", ok_only=True)) == 1  # the newer refresh's; the older one dropped
 
 
+def test_the_canvas_keeps_being_written_after_the_wall_clock_goes_back(synced, fakeslack, monkeypatch):
+    """The canvas guard orders this process's reads by a clock that only goes forward (time.monotonic_ns): a board
+    written while the wall clock read 2031 (a wrong clock, since corrected) does not stop every later write."""
+    monkeypatch.setattr(board, "_written", {})
+    with time_machine.travel(dt.datetime(2031, 6, 17, 10, 0, tzinfo=TOKYO), tick=False):
+        refresh_board(synced)  # the canvas made and written, at a wall clock years ahead
+    with time_machine.travel(THURSDAY, tick=False):
+        add_requirement(synced, "時計が戻った後の要件")
+        refresh_board(synced)
+    edits = fakeslack.calls_to("canvases.edit")
+    assert edits, "the canvas was never written again after the clock went back"
+    assert "時計が戻った後の要件" in json.dumps(edits[-1].params, ensure_ascii=False)
+
+
 def test_board_version_is_taken_before_the_read_so_a_change_during_a_read_makes_that_read_older(
     synced, fakeslack, board_clock, monkeypatch
 ):
