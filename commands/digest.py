@@ -60,8 +60,8 @@ def attention(
 ) -> list[str]:
     """Why a department needs the leads' attention: long waits, overdue issues, unanswered stand-ups, escalations.
 
-    The answer rate is judged only once the project's stand-up runs (someone answered, this week or the one before):
-    a department that simply has no data yet is not flagged.
+    The answer rate is judged only once the project's stand-ups are asked (from its first prompt, or `start:`, this
+    week or the one before): a department that simply has no data yet is not flagged, one nobody answers is.
     """
     reasons, f = [], department.figures
     owed_days = max((wait.business_days for wait, _ in owed), default=0)
@@ -102,7 +102,8 @@ def build_digest(
     period = t("digest.period", start=summary.start.strftime("%m/%d"), end=summary.end.strftime("%m/%d"))
     head = t("digest.title", project=escape(summary.name), period=period)
     totals, previous = summary.totals, summary.previous
-    running = bool(totals.standup_answered or (previous and previous.standup_answered))
+    # stand-ups are asked (from the project's first prompt or `start:`): 0 % is then a figure, not "no data yet"
+    running = bool(totals.standup_expected or (previous and previous.standup_expected))
     overview = t(
         "digest.totals",
         opened=_change(t, totals.opened, previous.opened if previous else None),

@@ -69,14 +69,21 @@ def standup_days(
 ) -> Callable[[dt.date], bool]:
     """Which days a stand-up answer was asked for, for the answer rate: none before `first_standup_day` (weeks
     before the project existed are left out, not counted as 0 %); then every business day before launch, and
-    after it the days the after-launch prompt (`standup:<project>:operate`, weekly by default) was sent.
+    after it the days the after-launch prompt (`standup:<project>:operate`, weekly by default) was sent. Today
+    counts once its prompt went out or someone answered (a report made at 08:00 does not count today as missed).
     `start`: renkei.yml's `start:` of the project, if any."""
     first = first_standup_day(session, project, timezone, start)
     if first is None:
         return lambda day: False
-    if not in_operation(project) or project.phase_changed_at is None:
-        return lambda day: day >= first and is_business_day(day)
     zone = ZoneInfo(timezone)
+    today = dt.datetime.now(zone).date()
+    asked_today = _asked_on(session, project, today, zone)
+
+    def due(day: dt.date) -> bool:  # today only once its prompt went out (or someone answered): not at 08:00
+        return day >= first and (day != today or asked_today)
+
+    if not in_operation(project) or project.phase_changed_at is None:
+        return lambda day: due(day) and is_business_day(day)
     launched = as_utc(project.phase_changed_at).astimezone(zone).date()
     statement = select(Delivery.scheduled_at).where(
         Delivery.job_id == standup_job_id(project.slug, after_launch=True),
@@ -84,4 +91,25 @@ def standup_days(
         col(Delivery.scheduled_at) >= project.phase_changed_at,
     )
     prompted = {as_utc(moment).astimezone(zone).date() for moment in session.exec(statement)}
-    return lambda day: day >= first and (day in prompted if day >= launched else is_business_day(day))
+    return lambda day: due(day) and (day in prompted if day >= launched else is_business_day(day))
+
+
+def _asked_on(session: Session, project: Project, day: dt.date, zone: ZoneInfo) -> bool:
+    """Whether the project's stand-up was asked on `day`: a prompt of either rhythm sent that day, or an answer given
+    for it (a `/standup` typed before the prompt)."""
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+    ids = [standup_job_id(project.slug), standup_job_id(project.slug, after_launch=True)]
+    prompted = session.exec(
+        select(Delivery.id).where(
+            col(Delivery.job_id).in_(ids),
+            Delivery.status == DeliveryStatus.DONE,
+            col(Delivery.scheduled_at) >= start,
+            col(Delivery.scheduled_at) < start + dt.timedelta(days=1),
+        )
+    ).first()
+    if prompted is not None:
+        return True
+    return (
+        session.exec(select(StandupAnswer.id).where(StandupAnswer.project_id == project.id, StandupAnswer.day == day)).first()
+        is not None
+    )

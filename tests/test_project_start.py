@@ -87,6 +87,7 @@ def test_an_answer_before_any_prompt_starts_it_earlier_and_start_in_renkei_yml_w
 def test_rates_count_only_the_business_days_from_the_start(services, project):
     """11/2〜11/20 holds 14 business days (文化の日 11/3 is a holiday); from a start on 11/16 only 5 are due."""
     prompt(services, "2026-11-16")
+    prompt(services, "2026-11-20")  # today's, at 09:30 (the clock says 17:00)
     for day in ("2026-11-16", "2026-11-17", "2026-11-18"):
         answer(services, project, day)
 
@@ -106,3 +107,39 @@ def test_rates_count_only_the_business_days_from_the_start(services, project):
 
     assert shimin(None) == (3, 5)  # from the first prompt, 11/16
     assert shimin("2026-11-02") == (3, 14)  # start: 2026-11-02 in renkei.yml: the weeks before count
+
+
+def test_today_counts_only_once_its_prompt_went_out_or_someone_answered(services, project):
+    """A report made at 08:00 does not count today as a day nobody answered: its prompt comes at 09:30."""
+    prompt(services, "2026-11-16")
+
+    def due_today() -> bool:
+        with services.session() as session:
+            return standup_days(session, project, BusinessCalendar().is_business_day, "Asia/Tokyo")(dt.date(2026, 11, 20))
+
+    assert not due_today()  # 17:00 on Friday 11/20, but no prompt was sent today and nobody answered
+    answer(services, project, "2026-11-20")
+    assert due_today()  # someone answered today: it was asked
+    with services.session() as session:  # the yesterday of a day without a prompt record still counts
+        assert standup_days(session, project, BusinessCalendar().is_business_day, "Asia/Tokyo")(dt.date(2026, 11, 19))
+
+
+def test_a_week_of_prompts_nobody_answered_is_zero_percent_not_a_dash(services, project):
+    """Once stand-ups are asked, silence is a figure the leads must see: 0 %, and each department flagged for it."""
+    from bot.i18n import Translator
+    from commands.report import digest_for
+    from storage.projectfile import load_project_file
+    from tests.conftest import SAMPLE
+
+    for day in ("2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
+        prompt(services, day)
+    with services.session() as session:
+        text, _ = digest_for(
+            session,
+            session.get(Project, project.id),
+            project_file=load_project_file(SAMPLE),
+            calendar=BusinessCalendar(),
+            t=Translator("ja"),
+        )
+    assert "朝会の回答率 0%" in text  # the totals
+    assert "• *市民課*: 朝会の回答率 0%" in text  # and each department needs the leads' attention for it

@@ -75,9 +75,10 @@ def first_prompt(services, day: str) -> None:
 
 @pytest.fixture
 def activity(services):
-    """Three weeks of a project begun on Monday 11/2 (its first stand-up prompt): issues, a resolution, a wait, an
-    escalation, wins, stand-up answers."""
+    """Three weeks of a project begun on Monday 11/2 (its first stand-up prompt), up to Friday 11/20 (the reports'
+    day, whose prompt went out at 09:30): issues, a resolution, a wait, an escalation, wins, stand-up answers."""
     first_prompt(services, "2026-11-02")
+    first_prompt(services, "2026-11-20")  # today's prompt: today counts as a day answers were asked for
     with services.session() as session:
         project = session.exec(select(Project)).one()
         dept = {d.slug: d for d in session.exec(select(Department))}
