@@ -491,7 +491,7 @@ class Report:
         header = [t(f"report.kpi_{k}") for k in (*keys, "escalations", "wins")]
 
         def kpis(name: str, liaisons: int, f) -> list[Any]:
-            rate = round(f.answer_rate, 3) if f.answer_rate is not None else None
+            rate = f.answer_rate  # as it is: the 0% format rounds it, as on the 朝会 sheet (17 of 19 is 89 % on both)
             return [
                 name,
                 liaisons,

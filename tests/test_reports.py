@@ -666,3 +666,13 @@ def test_people_renkei_yml_does_not_name_are_named_as_slack_names_them(services,
         text, _ = digest_for(session, project, project_file=nameless, calendar=CALENDAR, t=T, slack=services.gateway)
     assert "• 福祉課・田中 健太: 窓口の待ち時間が半分に" in text and "U04FUKUSHI" not in text
     assert len(fakeslack.calls_to("users.info")) == asked  # cached for a day: nobody asked again
+
+
+def test_the_summary_and_the_stand_up_sheet_hold_the_same_answer_rate_unrounded(services, activity, tmp_path):
+    """One rate, one figure: the 概要 cell holds the rate itself (3 of 14 asked days), as the 朝会 sheet does, and their
+    0% formats round it alike; a rate rounded before it was written showed 90 % on one page and 89 % on the other."""
+    project, _ = activity
+    _, wb = report(services, project, tmp_path)  # 11/1〜11/20: 14 business days from the first prompt (11/3 is a holiday)
+    summary = next(row for row in wb["概要"].iter_rows(min_row=10) if row[0].value == "市民課")
+    sheet = {r["部署"].value: r for r in table(wb["朝会"], header_row=2)}["市民課"]
+    assert summary[2].value == sheet["期間の回答率"].value == pytest.approx(3 / 14, rel=1e-12)
