@@ -218,6 +218,7 @@ def make_report(
     spec = project_file.project(project.slug)
     configured = spec.start if spec else None
     asked = standup_days(session, project, calendar.is_business_day, timezone, start=configured)  # from the first
+    started = first_standup_day(session, project, timezone, configured)
     data = ReportData(
         summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone, project_start=configured),
         trend=weekly_open_trend(
@@ -226,9 +227,10 @@ def make_report(
             as_of,
             weeks=TREND_WEEKS,
             timezone=timezone,
-            since=first_standup_day(session, project, timezone, configured),
+            since=started,
         ),
         participation=participation(session, project, start, end, today=today, is_business_day=asked),
+        started=started,
         as_of=as_of,
     )
     options = ReportOptions(start=start, end=end, timezone=timezone, detail=detail, dates=spec.report_dates if spec else "both")

@@ -424,6 +424,7 @@ class ReportData:
     trend: list[tuple[dt.date, int]]  # (last day of a week, open issues at its end), never past today
     participation: Participation
     as_of: dt.date  # the day counted to: the period's end, or today when the period is not over
+    started: dt.date | None = None  # the project's first stand-up day (storage.phases.first_standup_day), if any
 
 
 class Report:
@@ -879,9 +880,11 @@ class Report:
         table.finish()
 
     def _conflicts(self, meeting: Any) -> str:
-        """The meeting's dates that fall on a closed day, over the period and the three months after today."""
+        """The meeting's dates that fall on a closed day, over the period and the three months after today; never
+        before the project began (a fiscal year's export lists no April holidays of a project begun in November)."""
         t, zone = self.t, self.zone
-        first = dt.datetime.combine(self.options.start, dt.time(), zone)
+        since = max(self.options.start, self.data.started) if self.data.started else self.options.start
+        first = dt.datetime.combine(since, dt.time(), zone)
         horizon = max(self.options.end, self.made.date() + dt.timedelta(days=91))
         last = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time(), zone)
         starts: list[dt.datetime] = []

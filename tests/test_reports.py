@@ -676,3 +676,14 @@ def test_the_summary_and_the_stand_up_sheet_hold_the_same_answer_rate_unrounded(
     summary = next(row for row in wb["概要"].iter_rows(min_row=10) if row[0].value == "市民課")
     sheet = {r["部署"].value: r for r in table(wb["朝会"], header_row=2)}["市民課"]
     assert summary[2].value == sheet["期間の回答率"].value == pytest.approx(3 / 14, rel=1e-12)
+
+
+def test_a_fiscal_years_meeting_sheet_names_no_closed_day_before_the_project_began(services, activity, tmp_path):
+    """The 定例会議 (Wednesdays) met 昭和の日 (4/29), a 振替休日 (5/6) and 秋分の日 (9/23) in 2026, months before the
+    project began (11/2): a fiscal year's export does not list them, only the closure still to come."""
+    project, _ = activity
+    _, wb = report(services, project, tmp_path, "2026-04-01", "2027-03-31")
+    regular = {r["件名"].value: r for r in table(wb["会議"])}["定例会議"]
+    clashes = regular["閉庁日と重なる日（期間中と今後3か月）"].value
+    assert "(2026/12/30)" in clashes
+    assert not any(f"(2026/{month}/" in clashes for month in range(4, 11)), clashes
