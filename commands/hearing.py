@@ -86,16 +86,24 @@ def card(t: Translate, hearing: Hearing, *, answered: list[str], name: Names) ->
     return text, message(section(text), actions(answer), t=t)
 
 
-def reminder(t: Translate, hearing: Hearing, department: Department, today: dt.date) -> tuple[str, list[Block]]:
+def reminder(t: Translate, hearing: Hearing, department: Department) -> tuple[str, list[Block]]:
     """The business-day reminder to a department that has not answered, with the 回答する button; it names the
-    deadline, or says it has passed (a lead still closes the hearing)."""
-    deadline = ""
-    if hearing.deadline:
-        passed = "hearing.remind_deadline_passed" if hearing.deadline < today else "hearing.remind_deadline"
-        deadline = t(passed, day=long_date(t, hearing.deadline))
+    deadline when there is one (after it, departments are no longer reminded: the leads are told, `deadline_passed`)."""
+    deadline = t("hearing.remind_deadline", day=long_date(t, hearing.deadline)) if hearing.deadline else ""
     text = t("hearing.remind", heading=heading(t, hearing), department=escape(department.name), deadline=deadline)
     answer = button(t("hearing.button"), ANSWER_BUTTON, value=str(hearing.id), style="primary")
     return text, message(section(text), actions(answer), t=t)
+
+
+def deadline_passed(t: Translate, hearing: Hearing, missing: list[Department]) -> str:
+    """The leads' notice, once, that a hearing's deadline has passed with departments still to answer."""
+    return t(
+        "hearing.deadline_passed_leads",
+        heading=heading(t, hearing),
+        day=long_date(t, hearing.deadline) if hearing.deadline else "",
+        departments="、".join(escape(d.name) for d in missing),
+        number=hearing.id,
+    )
 
 
 def department_card(ctx: CommandContext, hearing: Hearing, department_id: int) -> tuple[str, list[Block]]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from commands import retro as retro_commands
 from commands import uat as uat_commands
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape
+from commands.dates import short_date
 from commands.digest import Blocker, build_digest
 from commands.people import Names, known_names, refresh_names
 from commands.req import AGENDA_TEXT
@@ -165,12 +166,21 @@ def rollout_sections(
     """The digest's sections for the rollout's steps: hearings awaiting answers (and from whom), open requirements
     awaiting agreement (the departments that disagree, those that have not rated), the next review and test (who
     signed up), then the week's 振り返り when there are some (after launch)."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+
+    def deadline(hearing) -> str:  # the leads see a deadline, and one that has passed asks them to decide
+        if hearing.deadline is None:
+            return ""
+        key = "digest.hearing_deadline_passed" if hearing.deadline < today else "digest.hearing_deadline"
+        return t(key, day=short_date(t, hearing.deadline), number=id_of(hearing))
+
     hearings = [
         t(
             "digest.hearing_line",
             number=id_of(hearing),
             title=escape(hearing.title),
             departments="、".join(escape(d.name) for d in missing),
+            deadline=deadline(hearing),
         )
         for hearing, missing in awaiting_answers(session, project_id)
     ]

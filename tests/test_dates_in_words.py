@@ -213,7 +213,26 @@ def test_a_hearing_takes_its_deadline_in_words_names_it_on_cards_and_reminders_a
         return fakeslack.calls_to("chat.postMessage", ok_only=True)[-1].params["text"]
 
     assert "締め切りは2026年12月18日（金）です" in reminder_on(dt.datetime(2026, 12, 10, 10, 0, tzinfo=TOKYO))
-    assert "締め切りの2026年12月18日（金）を過ぎています" in reminder_on(dt.datetime(2026, 12, 21, 10, 0, tzinfo=TOKYO))
+    posted = len(fakeslack.calls_to("chat.postMessage", ok_only=True))
+    passed = reminder_on(dt.datetime(2026, 12, 21, 10, 0, tzinfo=TOKYO))  # after the deadline: the leads, once
+    assert "締め切り（2026年12月18日（金））を過ぎました" in passed and "/hearing close" in passed
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == posted + 1  # no department is reminded
+    reminder_on(dt.datetime(2026, 12, 24, 10, 0, tzinfo=TOKYO))
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == posted + 1  # and the leads are told once
+    with synced.session() as session:
+        from commands.report import digest_for
+        from reminders.calendar import BusinessCalendar
+        from storage.models import Project
+
+        with time_machine.travel(dt.datetime(2026, 12, 25, 16, 0, tzinfo=TOKYO), tick=False):
+            digest, _ = digest_for(
+                session,
+                session.exec(select(Project)).one(),
+                project_file=synced.project_file,
+                calendar=BusinessCalendar(),
+                t=Translator("ja"),
+            )
+    assert "締め切りの 12/18 を過ぎています" in digest and "/hearing close" in digest
 
 
 @pytest.mark.parametrize(

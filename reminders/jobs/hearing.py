@@ -2,8 +2,9 @@
 department channel that has not answered an open hearing of the project to answer, with the 回答する button.
 
 Once per hearing, day and channel (the key names the local day, not the time); nothing when no hearing is open or
-every department has answered, nor on the day a hearing started (its card has just arrived). A firing on a closed
-day sends nothing. Still useful after downtime on the same local day.
+every department has answered, nor on the day a hearing started (its card has just arrived). After a hearing's
+deadline (`締切:`) departments are no longer reminded: the leads channel is told once, naming who has not answered.
+A firing on a closed day sends nothing. Still useful after downtime on the same local day.
 """
 
 from __future__ import annotations
@@ -50,11 +51,20 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         for hearing, missing in awaiting_answers(session, id_of(project)):
             if local_day(services, as_utc(hearing.created_at)) >= day:  # started today: its card was just sent
                 continue
+            if hearing.deadline is not None and hearing.deadline < day:  # past its deadline: the leads decide, once
+                if project.leads_channel_id:
+                    outcome = services.gateway.post_message(
+                        key=f"{spec.id}:{hearing.id}:deadline-passed",
+                        channel=project.leads_channel_id,
+                        text=hearing_commands.deadline_passed(t, hearing, missing),
+                    )
+                    sent += outcome.status != OutboxStatus.FAILED
+                continue
             for department in missing:
                 channel = channels.get(id_of(department))
                 if channel is None:
                     continue
-                text, blocks = hearing_commands.reminder(t, hearing, department, day)
+                text, blocks = hearing_commands.reminder(t, hearing, department)
                 outcome = services.gateway.post_message(
                     key=f"{spec.id}@{day.isoformat()}:{hearing.id}:{channel}", channel=channel, text=text, blocks=blocks
                 )
