@@ -381,6 +381,8 @@ class Console:
             if result.status == "skipped":
                 reason = self.t(f"jobs.reason.{result.reason}") if result.reason else ""
                 self.out(self.t("console.job_skipped", reason=reason))
+            elif result.status == "delivered" and not result.channels:  # it ran and found nobody to tell
+                self.out(self.t("console.job_skipped", reason=self.t("jobs.reason.nothing_due")))
 
         self.clock.advance(target, before_each=announce, after_each=skipped)
         self.fill_forms()
@@ -463,6 +465,7 @@ def run_console(
             console.switch(user)
         if not user or console.user == first and first not in console.find(user):
             out(t("console.user_set", name=console.person(first), user=first))
+        console.time("")  # where the clock stands (the project's time zone: 02:00 in Tokyo may be "yesterday" elsewhere)
         try:
             return console.run()
         finally:

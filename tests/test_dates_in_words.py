@@ -160,6 +160,8 @@ def test_the_consoles_clock_and_date_fields_take_words(settings, tmp_path):
     assert "時刻を 2026-12-05(土) 09:31 に進めました" in output
     assert "2026-12-07(月) 09:00" in output and "2026-12-08(火) 09:00" in output and "2026-12-08(火) 17:00" in output
     assert "時刻の進め方" not in output  # every line was understood
+    assert output.index("コンソール内の現在時刻: 2026-12-04(金) 08:00") < output.index("時刻を")  # said at the start
+    assert "（送信なし: 知らせる相手がいませんでした（対象なし））" in output  # a job that found nothing says so
 
     output = play(settings, "/issue\n様式の確認\n\n1\n\n\n来週金曜\n:quit\n", friday)
     engine = make_engine(settings.database_url)
