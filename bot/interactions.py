@@ -44,8 +44,11 @@ def press(services: Services, *, user_id: str, channel_id: str | None, action_id
     run = BUTTONS.get(action_id)
     if run is None:
         return Pressed()
-    with services.work() as session:  # a button's value is an id we made; anything else is no id (read_id)
-        return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
+    try:
+        with services.work() as session:  # a button's value is an id we made; anything else is no id (read_id)
+            return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
+    except AmbiguousDate as problem:  # a command run again by its department button days later (`来週日曜`)
+        return Pressed(reply=Reply(text=ambiguous_text(services.translator(), problem)))
 
 
 def form_channel(view: dict[str, Any]) -> str | None:

@@ -131,7 +131,7 @@ def _era_date(era: str, year: str, month: str, day: str) -> dt.date | None:
 
 
 def ambiguous_text(t: Translate, problem: AmbiguousDate) -> str:
-    """Asking back: 「来週日曜」は 2026年12月13日（日）と 2026年12月20日（日）のどちらですか。…"""
+    """Asking back: 「来週日曜」は 2026年12月13日（日） と 2026年12月20日（日） のどちらとも読めます。…"""
     first, second = (long_date(t, day) for day in problem.readings)
     return t("dates.ambiguous", text=problem.text, first=first, second=second, example=f"{problem.readings[1]:%Y/%-m/%-d}")
 

@@ -276,3 +276,46 @@ def test_jobs_run_at_takes_a_moment_in_words_and_says_how_to_write_one_it_cannot
         bad = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "きのうの朝"])
     assert ran.exit_code == 0 and "2026-12-07 09:30" in ran.output, ran.output
     assert bad.exit_code == 1 and "今日 09:30" in bad.output and "2026-12-08T09:30" in bad.output, bad.output
+
+
+def test_a_command_run_again_by_its_department_button_asks_back_a_date_that_now_reads_two_ways(synced):
+    """`/issue … 期限:来週月曜` typed on a Saturday is one day; its department chosen with a button on the Sunday, the
+    words read two ways (weeks from Monday or from Sunday): the presser is asked, nothing is stored."""
+    from sqlmodel import select as sql_select
+
+    from storage.models import Department, Issue, RoleAssignment
+
+    with synced.session() as session:  # U66TWO speaks for two departments: /issue asks which, with buttons
+        for slug in ("shimin", "zeimu"):
+            department = session.exec(sql_select(Department).where(Department.slug == slug)).one()
+            session.add(RoleAssignment(user_id="U66TWO", role="liaison", department_id=department.id, source="approved"))
+        session.commit()
+    asked: list[dict] = []
+    with time_machine.travel(dt.datetime(2026, 12, 12, 10, 0, tzinfo=TOKYO), tick=True):  # a Saturday
+        interactions.slash(
+            synced,
+            user_id="U66TWO",
+            channel_id=None,
+            command="/issue",
+            text="様式の確認 期限:来週月曜",
+            trigger_id="t",
+            ack=lambda **kwargs: asked.append(kwargs),
+            respond=lambda **kwargs: asked.append(kwargs),
+        )
+    [button] = [
+        e for b in asked[0].get("blocks") or [] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "市民課"
+    ]
+    said: list[str] = []
+    with time_machine.travel(dt.datetime(2026, 12, 13, 10, 0, tzinfo=TOKYO), tick=True):  # the Sunday
+        interactions.button(
+            synced,
+            user_id="U66TWO",
+            channel_id=None,
+            action_id=button["action_id"],
+            value=button["value"],
+            trigger_id="t",
+            respond=lambda **kwargs: said.append(kwargs.get("text") or ""),
+        )
+    assert any("2026年12月14日（月）" in text and "2026年12月21日（月）" in text for text in said), said
+    with synced.session() as session:
+        assert session.exec(sql_select(Issue)).all() == []
