@@ -269,6 +269,39 @@ def services(settings) -> Iterator[Services]:
     built.close()
 
 
+SETTLE_SECONDS = 60.0  # generous on a busy machine: the work after an ack is a few database writes and fake calls
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """Bolt's listener threads, counting the work in flight: a test can wait until everything an ack started has
+    finished (`settle`), then assert what it did, instead of polling until a timeout."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._changed:
+            self._in_flight += 1
+
+        def counted():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._changed:
+                    self._in_flight -= 1
+                    self._changed.notify_all()
+
+        return super().submit(counted)
+
+    def settle(self, timeout: float = SETTLE_SECONDS) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self._in_flight == 0, timeout), (
+                f"the work after the ack was still running after {timeout:.0f} s"
+            )
+
+
 class HttpApp:
     """The real WSGI app served by waitress on a loopback port."""
 
@@ -278,7 +311,7 @@ class HttpApp:
         from bot.app import create_app, create_wsgi
 
         self.services = services
-        self.listeners = ThreadPoolExecutor(max_workers=5, thread_name_prefix="bolt-listener")  # Bolt's default
+        self.listeners = CountingExecutor(max_workers=5, thread_name_prefix="bolt-listener")  # Bolt's default size
         bolt = create_app(services, listener_executor=self.listeners)
         self.server = create_server(create_wsgi(bolt, services), host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
@@ -290,6 +323,11 @@ class HttpApp:
             self.server.run()
         except OSError:  # close() from the test thread pulls the socket from under waitress's select loop
             pass
+
+    def settle(self) -> None:
+        """Wait until the work every request so far started after its ack (follow-ups, card updates) has finished.
+        Then a test asserts its outcome: a rule that broke fails by assertion, not by a wait that ran out."""
+        self.listeners.settle()
 
     def close(self) -> None:
         """Stop serving, then let the listeners' work after the ack finish (before the services are closed)."""

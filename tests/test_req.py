@@ -33,6 +33,7 @@ def app(synced, http_app):
 def slash(app, fakeslack, text: str, *, user: str = "U02ZEIMU", channel: str | None = "moving-zeimu", **extra) -> str:
     where = channel_id(fakeslack, channel) if channel and channel.startswith("moving-") else (channel or "D0DM")
     reply = post_slash(app, "/req", text, user=user, channel=where, response_url=fakeslack.response_url, **extra)
+    app.settle()  # its follow-up (cards, the board) has finished: the next command meets no busy database
     return reply.json()["text"]
 
 
@@ -57,17 +58,16 @@ def press(app, fakeslack, rating: str, value: str, *, user: str, channel: str) -
     before = len(fakeslack.calls_to("response_url"))
     click(app, BUTTON[rating], value, user=user, channel=channel_id(fakeslack, channel), response_url=fakeslack.response_url)
 
-    def answered() -> list:
-        return [c for c in fakeslack.calls_to("response_url")[before:] if not c.params.get("replace_original")]
-
-    wait_for(answered)
-    return answered()[0].params["text"]
+    app.settle()  # everything the press started has finished: what it said is said
+    answered = [c for c in fakeslack.calls_to("response_url")[before:] if not c.params.get("replace_original")]
+    assert answered, "the presser was told nothing"
+    return answered[0].params["text"]
 
 
 def propose(app, fakeslack, text="転出届の内容を税務課にも自動で共有する 影響: 税務課が転出者を手入力で確認している") -> None:
     said = slash(app, fakeslack, f"add {text}")
     assert "要件 #" in said and "7 チャンネル" in said, said
-    wait_for(lambda: all(card_texts(fakeslack, name) for name in [*DEPARTMENT_CHANNELS, "moving-leads"]))
+    assert all(card_texts(fakeslack, name) for name in [*DEPARTMENT_CHANNELS, "moving-leads"])  # slash() settled
 
 
 def test_a_proposed_requirement_reaches_every_channel_with_its_effect_and_buttons(app, fakeslack):
@@ -81,11 +81,12 @@ def test_a_proposed_requirement_reaches_every_channel_with_its_effect_and_button
     )
     cards = [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["text"].startswith(":memo:")]
     assert {c.params["channel"] for c in cards} == {channel_id(fakeslack, n) for n in [*DEPARTMENT_CHANNELS, "moving-leads"]}
-    text = cards[0].params["text"]
+    card = next(c for c in cards if c.params["channel"] == channel_id(fakeslack, "moving-zeimu"))  # a department's copy
+    text = card.params["text"]
     assert "要件 #1" in text and "状態: *提案*" in text and "業務への影響:* 税務課が転出者を手入力で確認している" in text
     assert "税務課・鈴木 一郎" in text and "U02ZEIMU" not in text  # people by name
     assert text.count("未評価") == 6
-    blocks = json.loads(cards[0].params["blocks"]) if isinstance(cards[0].params["blocks"], str) else cards[0].params["blocks"]
+    blocks = json.loads(card.params["blocks"]) if isinstance(card.params["blocks"], str) else card.params["blocks"]
     labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     values = {e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
     assert labels == ["必須", "あれば良い", "不要", "影響なし"] and values == {"1"}

@@ -45,7 +45,9 @@ def app(synced, http_app):
 
 def slash(app, fakeslack, text: str, *, user: str = "U01SHIMIN", channel: str = "moving-shimin", **kw) -> dict:
     where = channel_id(fakeslack, channel) if channel.startswith("moving") else channel
-    return post_slash(app, "/uat", text, user=user, channel=where, response_url=fakeslack.response_url, **kw).json()
+    reply = post_slash(app, "/uat", text, user=user, channel=where, response_url=fakeslack.response_url, **kw).json()
+    app.settle()  # its follow-up (the cards) has finished
+    return reply
 
 
 def rows(app, model, *where) -> list:
@@ -78,7 +80,8 @@ def press(app, fakeslack, action_id: str, value: str, *, user: str, channel: str
     """Press a card's button: the form it opens, or the text the presser is told."""
     opened, said = len(fakeslack.calls_to("views.open")), len(fakeslack.calls_to("response_url"))
     click(app, action_id, value, user=user, channel=channel_id(fakeslack, channel), response_url=fakeslack.response_url)
-    wait_for(lambda: len(fakeslack.calls_to("views.open")) > opened or len(fakeslack.calls_to("response_url")) > said)
+    app.settle()
+    assert len(fakeslack.calls_to("views.open")) > opened or len(fakeslack.calls_to("response_url")) > said, "nothing"
     if len(fakeslack.calls_to("views.open")) > opened:
         return json.loads(fakeslack.calls_to("views.open")[-1].params["view"])
     return fakeslack.calls_to("response_url")[-1].params["text"]
@@ -94,6 +97,7 @@ def submit(app, view: dict, values: dict, *, user: str) -> dict:
     }
     response = post_interaction(app, payload)
     assert response.status_code == 200, response.text
+    app.settle()  # what the submission started after its ack (the cards' new state) has finished
     return response.json() if response.text not in ("", "{}") else {}
 
 
@@ -116,7 +120,7 @@ def told(fakeslack, user: str) -> list[str]:
 def added(app, fakeslack) -> None:
     text = slash(app, fakeslack, f"add {ADD}")["text"]
     assert "受入テスト #1「転入画面の受入テスト」" in text and "2026-12-07(月) 14:00" in text, text
-    wait_for(lambda: all(posts_to(fakeslack, n) for n in [*DEPARTMENT_CHANNELS, "moving-leads"]))
+    assert all(posts_to(fakeslack, n) for n in [*DEPARTMENT_CHANNELS, "moving-leads"]), "a channel got no card"
 
 
 # --- /uat add, the card, sign-ups ----------------------------------------------------------------------------------
@@ -136,7 +140,7 @@ def test_a_session_is_added_its_card_reaches_every_channel_and_a_sign_up_updates
     assert submit(app, form, attendees(""), user="U02ZEIMU")["errors"][ATTENDEES]  # required
     assert rows(app, UatSignup) == []
     submit(app, form, attendees("鈴木、山田"), user="U02ZEIMU")
-    wait_for(lambda: len(fakeslack.calls_to("chat.update")) >= 7)
+    assert len(fakeslack.calls_to("chat.update")) >= 7  # every copy of the card (the submission settled)
     for name in [*DEPARTMENT_CHANNELS, "moving-leads"]:
         [update] = posts_to(fakeslack, name, "chat.update")
         assert "税務課: 参加（鈴木、山田）" in card_texts(update) and "市民課: 未登録" in card_texts(update)
@@ -228,7 +232,7 @@ def test_after_the_start_a_problem_becomes_an_issue_linked_to_the_session_and_th
     start = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
     with time_machine.travel(start + dt.timedelta(minutes=5), tick=True):
         assert fire(app.services, "uat:moving:1:start", scheduled_at=start).status == "delivered"
-        wait_for(lambda: len(fakeslack.calls_to("chat.update")) >= 7)
+        assert len(fakeslack.calls_to("chat.update")) >= 7  # every copy of the card (the submission settled)
         assert RESULT_BUTTON in card_buttons(posts_to(fakeslack, "moving-zeimu", "chat.update")[-1])
         form = press(app, fakeslack, RESULT_BUTTON, "1", user="U02ZEIMU", channel="moving-zeimu")
         choices = next(b for b in form["blocks"] if b.get("block_id") == REQUIREMENT)["element"]["options"]
