@@ -85,7 +85,7 @@ def test_a_firing_run_by_hand_on_a_closed_day_sends_nothing_whatever_the_kind(sc
         ran.add(spec.kind)
         with time_machine.travel(new_year + dt.timedelta(minutes=1), tick=True):
             result = fire(scheduled, spec.id, new_year)
-        assert (result.status, result.reason, result.channels) == ("skipped", "closed_day", 0), spec.id
+        assert (result.status, result.reason, result.channels, result.scheduled_at) == ("skipped", "closed_day", 0, new_year)
     assert ran == set(KINDS)
     assert fakeslack.calls_to("chat.postMessage") == [] and fakeslack.calls_to("files.completeUploadExternal") == []
 

@@ -1,0 +1,55 @@
+"""Named rules of the calendar's moves and the readers of dates, each written against a mutant that survived the
+suite (scripts/mutation on commands.dates, reminders.triggers, storage.phases and the digest and report jobs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from commands.dates import read_moment
+from reminders.calendar import BusinessCalendar
+from reminders.firing import fire
+from reminders.triggers import BusinessDayTrigger
+from storage.models import Project
+from storage.projectfile import parse_cron
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def at(day: str, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, minute), TOKYO)
+
+
+def test_rule_a_move_across_the_new_year_names_the_firing_of_the_old_year():
+    """A Friday digest on 2027-12-31 (the closure) moves to Tuesday 2028-01-04 (1/3 is still closed); the move is
+    named with its year — a firing of 2027 — and a moment that is no firing at all stands in for nothing."""
+    trigger = BusinessDayTrigger(parse_cron("0 16 * * fri", "Asia/Tokyo"), BusinessCalendar())
+    assert trigger.get_next_fire_time(None, at("2027-12-30", 12)) == at("2028-01-04", 16)
+    assert trigger.moved_from(at("2028-01-04", 16)) == at("2027-12-31", 16)
+    assert trigger.moved_from(at("2028-01-05", 12)) is None  # no firing of this trigger
+    assert trigger.moved_from(at("2028-01-07", 16)) is None  # a regular Friday
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("2026/12/02T09:30", "2026-12-02T09:30"), ("2026-12-02T09:30+09:00", "2026-12-02T09:30")],
+)
+def test_rule_an_iso_moment_is_read_with_slashes_or_its_own_offset(written, meant):
+    assert read_moment(written, at("2026-12-01", 8)) == dt.datetime.fromisoformat(meant).replace(tzinfo=TOKYO)
+
+
+def test_rule_a_digest_with_no_leads_channel_is_skipped_saying_why(synced, fakeslack):
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        project.leads_channel_id = None
+        session.add(project)
+        session.commit()
+    friday = at("2026-11-27", 16)
+    with time_machine.travel(friday + dt.timedelta(minutes=1), tick=True):
+        result = fire(synced, "digest:moving", friday)
+    assert (result.status, result.reason, result.scheduled_at) == ("skipped", "no_leads_channel", friday)
+    assert fakeslack.calls_to("chat.postMessage") == []
