@@ -143,3 +143,46 @@ def test_a_week_of_prompts_nobody_answered_is_zero_percent_not_a_dash(services, 
         )
     assert "朝会の回答率 0%" in text  # the totals
     assert "• *市民課*: 朝会の回答率 0%" in text  # and each department needs the leads' attention for it
+
+
+@pytest.mark.parametrize(
+    ("job", "when", "status", "asked"),
+    [
+        ("standup:moving", "2026-11-20T08:30", DeliveryStatus.DONE, True),  # 23:30 UTC the day before: Tokyo's day
+        ("standup:moving:operate", "2026-11-20T09:30", DeliveryStatus.DONE, True),  # the after-launch rhythm's prompt
+        ("standup:moving", "2026-11-20T00:00", DeliveryStatus.DONE, True),  # the day's first instant
+        ("standup:moving", "2026-11-19T23:59", DeliveryStatus.DONE, False),  # yesterday's
+        ("standup:moving", "2026-11-21T00:00", DeliveryStatus.DONE, False),  # tomorrow's first instant
+        ("standup:moving", "2026-11-21T09:30", DeliveryStatus.DONE, False),  # tomorrow's
+        ("standup:moving", "2026-11-20T09:30", DeliveryStatus.SKIPPED, False),  # not sent
+        ("digest:moving", "2026-11-20T09:30", DeliveryStatus.DONE, False),  # another job
+    ],
+)
+def test_today_is_asked_by_a_prompt_sent_on_tokyos_today_only(services, project, job, when, status, asked):
+    prompt(services, "2026-11-16")  # the project began
+    moment = dt.datetime.fromisoformat(when).replace(tzinfo=TOKYO).astimezone(dt.timezone.utc)
+    with services.session() as session:
+        session.add(Delivery(job_id=job, scheduled_at=moment, status=status))
+        session.commit()
+        due = standup_days(session, project, BusinessCalendar().is_business_day, "Asia/Tokyo")
+    assert due(dt.date(2026, 11, 20)) is asked
+
+
+def test_an_answer_asks_today_only_for_its_own_project_and_day(services, project):
+    """Another project's answer today, or this project's answer yesterday, does not make today a day asked."""
+    prompt(services, "2026-11-16")
+    with services.session() as session:
+        other = Project(slug="other", name="別の事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        session.refresh(other)
+    answer(services, other, "2026-11-20")
+    answer(services, project, "2026-11-19")
+
+    def due_today() -> bool:
+        with services.session() as session:
+            return standup_days(session, project, BusinessCalendar().is_business_day, "Asia/Tokyo")(dt.date(2026, 11, 20))
+
+    assert not due_today()
+    answer(services, project, "2026-11-20")
+    assert due_today()

@@ -53,3 +53,20 @@ def test_rule_a_digest_with_no_leads_channel_is_skipped_saying_why(synced, fakes
         result = fire(synced, "digest:moving", friday)
     assert (result.status, result.reason, result.scheduled_at) == ("skipped", "no_leads_channel", friday)
     assert fakeslack.calls_to("chat.postMessage") == []
+
+
+def test_rule_a_reminder_minutes_before_skips_closed_days_and_finds_the_next_open_one():
+    """15 minutes before a Wednesday 10:00 meeting: 4/29 (昭和の日) and 5/6 (振替休日) are closed Wednesdays in 2026,
+    so from 4/28 the next reminder is 5/13 09:45, and it belongs to the 10:00 meeting of that day."""
+    from reminders.triggers import OffsetTrigger, OpenDaysOnly
+
+    trigger = OpenDaysOnly(OffsetTrigger(parse_cron("0 10 * * wed", "Asia/Tokyo"), -dt.timedelta(minutes=15)), BusinessCalendar())
+    assert trigger.get_next_fire_time(None, at("2026-04-28", 12)) == at("2026-05-13", 9, 45)
+    assert trigger.source_time(at("2026-05-13", 9, 45)) == at("2026-05-13", 10)
+
+
+def test_rule_fire_times_include_a_firing_at_the_very_end():
+    from reminders.triggers import fire_times
+
+    trigger = BusinessDayTrigger(parse_cron("30 9 * * mon-fri", "Asia/Tokyo"), BusinessCalendar())
+    assert fire_times(trigger, at("2026-12-07", 0), at("2026-12-08", 9, 30)) == [at("2026-12-07", 9, 30), at("2026-12-08", 9, 30)]
