@@ -25,6 +25,11 @@ def standup_job_id(project_slug: str, *, after_launch: bool = False) -> str:
     return f"standup:{project_slug}{AFTER_LAUNCH if after_launch else ''}"
 
 
+def prompt_job_ids(project_slug: str) -> list[str]:
+    """The ids of the project's stand-up prompt jobs, both rhythms (a prompt of either asks for answers)."""
+    return [standup_job_id(project_slug), standup_job_id(project_slug, after_launch=True)]
+
+
 def in_operation(project: Project) -> bool:
     """Whether the project is live (運用): what the stand-up and 振り返り jobs follow."""
     return project.phase == OPERATE
@@ -50,7 +55,7 @@ def first_standup_day(session: Session, project: Project, timezone: str, configu
     if configured is not None:
         return configured
     zone = ZoneInfo(timezone)
-    ids = [standup_job_id(project.slug), standup_job_id(project.slug, after_launch=True)]
+    ids = prompt_job_ids(project.slug)
     prompted = session.exec(
         select(func.min(Delivery.scheduled_at)).where(col(Delivery.job_id).in_(ids), Delivery.status == DeliveryStatus.DONE)
     ).one()
@@ -98,7 +103,7 @@ def _asked_on(session: Session, project: Project, day: dt.date, zone: ZoneInfo) 
     """Whether the project's stand-up was asked on `day`: a prompt of either rhythm sent that day, or an answer given
     for it (a `/standup` typed before the prompt)."""
     start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
-    ids = [standup_job_id(project.slug), standup_job_id(project.slug, after_launch=True)]
+    ids = prompt_job_ids(project.slug)
     prompted = session.exec(
         select(Delivery.id).where(
             col(Delivery.job_id).in_(ids),
