@@ -22,14 +22,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 import time_machine
-from sqlmodel import func, select
+from sqlmodel import select
 
 from commands import board
 from commands.issue_blocks import FIELDS, MODAL_CALLBACK
-from reminders.jobs.aging import LEADS, NUDGE, aging_notices
+from reminders.jobs.aging import LEADS, NUDGE
 from storage.enums import Role, RoleSource
 from storage.hearings import create_hearing
-from storage.issues import NewIssue, create_issue
 from storage.models import (
     Department,
     HearingAnswer,
@@ -41,8 +40,10 @@ from storage.models import (
     RoleAssignment,
 )
 from tests.conftest import channel_id, post_slash, sign, wait_for
+from tests.test_aging import posted, run_on, waiting_issue
 from tests.test_hearing import dms, press
 from tests.test_hearing import submit as submit_answers
+from tests.test_replay import count
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 THURSDAY = dt.datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)  # a business day
@@ -52,11 +53,6 @@ NEW_REQUIREMENT = "窓口の待ち時間表示"
 @pytest.fixture
 def app(synced, http_app):
     return http_app
-
-
-def count(services, model) -> int:
-    with services.session() as session:
-        return session.exec(select(func.count()).select_from(model)).one()
 
 
 # --- 1 and 2: the board's canvas, written by two refreshes that overlap ------------------------------------------------
@@ -287,34 +283,6 @@ def test_a_hearing_answer_for_a_department_outside_the_hearings_project_is_refus
 
 def at(day: str, hour: int = 9, minute: int = 5) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=TOKYO)
-
-
-def waiting_issue(services, created: dt.datetime) -> int:
-    """市民課's issue waiting on 税務課 since `created`."""
-    with time_machine.travel(created, tick=False), services.session() as session:
-        shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
-        project = session.exec(select(Project).where(Project.slug == "moving")).one()
-        issue = create_issue(
-            session=session,
-            issue_in=NewIssue(
-                project_id=project.id,
-                department_id=shimin.id,
-                reporter_id="U01SHIMIN",
-                title="転出データの受け渡し",
-                waiting_on_id=zeimu.id,
-            ),
-        )
-        return issue.id
-
-
-def run_on(services, moment: dt.datetime):
-    with time_machine.travel(moment, tick=False):
-        return aging_notices(services, "moving")
-
-
-def posted(fakeslack, name: str) -> list[str]:
-    cid = channel_id(fakeslack, name)
-    return [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == cid]
 
 
 @pytest.mark.parametrize(
