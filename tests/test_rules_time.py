@@ -4,6 +4,7 @@ suite (scripts/mutation on commands.dates, reminders.triggers, storage.phases an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,3 +71,41 @@ def test_rule_fire_times_include_a_firing_at_the_very_end():
 
     trigger = BusinessDayTrigger(parse_cron("30 9 * * mon-fri", "Asia/Tokyo"), BusinessCalendar())
     assert fire_times(trigger, at("2026-12-07", 0), at("2026-12-08", 9, 30)) == [at("2026-12-07", 9, 30), at("2026-12-08", 9, 30)]
+
+
+def test_rule_the_monthly_report_goes_to_this_projects_managers_or_is_skipped_saying_why(synced, fakeslack):
+    """No manager of this project (a manager of another one does not count): skipped, `no_managers`, at its time."""
+    from storage.models import RoleAssignment
+
+    with synced.session() as session:
+        for row in session.exec(select(RoleAssignment).where(RoleAssignment.role == "manager")):
+            row.project_id = None  # the sample's manager now manages no project (as of another project's)
+            session.add(row)
+        session.commit()
+    first = at("2026-12-01", 8)
+    with time_machine.travel(first + dt.timedelta(minutes=1), tick=True):
+        result = fire(synced, "report:moving", first)
+    assert (result.status, result.reason, result.scheduled_at) == ("skipped", "no_managers", first)
+    assert fakeslack.calls_to("files.completeUploadExternal") == []
+
+
+def test_rule_the_monthly_reports_file_is_titled_with_the_project_and_its_month(synced, fakeslack):
+    first = at("2026-12-01", 8)
+    with time_machine.travel(first + dt.timedelta(minutes=1), tick=True):
+        assert fire(synced, "report:moving", first).status == "delivered"
+        synced.gateway.flush_pending()
+    [upload] = fakeslack.calls_to("files.completeUploadExternal", ok_only=True)
+    [file] = json.loads(upload.params["files"])
+    assert file["title"] == "引越しワンストップ化 進捗レポート 2026-11-01〜2026-11-30"
+
+
+def test_rule_a_report_section_without_cron_sends_no_monthly_report():
+    """`report: {dates: wareki}` words the reports people ask for; no `cron`, no monthly job."""
+    from reminders.jobs import report as report_job
+    from storage.projectfile import parse_project_file
+    from tests.conftest import SAMPLE
+
+    text = SAMPLE.read_text(encoding="utf-8").replace('report: {cron: "0 8 1 * *", dates: both}', "report: {dates: wareki}")
+    project_file = parse_project_file(text)
+    [project] = project_file.projects
+    assert report_job.specs(project_file, project, [], BusinessCalendar()) == []
