@@ -25,7 +25,7 @@ import time_machine
 from sqlmodel import select
 
 from commands import board
-from commands.issue_blocks import FIELDS, MODAL_CALLBACK
+from commands.issue_blocks import MODAL_CALLBACK
 from reminders.jobs.aging import LEADS, NUDGE
 from storage.enums import Role, RoleSource
 from storage.hearings import create_hearing
@@ -43,7 +43,7 @@ from tests.conftest import channel_id, post_slash, sign, wait_for
 from tests.test_aging import posted, run_on, waiting_issue
 from tests.test_hearing import dms, press
 from tests.test_hearing import submit as submit_answers
-from tests.test_replay import count
+from tests.test_replay import _submission, count
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 THURSDAY = dt.datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)  # a business day
@@ -176,24 +176,10 @@ def issue_form(app, fakeslack) -> dict:
 
 
 def issue_submission(view: dict, title: str, *, view_hash: str) -> str:
-    """The signed body of the issue form sent as view V0FORM with `view_hash` and this title."""
-    department = next(b for b in view["blocks"] if b["block_id"] == FIELDS["department"])
-    values = {
-        FIELDS["title"]: {"value": {"type": "plain_text_input", "value": title}},
-        FIELDS["body"]: {"value": {"type": "plain_text_input", "value": "詳細"}},
-        FIELDS["department"]: {"value": {"type": "static_select", "selected_option": department["element"]["initial_option"]}},
-        FIELDS["waiting_on"]: {"value": {"type": "static_select", "selected_option": None}},
-        FIELDS["severity"]: {"value": {"type": "static_select", "selected_option": {"value": "normal"}}},
-        FIELDS["due"]: {"value": {"type": "datepicker", "selected_date": None}},
-    }
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T000TEST"},
-        "api_app_id": "A000TEST",
-        "user": {"id": "U02ZEIMU"},
-        "trigger_id": "2.3.4",
-        "view": {**view, "id": "V0FORM", "hash": view_hash, "state": {"values": values}},
-    }
+    """The signed body of the issue form sent as view V0FORM with `view_hash` and this title (tests/test_replay.py's
+    submission, with another hash)."""
+    payload = _submission(view, title)
+    payload["view"]["hash"] = view_hash
     return urlencode({"payload": json.dumps(payload)})
 
 

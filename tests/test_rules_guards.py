@@ -36,6 +36,7 @@ from storage.meetings import add_meeting
 from storage.models import Department, Issue, Project
 from storage.privacy import _DIGIT_RUN, contains_my_number, my_number_check_digit
 from storage.wins import create_win
+from tests.test_input_gate import Recorder
 
 T = Translator("ja")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -211,23 +212,9 @@ ROADS = {  # road: (who, the /issue text around the words)
 }
 
 
-class Said:
-    """ack and respond as Bolt gives them: what the user was told."""
-
-    def __init__(self):
-        self.acks: list[dict] = []
-        self.responds: list[dict] = []
-
-    def ack(self, **kwargs) -> None:
-        self.acks.append(kwargs)
-
-    def respond(self, **kwargs) -> None:
-        self.responds.append(kwargs)
-
-
-def slash(services, text: str, user: str = "U01SHIMIN") -> Said:
+def slash(services, text: str, user: str = "U01SHIMIN") -> Recorder:
     """/issue through the real entry point, the input gate first."""
-    said = Said()
+    said = Recorder()
     interactions.slash(
         services, user_id=user, channel_id=None, command="/issue", text=text, trigger_id="t", ack=said.ack, respond=said.respond
     )
