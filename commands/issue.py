@@ -211,10 +211,11 @@ def add(ctx: CommandContext, command: AddIssue, department: Department | None = 
     refusal = refuse_residents_data(ctx, command.title, command.body)
     if refusal:
         return refusal
-    due = read_date(command.due, dt.datetime.now(ZoneInfo(ctx.timezone)).date()) if command.due else None
+    today = dt.datetime.now(ZoneInfo(ctx.timezone)).date()
+    due = read_date(command.due, today) if command.due else None
     if command.due and due is None:
         return usage(ctx, ctx.t("issue.problem_due", due=escape(command.due)))
-    if due is not None and due < dt.datetime.now(ZoneInfo(ctx.timezone)).date():
+    if due is not None and due < today:
         return usage(ctx, ctx.t("issue.error_due_past"))
     where = resolve_department(ctx, department, ask=Ask(DEPARTMENT_BUTTON, "/issue", typed))
     if isinstance(where, Reply):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
 from commands import retro as retro_commands
@@ -76,10 +76,14 @@ def project_summary(
     calendar: BusinessCalendar,
     timezone: str,
     project_start: dt.date | None = None,
+    asked: Callable[[dt.date], bool] | None = None,
 ) -> ProjectSummary:
     """The period's figures, with business days from the municipality's calendar; stand-ups expected only from the
-    project's first (`project_start`: renkei.yml's `start:`, else the first prompt sent)."""
+    project's first (`project_start`: renkei.yml's `start:`, else the first prompt sent). `asked`: the days a stand-up
+    was asked for, when the caller has them already (storage.phases.standup_days)."""
     today = dt.datetime.now(ZoneInfo(timezone)).date()
+    if asked is None:
+        asked = standup_days(session, project, calendar.is_business_day, timezone, start=project_start)
     return summarize(
         session,
         project,
@@ -88,7 +92,7 @@ def project_summary(
         timezone=timezone,
         today=today,
         business_days=calendar.business_days_between,
-        is_business_day=standup_days(session, project, calendar.is_business_day, timezone, start=project_start),
+        is_business_day=asked,
     )
 
 
@@ -226,11 +230,10 @@ def make_report(
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     as_of = min(end, today)
     spec = project_file.project(project.slug)
-    configured = spec.start if spec else None
-    asked = standup_days(session, project, calendar.is_business_day, timezone, start=configured)  # from the first
-    started = first_standup_day(session, project, timezone, configured)
+    started = first_standup_day(session, project, timezone, spec.start if spec else None)
+    asked = standup_days(session, project, calendar.is_business_day, timezone, start=started)  # once, for every figure
     data = ReportData(
-        summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone, project_start=configured),
+        summary=project_summary(session, project, start, end, calendar=calendar, timezone=timezone, asked=asked),
         trend=weekly_open_trend(
             session,
             project,
