@@ -302,6 +302,9 @@ class CountingExecutor(ThreadPoolExecutor):
             )
 
 
+RUNNING_APPS: list[HttpApp] = []  # the HTTP apps serving now: `wait_for` lets their work after the ack finish
+
+
 class HttpApp:
     """The real WSGI app served by waitress on a loopback port."""
 
@@ -317,6 +320,7 @@ class HttpApp:
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+        RUNNING_APPS.append(self)
 
     def _run(self) -> None:
         try:
@@ -333,6 +337,8 @@ class HttpApp:
         """Stop serving, then let the listeners' work after the ack finish (before the services are closed)."""
         self.server.close()
         self.listeners.shutdown(wait=True)
+        if self in RUNNING_APPS:
+            RUNNING_APPS.remove(self)
 
 
 @pytest.fixture
@@ -548,7 +554,21 @@ def click(app: HttpApp, action_id: str, value: str, *, user: str, channel: str, 
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:
-    """Wait until work done after the ack (follow-ups) has happened."""
+    """The outcome of work done after the ack (follow-ups, cards' new state). With the bot's HTTP app running, the work
+    every request so far started is first let finish (an event, bound generously: SETTLE_SECONDS), then the outcome is
+    asserted once: a rule that broke fails by this assertion, not by a wait running out. Without a running app (a
+    subprocess, a courier) it polls (`until`)."""
+    if RUNNING_APPS:
+        for app in list(RUNNING_APPS):
+            app.settle()
+        assert predicate(), "the work after the ack has finished, and its expected outcome is not there"
+        return
+    until(predicate, timeout)
+
+
+def until(predicate, timeout: float = 10.0) -> None:
+    """Poll until `predicate` holds: for waits in the middle of work that is still running on purpose (Slack slow or
+    failing, a courier's threads, a subprocess, the services' background threads)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting for the follow-up"

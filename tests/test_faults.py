@@ -22,7 +22,7 @@ from storage.deliveries import firing
 from storage.enums import DeliveryStatus
 from storage.models import Issue, OutboxMessage, StandupAnswer
 from storage.standups import save_answer
-from tests.conftest import BOT_TOKEN, RENKEI, channel_id, post_slash, run, subprocess_env, wait_for
+from tests.conftest import BOT_TOKEN, RENKEI, channel_id, post_slash, run, subprocess_env, until, wait_for
 from tests.test_issue_flow import posts_to, report
 
 DEPARTMENT_CHANNELS = ["moving-shimin", "moving-zeimu", "moving-kokuho", "moving-fukushi", "moving-kosodate", "moving-it"]
@@ -153,7 +153,7 @@ def test_acks_do_not_wait_while_slack_rate_limits_the_cards(synced, http_app, fa
             response = report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu")
             assert response.status_code == 200 and "#" in response.json()["text"]
             assert time.monotonic() - started < 1.5
-        wait_for(lambda: len(posts_to(fakeslack, "moving-shimin")) == 5 and len(posts_to(fakeslack, "moving-zeimu")) == 5, 30)
+        until(lambda: len(posts_to(fakeslack, "moving-shimin")) == 5 and len(posts_to(fakeslack, "moving-zeimu")) == 5, 30)
         keys = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
         assert len(keys) == 10
     finally:
@@ -408,7 +408,7 @@ def test_acks_stay_quick_when_slack_answers_slowly(synced, http_app, fakeslack):
         for thread in threads:
             thread.join()
         assert errors == [] and max(durations) < 2.5
-        wait_for(lambda: len(posts_to(fakeslack, "moving-zeimu")) == 5, timeout=30)
+        until(lambda: len(posts_to(fakeslack, "moving-zeimu")) == 5, timeout=30)  # the courier sends them
     finally:
         fakeslack.delay = 0.0
         courier.stop()
@@ -470,11 +470,11 @@ def test_follow_ups_run_on_their_own_threads_not_the_listeners(synced, http_app,
     try:
         report(http_app, fakeslack)
         post_slash(http_app, "/issue", "escalate 1 連携項目の追加", user="U02ZEIMU", response_url=fakeslack.response_url)
-        wait_for(lambda: posts_to(fakeslack, "moving-it"))
+        until(lambda: posts_to(fakeslack, "moving-it"))  # on the background threads, which `wait_for` does not settle
         assert threads and all(name.startswith("follow-up") for name in threads)
         monkeypatch.setattr(type(synced), "follow_up", lambda self, reply, **kwargs: 1 / 0)
         report(http_app, fakeslack, text="別の課題 to:zeimu")
-        wait_for(lambda: any("エラーが発生しました" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+        until(lambda: any("エラーが発生しました" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
     finally:
         synced.background.shutdown(wait=True)
         synced.background = None

@@ -16,7 +16,7 @@ from commands.home import MAX_BLOCKS, build_home
 from commands.people import Names
 from storage.home import HomeData, HomeDepartment, HomeIssue, HomeMeeting, HomeWin, home_data
 from storage.models import Department, Issue, Project, Win
-from tests.conftest import sign
+from tests.conftest import sign, wait_for
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 EMPTY = HomeData(departments=[], issues=[], more_issues=0, meetings=[], wins=[])
@@ -112,9 +112,7 @@ def test_opening_the_home_tab_publishes_the_view(http_app, fakeslack):
     body = json.dumps(event)
     headers = {**sign(body), "Content-Type": "application/json"}
     assert requests.post(f"{http_app.url}/slack/events", data=body.encode(), headers=headers, timeout=5).status_code == 200
-    deadline = time.monotonic() + 10
-    while not fakeslack.calls_to("views.publish") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: fakeslack.calls_to("views.publish"))  # the home tab is published after the ack
     [call] = fakeslack.calls_to("views.publish")
     assert call.params["user_id"] == "U03KOKUHO"
     view = json.loads(call.params["view"])
