@@ -24,8 +24,9 @@ def contains_my_number(text: str) -> bool:
     """True when the text holds a My Number: twelve digits with a valid check digit, in any spelling.
 
     Digits may be full width, kanji (一二三…〇) or of any script; groups may be split by spaces, tabs, newlines,
-    hyphens and dashes of every kind (ー included), dots or slashes (up to four such characters between two groups),
-    with invisible characters anywhere (read both as nothing and as a separator). A candidate is a row of whole
+    hyphens and dashes of every kind (ー included), dots, slashes or commas (`,` `，` `、`: how Excel shows a long
+    number) — up to four such characters between two groups — with invisible characters anywhere (every format
+    character, variation selectors, tags: read both as nothing and as a separator). A candidate is a row of whole
     groups holding twelve digits that no other digit touches, so a longer unbroken run (a 13-digit corporate
     number, a phone number written without separators) is never one. Its groups are all of three digits or more
     (12, 4-4-4, 6-6, 3-3-3-3, 4-8 …), or all of one length written one way (2×6, 1×12; not the dates `04/07 04/09
@@ -73,7 +74,8 @@ def _holds_my_number(folded: str, any_shape: bool = False) -> bool:
 
 
 def _kind(separator: str) -> str:
-    """What a separator is, whatever its spelling: `-` (any hyphen or dash), `.`, `/`, or ` ` (only blanks)."""
+    """What a separator is, whatever its spelling: `-` (any hyphen or dash), `.`, `/`, `,` (any comma, 、), or ` `
+    (only blanks)."""
     return "".join(sorted(set(separator.translate(_SEPARATOR_KINDS)))) or " "
 
 
@@ -116,23 +118,34 @@ def strip_xml_invalid(text: str) -> str:
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
 _REMOVED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
-# what hides between digits when a number is looked for: the above and every format character (Cf)
+# Every format character (Unicode category Cf, as of Unicode 15.1; tests/test_residents_spellings.py checks the list against
+# the running Python's unicodedata): soft hyphen, Arabic number signs, zero-width and bidirectional controls, the
+# invisible operators, the interlinear annotation and Egyptian format controls, the tags (U+E0001, U+E0020–U+E007F).
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+# variation selectors and the keycap's enclosing mark: `1️⃣2️⃣` are digits in their emoji form
+_VARIATION_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef\u180b-\u180d\u180f\u20e3"
+# what hides between digits when a number is looked for: the above, every format character and variation selector
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _FORMAT + _VARIATION_SELECTORS + _NONCHARACTERS + "]"
 )
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Devanagari … (NFKC has made full-width ones 0-9)
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-# between two groups: up to four of blanks, hyphens and dashes (ー too), dots, slashes
+# between two groups: up to four of blanks, hyphens and dashes (ー too), dots, slashes, commas (`123,456,789,018` is
+# how Excel shows a 12-digit number; 、 and the full-width ，, which NFKC makes `,`, as people type them)
 _BLANKS = " \t\n\r\x0b\x0c\u00a0\u3000"
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u02d7\u30fc\uff70\ufe63\uff0d"
-_DOTS, _SLASHES = ".\u00b7\u30fb\uff65\uff0e", "/\uff0f\u2215\u2044"
-_SEPARATOR = _BLANKS + _HYPHENS + _DOTS + _SLASHES
+_DOTS, _SLASHES, _COMMAS = ".\u00b7\u30fb\uff65\uff0e", "/\uff0f\u2215\u2044", ",\u3001\uff0c\uff64\ufe50\ufe51\u060c"
+_SEPARATOR = _BLANKS + _HYPHENS + _DOTS + _SLASHES + _COMMAS
 _SEPARATOR_KINDS = str.maketrans(
     {
         **{c: "-" for c in _HYPHENS.replace("\\", "")},
         **{c: "." for c in _DOTS},
         **{c: "/" for c in _SLASHES},
+        **{c: "," for c in _COMMAS},
         **{c: None for c in _BLANKS},
     }
 )
