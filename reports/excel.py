@@ -49,7 +49,7 @@ from storage.enums import EventKind, IssueStatus, MeetingSource, Role, Severity
 from storage.home import next_start
 from storage.ids import id_of
 from storage.models import Project
-from storage.privacy import strip_xml_invalid
+from storage.privacy import FORMULA_STARTS, strip_xml_invalid
 from storage.report_rows import answer_rows, history_rows, issue_rows, liaison_departments, project_meetings, win_rows
 from storage.summary import Participation, ProjectSummary, period_bounds
 
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from storage.db import Session
 
 Translate = Callable[..., str]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FONT = "Calibri"  # the workbook's own font: a font without a name prints in a serif face in LibreOffice
 HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
@@ -145,9 +144,7 @@ def cell(ws: Worksheet, value: Any, style: Cell | None = None) -> Any:
             out = WriteOnlyCell(ws, value=value)
             if style is not None:
                 out._style = copy(style._style)
-            out.data_type = "s"  # stored as text even though it starts with '=' …
-            out.quotePrefix = True  # … and Excel keeps it text when the cell is edited
-            return out
+            return _kept_as_text(out)
     if style is None or value is None:
         return value
     if isinstance(value, (dt.date, dt.datetime)):
@@ -156,14 +153,24 @@ def cell(ws: Worksheet, value: Any, style: Cell | None = None) -> Any:
     return style
 
 
+def _kept_as_text(out: WriteOnlyCell) -> WriteOnlyCell:
+    """A cell whose text starts like a formula: stored as text (not `=…` run) and, with Excel's quote prefix, kept
+    text when someone edits the cell (`+1+1`, `@SUM(…)`)."""
+    out.data_type = "s"
+    out.quotePrefix = True
+    return out
+
+
 def header_cells(ws: Worksheet, header: list[str]) -> list[WriteOnlyCell]:
-    """The styled header row."""
+    """The styled header row. Titles can come from renkei.yml (department names, questions): the same guard as
+    people's text."""
     cells = []
     for title in header:
+        title = strip_xml_invalid(title) if isinstance(title, str) else title
         out = WriteOnlyCell(ws, value=title)
         out.font, out.fill = HEADER_FONT, HEADER_FILL
         out.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cells.append(out)
+        cells.append(_kept_as_text(out) if isinstance(title, str) and title.startswith(FORMULA_STARTS) else out)
     return cells
 
 

@@ -99,6 +99,12 @@ def _ip_octet(group: str) -> bool:
     return int(group) <= 255 and (group == "0" or not group.startswith("0"))
 
 
+# What starts a formula in a spreadsheet cell: `=` (openpyxl's own rule), and `+`, `-`, `@`, a tab or a carriage
+# return, which Excel and LibreOffice turn into one when the cell is edited. The workbook keeps such text as text
+# (reports.excel.cell); renkei.yml refuses it in its texts (storage.projectfile).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def clean(text: str) -> str:
     """Text fit to store and show: one kind of line end, no characters XML or PostgreSQL refuse, none invisible, NFKC.
 

@@ -127,6 +127,17 @@ class _Strict(BaseModel):
         return value
 
 
+def _words(value: Any) -> Any:
+    """Words people read, in the workbook too (names, titles, questions, purposes): none may start like a spreadsheet
+    formula (`=`, `+`, `-`, `@`, a tab), which Excel would run when the cell is edited."""
+    from storage.privacy import FORMULA_STARTS
+
+    for text in value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+            raise PydanticCustomError("formula_text", "formula text", {"value": text})
+    return value
+
+
 class DepartmentSpec(_Strict):
     """A department (課) of the municipality and its liaisons."""
 
@@ -137,6 +148,7 @@ class DepartmentSpec(_Strict):
 
     _check_slug = field_validator("slug")(lambda cls, v: _slug(v))
     _check_users = field_validator("liaisons")(lambda cls, v: _users(v))
+    _check_words = field_validator("name")(lambda cls, v: _words(v))
 
 
 class Schedule(_Strict):
@@ -166,6 +178,7 @@ class StandupSpec(Schedule):
     remind_after: str = "3h"
     questions: list[str] = Field(default_factory=lambda: list(DEFAULT_STANDUP_QUESTIONS), min_length=1)
     _check_remind = field_validator("remind_after")(lambda cls, v: _duration(v))
+    _check_questions = field_validator("questions")(lambda cls, v: _words(v))
 
 
 class MeetingSpec(_Strict):
@@ -175,6 +188,7 @@ class MeetingSpec(_Strict):
     cron: str
     remind_before: list[str] = ["1d", "15m"]
     _check_cron = field_validator("cron")(lambda cls, v: _cron(v))
+    _check_words = field_validator("title")(lambda cls, v: _words(v))
 
     @field_validator("remind_before")
     @classmethod
@@ -186,7 +200,7 @@ def _questions(values: list[str]) -> list[str]:
     for value in values:
         if not str(value).strip() or len(str(value)) > 150:  # Slack: an input block's label is at most 2,000 chars
             raise PydanticCustomError("bad_question", "bad question", {"value": value})
-    return values
+    return _words(values)
 
 
 class HearingSpec(_Strict):
@@ -257,6 +271,7 @@ class ProjectSpec(_Strict):
 
     _check_slug = field_validator("slug")(lambda cls, v: _slug(v))
     _check_users = field_validator("leads", "managers")(lambda cls, v: _users(v))
+    _check_words = field_validator("name", "purpose", "department_roles")(lambda cls, v: _words(v))
 
     @property
     def leads_channel_name(self) -> str:
@@ -317,7 +332,7 @@ class ProjectFile(_Strict):
         for name in value.values():
             if not str(name).strip() or len(str(name)) > 80:
                 raise PydanticCustomError("bad_person_name", "bad name", {"value": name})
-        return value
+        return _words(value)
 
     def department(self, slug: str) -> DepartmentSpec | None:
         """The department with this slug, if any."""
@@ -365,6 +380,7 @@ CUSTOM_PROBLEMS = {
     "bad_month_day",
     "bad_person_name",
     "bad_question",
+    "formula_text",
 }
 
 

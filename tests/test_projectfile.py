@@ -211,3 +211,35 @@ def test_an_unknown_date_style_is_named_with_its_line_and_the_three_choices():
     assert line == (
         "renkei.yml 12 行目（projects[0].report.dates）: 「heisei」は使えません。wareki, seireki, both のいずれかにしてください。"
     )
+
+
+FORMULA_PLACES = {  # where renkei.yml holds words the workbook shows: (the line's old text, new text, line)
+    "a department's name": ("name: 税務課,", "name: '=cmd|'' /C calc''!A0',", 4),
+    "the project's name": ("name: 引越しワンストップ化", "name: '+81 引越し'", 8),
+    "the project's purpose": ("name: 引越しワンストップ化", "name: 引越し\n    purpose: '@SUM(1)'", 9),
+    "a meeting's title": ("title: 定例会議,", "title: '-定例会議',", 13),
+    "a stand-up question": ('remind_after: "3h"}', 'remind_after: "3h", questions: ["=1+1"]}', 11),
+    "a hearing question": ("    meetings:", "    hearing: {questions: ['=1+1 困りごと']}\n    meetings:", 12),
+    "a 振り返り question": ("    meetings:", "    operation: {questions: ['@よかったこと']}\n    meetings:", 12),
+    "a person's name": ("projects:", "people: {U01SHIMIN: '=佐藤'}\nprojects:", 6),
+}
+
+
+@pytest.mark.parametrize("place", FORMULA_PLACES)
+def test_words_starting_like_a_spreadsheet_formula_are_refused_where_they_stand(place):
+    """Rule: renkei.yml's names, titles, questions and purposes reach the Excel report; one starting with `=`, `+`,
+    `-` or `@` is refused by `renkei check` with its line and how to write it (the workbook's own guard is the second
+    line: tests/test_rules_guards.py)."""
+    old, new, line = FORMULA_PLACES[place]
+    assert old in VALID
+    [problem] = problems_of(VALID.replace(old, new, 1))
+    assert (problem.code, problem.line) == ("formula_text", line), place
+    worded = project_file_problems(Translator("ja"), ProjectFileError("renkei.yml", [problem]))[1]
+    assert f"{line}" in worded and "数式" in worded and problem.params["value"] in worded
+
+
+def test_words_with_a_sign_inside_or_a_negative_looking_duration_are_their_own_rules():
+    """The controls: a sign inside a name is fine; `-1d` stays a duration's problem, not a formula's."""
+    assert parse_project_file(VALID.replace("name: 税務課,", "name: 税務課=課税,")).department("zeimu").name == "税務課=課税"
+    [problem] = problems_of(VALID.replace('remind_after: "3h"', 'remind_after: "-1d"'))
+    assert problem.code == "bad_duration"

@@ -297,3 +297,46 @@ def test_issue_refuses_a_my_number_itself_on_each_road_when_the_gate_is_bypassed
         one, two = session.get(Issue, 1), session.get(Issue, 2)
         assert (one.status, one.it_answer, two.escalated) == ("open", None, False)
     assert len(fakeslack.calls) == calls
+
+
+def test_text_from_renkei_yml_starting_like_a_formula_stays_text_on_every_sheet(services, tmp_path, monkeypatch):
+    """Rule: the guard covers what renkei.yml says as well as what people type — department names (the 要件 sheet's
+    header, every sheet's 部署 column), the project's name, hearing and 振り返り questions (headers of their sheets),
+    people's names. Such a file is refused by `renkei check` (tests/test_config.py); a database that holds them from
+    before still makes a workbook with no live formula in any cell of any sheet."""
+    starts = list(STARTS)
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        project.name = '=HYPERLINK("http://example.invalid","計画")'
+        for n, department in enumerate(session.exec(select(Department).order_by(Department.id))):
+            department.name = f"{starts[n % len(starts)]}cmd|' /C calc'!A{n}"
+            session.add(department)
+        session.add(project)
+        session.commit()
+        project_id, department_id = project.id, department.id
+    spec = services.project_file.projects[0]
+    question = "@SUM(1+1) 窓口"
+    operation = spec.operation.model_copy(update={"questions": [*spec.operation.questions, question]})
+    yml = services.project_file.model_copy(
+        update={
+            "projects": [spec.model_copy(update={"operation": operation})],
+            "people": {**services.project_file.people, "U01SHIMIN": "+81 市民 太郎"},
+        }
+    )
+    monkeypatch.setattr(services, "project_file", yml)
+    with time_machine.travel(dt.datetime(2026, 11, 2, 10, tzinfo=TOKYO), tick=False), services.session() as session:
+        retrospectives.save_retro(
+            session,
+            project_id=project_id,
+            department_id=department_id,
+            user_id="U02ZEIMU",
+            month=dt.date(2026, 11, 1),
+            answers={question: "窓口の待ち時間"},
+        )
+    wb = people_text_everywhere(services, tmp_path)
+    formulas = [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    header = [c.value for c in next(wb["要件"].iter_rows(max_row=1))]
+    assert any(str(v).startswith("=cmd|") for v in header), header  # the department's name, as written
+    retro_header = [(c.value, c.quotePrefix) for c in next(wb["振り返り"].iter_rows(max_row=1))]
+    assert (question, True) in retro_header
