@@ -22,7 +22,7 @@ from commands.issue import announce, refuse_residents_data
 from commands.limits import issue_rate_limit
 from commands.meeting import PLACE_LIMIT, read_when, take_place
 from commands.suggest import fold, unknown_sub
-from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number, plain_text, read_number
+from commands.text import BODY_LIMIT, TITLE_LIMIT, plain_text, read_number
 from commands.where import elsewhere, project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
@@ -419,9 +419,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
 def _submit_signup(ctx: CommandContext, uat: UatSession, department: Department, attendees: str) -> dict[str, str] | Reply:
     if not attendees:
         return {ATTENDEES: ctx.t("uat.problem_attendees")}
-    if contains_my_number(attendees):
-        return {ATTENDEES: ctx.t("issue.error_my_number")}
-    if len(attendees) > ATTENDEES_LIMIT:
+    if len(attendees) > ATTENDEES_LIMIT:  # (residents' data: the input gate refuses it under its field)
         return {ATTENDEES: ctx.t("uat.problem_attendees_long", limit=ATTENDEES_LIMIT, length=len(attendees))}
     earlier = save_signup(
         ctx.session, session_id=id_of(uat), department_id=id_of(department), user_id=ctx.user_id, attendees=attendees
@@ -444,9 +442,7 @@ def _submit_result(
         errors[OUTCOME] = ctx.t("uat.problem_outcome")
     if outcome == PROBLEM and not note:
         errors[NOTE] = ctx.t("uat.problem_note")
-    elif contains_my_number(note):
-        errors[NOTE] = ctx.t("issue.error_my_number")
-    elif len(note) > BODY_LIMIT:
+    elif len(note) > BODY_LIMIT:  # (residents' data: the input gate refuses it under its field)
         errors[NOTE] = ctx.t("issue.problem_body_too_long", limit=BODY_LIMIT, length=len(note))
     requirement = None
     if chosen != NO_REQUIREMENT:

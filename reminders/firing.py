@@ -53,6 +53,27 @@ def describe(services: Services, spec: JobSpec) -> str:
     return jobs.KINDS[spec.kind].describe(services.translator(), spec)
 
 
+# How far back the latest due firing of a job is looked for, nearest first: a day's firing, then a week's (the digest
+# on Friday, run on Monday), a month's (the report), a year's. Without one (a meeting never yet due) a run is `now`'s.
+DUE_LOOKBACKS = (dt.timedelta(days=2), dt.timedelta(days=35), dt.timedelta(days=400))
+
+
+def latest_due(spec: JobSpec, now: dt.datetime, timezone: str = "Asia/Tokyo") -> dt.datetime | None:
+    """The firing `renkei jobs run` without `--at` runs, so that a second run is the same firing (delivered once): the
+    latest at or before `now`, for weekly and monthly jobs as for daily ones. For a reminder of something ahead (a
+    meeting, a review or test) whose latest firing is no use any more (the meeting has begun), the next one: run by
+    hand, the reminder of the coming meeting is sent now, and not again at its time."""
+    kind = jobs.KINDS[spec.kind]
+    found = None
+    for lookback in DUE_LOOKBACKS:
+        found = latest_fire_time(spec.trigger, now, lookback=lookback)
+        if found is not None:
+            break
+    if getattr(kind, "REMINDS_AHEAD", False) and (found is None or not kind.still_useful(spec, found, now, timezone)):
+        return spec.trigger.get_next_fire_time(None, now) or found
+    return found
+
+
 def fire(
     services: Services, job_id: str, scheduled_at: dt.datetime | None = None, now: dt.datetime | None = None
 ) -> FiringResult:
@@ -67,7 +88,7 @@ def fire(
     if spec is None:
         return FiringResult("unknown", None)
     now = now or dt.datetime.now(dt.timezone.utc)
-    scheduled = scheduled_at or latest_fire_time(spec.trigger, now) or now
+    scheduled = scheduled_at or latest_due(spec, now, services.project_file.timezone) or now
     with services.session() as session:
         if not claim_firing(session, job_id, scheduled, INSTANCE, now=now):
             return FiringResult("duplicate", scheduled)

@@ -236,12 +236,23 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'renkei.db'}"
 
 
+SHAPE_REFUSALS = {"invalid_blocks", "invalid_arguments", "msg_too_long"}
+
+
 @pytest.fixture
-def fakeslack() -> Iterator[FakeSlack]:
-    """The Slack Web API emulator, running on a loopback port."""
+def fakeslack(request) -> Iterator[FakeSlack]:
+    """The Slack Web API emulator, running on a loopback port.
+
+    Afterwards, no message or view the bot sent may have been refused for its shape or size (`invalid_blocks`,
+    `invalid_arguments`, `msg_too_long`: Slack would have dropped it, and the person seen nothing): a card, form or
+    notice the bot builds wrong fails whichever test sends it. A test that sends such payloads on purpose is marked
+    `slack_refuses`."""
     fake = FakeSlack(tokens=(BOT_TOKEN, APP_TOKEN))
     fake.start()
     yield fake
+    if request.node.get_closest_marker("slack_refuses") is None:
+        refused = [f"{c.method}: {c.error}" for c in fake.calls if c.error in SHAPE_REFUSALS]
+        assert refused == [], "Slack refused what the bot sent (see tests/fakeslack/blockkit.py)"
     # stop() waits up to a poll interval (50 ms) for the serve loop to notice; 800-odd tests need not wait for it.
     # The port is never reused (each emulator has an ephemeral one of its own) and the thread is a daemon.
     threading.Thread(target=fake.stop, daemon=True).start()

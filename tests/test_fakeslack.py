@@ -11,6 +11,8 @@ import requests
 from tests.conftest import APP_TOKEN, BOT_TOKEN
 from tests.fakeslack import FakeSlack, RateLimits
 
+pytestmark = pytest.mark.slack_refuses  # the emulator's refusals are what these tests check
+
 
 @pytest.fixture
 def fake():

@@ -81,13 +81,14 @@ def test_a_reminder_fired_on_the_friday_names_the_monday_meeting(synced, fakesla
 
 
 def test_a_meeting_reminder_run_by_hand_names_the_meetings_real_date_and_time(synced, fakeslack):
-    # Thursday 15:15, no reminder of the Wednesday 10:00 定例会議 due in the last two days: `renkei jobs run` with no
-    # --at runs as now, and the reminder names the next meeting (Wednesday 12/02 10:00), not "now + 1 day"
+    # Thursday 15:15: the latest reminder of the Wednesday 10:00 定例会議 (Tuesday's, for 11/25) is no use now the
+    # meeting is over: `renkei jobs run` with no --at runs the next one, and it names the next meeting (Wednesday
+    # 12/02 10:00), not the past one nor "now + 1 day"
     with time_machine.travel(at("2026-11-26", 15, 15), tick=False):
         result = fire(synced, "meeting:moving:1:1d")
     assert result.status == "delivered"
     [text] = shimin_posts(fakeslack)
-    assert "12/02(水) 10:00" in text and "11/27" not in text
+    assert "12/02(水) 10:00" in text and "11/27" not in text and "11/25" not in text
 
 
 def test_a_missed_day_before_reminder_is_caught_up_until_the_meeting_starts(synced, fakeslack):

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 KIND = "meeting"
 ORDER = 30  # where its jobs stand among a project's (reminders/jobs/__init__.py)
+REMINDS_AHEAD = True  # a firing reminds of something ahead: run by hand once it has begun, the next one is meant
 
 _trimmed: set[int] = set()  # meetings whose extra reminders were already logged in this process
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 KIND = "uat"
 ORDER = 35  # after the meetings' reminders (reminders/jobs/__init__.py)
+REMINDS_AHEAD = True  # a firing reminds of something ahead: run by hand once it has begun, the next one is meant
 START = "start"
 
 

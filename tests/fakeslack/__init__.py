@@ -36,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.fakeslack import blockkit
+
 DEFAULT_SCOPES = (
     "commands,chat:write,channels:manage,channels:read,channels:join,channels:history,users:read,im:write,files:write,"
     "pins:write,canvases:write"
@@ -640,7 +642,7 @@ class FakeSlack:
         if not params.get("view"):
             return _refused("invalid_arguments", "missing required field: view")
         view = _as_dict(params.get("view"))
-        return _view_refusal(view) or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
+        return _view_refusal(view, "views.open") or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
 
     def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user_id"):
@@ -648,7 +650,7 @@ class FakeSlack:
         if not params.get("view"):
             return _refused("invalid_arguments", "missing required field: view")
         view = _as_dict(params.get("view"))
-        return _view_refusal(view) or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
+        return _view_refusal(view, "views.publish") or {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **view}}
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"
@@ -728,10 +730,12 @@ def _message_refusal(params: dict[str, Any]) -> dict[str, Any] | None:
     if len(blocks) > MESSAGE_BLOCKS:
         problems.append(f"no more than {MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
     problems += _block_problems(blocks, "/blocks")
+    if params.get("blocks") is not None:
+        problems += blockkit.blocks_problems(blocks, "/blocks")
     return _refused("invalid_blocks", *problems) | {"errors": problems} if problems else None
 
 
-def _view_refusal(view: dict[str, Any]) -> dict[str, Any] | None:
+def _view_refusal(view: dict[str, Any], method: str) -> dict[str, Any] | None:
     """Slack's refusal of a view (views.open, views.publish), or None."""
     blocks = view.get("blocks") or []
     problems = []
@@ -745,4 +749,5 @@ def _view_refusal(view: dict[str, Any]) -> dict[str, Any] | None:
     if view.get("type") == "modal" and any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
         problems.append("submit is required when an input block is present [json-pointer:/view/submit]")
     problems += _block_problems(blocks, "/view/blocks")
+    problems += blockkit.view_problems(view, method)
     return _refused("invalid_arguments", *problems) if problems else None
