@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
 
 from commands import board
@@ -413,14 +414,16 @@ def current_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, 
     return card_of(ctx, requirement)
 
 
+def rate_pressed(rating: str, ctx: CommandContext, value: str) -> Pressed:
+    """One of the card's four buttons pressed: the value is read as the requirement's number, nothing else."""
+    number = number_of(value)
+    return Pressed(reply=rate_here(ctx, number, rating), replace=current_card(ctx, number))
+
+
 def rate_button(rating: str) -> Button:
-    """One of the card's four buttons: the value is read as the requirement's number, nothing else."""
-
-    def press(ctx: CommandContext, value: str) -> Pressed:
-        number = number_of(value)
-        return Pressed(reply=rate_here(ctx, number, rating), replace=current_card(ctx, number))
-
-    return press
+    """The button of one rating (a module-level function bound to it, so the press runs as called, not as it was
+    when the module was imported: what mutation testing needs to see it)."""
+    return partial(rate_pressed, rating)
 
 
 # --- decisions ---------------------------------------------------------------------------------------------------
