@@ -8,6 +8,7 @@ question (`question_inputs`), the answers by question index (`typed_answers`).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
 from commands.base import Translate
@@ -18,14 +19,15 @@ from storage.projectfile import DEFAULT_HEARING_QUESTIONS, DEFAULT_RETROSPECTIVE
 Label = Callable[[Translate, str], str]
 
 
+def question_label(prefix: str, codes: frozenset[str], t: Translate, question: str) -> str:
+    """A question's wording: a default code by the catalog's `<prefix><code>`, any other as written."""
+    return t(f"{prefix}{question}") if question in codes else question
+
+
 def question_labels(prefix: str, defaults: Iterable[str]) -> Label:
-    """The wording of one questionnaire: a default code by the catalog's `<prefix><code>`, others as written."""
-    codes = frozenset(defaults)
-
-    def label(t: Translate, question: str) -> str:
-        return t(f"{prefix}{question}") if question in codes else question
-
-    return label
+    """The wording of one questionnaire (`question_label` bound to its prefix and codes: a module-level function, so
+    that what runs is the function as called, not a closure made at import)."""
+    return partial(question_label, prefix, frozenset(defaults))
 
 
 standup_question = question_labels("standup.q_", DEFAULT_STANDUP_QUESTIONS)

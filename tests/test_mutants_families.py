@@ -1,0 +1,91 @@
+"""Smaller rules of the families, written against mutants that survived the suite: how each questionnaire words its
+questions, where the 要件 sheet cuts a long text, what `/renkei phase` says and in which time zone, and which sessions
+`/uat list` shows in which order. Called directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.i18n import Translator
+from commands import phase
+from commands.questions import hearing_question, retro_question, standup_question
+from reports.req_sheet import TEXT_LIMIT, _cut
+from storage.models import Project
+from storage.uat import add_session, listed_sessions
+
+T = Translator("ja")
+UTC = dt.timezone.utc
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    ("label", "question", "worded"),
+    [
+        (standup_question, "yesterday", T("standup.q_yesterday")),
+        (hearing_question, "problems", T("hearing.question.problems")),
+        (retro_question, "better", T("retro.question.better")),
+        (hearing_question, "better", "better"),  # another questionnaire's code is just words here
+        (retro_question, "窓口で変わったこと", "窓口で変わったこと"),
+    ],
+)
+def test_rule_a_default_question_is_worded_by_the_catalog_and_any_other_as_written(label, question, worded):
+    assert label(T, question) == worded
+
+
+def test_rule_the_requirement_sheet_cuts_a_text_past_its_limit_to_the_limit_with_an_ellipsis():
+    assert _cut("要" * TEXT_LIMIT) == "要" * TEXT_LIMIT
+    cut = _cut("要" * (TEXT_LIMIT + 1))
+    assert cut == "要" * (TEXT_LIMIT - 1) + "…" and len(cut) == TEXT_LIMIT
+
+
+def test_rule_phase_shows_the_project_the_phase_and_the_day_it_changed_in_the_offices_zone(synced):
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        project.phase, project.phase_changed_at = "test", dt.datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 12/01 in Tokyo
+        session.add(project)
+        session.commit()
+        reply = phase.handle(synced.context(session, user_id="U10LEAD", channel_id=None), [])
+    first, second = reply.text.split("\n")
+    assert first == T("phase.current", project="引越しワンストップ化", phase="テスト", since="2026/12/01")
+    assert second.startswith(T("phase.how_to_change", choices="")[:6])
+    with synced.session() as session:
+        assert phase.handle(synced.context(session, user_id="U77OUT", channel_id=None), []).text != reply.text  # not a member
+
+
+def test_rule_uat_list_shows_the_projects_sessions_not_cancelled_from_30_days_back_by_start(synced):
+    now = dt.datetime(2026, 11, 26, 10, tzinfo=TOKYO)
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+
+        def added(title: str, starts: dt.datetime, *, cancelled: bool = False, project_id: int | None = None):
+            row = add_session(
+                session,
+                project_id=project_id or project.id,
+                title=title,
+                kind="test",
+                starts_at=starts,
+                place=None,
+                created_by="U10LEAD",
+            )
+            row.cancelled = cancelled
+            session.add(row)
+            session.commit()
+            return row
+
+        other = Project(slug="other", name="別事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        later = added("後", now + dt.timedelta(days=2))
+        edge = added("ちょうど30日前", now - dt.timedelta(days=30))
+        added("31日前", now - dt.timedelta(days=30, seconds=1))
+        added("中止", now + dt.timedelta(days=1), cancelled=True)
+        added("別事業", now + dt.timedelta(days=1), project_id=other.id)
+        same_a = added("同時刻A", now + dt.timedelta(days=1))
+        same_b = added("同時刻B", now + dt.timedelta(days=1))
+        listed = [row.title for row in listed_sessions(session, {project.id}, now)]
+        assert listed == [edge.title, same_a.title, same_b.title, later.title]
+        assert listed_sessions(session, {project.id}, now.astimezone(UTC)) == listed_sessions(session, {project.id}, now)
