@@ -89,3 +89,29 @@ def test_rule_uat_list_shows_the_projects_sessions_not_cancelled_from_30_days_ba
         listed = [row.title for row in listed_sessions(session, {project.id}, now)]
         assert listed == [edge.title, same_a.title, same_b.title, later.title]
         assert listed_sessions(session, {project.id}, now.astimezone(UTC)) == listed_sessions(session, {project.id}, now)
+
+
+def test_rule_a_hearing_reminder_names_the_deadline_only_when_there_is_one_and_offers_the_answer_button():
+    from commands import hearing
+    from commands.dates import long_date
+    from storage.models import Department, Hearing
+
+    shimin = Department(id=1, slug="shimin", name="市民課")
+    open_ended = Hearing(id=4, project_id=1, title="現状", questions="[]", started_by="U10LEAD")
+    text, blocks = hearing.reminder(T, open_ended, shimin)
+    assert text == T("hearing.remind", heading=hearing.heading(T, open_ended), department="市民課", deadline="")
+    [section, actions] = blocks
+    assert section["text"]["text"] == text
+    [button] = actions["elements"]
+    assert (button["action_id"], button["value"], button["style"]) == (hearing.ANSWER_BUTTON, "4", "primary")
+    dated = Hearing(id=4, project_id=1, title="現状", questions="[]", started_by="U10LEAD", deadline=dt.date(2026, 12, 11))
+    with_deadline, _ = hearing.reminder(T, dated, shimin)
+    assert T("hearing.remind_deadline", day=long_date(T, dt.date(2026, 12, 11))) in with_deadline
+    zeimu = Department(id=2, slug="zeimu", name="税務課")
+    assert hearing.deadline_passed(T, dated, [shimin, zeimu]) == T(
+        "hearing.deadline_passed_leads",
+        heading=hearing.heading(T, dated),
+        day=long_date(T, dt.date(2026, 12, 11)),
+        departments="市民課、税務課",
+        number=4,
+    )
