@@ -9,6 +9,7 @@ from sqlalchemy import union
 from sqlmodel import Session, col, select
 
 from storage.models import Issue, Person, RoleAssignment, Win, as_utc, utcnow
+from storage.privacy import clean, masked
 
 MAX_AGE = dt.timedelta(days=1)
 
@@ -29,9 +30,11 @@ def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) 
 
 
 def remember(session: Session, user_id: str, name: str, *, deleted: bool) -> None:
-    """Store what users.info said of one user, and commit."""
+    """Store what users.info said of one user, and commit. Slack's data is data: a name is never refused, and
+    residents' data in it (a My Number in a display name) is masked (storage.privacy.masked), so that neither this
+    write nor any card naming the person is stopped by the storage guard."""
     person = session.get(Person, user_id) or Person(user_id=user_id)
-    person.name, person.deleted, person.fetched_at = name[:200], deleted, utcnow()
+    person.name, person.deleted, person.fetched_at = masked(clean(name))[:200], deleted, utcnow()
     session.add(person)
     session.commit()
 

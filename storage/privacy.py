@@ -39,6 +39,16 @@ def contains_my_number(text: str) -> bool:
     return any(_holds_my_number(form, any_shape) for form, any_shape in _digit_forms(text))
 
 
+def masked(text: str) -> str:
+    """`text` with a My Number hidden: what Slack says of a person (a profile name) is never refused as input, but
+    residents' data in it is stored and shown as `＊`: every digit when the text holds one (kanji digits too, if the
+    number was written with them)."""
+    if not contains_my_number(text):
+        return text
+    text = _ANY_DIGIT.sub("＊", text)
+    return text.translate(_KANJI_MASK) if contains_my_number(text) else text
+
+
 def _digit_forms(text: str) -> set[tuple[str, bool]]:
     """The text as digits and separators can be read from it: NFKC, invisible characters gone, any digit as 0-9.
 
@@ -140,6 +150,8 @@ _INVISIBLE = re.compile(
 )
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Devanagari … (NFKC has made full-width ones 0-9)
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_ANY_DIGIT = re.compile(r"\d")
+_KANJI_MASK = str.maketrans(dict.fromkeys("〇零一二三四五六七八九", "＊"))
 # between two groups: up to four of blanks, hyphens and dashes (ー too), dots, slashes, commas (`123,456,789,018` is
 # how Excel shows a 12-digit number; 、 and the full-width ，, which NFKC makes `,`, as people type them)
 _BLANKS = " \t\n\r\x0b\x0c\u00a0\u3000"

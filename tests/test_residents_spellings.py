@@ -135,3 +135,26 @@ def test_the_requirement_form_refuses_each_spelling_in_either_field(synced, http
     assert REFUSED in submitted(f"住民 {spelling} を共有", "手入力")["errors"]["req_text"]
     assert REFUSED in submitted("転出届を共有", f"住民 {spelling} の確認")["errors"]["req_effect"]
     assert not holds_the_number(synced)
+
+
+def test_a_slack_profile_name_holding_a_my_number_is_masked_and_stops_nothing(synced, http_app, fakeslack, monkeypatch):
+    """Slack's data is data (issue 22, point 2): a liaison whose display name holds a My Number files an issue; the
+    issue is stored, its cards are posted (the name's digits masked as ＊), the cache keeps the masked name, and no
+    text Renkei stored or sent holds the number."""
+    from storage.models import Issue, Person
+
+    people = {k: v for k, v in synced.project_file.people.items() if k != "U01SHIMIN"}
+    monkeypatch.setattr(synced, "project_file", synced.project_file.model_copy(update={"people": people}))
+    fakeslack.users["U01SHIMIN"] = ("鈴木 健一 1234 5678 9018", False)
+    answer = slash(http_app, fakeslack, "/issue", "転出届の様式の件", user="U01SHIMIN", channel="moving-shimin")
+    assert "#1" in answer
+    with synced.session() as session:
+        assert session.get(Issue, 1) is not None
+        assert session.get(Person, "U01SHIMIN").name == "鈴木 健一 ＊＊＊＊ ＊＊＊＊ ＊＊＊＊"
+    posted = [c.params.get("text", "") for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
+    assert any("転出届の様式の件" in text for text in posted)
+    sent = [json.dumps(c.params, ensure_ascii=False) for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
+    sent += [json.dumps(c.params, ensure_ascii=False) for c in fakeslack.calls_to("chat.update", ok_only=True)]
+    assert any("鈴木 健一 ＊＊＊＊" in text for text in sent)  # the card names the person, masked
+    assert not holds_the_number(synced)
+    assert not any(NUMBER in re.sub(r"\D", "", json.dumps(c.params, ensure_ascii=False)) for c in fakeslack.calls)
