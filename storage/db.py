@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import threading
@@ -101,14 +102,24 @@ def make_engine(url: str, *, lock_wait_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engi
     return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={int(lock_wait_ms)}"})
 
 
+HEALTH_PROBE_BYTES = 4096  # a write as large as a command's (a reply, a card's payload), so a full disk shows
+
+
 def database_writable(engine: Engine) -> bool:
-    """True when the database takes a write (one that changes nothing, rolled back); /healthz. False when it is
-    unreachable, read-only, or locked for longer than the engine waits."""
+    """True when the database takes a real write (/healthz): a row of a few kilobytes committed into the replay
+    table, then deleted. False when it is unreachable, read-only, full (a disk, or SQLite's page limit), or locked
+    for longer than the engine waits: then no command could keep what it acknowledges."""
+    from uuid import uuid4
+
+    key = f"healthz:{uuid4().hex}"
     try:
-        with engine.connect() as connection:
-            with connection.begin() as transaction:
-                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
-                transaction.rollback()
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO handledrequest (key, user_id, reply, created_at) VALUES (:key, 'healthz', :reply, :at)"),
+                {"key": key, "reply": "x" * HEALTH_PROBE_BYTES, "at": dt.datetime.now(dt.timezone.utc)},
+            )
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM handledrequest WHERE key = :key"), {"key": key})
         return True
     except Exception:  # any failure is an unhealthy database; the reason goes to the log
         logging.getLogger(__name__).warning("The database cannot be written", exc_info=True)

@@ -60,6 +60,43 @@ def test_healthz_answers_503_when_the_database_cannot_be_written(services, tmp_p
     assert response.status_code == 503 and response.json() == {"ok": False, "database": "not writable"}
 
 
+def test_healthz_answers_503_when_the_database_is_full_and_leaves_no_row(services):
+    """A full disk — SQLite's page limit set to the pages the database has, after VACUUM left no free page: every new
+    page refused, "database or disk is full" — is unhealthy, though a write that changes nothing would still pass.
+    Once there is room again it is healthy, and the probe leaves no row behind."""
+    if services.engine.dialect.name != "sqlite":
+        pytest.skip("the page limit is SQLite's")
+    import sqlite3
+
+    from sqlalchemy import event, func
+    from sqlmodel import select
+
+    from storage.models import HandledRequest
+
+    vacuum = sqlite3.connect(services.engine.url.database)
+    vacuum.execute("VACUUM")
+    vacuum.close()
+
+    def full(connection, _record):
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    services.request_engine.dispose()
+    event.listen(services.request_engine, "connect", full)
+    app = HttpApp(services)
+    try:
+        when_full = requests.get(f"{app.url}/healthz", timeout=5)
+        event.remove(services.request_engine, "connect", full)
+        services.request_engine.dispose()
+        with_room = requests.get(f"{app.url}/healthz", timeout=5)
+    finally:
+        app.close()
+    assert when_full.status_code == 503 and when_full.json() == {"ok": False, "database": "not writable"}
+    assert with_room.status_code == 200
+    with services.session() as session:
+        assert session.exec(select(func.count()).select_from(HandledRequest)).one() == 0
+
+
 def test_signed_renkei_help_is_answered_in_japanese_within_3_seconds(http_app):
     started = time.monotonic()
     response = post_slash(http_app, "/renkei", "help")
