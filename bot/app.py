@@ -18,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import listeners
 from bot.bootstrap import Services
+from bot.workspace import only_ours
 from storage.db import database_writable
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def create_app(services: Services, listener_executor: Executor | None = None) ->
         signing_secret=services.settings.slack_signing_secret or "",
         listener_executor=listener_executor,
     )
+    app.use(only_ours(services))  # first: another workspace's, organisation's or app's request runs nothing
     app.use(listeners.provide(services))  # every listener reads context["services"]; none captures them
     app.error(listeners.on_error)  # a failure no listener answered: logged, and the person is told
     listeners.register(app)

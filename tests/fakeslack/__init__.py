@@ -61,7 +61,7 @@ MESSAGE_TEXT = 40000  # message `text` (the notification fallback)
 PAGE_SIZE = 2  # conversations.list: Slack may return fewer than `limit`; small pages exercise paging
 
 # Methods that only read: Slack reads their arguments from a form (or query) body, never from JSON.
-READ_METHODS = {"auth.test", "conversations.list", "conversations.info", "conversations.history", "users.info"}
+READ_METHODS = {"auth.test", "bots.info", "conversations.list", "conversations.info", "conversations.history", "users.info"}
 APP_TOKEN_METHODS = {"apps.connections.open"}
 
 
@@ -402,6 +402,11 @@ class FakeSlack:
             "user_id": self.bot_user,
             "bot_id": "B000TEST",
         }
+
+    def _m_bots_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("bot") != "B000TEST":
+            return _refused("bot_not_found")
+        return {"ok": True, "bot": {"id": "B000TEST", "app_id": "A000TEST", "user_id": self.bot_user, "name": "renkei"}}
 
     def _postable(self, channel: str) -> dict[str, Any] | None:
         """Slack's refusal to post in `channel`, or None: it must exist and have the bot, or be a DM."""
