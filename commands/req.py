@@ -36,6 +36,7 @@ from storage.requirements import (
     PROPOSED,
     RATINGS,
     Disagreement,
+    NotOpen,
     create_requirement,
     decide,
     get_requirement,
@@ -377,6 +378,12 @@ def state_now(ctx: CommandContext, requirement: Requirement) -> str:
     return ctx.t("req.current_state_reason", status=status, reason=escape(requirement.reason or ""))
 
 
+def _not_open(ctx: CommandContext, requirement: Requirement) -> Reply:
+    """A rating of a requirement no longer open: on hold or decided, and its state now."""
+    held = "req.rating_on_hold" if requirement.status == ON_HOLD else "req.already_decided"
+    return Reply(text="\n".join([ctx.t(held, number=requirement.id), state_now(ctx, requirement)]))
+
+
 def rate_here(ctx: CommandContext, number: int, rating: str) -> Reply:
     """A rating button: the channel's department rates the requirement (its own liaisons only)."""
     requirement = get_requirement(ctx.session, number)
@@ -387,13 +394,15 @@ def rate_here(ctx: CommandContext, number: int, rating: str) -> Reply:
         return Reply(text=ctx.t("req.rate_in_department_channel"))
     department = here.department
     if requirement.status != PROPOSED:
-        held = "req.rating_on_hold" if requirement.status == ON_HOLD else "req.already_decided"
-        return Reply(text="\n".join([ctx.t(held, number=number), state_now(ctx, requirement)]))
+        return _not_open(ctx, requirement)
     if not may(
         ctx.session, ctx.user_id, Action.SPEAK_FOR_DEPARTMENT, project_id=requirement.project_id, department_id=id_of(department)
     ):
         return Reply(text=ctx.t("req.rate_not_liaison", department=escape(department.name)))
-    previous = rate(ctx.session, requirement, department_id=id_of(department), user_id=ctx.user_id, rating=rating)
+    try:
+        previous = rate(ctx.session, requirement, department_id=id_of(department), user_id=ctx.user_id, rating=rating)
+    except NotOpen:  # decided by a lead between the check above and this write: say what happened instead
+        return _not_open(ctx, requirement)
     words = {"number": number, "department": escape(department.name), "rating": ctx.t(f"req.rating.{rating}")}
     if previous is None:
         text = ctx.t("req.rated", **words)

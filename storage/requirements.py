@@ -67,14 +67,32 @@ def ratings_of(session: Session, requirement_id: int) -> dict[int, RequirementRa
     return {r.department_id: r for r in rows}
 
 
+class NotOpen(Exception):
+    """The requirement was decided (or put on hold) before the rating could be written: nothing was stored."""
+
+
 def rate(session: Session, requirement: Requirement, *, department_id: int, user_id: str, rating: str) -> str | None:
     """Record (or change) the department's rating of an open requirement; returns the rating it had before (None for
-    a first rating). The requirement's `updated_at` moves, which versions its cards."""
+    a first rating). The requirement's `updated_at` moves, which versions its cards.
+
+    One conditional write first: the requirement's row is claimed only while it is still proposed (a decision made
+    meanwhile, by another lead's press, wins: NotOpen is raised and nothing is stored); a decision racing this rating
+    waits for it, then finds it stored."""
     if rating not in RATINGS:
         raise ValueError(f"unknown rating {rating!r}")
+    now = utcnow()
+    claim = (
+        update(Requirement)
+        .where(col(Requirement.id) == id_of(requirement), col(Requirement.status) == PROPOSED)
+        .values(updated_at=now)
+        .returning(col(Requirement.id))
+    )
+    if session.execute(claim).first() is None:  # RETURNING: rowcount is unreliable on psycopg
+        session.rollback()
+        session.refresh(requirement)
+        raise NotOpen(id_of(requirement))
     before = ratings_of(session, id_of(requirement)).get(department_id)
     previous = before.rating if before else None
-    now = utcnow()
     upsert(
         session,
         RequirementRating,
@@ -88,8 +106,6 @@ def rate(session: Session, requirement: Requirement, *, department_id: int, user
         ["requirement_id", "department_id"],
         ["rating", "user_id", "updated_at"],
     )
-    requirement.updated_at = now
-    session.add(requirement)
     session.commit()
     session.refresh(requirement)
     return previous

@@ -136,3 +136,24 @@ def test_rule_a_rating_press_answers_the_presser_and_redraws_the_card(world):
     assert pressed.reply is not None and "必須" in pressed.reply.text
     text, _blocks = pressed.replace
     assert "税務課" in text and "必須" in text
+
+
+def test_rule_a_rating_that_loses_the_race_to_a_decision_is_told_so_and_stores_nothing(world):
+    """The press read the requirement as proposed; a lead agreed before the rating was written (issue 22, point 4):
+    the rating is one conditional write, so it is not stored, and the presser is told it was decided."""
+    from storage.models import RequirementRating
+    from storage.requirements import NotOpen
+
+    services, project_id, ids, zeimu_channel = world
+    requirement = proposed(services, project_id, ids["zeimu"], "転出届の内容を共有する")
+    with services.session() as pressing, services.session() as lead:
+        seen = pressing.get(Requirement, requirement.id)  # read as proposed by the press
+        assert decide(lead, lead.get(Requirement, requirement.id), status=AGREED, reason="全体で合意", user_id="U10LEAD")
+        with pytest.raises(NotOpen):
+            rate(pressing, seen, department_id=ids["zeimu"], user_id="U02ZEIMU", rating="required")
+        assert pressing.exec(select(RequirementRating)).all() == []
+        assert seen.status == AGREED  # the press's copy now shows the decision
+    with services.session() as session:
+        ctx = services.context(session, user_id="U02ZEIMU", channel_id=zeimu_channel)
+        told = req.rate_here(ctx, requirement.id, "required").text
+    assert told.startswith(T("req.already_decided", number=requirement.id))
