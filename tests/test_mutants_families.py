@@ -115,3 +115,43 @@ def test_rule_a_hearing_reminder_names_the_deadline_only_when_there_is_one_and_o
         departments="市民課、税務課",
         number=4,
     )
+
+
+def test_rule_the_pinned_board_shows_the_title_each_requirement_the_hearing_by_department_and_when(synced):
+    """The leads channel's pinned message (commands.board.blocks): its header is the project's, a line per requirement
+    with its number, text (cut at 200) and state, the latest hearing with each department's answers by name (or
+    未回答), and the time it was made, last; without requirements or hearing, the sentences saying how to start."""
+    from commands import board
+    from commands.people import Names
+    from storage import hearings, requirements
+    from storage.models import Department
+
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        names = Names(T, {"U01SHIMIN": "佐藤 花子"}, in_slack=True)
+        title, empty = board.blocks(T, project, requirements.requirements_table(session, project.id), None, names, "12/01 10:00")
+        assert title == T("board.title", project="引越しワンストップ化")
+        assert empty[0]["text"]["text"] == title
+        assert empty[1]["text"]["text"] == f"*{T('board.requirements')}*\n{T('board.no_requirements')}"
+        assert empty[2]["text"]["text"] == f"*{T('board.hearing_none_title')}*\n{T('board.no_hearing')}"
+        assert empty[-1]["text"]["text"] == "_12/01 10:00_"
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        requirements.create_requirement(
+            session, project_id=project.id, department_id=shimin.id, proposed_by="U01SHIMIN", text="要" * 250, effect="手入力"
+        )
+        hearing = hearings.create_hearing(
+            session, project_id=project.id, title="現状", questions=["problems"], started_by="U10LEAD"
+        )
+        hearings.save_answer(
+            session, hearing_id=hearing.id, department_id=shimin.id, user_id="U01SHIMIN", answers={0: "二度手間"}
+        )
+        table, summary = requirements.requirements_table(session, project.id), hearings.latest_summary(session, project.id)
+        _, full = board.blocks(T, project, table, summary, names, "12/01 10:00")
+    texts = [b["text"]["text"] for b in full if b.get("type") in ("section", "header")]
+    [line] = texts[1].split("\n")[1:]
+    assert line.startswith("#1 " + "要" * 199 + "…") and "提案" in line
+    shimin_part = next(text for text in texts if text.startswith("*市民課*"))
+    assert shimin_part == f"*市民課*\n• {T('hearing.question.problems')}: 二度手間（佐藤 花子）"
+    zeimu_part = next(text for text in texts if text.startswith("*税務課*"))
+    assert zeimu_part == f"*税務課*\n{T('board.not_answered')}"
+    assert texts[-1] == "_12/01 10:00_"
