@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.bootstrap import Services
 from bot.dispatch import run_command
@@ -122,6 +122,15 @@ def _gated_view(t: Callable[..., str], view: dict[str, Any]) -> tuple[dict[str, 
 # --- the whole exchange, as Slack's listeners and the console both run it -----------------
 
 
+def failure_sentence(error: BaseException) -> str:
+    """The catalog key telling a person why nothing was kept: the database full or read-only (`command.not_stored`),
+    locked or away (`command.busy`), or anything else (`command.failed`)."""
+    words = str(error).lower()
+    if isinstance(error, DBAPIError) and any(sign in words for sign in ("disk is full", "readonly", "read-only")):
+        return "command.not_stored"
+    return "command.busy" if isinstance(error, OperationalError) else "command.failed"
+
+
 class Answer:
     """One request's ways back to the person who typed, pressed or submitted; the one wrapper around every exchange.
 
@@ -147,9 +156,11 @@ class Answer:
         ack: Ack | None = None,
         respond: Respond | None = None,
         failure_in_ack: bool = True,
+        form_field: str | None = None,
     ):
         self.services, self.what, self.user_id, self.channel_id, self.key = services, what, user_id, channel_id, key
         self._ack, self.respond, self.failure_in_ack = ack, respond, failure_in_ack
+        self.form_field = form_field  # a form's first field: where a failure is shown, the form left open
         self.acked = ack is None  # no ack to give: Slack has had it (a button's listener acks first)
 
     @classmethod
@@ -207,6 +218,7 @@ class Answer:
             ack=ack,
             respond=respond,
             failure_in_ack=False,
+            form_field=next((b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None),
         )
 
     def ack(self, *args: Any, **kwargs: Any) -> None:
@@ -246,11 +258,13 @@ class Answer:
     def failed(self, error: BaseException) -> None:
         """Log the failure with its traceback and tell the person the catalog's failure sentence."""
         logger.error("Failed to answer %s", self.what, exc_info=error)
-        busy = isinstance(error, OperationalError)  # a lock not freed in time, the database away: nothing was kept
-        text = self.services.translator()("command.busy" if busy else "command.failed")
+        text = self.services.translator()(failure_sentence(error))
         try:
             if not self.acked and self.failure_in_ack:
                 self.ack(response_type="ephemeral", text=text)
+                return
+            if not self.acked and self.form_field:  # the form stays open with why: what was typed is not lost
+                self.ack(response_action="errors", errors={self.form_field: text})
                 return
             if not self.acked:
                 self.ack()
