@@ -332,6 +332,16 @@ def jobs_list() -> None:
         local = moment.astimezone(zone) if moment else None
         rows.append([spec.id, what, when_text(t, local) + moved_note(services, spec, local) if local else t("jobs.no_next")])
     typer.echo(format_table([t("jobs.header_id"), t("jobs.header_what"), t("jobs.header_next")], rows))
+    from storage.deliveries import failed_firings
+    from storage.models import as_utc
+
+    with services.session() as session:
+        failed = failed_firings(session)
+    if failed:  # what did not go out, and why: each is run again by its rule (catch-up, `renkei jobs run --at`)
+        typer.echo(t("jobs.failed_header", count=len(failed)))
+        for row in failed:
+            when = when_text(t, as_utc(row.scheduled_at).astimezone(zone))
+            typer.echo(t("jobs.failed_line", job=row.job_id, when=when, error=(row.error or "")[:200]))
 
 
 @jobs_cli.command("run")

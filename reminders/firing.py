@@ -116,7 +116,8 @@ def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezo
 
 
 def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[str, FiringResult]]:
-    """At start-up: deliver, once, each firing missed while no process ran, when still useful; log the rest."""
+    """At start-up: deliver, once, each firing missed while no process ran, when still useful; log the rest. A firing
+    that fails is recorded failed and the others go on: no single job stops `renkei serve` from starting."""
     now = now or dt.datetime.now(dt.timezone.utc)
     done = []
     for spec in job_specs(services):
@@ -127,7 +128,10 @@ def catch_up(services: Services, now: dt.datetime | None = None) -> list[tuple[s
             if not needs_running(firing(session, spec.id, last), now):
                 continue
         if still_useful(spec, last, now, services.project_file.timezone):
-            done.append((spec.id, fire(services, spec.id, last, now=now)))
+            try:
+                done.append((spec.id, fire(services, spec.id, last, now=now)))
+            except Exception as exc:  # recorded failed by fire (renkei jobs list shows it), run again by its rule
+                done.append((spec.id, FiringResult("failed", last, reason=type(exc).__name__)))
         else:
             with services.session() as session:
                 if claim_firing(session, spec.id, last, INSTANCE, status=DeliveryStatus.SKIPPED):

@@ -83,6 +83,12 @@ def fail_firing(session: Session, job_id: str, scheduled_at: dt.datetime, error:
     session.commit()
 
 
+def failed_firings(session: Session) -> list[Delivery]:
+    """Firings whose last run failed and that no run has delivered since, oldest first (`renkei jobs list`)."""
+    statement = select(Delivery).where(Delivery.status == DeliveryStatus.FAILED).order_by(col(Delivery.scheduled_at))
+    return list(session.exec(statement))
+
+
 def firing(session: Session, job_id: str, scheduled_at: dt.datetime) -> Delivery | None:
     """The delivery row of one firing, if some process claimed it."""
     return session.exec(
