@@ -145,6 +145,7 @@ MAX_ATTEMPTS = 35
 # or a short back-off up to this long; what still waits is sent by the next flush.
 INLINE_PATIENCE = dt.timedelta(seconds=90)
 INLINE_WORKERS = 8
+NETWORK = "network: "  # the start of a row's last error when the attempt got no answer from Slack
 TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
@@ -330,7 +331,10 @@ class SlackGateway:
     def deliver(self, message_id: int) -> Outcome:
         """Send one stored message if this process can claim it; record what Slack said."""
         with new_session(self.engine) as session:
-            abandoned = outbox.get_message(session, message_id).status == OutboxStatus.SENDING  # its sender died
+            before = outbox.get_message(session, message_id)
+            # Whether Slack may have it already: its sender died mid-send, or the last attempt got no answer (a timeout
+            # or a dropped connection, after which Slack may well have posted it): then look before posting again.
+            abandoned = before.status == OutboxStatus.SENDING or (before.last_error or "").startswith(NETWORK)
             attempt = outbox.claim(session, message_id, lease=self.lease, now=self.now())
             if attempt is None:
                 return self._outcome(outbox.get_message(session, message_id), duplicate=True)
@@ -377,7 +381,7 @@ class SlackGateway:
                     return self._outcome(outbox.mark_sent(session, message_id, {"ok": True, "skipped": error}, attempt))
                 return self._refused(session, row, attempt, error, transient=status >= 500)
             except (URLError, OSError) as exc:
-                return self._later(session, row, attempt, f"network: {exc}")
+                return self._later(session, row, attempt, f"{NETWORK}{exc}")
 
     def _card_of(self, session, row: OutboxMessage, card_key: str, attempt: int) -> tuple[str, str] | Outcome:
         """Where the card an update changes is (channel, ts), or the outcome recorded instead of sending it."""

@@ -15,7 +15,7 @@ from bot.gateway import SlackGateway, make_web_client
 from storage import outbox
 from storage.db import new_session
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN, wait_for
+from tests.conftest import BOT_TOKEN, until, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +254,24 @@ def test_an_older_version_stored_after_a_newer_one_never_overwrites_it(services,
     assert gateway.deliver(older).response == {"ok": True, "skipped": "superseded"}  # the newer one is still pending
     assert gateway.deliver(newer).status == "sent"
     assert [c.params["text"] for c in fakeslack.calls_to("chat.update")] == ["both ratings"]
+
+
+def test_a_post_slack_accepted_after_the_clients_timeout_is_looked_for_before_it_is_posted_again(services, fakeslack):
+    """Slack took the post but answered after the client gave up (issue 22, point 4): the row is pending with a
+    network error; the next attempt finds the post in the channel's history by its key and records it, instead of
+    posting it a second time."""
+    gateway = gateway_for(services, fakeslack, inline_patience=dt.timedelta(0))
+    gateway.sender.timeout = 1  # the client gives up after a second; Slack answers after one and a half
+    fakeslack.delay = 1.5
+    try:
+        outcome = gateway.post_message(key="slow:1", channel="C1", text="遅い応答")
+    finally:
+        fakeslack.delay = 0.0
+    assert outcome.status == "pending" and outcome.error.startswith("network")
+    until(lambda: len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1, timeout=10)  # Slack has it
+    [row] = rows(services)
+    retry = gateway_for(services, fakeslack, now=lambda: row.next_attempt_at)
+    assert retry.flush_pending() == 1
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1  # not posted twice
+    [row] = rows(services)
+    assert row.status == "sent" and json.loads(row.result)["recovered"] is True
