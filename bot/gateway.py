@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -134,9 +135,10 @@ def make_web_client(
     return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
 
 
-# A claim's lease: longer than the longest delivery (a file upload is three calls of at most ~45 s each), so a row is
-# never taken over while its sender still works on it; the attempt number fences a sender that outlived it anyway.
-SEND_LEASE = dt.timedelta(minutes=5)
+# A claim's lease: a minute, renewed every third of it while the sender works on the row (a file upload is three calls
+# of at most ~45 s each), so a row is never taken over while its sender lives, and a dead sender's row is taken over
+# within a minute of a restart; the attempt number fences a sender that outlived its lease anyway.
+SEND_LEASE = dt.timedelta(minutes=1)
 # Back-off after a 5xx or a network failure: 30 s, doubling, at most an hour; given up after MAX_ATTEMPTS, which
 # spans more than a day (30 s … 32 min is about 1 h, then 28 tries an hour apart). A 429 waits as Slack asks and
 # does not count.
@@ -338,50 +340,77 @@ class SlackGateway:
             attempt = outbox.claim(session, message_id, lease=self.lease, now=self.now())
             if attempt is None:
                 return self._outcome(outbox.get_message(session, message_id), duplicate=True)
-            row = outbox.get_message(session, message_id)
-            try:
-                payload = json.loads(row.payload)
-                if row.method == POST:
-                    # Each post carries its key as message metadata, so that a sender taking over from a dead one
-                    # can find out whether Slack already has it before posting again.
-                    payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}
-                    if abandoned:
-                        posted = self._already_posted(payload["channel"], row.idempotency_key, row.created_at)
-                        if posted is not None:
-                            return self._outcome(outbox.mark_sent(session, message_id, posted, attempt))
-                if row.method in CARD_METHODS:
-                    target = self._card_of(session, row, payload.pop("card"), attempt)
-                    if isinstance(target, Outcome):
-                        return target
-                    payload["channel"], payload["ts" if row.method == UPDATE else "timestamp"] = target
-                if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
-                    user = payload.pop("user", None)
-                    if user is not None:
-                        opened = self._api(self.sender, "conversations.open", users=user)
-                        if not opened.ok:
-                            return self._refused(
-                                session, row, attempt, opened.error or "unknown", transient=opened.error in TRANSIENT
-                            )
-                        payload["channel"] = opened.data["channel"]["id"]
-                    response = self.sender.files_upload_v2(**payload)
-                else:
-                    response = self.sender.api_call(row.method, json=payload)
-                data = response.data if isinstance(response.data, dict) else {}  # JSON methods answer a dict
-                return self._outcome(outbox.mark_sent(session, message_id, data, attempt))
-            except SlackApiError as exc:
-                status = exc.response.status_code
-                if status == 429:  # wait as Slack asks, holding no thread; it is no failure
-                    wait = dt.timedelta(seconds=retry_after(exc) * self.retry_scale)
-                    self.paused_until = max(self.paused_until, self.now() + wait)  # every send waits, not just this one
-                    return self._outcome(
-                        outbox.mark_retry(session, message_id, "ratelimited", self.now() + wait, attempt, counts=False)
-                    )
-                error = str(exc.response.get("error") or status)
-                if row.method == PIN and error == "already_pinned":  # what the call was for is done
-                    return self._outcome(outbox.mark_sent(session, message_id, {"ok": True, "skipped": error}, attempt))
-                return self._refused(session, row, attempt, error, transient=status >= 500)
-            except (URLError, OSError) as exc:
-                return self._later(session, row, attempt, f"{NETWORK}{exc}")
+            with self._lease_kept(message_id, attempt):
+                return self._send(session, message_id, attempt, abandoned)
+
+    @contextlib.contextmanager
+    def _lease_kept(self, message_id: int, attempt: int) -> Iterator[None]:
+        """Renew the claim every third of the lease while the send runs (a thread of its own, stopped after)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease.total_seconds() / 3):
+                try:
+                    with new_session(self.engine) as session:
+                        if not outbox.renew(session, message_id, attempt, self.now() + self.lease):
+                            return  # recorded meanwhile, or fenced off: nothing more to hold
+                except Exception:  # a database hiccup: the next renewal tries again (the lease is three of them)
+                    logger.warning("Could not renew the claim of outbox message %s", message_id, exc_info=True)
+
+        keeper = threading.Thread(target=renew, name=f"outbox-lease-{message_id}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
+
+    def _send(self, session, message_id: int, attempt: int, abandoned: bool) -> Outcome:
+        """The claimed message sent, and what Slack said recorded (deliver's body)."""
+        row = outbox.get_message(session, message_id)
+        try:
+            payload = json.loads(row.payload)
+            if row.method == POST:
+                # Each post carries its key as message metadata, so that a sender taking over from a dead one
+                # can find out whether Slack already has it before posting again.
+                payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}
+                if abandoned:
+                    posted = self._already_posted(payload["channel"], row.idempotency_key, row.created_at)
+                    if posted is not None:
+                        return self._outcome(outbox.mark_sent(session, message_id, posted, attempt))
+            if row.method in CARD_METHODS:
+                target = self._card_of(session, row, payload.pop("card"), attempt)
+                if isinstance(target, Outcome):
+                    return target
+                payload["channel"], payload["ts" if row.method == UPDATE else "timestamp"] = target
+            if row.method == UPLOAD:  # the DM first (safe to repeat), then three calls made by slack_sdk
+                user = payload.pop("user", None)
+                if user is not None:
+                    opened = self._api(self.sender, "conversations.open", users=user)
+                    if not opened.ok:
+                        return self._refused(
+                            session, row, attempt, opened.error or "unknown", transient=opened.error in TRANSIENT
+                        )
+                    payload["channel"] = opened.data["channel"]["id"]
+                response = self.sender.files_upload_v2(**payload)
+            else:
+                response = self.sender.api_call(row.method, json=payload)
+            data = response.data if isinstance(response.data, dict) else {}  # JSON methods answer a dict
+            return self._outcome(outbox.mark_sent(session, message_id, data, attempt))
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429:  # wait as Slack asks, holding no thread; it is no failure
+                wait = dt.timedelta(seconds=retry_after(exc) * self.retry_scale)
+                self.paused_until = max(self.paused_until, self.now() + wait)  # every send waits, not just this one
+                return self._outcome(
+                    outbox.mark_retry(session, message_id, "ratelimited", self.now() + wait, attempt, counts=False)
+                )
+            error = str(exc.response.get("error") or status)
+            if row.method == PIN and error == "already_pinned":  # what the call was for is done
+                return self._outcome(outbox.mark_sent(session, message_id, {"ok": True, "skipped": error}, attempt))
+            return self._refused(session, row, attempt, error, transient=status >= 500)
+        except (URLError, OSError) as exc:
+            return self._later(session, row, attempt, f"{NETWORK}{exc}")
 
     def _card_of(self, session, row: OutboxMessage, card_key: str, attempt: int) -> tuple[str, str] | Outcome:
         """Where the card an update changes is (channel, ts), or the outcome recorded instead of sending it."""

@@ -75,6 +75,23 @@ def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.dat
     return attempt
 
 
+def renew(session: Session, message_id: int, attempt: int, until: dt.datetime) -> bool:
+    """Extend the claim `attempt` still holds (the row still sending under it) to `until`; False when it holds none."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.attempts) == attempt,
+        )
+        .values(claimed_until=until)
+        .returning(col(OutboxMessage.id))
+    )
+    renewed = session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable on psycopg
+    session.commit()
+    return renewed
+
+
 def get_message(session: Session, message_id: int) -> OutboxMessage:
     """A stored message by id (ids come from the outbox, and its rows are never deleted)."""
     row = session.get(OutboxMessage, message_id)

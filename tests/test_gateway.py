@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 from slack_sdk.http_retry.response import HttpResponse
@@ -275,3 +276,36 @@ def test_a_post_slack_accepted_after_the_clients_timeout_is_looked_for_before_it
     assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1  # not posted twice
     [row] = rows(services)
     assert row.status == "sent" and json.loads(row.result)["recovered"] is True
+
+
+def test_a_long_send_keeps_its_claim_and_a_dead_senders_row_is_taken_over_within_a_minute(services, fakeslack):
+    """The claim is renewed while Slack takes its time (issue 22, point 4): with a three-second lease (renewed each
+    second) and a post Slack answers after six, a second sender a second past the first lease finds the row still
+    claimed and leaves it (a renewal may come two seconds late on a busy machine); the post goes out once. A row
+    whose sender died is taken over a minute after it was claimed, not five."""
+    from bot.gateway import SEND_LEASE
+
+    assert SEND_LEASE <= dt.timedelta(minutes=1)
+    with new_session(services.engine) as session:
+        row, _ = outbox.enqueue(session, key="long:1", method="chat.postMessage", payload={"channel": "C1", "text": "長い送信"})
+    slow = gateway_for(services, fakeslack, lease=dt.timedelta(seconds=3))
+    fakeslack.delay = 6.0
+    sender = threading.Thread(target=slow.deliver, args=(row.id,))
+    sender.start()
+    try:
+        until(lambda: fakeslack.arrivals.count("chat.postMessage") == 1)
+        time.sleep(4.0)  # past the first lease: only its renewals keep the row
+        other = gateway_for(services, fakeslack, lease=dt.timedelta(seconds=3))
+        assert other.deliver(row.id).duplicate  # still claimed: not taken over
+    finally:
+        sender.join()
+        fakeslack.delay = 0.0
+    assert len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1
+    [stored] = rows(services)
+    assert stored.status == "sent" and stored.attempts == 1
+    with new_session(services.engine) as session:
+        dead, _ = outbox.enqueue(session, key="dead:1", method="chat.postMessage", payload={"channel": "C1", "text": "x"})
+        claimed_at = services.gateway.now()
+        assert outbox.claim(session, dead.id, lease=SEND_LEASE, now=claimed_at)  # a process took it, then died
+    restarted = gateway_for(services, fakeslack, now=lambda: claimed_at + SEND_LEASE + dt.timedelta(seconds=1))
+    assert restarted.flush_pending() == 1
