@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.i18n import Translator
 from commands import uat as family
 from storage.directory import department_channel
-from storage.models import Department, Issue, Project
+from storage.models import Department, Issue, Project, RoleAssignment
 from storage.uat import add_session, save_signup
 
 T = Translator("ja")
@@ -113,3 +113,50 @@ def test_rule_the_reminder_says_when_where_who_and_which_departments_have_not_si
         test.place = None
         assert family.reminder(T, session, test, "Asia/Tokyo", "15m").split("\n")[-1] == T("uat.reminder_all_signed")
         assert "第3会議室" not in family.reminder(T, session, test, "Asia/Tokyo", "15m")
+
+
+def test_rule_the_sign_up_form_names_the_session_and_department_and_remembers_its_channel(world):
+    services, _, shimin, test, channel = world
+    with time_machine.travel(NOW, tick=False), services.session() as session:
+        pressed = family.press_signup(ctx(services, session, channel), str(test.id))
+    view = pressed.modal
+    assert T("uat.form_intro", kind="受入テスト", title="転入画面", department="市民課") in json.dumps(
+        view["blocks"], ensure_ascii=False
+    )
+    assert json.loads(view["private_metadata"]) == {
+        "form": "signup",
+        "session": test.id,
+        "department": shimin.id,
+        "channel": channel,
+    }
+
+
+def test_rule_a_result_before_the_start_says_when_it_starts_and_a_named_department_is_the_one_recorded(world):
+    services, project, _, test, channel = world
+    with services.session() as session:
+        later = add_session(
+            session,
+            project_id=project.id,
+            title="住民票画面",
+            kind="review",
+            starts_at=NOW + dt.timedelta(days=1),
+            place=None,
+            created_by="U10LEAD",
+        )
+    with services.session() as session:  # U66TWO speaks for two departments: which one is named, not guessed
+        for slug in ("shimin", "zeimu"):
+            department = session.exec(select(Department).where(Department.slug == slug)).one()
+            session.add(RoleAssignment(user_id="U66TWO", role="liaison", department_id=department.id, source="approved"))
+        session.commit()
+    with time_machine.travel(NOW, tick=False), services.session() as session:
+        early = family.handle(ctx(services, session, channel), f"result {later.id}")
+        named = family.open_result(
+            ctx(services, session, None, user="U66TWO"),
+            test.id,
+            session.exec(select(Department).where(Department.slug == "zeimu")).one(),
+        )
+    assert early.text == T("uat.not_started", when=family.when_text(T, family.local_start(later, "Asia/Tokyo")))
+    assert isinstance(named, dict), named.text  # a lead speaks for the department named
+    zeimu_id = json.loads(named["private_metadata"])["department"]
+    with services.session() as session:
+        assert session.get(Department, zeimu_id).slug == "zeimu"
