@@ -72,6 +72,10 @@ def serve(
     except ProjectFileError as exc:
         _fail(project_file_problems(t, exc))
     t = services.translator()
+    from bot.workspace import resume_if_allowed
+
+    if resume_if_allowed(services):  # reinstalled after app_uninstalled / tokens_revoked: what waited goes out now
+        typer.echo(t("serve.resumed"))
     app = create_app(services)
     # The courier sends what commands and firings store, on threads of its own; what a previous run stored but could
     # not send goes out first.

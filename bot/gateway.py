@@ -38,7 +38,7 @@ from sqlmodel import col, select
 
 from bot.settings import Settings
 from commands.base import ApiResult, Outcome
-from storage import outbox
+from storage import appstate, outbox
 from storage.db import new_session
 from storage.enums import OutboxStatus
 from storage.ids import id_of
@@ -297,8 +297,9 @@ class SlackGateway:
     def send_stored(self, keys: list[str]) -> list[Outcome]:
         """Messages just stored: to the courier when one runs (their outcome is `pending`), else sent now, in this
         thread, waiting out Retry-After and short back-offs for up to INLINE_PATIENCE (the CLI, console and demo)."""
-        if self.courier is not None:
-            self.courier.wake()
+        if self.courier is not None or self.paused():  # (paused: kept for when Slack gives the app back its access)
+            if self.courier is not None:
+                self.courier.wake()
             return [self._outcome(row) for row in self._rows(keys)]
         deadline = time.monotonic() + self.inline_patience
         while True:
@@ -330,10 +331,18 @@ class SlackGateway:
             rows = {row.idempotency_key: row for row in found}
         return [rows[key] for key in keys]
 
+    def paused(self) -> bool:
+        """Whether Slack took the app's access away (storage.appstate): then nothing is sent, and nothing is lost."""
+        with new_session(self.engine) as session:
+            return appstate.paused(session) is not None
+
     def deliver(self, message_id: int) -> Outcome:
-        """Send one stored message if this process can claim it; record what Slack said."""
+        """Send one stored message if this process can claim it; record what Slack said. While the app is paused
+        (uninstalled, tokens revoked) the message stays pending, unclaimed."""
         with new_session(self.engine) as session:
             before = outbox.get_message(session, message_id)
+            if appstate.paused(session) is not None:
+                return self._outcome(before)
             # Whether Slack may have it already: its sender died mid-send, or the last attempt got no answer (a timeout
             # or a dropped connection, after which Slack may well have posted it): then look before posting again.
             abandoned = before.status == OutboxStatus.SENDING or (before.last_error or "").startswith(NETWORK)

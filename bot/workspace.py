@@ -85,3 +85,17 @@ def only_ours(services: Services) -> Callable[..., Any]:
         return next()
 
     return middleware
+
+
+def resume_if_allowed(services: Services) -> bool:
+    """At start: when the token works (Slack names the workspace and app), a pause recorded after `app_uninstalled`
+    or `tokens_revoked` is over (a reinstall); True when the app was paused and now resumes."""
+    from storage import appstate
+
+    if installed(services) is None:
+        return False
+    with services.session() as session:
+        resumed = appstate.resume(session)
+    if resumed:
+        logger.warning("The token works again: Renkei resumes sending and its jobs")
+    return resumed

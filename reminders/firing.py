@@ -18,6 +18,7 @@ from sqlmodel import select
 from reminders import jobs
 from reminders.jobs.base import FiringResult, JobSpec
 from reminders.triggers import latest_fire_time
+from storage import appstate
 from storage.deliveries import claim_firing, fail_firing, finish_firing, firing, needs_running
 from storage.enums import DeliveryStatus
 from storage.ids import id_of
@@ -90,6 +91,8 @@ def fire(
     now = now or dt.datetime.now(dt.timezone.utc)
     scheduled = scheduled_at or latest_due(spec, now, services.project_file.timezone) or now
     with services.session() as session:
+        if appstate.paused(session) is not None:  # not claimed: once resumed, the catch-up runs it if still useful
+            return FiringResult("skipped", scheduled, reason="paused")
         if not claim_firing(session, job_id, scheduled, INSTANCE, now=now):
             return FiringResult("duplicate", scheduled)
     try:

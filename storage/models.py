@@ -328,3 +328,12 @@ class Retrospective(SQLModel, table=True):
     answers: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AppState(SQLModel, table=True):
+    """What the app knows of its own standing in the workspace: `paused` (Slack said the app was uninstalled or its
+    tokens revoked) with the reason; nothing is sent and no job fires until a start finds the token working again."""
+
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(default="", max_length=200)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -12,7 +12,7 @@ from typing import Callable
 from slack_bolt import App, BoltContext
 
 from bot.bootstrap import Services
-from bot.listeners import app_home, issue_actions, slash_commands
+from bot.listeners import app_events, app_home, issue_actions, slash_commands
 from bot.listeners.errors import on_error
 
 
@@ -31,6 +31,7 @@ def register(app: App) -> None:
     slash_commands.register(app)
     app_home.register(app)
     issue_actions.register(app)
+    app_events.register(app)
 
 
 __all__ = ["on_error", "provide", "register"]
