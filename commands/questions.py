@@ -8,7 +8,6 @@ question (`question_inputs`), the answers by question index (`typed_answers`).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
 from commands.base import Translate
@@ -19,20 +18,23 @@ from storage.projectfile import DEFAULT_HEARING_QUESTIONS, DEFAULT_RETROSPECTIVE
 Label = Callable[[Translate, str], str]
 
 
-def question_label(prefix: str, codes: frozenset[str], t: Translate, question: str) -> str:
+def question_label(prefix: str, codes: Iterable[str], t: Translate, question: str) -> str:
     """A question's wording: a default code by the catalog's `<prefix><code>`, any other as written."""
     return t(f"{prefix}{question}") if question in codes else question
 
 
-def question_labels(prefix: str, defaults: Iterable[str]) -> Label:
-    """The wording of one questionnaire (`question_label` bound to its prefix and codes: a module-level function, so
-    that what runs is the function as called, not a closure made at import)."""
-    return partial(question_label, prefix, frozenset(defaults))
+# One function per questionnaire (plain functions: nothing of their rule runs at import, where mutation testing
+# could not see it).
+def standup_question(t: Translate, question: str) -> str:
+    return question_label("standup.q_", DEFAULT_STANDUP_QUESTIONS, t, question)
 
 
-standup_question = question_labels("standup.q_", DEFAULT_STANDUP_QUESTIONS)
-hearing_question = question_labels("hearing.question.", DEFAULT_HEARING_QUESTIONS)
-retro_question = question_labels("retro.question.", DEFAULT_RETROSPECTIVE_QUESTIONS)
+def hearing_question(t: Translate, question: str) -> str:
+    return question_label("hearing.question.", DEFAULT_HEARING_QUESTIONS, t, question)
+
+
+def retro_question(t: Translate, question: str) -> str:
+    return question_label("retro.question.", DEFAULT_RETROSPECTIVE_QUESTIONS, t, question)
 
 
 def question_inputs(

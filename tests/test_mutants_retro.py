@@ -119,3 +119,69 @@ def test_rule_answers_are_shared_one_question_a_line_with_its_label():
     assert retro.answer_text(T, {"better": "待ち時間が減った", "hurts": "", "窓口": "a<b"}) == (
         "*住民や職員にとって良くなったこと*: 待ち時間が減った\n*窓口*: a&lt;b"
     )
+
+
+@pytest.mark.parametrize(("metadata", "expected"), [({"project_id": "x"}, T("retro.not_found")), ({"month": "今月"}, None)])
+def test_rule_a_form_with_a_project_that_is_no_number_or_a_month_that_is_no_month_says_why(place, metadata, expected):
+    services, project_id, shimin_id = place
+    meta = {"project_id": project_id, "department_id": shimin_id, "month": "2026-12", "questions": ["better"]} | metadata
+    values = {"q0": {"value": {"type": "plain_text_input", "value": "待ち時間が減った"}}}
+    view = {"private_metadata": json.dumps(meta), "state": {"values": values}}
+    with time_machine.travel(DECEMBER_FIRST, tick=False), services.session() as session:
+        reply = retro.submit(ctx(services, session), view)
+    assert reply.text == (expected or T("retro.month_over", month="?"))
+
+
+def test_rule_the_prompt_is_its_text_and_the_answer_button_and_the_form_remembers_its_channel(place):
+    services, project_id, shimin_id = place
+    with services.session() as session:
+        project, department = session.get(Project, project_id), session.get(Department, shimin_id)
+        text, blocks = retro.prompt(T, project=project, department=department, month=dt.date(2026, 12, 1))
+        assert (
+            blocks[0]["text"]["text"] == text
+            and T("retro.prompt", project="引越しワンストップ化", department="市民課", month=12) == text
+        )
+        [button] = blocks[1]["elements"]
+        assert (button["action_id"], button["value"], button["style"]) == (
+            retro.ANSWER_BUTTON,
+            f"{project_id}:{shimin_id}:2026-12",
+            "primary",
+        )
+    with time_machine.travel(DECEMBER_FIRST, tick=False), services.session() as session:
+        c = services.context(session, user_id="U01SHIMIN", channel_id="C0SHIMIN")
+        view = retro.press_answer(c, f"{project_id}:{shimin_id}:2026-12").modal
+    assert json.loads(view["private_metadata"])["channel_id"] == "C0SHIMIN"
+
+
+def test_rule_an_answer_goes_in_the_prompts_thread_when_the_prompt_was_sent_else_in_the_channel(place, fakeslack):
+    from storage.directory import department_channel
+
+    services, project_id, shimin_id = place
+    with services.session() as session:
+        project, department = session.get(Project, project_id), session.get(Department, shimin_id)
+        channel = department_channel(session, project_id, shimin_id)
+        c = ctx(services, session)
+        retro.share(
+            c,
+            project=project,
+            department=department,
+            month=dt.date(2026, 11, 1),
+            row_id=1,
+            answers={"better": "a"},
+            updated=False,
+        )
+        prompt = services.gateway.post_message(
+            key=f"{retro.prompt_key(project, dt.date(2026, 12, 1))}:{channel}", channel=channel, text="prompt"
+        )
+        retro.share(
+            c,
+            project=project,
+            department=department,
+            month=dt.date(2026, 12, 1),
+            row_id=2,
+            answers={"better": "b"},
+            updated=False,
+        )
+    posts = [call.params for call in fakeslack.calls_to("chat.postMessage", ok_only=True) if call.params["channel"] == channel]
+    first, _prompt, second = posts
+    assert "thread_ts" not in first and second["thread_ts"] == prompt.response["ts"]
