@@ -5,9 +5,11 @@ questions, where the 要件 sheet cuts a long text, what `/renkei phase` says an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from bot.i18n import Translator
@@ -56,9 +58,12 @@ def test_rule_phase_shows_the_project_the_phase_and_the_day_it_changed_in_the_of
         assert phase.handle(synced.context(session, user_id="U77OUT", channel_id=None), []).text != reply.text  # not a member
 
 
-def test_rule_uat_list_shows_the_projects_sessions_not_cancelled_from_30_days_back_by_start(synced):
+@pytest.mark.parametrize("machine_zone", ["UTC", "Asia/Tokyo"])
+def test_rule_uat_list_shows_the_projects_sessions_not_cancelled_from_30_days_back_by_start(synced, machine_zone):
+    """Whatever the machine's own zone (time_machine moves it to a ZoneInfo moment's; a UTC moment leaves it UTC)."""
     now = dt.datetime(2026, 11, 26, 10, tzinfo=TOKYO)
-    with synced.session() as session:
+    moment = now if machine_zone == "Asia/Tokyo" else now.astimezone(UTC)
+    with time_machine.travel(moment, tick=False), synced.session() as session:
         project = session.exec(select(Project)).one()
 
         def added(title: str, starts: dt.datetime, *, cancelled: bool = False, project_id: int | None = None):
@@ -155,3 +160,54 @@ def test_rule_the_pinned_board_shows_the_title_each_requirement_the_hearing_by_d
     zeimu_part = next(text for text in texts if text.startswith("*税務課*"))
     assert zeimu_part == f"*税務課*\n{T('board.not_answered')}"
     assert texts[-1] == "_12/01 10:00_"
+
+
+def test_rule_a_months_retrospective_answers_are_that_projects_and_that_months(synced):
+    from storage.models import Department
+    from storage.retrospectives import month_answers, save_retro
+
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        other = Project(slug="other", name="別事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        for pid, month, text in (
+            (project.id, dt.date(2026, 11, 1), "11月"),
+            (project.id, dt.date(2026, 10, 1), "10月"),
+            (other.id, dt.date(2026, 11, 1), "別"),
+        ):
+            save_retro(
+                session, project_id=pid, department_id=shimin.id, user_id="U01SHIMIN", month=month, answers={"better": text}
+            )
+        found = month_answers(session, project.id, dt.date(2026, 11, 17))
+        theirs = month_answers(session, other.id, dt.date(2026, 11, 30))  # (a project whose id is not 1)
+
+    def said(answers):
+        return [json.loads(a.answers)["better"] if isinstance(a.answers, str) else a.answers["better"] for a in answers]
+
+    assert said(found) == ["11月"] and said(theirs) == ["別"]
+
+
+def test_rule_replay_keys_older_than_a_day_go_and_the_count_is_exact(synced):
+    from storage.models import HandledRequest
+    from storage.requests import KEEP, prune
+
+    now = dt.datetime(2026, 12, 7, 12, tzinfo=UTC)
+    with synced.session() as session:
+        assert prune(session, now) == 0
+        for key, age in (("old", KEEP + dt.timedelta(seconds=1)), ("edge", KEEP), ("new", dt.timedelta(hours=1))):
+            session.add(HandledRequest(key=key, user_id="U1", reply="{}", created_at=now - age))
+        session.commit()
+        assert prune(session, now) == 1
+        assert sorted(r.key for r in session.exec(select(HandledRequest))) == ["edge", "new"]
+
+
+def test_rule_phase_in_a_project_channel_is_refused_to_someone_outside_the_project(synced):
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        ctx = synced.context(session, user_id="U77OUT", channel_id=project.leads_channel_id)
+        refused = phase.handle(ctx, []).text
+        lead = phase.handle(synced.context(session, user_id="U10LEAD", channel_id=project.leads_channel_id), []).text
+    assert refused.startswith("引越しワンストップ化に参加していないため、表示できません")
+    assert lead.startswith("*引越しワンストップ化* の段階は")

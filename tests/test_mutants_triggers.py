@@ -155,3 +155,12 @@ def test_rule_firings_are_listed_within_their_window_only():
     assert latest_fire_time(weekly, at("2027-01-13", 9)) == at("2027-01-11", 9)  # two days back: the window's start
     assert latest_fire_time(weekly, at("2027-01-13", 9, 1)) is None  # more than two days back
     assert latest_fire_time(weekly, at("2027-01-13", 9, 1), lookback=dt.timedelta(days=3)) == at("2027-01-11", 9)
+
+
+def test_rule_naming_a_move_asks_a_stuck_base_a_bounded_number_of_times():
+    """`moved_from` over a base that keeps answering one closed-day moment (an offset over a one-off date): the move is
+    found (a Saturday firing stands for Monday's), and the search ends at once instead of spinning."""
+    stuck = Stuck(at("2027-02-06", 9))  # a Saturday
+    trigger = BusinessDayTrigger(stuck, CALENDAR)  # type: ignore[arg-type]
+    assert trigger.moved_from(at("2027-02-08", 9)) == at("2027-02-06", 9)
+    assert stuck.asked <= 3
