@@ -211,3 +211,50 @@ def test_rule_phase_in_a_project_channel_is_refused_to_someone_outside_the_proje
         lead = phase.handle(synced.context(session, user_id="U10LEAD", channel_id=project.leads_channel_id), []).text
     assert refused.startswith("引越しワンストップ化に参加していないため、表示できません")
     assert lead.startswith("*引越しワンストップ化* の段階は")
+
+
+def test_rule_a_retrospective_answer_is_refused_in_storage_when_it_holds_a_my_number_and_kept_once_as_written(synced):
+    """Storage's own rules for 振り返り (a core upsert: the session's guard does not see it): a My Number is refused
+    there too; a second answer of the same person and month replaces the first; the text is stored as written."""
+    from storage.guard import ResidentsDataRefused
+    from storage.models import Department, Retrospective
+    from storage.retrospectives import save_retro
+
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        key = {"project_id": project.id, "department_id": shimin.id, "user_id": "U01SHIMIN", "month": dt.date(2026, 11, 9)}
+        with pytest.raises(ResidentsDataRefused) as refused:
+            save_retro(session, **key, answers={"better": "住民 1234 5678 9018 の件"})
+        assert refused.value.where == "retrospective answer"
+        session.rollback()
+        first, replaced = save_retro(session, **key, answers={"better": "待ち時間が減った"})
+        second, replaced_again = save_retro(session, **key, answers={"better": "窓口が空いた"})
+        assert (replaced, replaced_again, first.id) == (False, True, second.id)
+        session.expire_all()  # (the upsert is a core statement: read the row as stored)
+        [row] = session.exec(select(Retrospective)).all()
+        assert row.answers == '{"better": "窓口が空いた"}'  # readable, not \\u escapes
+
+
+@pytest.mark.parametrize(
+    ("standup", "operation_standup", "expected"),
+    [
+        (True, None, "phase.standup_ends"),  # weekly stand-ups end after launch
+        (False, "30 9 * * mon", ""),  # no stand-ups before, none after
+    ],
+)
+def test_rule_going_live_says_what_happens_to_the_stand_ups(synced, standup, operation_standup, expected):
+    spec = synced.project_file.projects[0]
+    operation = spec.operation.model_copy(update={"standup": operation_standup})
+    spec = spec.model_copy(update={"operation": operation} | ({} if standup else {"standup": None}))
+    with synced.session() as session:
+        ctx = synced.context(session, user_id="U10LEAD", channel_id=None)
+        said = phase.changes(ctx, spec, "operate", "test")
+        back = phase.changes(ctx, spec, "test", "operate")
+    from commands.durations import schedule_text
+
+    retro = schedule_text(T, spec.operation.retrospective)
+    assert said == T("phase.rhythm_operate", standup=T(expected) if expected else "", retro=retro)
+    assert back == T(
+        "phase.rhythm_back", standup=T("phase.standup_back", schedule=schedule_text(T, spec.standup.cron)) if standup else ""
+    )
