@@ -258,3 +258,18 @@ def test_rule_going_live_says_what_happens_to_the_stand_ups(synced, standup, ope
     assert back == T(
         "phase.rhythm_back", standup=T("phase.standup_back", schedule=schedule_text(T, spec.standup.cron)) if standup else ""
     )
+
+
+def test_rule_a_digest_run_later_is_the_digest_of_its_own_friday(synced, fakeslack):
+    """`renkei jobs run digest:moving --at` the Friday, run on the Monday after: the digest covers the week up to that
+    Friday (from the day after the previous one), not the days up to the Monday; the result names the Friday."""
+    from reminders.firing import fire
+
+    friday = dt.datetime(2026, 12, 4, 16, 0, tzinfo=TOKYO)
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO), tick=False):
+        result = fire(synced, "digest:moving", friday)
+    assert (result.status, result.scheduled_at) == ("delivered", friday)
+    with synced.session() as session:
+        leads = session.exec(select(Project)).one().leads_channel_id
+    [posted] = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == leads]
+    assert "11/28" in posted and "12/04" in posted and "12/07" not in posted, posted
