@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot import dispatch, interactions
 from bot.app import create_app
 from bot.i18n import Translator
-from bot.listeners import app_home, issue_actions, slash_commands
+from bot.listeners import app_events, app_home, issue_actions, slash_commands
 from commands.base import CommandContext, Reply
 from commands.buttons import Pressed
 from commands.issue_blocks import FIELDS, IT_TAKE, TAKE
@@ -160,7 +160,13 @@ def file_issue(services, fakeslack, title: str = "転出データの連携仕様
 def test_every_listener_is_a_module_level_function(services):
     app = create_app(services)
     functions = {listener.ack_function for listener in app._listeners}
-    assert functions == {slash_commands.on_command, issue_actions.on_button, issue_actions.on_submit, app_home.publish_home}
+    assert functions == {
+        slash_commands.on_command,
+        issue_actions.on_button,
+        issue_actions.on_submit,
+        app_home.publish_home,
+        app_events.on_access_lost,
+    }
     assert all("<locals>" not in f.__qualname__ for f in functions)
 
 
