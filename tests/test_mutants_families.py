@@ -273,3 +273,76 @@ def test_rule_a_digest_run_later_is_the_digest_of_its_own_friday(synced, fakesla
         leads = session.exec(select(Project)).one().leads_channel_id
     [posted] = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == leads]
     assert "11/28" in posted and "12/04" in posted and "12/07" not in posted, posted
+
+
+def test_rule_hearing_answers_in_storage_are_refused_with_a_my_number_kept_per_person_and_read_back_by_each_key(synced):
+    """storage.hearings (core upserts the session's guard does not see): a My Number is refused there too; each
+    person's answers are read back by hearing, department and person; a number no id can be is no hearing; a closed
+    hearing refuses an answer naming itself."""
+    from storage import hearings
+    from storage.guard import ResidentsDataRefused
+    from storage.models import Department
+
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
+        one = hearings.create_hearing(session, project_id=project.id, title="現状", questions=["problems"], started_by="U10LEAD")
+        two = hearings.create_hearing(session, project_id=project.id, title="次", questions=["problems"], started_by="U10LEAD")
+        with pytest.raises(ResidentsDataRefused) as refused:
+            hearings.save_answer(
+                session, hearing_id=one.id, department_id=shimin.id, user_id="U01SHIMIN", answers={0: "1234 5678 9018"}
+            )
+        assert refused.value.where == "hearing answer"
+        session.rollback()
+        for hearing, department, user, text in (
+            (one, shimin, "U01SHIMIN", "一"),
+            (two, shimin, "U01SHIMIN", "二"),
+            (one, zeimu, "U02ZEIMU", "三"),
+            (one, shimin, "U02ZEIMU", "四"),
+        ):
+            hearings.save_answer(session, hearing_id=hearing.id, department_id=department.id, user_id=user, answers={0: text})
+        assert hearings.answer_of(session, one.id, shimin.id, "U01SHIMIN") == {0: "一"}
+        assert hearings.answer_of(session, two.id, shimin.id, "U01SHIMIN") == {0: "二"}
+        assert hearings.answer_of(session, one.id, zeimu.id, "U02ZEIMU") == {0: "三"}
+        assert hearings.answer_of(session, one.id, shimin.id, "U02ZEIMU") == {0: "四"}
+        assert [hearings.get_hearing(session, n) for n in (0, -1, 2**31)] == [None, None, None]
+        assert hearings.get_hearing(session, one.id).id == one.id
+
+
+def test_rule_a_meetings_agenda_is_the_projects_and_the_longest_waits_come_first(synced):
+    """storage.agenda: another project's open issues do not count; waits by business days, longest first, then by
+    number."""
+    from reminders.calendar import BusinessCalendar
+    from storage import issues
+    from storage.agenda import agenda
+    from storage.models import Department
+
+    calendar = BusinessCalendar()
+    with synced.session() as session:
+        project = session.exec(select(Project)).one()
+        other = Project(slug="other", name="別事業", leads_channel_name="other-leads")
+        session.add(other)
+        session.commit()
+        shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
+        made = {}
+        for title, pid, days in (
+            ("新しい", project.id, 1),
+            ("古い", project.id, 6),
+            ("別事業の", other.id, 9),
+            ("同じ古さ", project.id, 6),
+        ):
+            row = issues.create_issue(
+                session=session,
+                issue_in=issues.NewIssue(project_id=pid, department_id=shimin.id, reporter_id="U01SHIMIN", title=title),
+            )
+            row.waiting_on_id, row.created_at = zeimu.id, dt.datetime(2026, 11, 30, 1, tzinfo=UTC) - dt.timedelta(days=days)
+            session.add(row)
+            session.commit()
+            made[title] = row.id
+        result = agenda(
+            session, project.id, today=dt.date(2026, 11, 30), timezone="Asia/Tokyo", business_days=calendar.business_days_between
+        )
+        assert sum(count for _, count in result.open_by_department) == 3
+        numbers = [w.number for w in result.oldest_waiting]
+        assert made["別事業の"] not in numbers
+        assert numbers[:2] == sorted([made["古い"], made["同じ古さ"]]) and numbers[-1] == made["新しい"]
