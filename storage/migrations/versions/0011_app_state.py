@@ -22,7 +22,7 @@ def upgrade() -> None:
         "appstate",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
 
