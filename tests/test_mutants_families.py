@@ -346,3 +346,41 @@ def test_rule_a_meetings_agenda_is_the_projects_and_the_longest_waits_come_first
         numbers = [w.number for w in result.oldest_waiting]
         assert made["別事業の"] not in numbers
         assert numbers[:2] == sorted([made["古い"], made["同じ古さ"]]) and numbers[-1] == made["新しい"]
+
+
+def test_rule_the_requirements_sheet_has_its_widths_and_each_columns_kind(services, tmp_path):
+    """The 要件 sheet as a manager prints it: No. narrow and centred, the requirement, its effect, the proposing
+    department and the proposer wrapped in their widths, the state centred, the reason wrapped, one centred column per
+    department."""
+    from openpyxl import load_workbook
+
+    from commands.report import make_report
+    from reminders.calendar import BusinessCalendar
+    from storage import requirements
+    from storage.models import Department
+
+    with time_machine.travel(dt.datetime(2026, 11, 2, 10, tzinfo=TOKYO), tick=False), services.session() as session:
+        project = session.exec(select(Project)).one()
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        requirements.create_requirement(
+            session, project_id=project.id, department_id=shimin.id, proposed_by="U01SHIMIN", text="転出" * 40, effect="手入力"
+        )
+    with time_machine.travel(dt.datetime(2026, 11, 30, 17, tzinfo=TOKYO), tick=False), services.session() as session:
+        path = make_report(
+            session,
+            session.exec(select(Project)).one(),
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            out=tmp_path / "report.xlsx",
+            calendar=BusinessCalendar(),
+            project_file=services.project_file,
+            t=T,
+        )
+    ws = load_workbook(path)["要件"]
+    widths = [ws.column_dimensions[letter].width for letter in "ABCDEFGH"]
+    assert widths == [5, 30, 30, 12, 12, 8, 24, 9]
+    row = next(ws.iter_rows(min_row=2, max_row=2))
+    kinds = [
+        ("center" if c.alignment.horizontal == "center" else "") + ("wrap" if c.alignment.wrap_text else "") for c in row[:8]
+    ]
+    assert kinds == ["center", "wrap", "wrap", "wrap", "wrap", "center", "wrap", "center"]
