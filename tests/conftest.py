@@ -584,3 +584,28 @@ def until(predicate, timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting for the follow-up"
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def database_full(services: Services) -> Iterator[None]:
+    """The SQLite database with no room, as on a full disk: VACUUM leaves no free page, and every connection of the
+    request engine (the one work a person waits on uses) may grow it by none ("database or disk is full")."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    vacuum = sqlite3.connect(services.engine.url.database)
+    vacuum.execute("VACUUM")
+    vacuum.close()
+
+    def full(connection, _record) -> None:
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    services.request_engine.dispose()
+    event.listen(services.request_engine, "connect", full)
+    try:
+        yield
+    finally:
+        event.remove(services.request_engine, "connect", full)
+        services.request_engine.dispose()

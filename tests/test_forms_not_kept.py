@@ -8,11 +8,12 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from storage.db import make_engine
 from storage.models import HearingAnswer
+from tests.conftest import database_full
 from tests.test_hearing import press, start
 from tests.test_hearing import submit as submit_hearing
 
@@ -77,20 +78,7 @@ def test_a_read_only_database_leaves_the_form_open_saying_nothing_was_stored(ope
 
 def test_a_full_database_leaves_the_form_open_saying_nothing_was_stored(opened):
     services, app, view = opened
-    vacuum = sqlite3.connect(services.engine.url.database)
-    vacuum.execute("VACUUM")
-    vacuum.close()
-
-    def full(connection, _record):
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {pages}")
-
-    services.request_engine.dispose()
-    event.listen(services.request_engine, "connect", full)
-    try:
+    with database_full(services):
         response, elapsed = submitted(app, view, "転出届の入力が二度手間。" * 200)  # room for it in no page
-    finally:
-        event.remove(services.request_engine, "connect", full)
-        services.request_engine.dispose()
     assert_left_open(response, elapsed, NOT_STORED)
     assert answers(services) == 0

@@ -27,6 +27,7 @@ from tests.conftest import (
     SAMPLE,
     SIGNING_SECRET,
     HttpApp,
+    database_full,
     post_raw,
     post_slash,
     send_large_body,
@@ -66,28 +67,16 @@ def test_healthz_answers_503_when_the_database_is_full_and_leaves_no_row(service
     Once there is room again it is healthy, and the probe leaves no row behind."""
     if services.engine.dialect.name != "sqlite":
         pytest.skip("the page limit is SQLite's")
-    import sqlite3
 
-    from sqlalchemy import event, func
+    from sqlalchemy import func
     from sqlmodel import select
 
     from storage.models import HandledRequest
 
-    vacuum = sqlite3.connect(services.engine.url.database)
-    vacuum.execute("VACUUM")
-    vacuum.close()
-
-    def full(connection, _record):
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {pages}")
-
-    services.request_engine.dispose()
-    event.listen(services.request_engine, "connect", full)
     app = HttpApp(services)
     try:
-        when_full = requests.get(f"{app.url}/healthz", timeout=5)
-        event.remove(services.request_engine, "connect", full)
-        services.request_engine.dispose()
+        with database_full(services):
+            when_full = requests.get(f"{app.url}/healthz", timeout=5)
         with_room = requests.get(f"{app.url}/healthz", timeout=5)
     finally:
         app.close()
