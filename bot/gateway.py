@@ -303,6 +303,8 @@ class SlackGateway:
             return [self._outcome(row) for row in self._rows(keys)]
         deadline = time.monotonic() + self.inline_patience
         while True:
+            if self.paused():  # paused meanwhile (app_uninstalled): what is stored waits, nothing spins
+                return [self._outcome(row) for row in self._rows(keys)]
             rows = self._rows(keys)
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
             paused = (self.paused_until - self.now()).total_seconds()
@@ -343,9 +345,10 @@ class SlackGateway:
             before = outbox.get_message(session, message_id)
             if appstate.paused(session) is not None:
                 return self._outcome(before)
-            # Whether Slack may have it already: its sender died mid-send, or the last attempt got no answer (a timeout
-            # or a dropped connection, after which Slack may well have posted it): then look before posting again.
-            abandoned = before.status == OutboxStatus.SENDING or (before.last_error or "").startswith(NETWORK)
+            # Whether Slack may have it already: its sender died mid-send, or an earlier attempt failed (a timeout or a
+            # dropped connection, after which Slack may well have posted it, perhaps followed by a 5xx that overwrote
+            # the error): then look before posting again. (A 429 gives its attempt back: Slack took nothing.)
+            abandoned = before.status == OutboxStatus.SENDING or before.attempts > 0
             attempt = outbox.claim(session, message_id, lease=self.lease, now=self.now())
             if attempt is None:
                 return self._outcome(outbox.get_message(session, message_id), duplicate=True)

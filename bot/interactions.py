@@ -126,7 +126,9 @@ def failure_sentence(error: BaseException) -> str:
     """The catalog key telling a person why nothing was kept: the database full or read-only (`command.not_stored`),
     locked or away (`command.busy`), or anything else (`command.failed`)."""
     words = str(error).lower()
-    if isinstance(error, DBAPIError) and any(sign in words for sign in ("disk is full", "readonly", "read-only")):
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)  # PostgreSQL: 53100 disk full, 25006 read-only
+    signs = ("disk is full", "readonly", "read-only", "no space left")
+    if isinstance(error, DBAPIError) and (sqlstate in ("53100", "25006") or any(sign in words for sign in signs)):
         return "command.not_stored"
     return "command.busy" if isinstance(error, OperationalError) else "command.failed"
 

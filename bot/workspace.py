@@ -52,16 +52,35 @@ def installed(services: Services) -> Installed | None:
         return ours
 
 
-def foreign(ours: Installed, team_id: str | None, enterprise_id: str | None, app_id: str | None) -> str | None:
-    """What of a request is not ours (`team`, `enterprise`, `app`), or None. A field the request does not carry is
-    not held against it (Slack's own health checks carry none)."""
+def foreign(
+    ours: Installed, team_id: str | None, enterprise_id: str | None, app_id: str | None, *, ours_says: bool = False
+) -> str | None:
+    """What of a request is not ours (`app`, `team`, `enterprise`), or None. A field the request does not carry is not
+    held against it (Slack's own health checks carry none). The team and organisation are the acting user's: a guest
+    in a shared channel (`ours_says`: the request names our workspace as the installation it is for), a user of
+    another workspace of our own organisation, or any user of an organisation-wide install (no team of ours) is
+    served."""
+    if app_id and ours.app_id and app_id != ours.app_id:
+        return "app"
+    if ours_says or not ours.team_id or (enterprise_id and enterprise_id == ours.enterprise_id):
+        return None
     if team_id and team_id != ours.team_id:
         return "team"
     if enterprise_id and enterprise_id != ours.enterprise_id:
         return "enterprise"
-    if app_id and ours.app_id and app_id != ours.app_id:
-        return "app"
     return None
+
+
+def names_our_installation(body: dict[str, Any], ours: Installed) -> bool:
+    """Whether the request says it is for our installation while its user is of another team: an event's
+    `authorizations`, a view's `app_installed_team_id`, a shared channel."""
+    authorizations = body.get("authorizations") or []
+    view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
+    return bool(
+        body.get("is_ext_shared_channel")
+        or any(isinstance(a, dict) and a.get("team_id") == ours.team_id for a in authorizations)
+        or (view.get("app_installed_team_id") == ours.team_id)
+    )
 
 
 def only_ours(services: Services) -> Callable[..., Any]:
@@ -72,7 +91,13 @@ def only_ours(services: Services) -> Callable[..., Any]:
         ours = installed(services)
         if ours is not None:
             body = req.body if isinstance(req.body, dict) else {}
-            what = foreign(ours, req.context.team_id, req.context.enterprise_id, body.get("api_app_id"))
+            what = foreign(
+                ours,
+                req.context.team_id,
+                req.context.enterprise_id,
+                body.get("api_app_id"),
+                ours_says=names_our_installation(body, ours),
+            )
             if what is not None:
                 logger.warning(
                     "Refused a request of another %s (team %s, enterprise %s, app %s)",

@@ -80,3 +80,31 @@ def test_what_is_foreign_is_named(request_ids, verdict):
     assert foreign(Installed("T000TEST", "E0", "A000TEST"), *request_ids) in (verdict,)
     if request_ids[1] != "E1":
         assert foreign(Installed("T000TEST", "E0", None), request_ids[0], request_ids[1], "A9") is None  # app unknown
+
+
+@pytest.mark.parametrize(
+    ("ours", "request_ids", "ours_says", "verdict"),
+    [
+        (Installed("T000TEST", "E0", "A000TEST"), ("T2", "E0", "A000TEST"), False, None),  # another workspace of our org
+        (Installed("T000TEST", None, "A000TEST"), ("TGUEST", None, "A000TEST"), True, None),  # a shared channel's guest
+        (Installed("", "E0", "A000TEST"), ("T2", "E0", "A000TEST"), False, None),  # an organisation-wide install
+        (Installed("T000TEST", None, "A000TEST"), ("TGUEST", None, "A9"), True, "app"),  # another app, all the same
+        (Installed("T000TEST", None, "A000TEST"), ("TGUEST", None, "A000TEST"), False, "team"),
+    ],
+)
+def test_the_acting_users_own_team_is_served_when_the_request_is_for_our_installation(ours, request_ids, ours_says, verdict):
+    """A person of another team is no stranger when the request says it is for our installation (a Slack Connect
+    channel, an event's authorizations), when they are of our organisation, or when the install is org-wide."""
+    assert foreign(ours, *request_ids, ours_says=ours_says) == verdict
+
+
+def test_a_shared_channels_guest_is_served(synced, http_app, fakeslack):
+    from bot.workspace import names_our_installation
+
+    ours = Installed("T000TEST", None, "A000TEST")
+    assert names_our_installation({"is_ext_shared_channel": True}, ours)
+    assert names_our_installation({"authorizations": [{"team_id": "T000TEST"}]}, ours)
+    assert names_our_installation({"view": {"app_installed_team_id": "T000TEST"}}, ours)
+    assert not names_our_installation({"authorizations": [{"team_id": "TOTHER"}], "view": {}}, ours)
+    response = send(http_app, slash(fakeslack, team_id="TGUEST", is_ext_shared_channel="true"))
+    assert response.status_code == 200
