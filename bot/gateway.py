@@ -147,7 +147,6 @@ MAX_ATTEMPTS = 35
 # or a short back-off up to this long; what still waits is sent by the next flush.
 INLINE_PATIENCE = dt.timedelta(seconds=90)
 INLINE_WORKERS = 8
-NETWORK = "network: "  # the start of a row's last error when the attempt got no answer from Slack
 TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
@@ -297,13 +296,12 @@ class SlackGateway:
     def send_stored(self, keys: list[str]) -> list[Outcome]:
         """Messages just stored: to the courier when one runs (their outcome is `pending`), else sent now, in this
         thread, waiting out Retry-After and short back-offs for up to INLINE_PATIENCE (the CLI, console and demo)."""
-        if self.courier is not None or self.paused():  # (paused: kept for when Slack gives the app back its access)
-            if self.courier is not None:
-                self.courier.wake()
+        if self.courier is not None:
+            self.courier.wake()
             return [self._outcome(row) for row in self._rows(keys)]
         deadline = time.monotonic() + self.inline_patience
         while True:
-            if self.paused():  # paused meanwhile (app_uninstalled): what is stored waits, nothing spins
+            if self.paused():  # (app_uninstalled, now or meanwhile): what is stored waits for a resume, nothing spins
                 return [self._outcome(row) for row in self._rows(keys)]
             rows = self._rows(keys)
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
@@ -422,7 +420,7 @@ class SlackGateway:
                 return self._outcome(outbox.mark_sent(session, message_id, {"ok": True, "skipped": error}, attempt))
             return self._refused(session, row, attempt, error, transient=status >= 500)
         except (URLError, OSError) as exc:
-            return self._later(session, row, attempt, f"{NETWORK}{exc}")
+            return self._later(session, row, attempt, f"network: {exc}")
 
     def _card_of(self, session, row: OutboxMessage, card_key: str, attempt: int) -> tuple[str, str] | Outcome:
         """Where the card an update changes is (channel, ts), or the outcome recorded instead of sending it."""
