@@ -14,13 +14,14 @@ logger = logging.getLogger(__name__)
 
 
 def on_access_lost(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
-    """Acknowledge, record the pause with its reason, and say so in the log (Slack can no longer be told)."""
-    ack()
+    """Record the pause with its reason, then acknowledge (an ack means it is kept: Slack does not send the event
+    again), and say so in the log (Slack can no longer be told)."""
     event = body.get("event") or {}
     reason = str(event.get("type") or "access lost")
     services = context["services"]
     with services.session() as session:
         appstate.pause(session, reason)
+    ack()
     logger.error(
         "Slack says %s: Renkei is paused (nothing is sent, no job fires, nothing is lost). Reinstall the app and "
         "restart `renkei serve` with its token to resume.",
