@@ -147,6 +147,8 @@ MAX_ATTEMPTS = 35
 # or a short back-off up to this long; what still waits is sent by the next flush.
 INLINE_PATIENCE = dt.timedelta(seconds=90)
 INLINE_WORKERS = 8
+# Slack's answers when the app has lost its access to the workspace: nothing can be sent until a reinstall.
+ACCESS_LOST = {"token_revoked", "invalid_auth", "account_inactive", "not_authed"}
 TRANSIENT = {"network", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
 
@@ -471,6 +473,10 @@ class SlackGateway:
         return sum(1 for outcome in outcomes if outcome.status == OutboxStatus.SENT and not outcome.duplicate)
 
     def _refused(self, session, row: OutboxMessage, attempt: int, error: str, *, transient: bool) -> Outcome:
+        if error in ACCESS_LOST:  # the app's access is gone (its app_uninstalled event may never have been kept): pause
+            logger.error("Slack answers %s: Renkei pauses until a start finds the token working again", error)
+            appstate.pause(session, error)
+            return self._outcome(outbox.mark_retry(session, id_of(row), error, self.now(), attempt, counts=False))
         if transient:
             return self._later(session, row, attempt, error)
         logger.warning("Slack refused %s (%s): %s", row.method, row.idempotency_key, error)

@@ -62,3 +62,18 @@ def test_losing_access_pauses_sending_and_jobs_and_a_working_token_resumes_them(
         assert row.status == "sent"
         assert appstate.paused(session) is None
     assert fire(synced, "standup:moving", monday, now=monday).status == "delivered"
+
+
+def test_slack_refusing_the_token_pauses_too_and_the_message_waits(synced, fakeslack):
+    """Bolt acknowledges events itself, so an `app_uninstalled` whose pause could not be stored is not sent again.
+    The gateway does not depend on it: Slack answering `token_revoked` to a post pauses Renkei the same way, and the
+    message waits, unlost, for the resume."""
+    shimin = channel_id(fakeslack, "moving-shimin")
+    fakeslack.fail("chat.postMessage", error="token_revoked")
+    outcome = synced.gateway.post_message(key="revoked:1", channel=shimin, text="取り消された後の知らせ")
+    assert outcome.status == "pending"
+    with synced.session() as session:
+        assert appstate.paused(session) == "token_revoked"
+    assert synced.gateway.flush_pending() == 0 and len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 0
+    assert resume_if_allowed(synced)
+    assert synced.gateway.flush_pending() == 1 and len(fakeslack.calls_to("chat.postMessage", ok_only=True)) == 1
