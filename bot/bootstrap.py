@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -16,9 +15,10 @@ from sqlmodel import Session
 from bot.gateway import INLINE_WORKERS, SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
+from commands import later
 from commands.base import CommandContext, Reply
 from reminders.calendar import BusinessCalendar, calendar_for
-from storage import migrate
+from storage import migrate, outbox
 from storage.db import REQUEST_LOCK_WAIT_MS, make_engine, new_session
 from storage.directory import apply_project_file
 from storage.projectfile import ProjectFile, load_project_file
@@ -36,9 +36,9 @@ class Services:
     client: WebClient
     gateway: SlackGateway
     lang: str
-    # `renkei serve`'s own bounded threads for follow-ups (slow work after an ack: a workbook, a sync), so that they
-    # never hold Bolt's listener threads; None runs them in the listener's thread (CLI, console, tests).
-    background: Executor | None = None
+
+    def __post_init__(self) -> None:
+        self.gateway.jobs = self.run_later  # the gateway runs the follow-ups it finds stored, with these services
 
     @functools.cached_property
     def request_engine(self) -> Engine:
@@ -48,9 +48,7 @@ class Services:
         return make_engine(url, lock_wait_ms=REQUEST_LOCK_WAIT_MS)
 
     def close(self) -> None:
-        """Give back what the services hold: the follow-up threads (after their work) and both engines' connections."""
-        if self.background is not None:
-            self.background.shutdown(wait=True)
+        """Give back what the services hold: both engines' connections."""
         if "request_engine" in self.__dict__:  # made on first use (functools.cached_property)
             self.request_engine.dispose()
         self.engine.dispose()
@@ -79,15 +77,39 @@ class Services:
         )
 
     def follow_up(self, reply: Reply, *, user_id: str, channel_id: str | None) -> Reply | None:
-        """Run a reply's follow-up (slow Slack work after the ack) with a fresh context for the same user and channel,
-        in a session of its own; what it has to say later (None when it has nothing to say, or no follow-up).
+        """Run a reply's follow-up here and now, with a fresh context for the same user and channel, in a session of
+        its own; what it has to say later (None when it has nothing to say, or no follow-up). A failure is raised.
 
-        A failure is raised: the caller's wrapper (bot.interactions.Answer) logs it and tells the user.
-        """
+        Slack's requests do not come here: they store the follow-up with the action (bot.interactions.Answer.keep) and
+        the gateway runs it (`run_later`). This is for callers that hold no request: tests, scripts."""
         if reply.followup is None:
             return None
         with self.work() as session:
-            return reply.followup(self.context(session, user_id=user_id, channel_id=channel_id))
+            return later.run(self.context(session, user_id=user_id, channel_id=channel_id), reply.followup.as_json())
+
+    def run_later(self, message_id: int, attempt: int, payload: dict[str, Any]) -> bool:
+        """Run a stored follow-up (the gateway's `jobs`, for a row it claimed under `attempt`): what its jobs store,
+        the reply they have for the person (bot.gateway.SlackGateway.reply_later) and the row marked sent, in one
+        commit; False, keeping nothing, when the claim was lost meanwhile (another sender took it over)."""
+        with self.gateway.batch() as batch:
+            with self.session() as session:
+                ctx = self.context(session, user_id=payload["user"], channel_id=payload.get("channel"))
+                reply = later.run(ctx, payload["steps"])
+                if reply is not None:
+                    self.gateway.reply_later(
+                        key=f"{payload['key']}:later",
+                        user=payload["user"],
+                        url=payload.get("reply_to"),
+                        text=reply.text,
+                        blocks=reply.blocks,
+                    )
+                batch.store(session)
+                if not outbox.done_with(session, message_id, attempt):
+                    session.rollback()
+                    return False
+                session.commit()
+        batch.send()
+        return True
 
     @contextlib.contextmanager
     def work(self) -> Iterator[Session]:

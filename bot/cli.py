@@ -22,7 +22,6 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backup
 cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list them, run one firing.")
 cli.add_typer(jobs_cli, name="jobs")
-FOLLOW_UP_WORKERS = 4  # `renkei serve`'s threads for follow-ups (a workbook, a channel sync) after an ack
 outbox_cli = typer.Typer(no_args_is_help=True, help="Messages to Slack not sent yet: list them, send failed ones again.")
 cli.add_typer(outbox_cli, name="outbox")
 
@@ -53,7 +52,6 @@ def serve(
     port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000)."),
 ) -> None:
     """Run the listeners and the scheduler."""
-    from concurrent.futures import ThreadPoolExecutor
 
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
@@ -77,10 +75,9 @@ def serve(
     if resume_if_allowed(services):  # reinstalled after app_uninstalled / tokens_revoked: what waited goes out now
         typer.echo(t("serve.resumed"))
     app = create_app(services)
-    # The courier sends what commands and firings store, on threads of its own; what a previous run stored but could
-    # not send goes out first.
+    # The courier sends what commands and firings store and runs the follow-ups they stored, on threads of its own;
+    # what a previous run stored but could not send or run goes out first.
     courier = Courier(services.gateway, workers=settings.renkei_delivery_workers).start()
-    services.background = ThreadPoolExecutor(max_workers=FOLLOW_UP_WORKERS, thread_name_prefix="follow-up")
     scheduler = make_scheduler(services.project_file.timezone)
     add_outbox_watch(scheduler, services)
     catch_up(services)  # firings missed while no instance ran, once, if still useful

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -158,7 +159,7 @@ class Console:
             channel_id=None,
             command=command,
             text=text.strip(),
-            trigger_id="console",
+            trigger_id=f"console:{uuid.uuid4().hex}",
             ack=self.reply(None),
             respond=self.reply(None),
         )
@@ -176,7 +177,7 @@ class Console:
             channel_id=placed.channel,
             action_id=placed.button.action_id,
             value=placed.button.value,
-            trigger_id="console",
+            trigger_id=f"console:{uuid.uuid4().hex}",
             respond=self.reply(placed.channel),
         )
         self.fill_forms()

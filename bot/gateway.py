@@ -33,6 +33,7 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -49,6 +50,11 @@ UPLOAD = "files.upload_v2"  # stored like any call; sent with WebClient.files_up
 POST = "chat.postMessage"
 UPDATE = "chat.update"  # stored naming the card it changes (`card`: that post's key); its channel and ts come at delivery
 PIN = "pins.add"  # stored naming the card to pin, like an update; Slack's `already_pinned` is no failure
+# Not Slack methods: an action's follow-up (commands.later: named jobs and their arguments), run by whoever claims the
+# row, and a reply the person gets later — through the response_url of the request while Slack accepts it, else by DM.
+LATER = "renkei.later"
+RESPOND = "renkei.respond"
+JOB_ATTEMPTS = 3  # a follow-up that raised this many times is given up on, and the person told
 CARD_METHODS = (UPDATE, PIN)  # the calls that act on a message posted earlier through the outbox
 # A card's update stored before the card itself was sent waits this long (times RENKEI_RETRY_SCALE) between looks.
 CARD_WAIT = dt.timedelta(seconds=5)
@@ -217,6 +223,9 @@ class SlackGateway:
         # in-line), not only by the row that was refused, so that a fan-out does not keep knocking.
         self.paused_until = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
         self.courier: Wakeable | None = None  # set by bot.courier.Courier.start: deliveries move to its threads
+        # Runs a stored follow-up (bot.bootstrap.Services.run_later): its effects and the row's `sent` in one commit;
+        # False when the claim was lost meanwhile (nothing of it kept).
+        self.jobs: Callable[[int, int, dict[str, Any]], bool] | None = None
         self._batch: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("renkei_batch", default=None)
 
     def api(self, method: str, **params: Any) -> ApiResult:
@@ -283,6 +292,14 @@ class SlackGateway:
         payload = {"user": user, "file": str(path), "filename": Path(path).name, "title": title, "initial_comment": comment}
         return self.call(key=key, method=UPLOAD, payload=payload)
 
+    def reply_later(self, *, key: str, user: str, url: str | None, text: str, blocks: list[dict] | None = None) -> Outcome:
+        """A reply the person gets after the ack, once per `key`: ephemeral through the request's response_url (`url`)
+        while Slack takes it (30 minutes, 5 uses), else by DM."""
+        payload: dict[str, Any] = {"url": url, "user": user, "text": text}
+        if blocks:
+            payload["blocks"] = blocks
+        return self.call(key=key, method=RESPOND, payload=payload)
+
     def call(self, *, key: str, method: str, payload: dict[str, Any]) -> Outcome:
         """Store the call under `key` (in the current batch, if any), then send it unless it was stored before."""
         batch = self._batch.get()
@@ -295,9 +312,10 @@ class SlackGateway:
             return self._outcome(row, duplicate=True)
         return self.send_stored([key])[0]
 
-    def send_stored(self, keys: list[str]) -> list[Outcome]:
+    def send_stored(self, keys: list[str], *, jobs: bool = False) -> list[Outcome]:
         """Messages just stored: to the courier when one runs (their outcome is `pending`), else sent now, in this
-        thread, waiting out Retry-After and short back-offs for up to INLINE_PATIENCE (the CLI, console and demo)."""
+        thread, waiting out Retry-After and short back-offs for up to INLINE_PATIENCE (the CLI, console and demo).
+        Follow-ups (LATER) among them are run only with `jobs`: after the ack (bot.interactions.Answer.follow_up)."""
         if self.courier is not None:
             self.courier.wake()
             return [self._outcome(row) for row in self._rows(keys)]
@@ -305,7 +323,7 @@ class SlackGateway:
         while True:
             if self.paused():  # (app_uninstalled, now or meanwhile): what is stored waits for a resume, nothing spins
                 return [self._outcome(row) for row in self._rows(keys)]
-            rows = self._rows(keys)
+            rows = [r for r in self._rows(keys) if jobs or r.method != LATER]
             waiting = [r for r in rows if r.status == OutboxStatus.PENDING]
             paused = (self.paused_until - self.now()).total_seconds()
             if waiting and 0 < paused <= self.inline_patience and time.monotonic() + paused <= deadline:
@@ -382,6 +400,10 @@ class SlackGateway:
         row = outbox.get_message(session, message_id)
         try:
             payload = json.loads(row.payload)
+            if row.method == LATER:
+                return self._run_job(session, row, attempt, payload)
+            if row.method == RESPOND:
+                return self._respond(session, row, attempt, payload)
             if row.method == POST:
                 # Each post carries its key as message metadata, so that a sender taking over from a dead one
                 # can find out whether Slack already has it before posting again.
@@ -423,6 +445,44 @@ class SlackGateway:
             return self._refused(session, row, attempt, error, transient=status >= 500)
         except (URLError, OSError) as exc:
             return self._later(session, row, attempt, f"network: {exc}")
+
+    def _run_job(self, session, row: OutboxMessage, attempt: int, payload: dict[str, Any]) -> Outcome:
+        """Run a stored follow-up. A job that raises is tried again (back-off as for Slack) up to JOB_ATTEMPTS times;
+        then it is given up on and the person told, by a message stored with that record."""
+        message_id = id_of(row)
+        session.commit()  # no read of this session's stays open while the job's own session writes
+        try:
+            if self.jobs is None:
+                raise RuntimeError("no runner for follow-ups in this process")
+            self.jobs(message_id, attempt, payload)
+        except Exception as exc:
+            logger.exception("The follow-up %s failed (attempt %d)", row.idempotency_key, attempt)
+            if attempt < JOB_ATTEMPTS:
+                return self._later(session, row, attempt, f"job: {exc!r}"[:500])
+            told = self.reply_later(
+                key=f"{payload['key']}:failed", user=payload["user"], url=payload.get("reply_to"), text=payload["failed"]
+            )
+            logger.error("Gave up on the follow-up %s; told %s (%s)", row.idempotency_key, payload["user"], told.status)
+            return self._outcome(outbox.mark_failed(session, message_id, f"job: {exc!r}"[:500], attempt))
+        session.expire_all()
+        return self._outcome(outbox.get_message(session, message_id))
+
+    def _respond(self, session, row: OutboxMessage, attempt: int, payload: dict[str, Any]) -> Outcome:
+        """A later reply: through the response_url while Slack takes it, else (expired, used up, unreachable) by DM."""
+        url, user = payload.pop("url", None), payload.pop("user")
+        if url:
+            try:
+                answer = WebhookClient(url, timeout=10).send_dict(
+                    {**payload, "response_type": "ephemeral", "replace_original": False}
+                )
+                if answer.status_code == 200:
+                    return self._outcome(outbox.mark_sent(session, id_of(row), {"ok": True, "via": "response_url"}, attempt))
+                logger.info("The response_url refused a later reply (%s %s): sent by DM", answer.status_code, answer.body)
+            except (URLError, OSError) as exc:
+                logger.info("The response_url could not be reached (%s): the later reply goes by DM", exc)
+        response = self.sender.api_call(POST, json={"channel": user, **payload})
+        data = response.data if isinstance(response.data, dict) else {}
+        return self._outcome(outbox.mark_sent(session, id_of(row), data, attempt))
 
     def _card_of(self, session, row: OutboxMessage, card_key: str, attempt: int) -> tuple[str, str] | Outcome:
         """Where the card an update changes is (channel, ts), or the outcome recorded instead of sending it."""

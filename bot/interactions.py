@@ -13,13 +13,17 @@ uses it too, in the app's error handler, for a failure outside this module).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import uuid
 from typing import Any, Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.bootstrap import Services
 from bot.dispatch import run_command
+from bot.gateway import LATER
 from commands.base import Reply
 from commands.buttons import Button, Form, Pressed
 from commands.dates import AmbiguousDate, ambiguous_text
@@ -28,6 +32,7 @@ from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate,
 from storage.guard import ResidentsDataRefused
 
 logger = logging.getLogger(__name__)
+_NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")  # hex without digits: a key part never read as a My Number
 Respond = Callable[..., Any]  # Bolt's respond(): text, blocks, response_type, replace_original
 Ack = Callable[..., Any]  # Bolt's ack(): text, blocks, response_type, or response_action and errors for a form
 
@@ -36,17 +41,23 @@ BUTTONS: dict[str, Button] = all_buttons()
 FORMS: dict[str, Form] = all_forms()
 
 
-def press(services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any) -> Pressed:
+def press(
+    services: Services, *, user_id: str, channel_id: str | None, action_id: str, value: Any, answer: Answer | None = None
+) -> Pressed:
     """Run the button `action_id` with `value` as `user_id` in `channel_id` (unknown buttons do nothing).
 
-    The reply's follow-up is not run here: `button` runs it after showing the reply.
+    The reply's follow-up is stored with the press (`answer`, when given, keeps it); `button` runs it after showing
+    the reply.
     """
     run = BUTTONS.get(action_id)
     if run is None:
         return Pressed()
     try:
         with services.work() as session:  # a button's value is an id we made; anything else is no id (read_id)
-            return run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
+            pressed = run(services.context(session, user_id=user_id, channel_id=channel_id), read_id(value))
+            if answer is not None:
+                answer.keep(pressed.reply)
+            return pressed
     except AmbiguousDate as problem:  # a command run again by its department button days later (`来週日曜`)
         return Pressed(reply=Reply(text=ambiguous_text(services.translator(), problem)))
 
@@ -60,11 +71,13 @@ def form_channel(view: dict[str, Any]) -> str | None:
         return None
 
 
-def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[str, str] | Reply | None:
+def submit(
+    services: Services, *, user_id: str, view: dict[str, Any], answer: Answer | None = None
+) -> dict[str, str] | Reply | None:
     """Run a form's submission: errors by block id (shown in the form), the reply, or None for an unknown form.
 
     Every value of the form passes the input gate first; a refused one is an error on its field and the form's
-    function does not run at all.
+    function does not run at all. The reply's follow-up is stored with the submission (`answer` keeps it).
     """
     chosen = FORMS.get(str(view.get("callback_id")))
     if chosen is None:
@@ -75,7 +88,10 @@ def submit(services: Services, *, user_id: str, view: dict[str, Any]) -> dict[st
         return errors
     try:
         with services.work() as session:
-            return chosen.submit(services.context(session, user_id=user_id, channel_id=form_channel(view)), view)
+            result = chosen.submit(services.context(session, user_id=user_id, channel_id=form_channel(view)), view)
+            if answer is not None and isinstance(result, Reply):
+                answer.keep(result)
+            return result
     except ResidentsDataRefused:  # the storage guard: a road the gate did not see
         logger.warning("Refused to store a My Number from form %s", view.get("callback_id"))
         return Reply(text=t("privacy.my_number"))
@@ -138,8 +154,9 @@ class Answer:
 
     `ack` answers Slack within its 3 seconds, once. After it, `say` shows something to the person only: ephemeral
     through `respond` when the request has a response_url (commands, message buttons), else in a DM sent once per
-    idempotency key (forms, buttons without a message). `follow_up` runs a reply's slow work after the ack, with a
-    fresh context for the same user and channel, and says what it has to say.
+    idempotency key (forms, buttons without a message). `keep` stores a reply's follow-up (commands.later) with the
+    action, in its transaction, before the ack; `follow_up` runs it after the ack (the gateway claims it: a courier
+    that found it first, or a restart after a crash, runs it instead, and only one of them does).
 
     As a context manager it is where a failure of a command, a button or a form ends, before or after the ack: the
     traceback goes to the log and the person gets the catalog's `command.failed` — as the ack itself when it has
@@ -159,9 +176,11 @@ class Answer:
         respond: Respond | None = None,
         failure_in_ack: bool = True,
         form_field: str | None = None,
+        response_url: str | None = None,
     ):
         self.services, self.what, self.user_id, self.channel_id, self.key = services, what, user_id, channel_id, key
         self._ack, self.respond, self.failure_in_ack = ack, respond, failure_in_ack
+        self.response_url = response_url  # where a follow-up's reply goes later (kept with it), while Slack takes it
         self.form_field = form_field  # a form's first field: where a failure is shown, the form left open
         self.acked = ack is None  # no ack to give: Slack has had it (a button's listener acks first)
 
@@ -176,10 +195,18 @@ class Answer:
         trigger_id: str | None,
         ack: Ack | None,
         respond: Respond | None,
+        response_url: str | None = None,
     ) -> Answer:
         """The answer to a slash command (its trigger_id is new for every invocation)."""
         return cls(
-            services, what=command, user_id=user_id, channel_id=channel_id, key=f"slash:{trigger_id}", ack=ack, respond=respond
+            services,
+            what=command,
+            user_id=user_id,
+            channel_id=channel_id,
+            key=f"slash:{trigger_id}",
+            ack=ack,
+            respond=respond,
+            response_url=response_url,
         )
 
     @classmethod
@@ -193,6 +220,7 @@ class Answer:
         trigger_id: str | None,
         respond: Respond | None,
         ack: Ack | None = None,
+        response_url: str | None = None,
     ) -> Answer:
         """The answer to a click (its trigger_id is new for every click)."""
         return cls(
@@ -204,6 +232,7 @@ class Answer:
             ack=ack,
             respond=respond,
             failure_in_ack=False,
+            response_url=response_url,
         )
 
     @classmethod
@@ -236,26 +265,39 @@ class Answer:
         else:
             self.services.gateway.post_message(key=key or self.key, channel=self.user_id, text=text, blocks=blocks)
 
+    @functools.cached_property
+    def later_key(self) -> str:
+        """The outbox key of this request's follow-up: its own, whatever the request's key (two clicks may share a
+        trigger_id, a form sent again its view id); a replayed command never gets this far (storage.requests). Its
+        random part has no digit (hex written with the letters g–v), so it never looks like twelve of them."""
+        key = self.key if len(self.key) <= 120 else hashlib.sha256(self.key.encode()).hexdigest().translate(_NO_DIGITS)
+        return f"later:{key}:{uuid.uuid4().hex[:16].translate(_NO_DIGITS)}"
+
+    def keep(self, reply: Reply | None) -> None:
+        """Store the reply's follow-up (inside the action's work: in its transaction) with who, where, and how to
+        answer later: the response_url, and the sentence for a follow-up given up on."""
+        if reply is None or reply.followup is None:
+            return
+        payload = {
+            "steps": reply.followup.as_json(),
+            "user": self.user_id,
+            "channel": self.channel_id,
+            "key": self.later_key,
+            "reply_to": self.response_url,
+            "failed": self.services.translator()("command.failed"),
+        }
+        self.services.gateway.call(key=self.later_key, method=LATER, payload=payload)
+
     def follow_up(self, reply: Reply) -> None:
-        """Run the reply's follow-up (after the ack) and say what it has to say: on the services' background
-        threads when there are some (`renkei serve`), else here."""
+        """After the ack, run the follow-up the action stored: the courier's threads in `renkei serve` (woken), else
+        here, as the gateway sends in-line. A failing one is tried again and, given up on, the person told
+        (bot.gateway); one the database could not give now waits for the courier, or the next start."""
         if reply.followup is None:
             return
-        if self.services.background is None:
-            self._follow_up(reply)
-            return
-        self.services.background.submit(self._follow_up_or_say_why, reply)
-
-    def _follow_up(self, reply: Reply) -> None:
-        later = self.services.follow_up(reply, user_id=self.user_id, channel_id=self.channel_id)
-        if later is not None:
-            self.say(later.text, later.blocks, key=f"{self.key}:later")
-
-    def _follow_up_or_say_why(self, reply: Reply) -> None:
         try:
-            self._follow_up(reply)
-        except Exception as error:  # on a thread of its own: nobody else would log it or tell the person
-            self.failed(error)
+            self.services.gateway.send_stored([self.later_key], jobs=True)
+        except Exception:
+            logger.exception("Could not run the follow-up of %s now; it stays stored", self.what)
 
     def failed(self, error: BaseException) -> None:
         """Log the failure with its traceback and tell the person the catalog's failure sentence."""
@@ -294,10 +336,19 @@ def slash(
     trigger_id: str | None,
     ack: Ack,
     respond: Respond | None,
+    response_url: str | None = None,
 ) -> None:
-    """A slash command: ack at once with the command function's reply (or open its form), then the follow-up."""
+    """A slash command: its work, its follow-up stored with it, the ack with the command function's reply (or its
+    form opened), then the follow-up run."""
     with Answer.to_command(
-        services, user_id=user_id, channel_id=channel_id, command=command, trigger_id=trigger_id, ack=ack, respond=respond
+        services,
+        user_id=user_id,
+        channel_id=channel_id,
+        command=command,
+        trigger_id=trigger_id,
+        ack=ack,
+        respond=respond,
+        response_url=response_url,
     ) as answer:
         t = services.translator()
         gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
@@ -307,6 +358,7 @@ def slash(
         try:
             with services.work() as session:
                 reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command, gated.text)
+                answer.keep(reply)
         except ResidentsDataRefused:  # the storage guard: a road the gate did not see
             logger.warning("Refused to store a My Number from %s", command)
             answer.ack(response_type="ephemeral", text=t("privacy.my_number"))
@@ -334,12 +386,19 @@ def button(
     value: Any,
     trigger_id: str | None,
     respond: Respond | None,
+    response_url: str | None = None,
 ) -> None:
     """A button (after the ack): open its form, answer the presser, show the new state on the card, the follow-up."""
     with Answer.to_button(
-        services, user_id=user_id, channel_id=channel_id, action_id=action_id, trigger_id=trigger_id, respond=respond
+        services,
+        user_id=user_id,
+        channel_id=channel_id,
+        action_id=action_id,
+        trigger_id=trigger_id,
+        respond=respond,
+        response_url=response_url,
     ) as answer:
-        pressed = press(services, user_id=user_id, channel_id=channel_id, action_id=action_id, value=value)
+        pressed = press(services, user_id=user_id, channel_id=channel_id, action_id=action_id, value=value, answer=answer)
         if pressed.modal is not None:
             opened = services.gateway.api("views.open", trigger_id=trigger_id, view=pressed.modal)
             if not opened.ok:
@@ -356,7 +415,7 @@ def button(
 def form(services: Services, *, user_id: str, view: dict[str, Any], ack: Ack) -> None:
     """A form submission: errors back into the form, or the reply (and the follow-up's) in the user's DM."""
     with Answer.to_form(services, user_id=user_id, view=view, ack=ack) as answer:
-        result = submit(services, user_id=user_id, view=view)
+        result = submit(services, user_id=user_id, view=view, answer=answer)
         if isinstance(result, dict):
             answer.ack(response_action="errors", errors=result)
             return

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 from storage.enums import OutboxStatus
 
 if TYPE_CHECKING:
+    from commands.later import Later
     from reminders.calendar import BusinessCalendar
     from storage.db import Session  # commands hand it to storage; they never query it themselves
     from storage.projectfile import ProjectFile
@@ -83,10 +84,11 @@ class Reply:
     blocks: list[dict[str, Any]] | None = None
     ephemeral: bool = True
     modal: dict[str, Any] | None = None  # a view to open with the command's trigger_id (Slack only)
-    # Slow work (anything sent to Slack) run after the acknowledgement, given a fresh CommandContext for the same user
-    # and channel (a session of its own) built by the services (bot.bootstrap.Services.follow_up); a Reply it returns
-    # comes later. A follow-up keeps ids and texts from the command, never its context.
-    followup: Callable[[CommandContext], "Reply | None"] | None = None
+    # Slow work (cards to many channels, a workbook, names to ask Slack for): named jobs and their JSON arguments
+    # (commands.later), stored with the action before its acknowledgement and run after it, in a fresh context for
+    # the same user and channel; a Reply a job returns is said to the person later. A job keeps ids and texts from the
+    # command, never its context.
+    followup: Later | None = None
 
 
 def escape(text: str) -> str:

@@ -8,6 +8,7 @@ from commands.base import CommandContext, Reply, department_choices, escape, pos
 from commands.blocks import actions, button, message, section
 from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
+from commands.later import job, later
 from commands.people import names_in_slack
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.where import take_department
@@ -148,18 +149,13 @@ def join(ctx: CommandContext, department: Department) -> Reply:
             )
         )
     assert request is not None, "'requested' comes with the new request"
-    targets, channels = join_request_targets(ctx.session, id_of(department))
+    targets, _ = join_request_targets(ctx.session, id_of(department))
     if not targets:
         return Reply(text=ctx.t("dept.join_requested_nobody", name=name))
     text, blocks = request_card(ctx.t, request, department)
-    request_id = request.id
-
-    def post(later: CommandContext) -> Reply | None:
-        failed = post_to_channels(later.slack, key=f"role_request:{request_id}:card", channels=targets, text=text, blocks=blocks)
-        shown = ", ".join(f"<#{c}>" if channels else f"<@{c}>" for c in failed)
-        return Reply(text=later.t("dept.request_card_failed", targets=shown)) if failed else None
-
-    return Reply(text=ctx.t("dept.join_requested", name=name), followup=post)
+    # stored with the request, in its transaction: the cards are kept before the person is told they were asked for
+    post_to_channels(ctx.slack, key=f"role_request:{request.id}:card", channels=targets, text=text, blocks=blocks)
+    return Reply(text=ctx.t("dept.join_requested", name=name))
 
 
 def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tuple[str, list[dict[str, Any]]] | None]:
@@ -190,19 +186,12 @@ def decide(ctx: CommandContext, value: str, *, approve: bool) -> tuple[Reply, tu
             )
         ), _decided_card(ctx, request, name)
     outcome = RequestStatus.APPROVED if request.status == RequestStatus.APPROVED else RequestStatus.DECLINED
-    requester, slug = request.user_id, department.slug
-
-    def tell_requester(later: CommandContext) -> None:
-        later.slack.post_message(
-            key=f"role_request:{request_id}:{outcome}",
-            channel=requester,
-            text=later.t(f"dept.{outcome}_dm", name=name, slug=slug, decider=later.user_id),
-        )
-
-    return (
-        Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name), followup=tell_requester),
-        _decided_card(ctx, request, name),
+    ctx.slack.post_message(  # the requester told, stored with the decision
+        key=f"role_request:{request_id}:{outcome}",
+        channel=request.user_id,
+        text=ctx.t(f"dept.{outcome}_dm", name=name, slug=department.slug, decider=ctx.user_id),
     )
+    return Reply(text=ctx.t(f"dept.{outcome}", user=request.user_id, name=name)), _decided_card(ctx, request, name)
 
 
 def _decided_card(ctx: CommandContext, request: RoleRequest, name: str) -> tuple[str, list[dict[str, Any]]]:
@@ -242,11 +231,14 @@ def sync(ctx: CommandContext) -> Reply:
     if not may(ctx.session, ctx.user_id, Action.SYNC):
         return Reply(text=ctx.t("dept.admins_only"))
 
-    def run(later: CommandContext) -> Reply:
-        report = format_report(later.t, sync_channels(later.session, later.slack, later.t))
-        return Reply(text=f"```\n{report}\n```")
+    return Reply(text=ctx.t("sync.started"), followup=later(sync_now))
 
-    return Reply(text=ctx.t("sync.started"), followup=run)
+
+@job
+def sync_now(ctx: CommandContext) -> Reply:
+    """The job of `/dept sync`: the channels made to match renkei.yml, and the table of what was done."""
+    report = format_report(ctx.t, sync_channels(ctx.session, ctx.slack, ctx.t))
+    return Reply(text=f"```\n{report}\n```")
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

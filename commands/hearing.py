@@ -32,6 +32,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.dates import long_date, read_date
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
+from commands.later import job, later
 from commands.people import Names, names_in_slack, warm_names
 from commands.questions import hearing_question as question_label
 from commands.questions import question_inputs, typed_answers
@@ -113,20 +114,20 @@ def department_card(ctx: CommandContext, hearing: Hearing, department_id: int) -
     return card(ctx.t, hearing, answered=answered, name=names_in_slack(ctx))
 
 
-def refresh_card(later: CommandContext, hearing_id: int, department_id: int) -> None:
+def refresh_card(ctx: CommandContext, hearing_id: int, department_id: int) -> None:
     """The department's card updated in place (chat.update, once per content) to the hearing as it now is."""
-    hearing = store.get_hearing(later.session, hearing_id)
+    hearing = store.get_hearing(ctx.session, hearing_id)
     if hearing is None:
         return
-    channel = department_channel(later.session, hearing.project_id, department_id)
+    channel = department_channel(ctx.session, hearing.project_id, department_id)
     if channel is None or card_key(hearing_id, channel) not in posted_keys(
-        later.session, f"hearing:{hearing_id}:card:", "chat.postMessage"
+        ctx.session, f"hearing:{hearing_id}:card:", "chat.postMessage"
     ):
         return
-    text, blocks = department_card(later, hearing, department_id)
+    text, blocks = department_card(ctx, hearing, department_id)
     digest = hashlib.sha256(json.dumps([text, blocks], ensure_ascii=False).encode()).hexdigest()[:16]
     key = card_key(hearing_id, channel)
-    later.slack.update_message(key=f"{key}:v{digest}", card_key=key, text=text, blocks=blocks)
+    ctx.slack.update_message(key=f"{key}:v{digest}", card_key=key, text=text, blocks=blocks)
 
 
 # --- /hearing start ------------------------------------------------------------------------------------------------
@@ -198,22 +199,26 @@ def start(ctx: CommandContext, rest: str) -> Reply:
     if not channels:
         return Reply(text="\n".join([started, ctx.t("hearing.no_channels")]))
 
-    def send(later: CommandContext) -> Reply | None:
-        fresh = store.get_hearing(later.session, hearing_id)
-        if fresh is None:
-            return None
-        failed = []
-        for department_id, channel in channels.items():
-            text, blocks = department_card(later, fresh, department_id)
-            outcome = later.slack.post_message(key=card_key(hearing_id, channel), channel=channel, text=text, blocks=blocks)
-            if outcome.status == OutboxStatus.FAILED:
-                failed.append(channel)
-        board.refresh(later, fresh.project_id)  # the leads channel's board names the new hearing
-        if failed:
-            return Reply(text=later.t("hearing.send_failed", channels=", ".join(f"<#{c}>" for c in failed)))
-        return None
+    cards = later(send_cards, hearing_id=hearing_id, channels=[[department, channel] for department, channel in channels.items()])
+    return Reply(text="\n".join([started, ctx.t("hearing.sent", count=len(channels))]), followup=cards)
 
-    return Reply(text="\n".join([started, ctx.t("hearing.sent", count=len(channels))]), followup=send)
+
+@job
+def send_cards(ctx: CommandContext, hearing_id: int, channels: list[list[Any]]) -> Reply | None:
+    """A new hearing's card to each department's channel (`[department id, channel]`), once; the board after."""
+    fresh = store.get_hearing(ctx.session, hearing_id)
+    if fresh is None:
+        return None
+    failed = []
+    for department_id, channel in channels:
+        text, blocks = department_card(ctx, fresh, int(department_id))
+        outcome = ctx.slack.post_message(key=card_key(hearing_id, channel), channel=channel, text=text, blocks=blocks)
+        if outcome.status == OutboxStatus.FAILED:
+            failed.append(channel)
+    board.refresh(ctx, fresh.project_id)  # the leads channel's board names the new hearing
+    if failed:
+        return Reply(text=ctx.t("hearing.send_failed", channels=", ".join(f"<#{c}>" for c in failed)))
+    return None
 
 
 # --- choosing a hearing: `/hearing status 2`, or the project's latest ---------------------------------------------------
@@ -331,23 +336,25 @@ def close(ctx: CommandContext, number: int | None) -> Reply:
     closed = ctx.t("hearing.closed", number=hearing_id, title=escape(hearing.title))
     told = ctx.t("hearing.summary_posted") if leads else ctx.t("hearing.no_leads_channel", number=hearing_id)
 
-    def after(later: CommandContext) -> Reply | None:
-        fresh = store.get_hearing(later.session, hearing_id)
-        if fresh is None:
-            return None
-        rows = store.by_department(later.session, fresh)
-        if leads:
-            warm_names(later, [a.user_id for r in rows for a in r.answers])
-            pages = summary_messages(later.t, fresh, rows, names_in_slack(later))
-            for n, blocks in enumerate(pages, start=1):
-                text = later.t("hearing.summary_text", heading=heading(later.t, fresh), page=n, pages=len(pages))
-                later.slack.post_message(key=f"hearing:{hearing_id}:summary:{n}:{leads}", channel=leads, text=text, blocks=blocks)
-        for row in rows:
-            refresh_card(later, hearing_id, id_of(row.department))
-        board.refresh(later, fresh.project_id)  # the leads channel's board: the hearing, closed
-        return None
+    return Reply(text="\n".join([closed, told]), followup=later(after_close, hearing_id=hearing_id, leads=leads))
 
-    return Reply(text="\n".join([closed, told]), followup=after)
+
+@job
+def after_close(ctx: CommandContext, hearing_id: int, leads: str | None) -> None:
+    """A closed hearing's summary to the leads channel, every department card and the board updated."""
+    fresh = store.get_hearing(ctx.session, hearing_id)
+    if fresh is None:
+        return
+    rows = store.by_department(ctx.session, fresh)
+    if leads:
+        warm_names(ctx, [a.user_id for r in rows for a in r.answers])
+        pages = summary_messages(ctx.t, fresh, rows, names_in_slack(ctx))
+        for n, blocks in enumerate(pages, start=1):
+            text = ctx.t("hearing.summary_text", heading=heading(ctx.t, fresh), page=n, pages=len(pages))
+            ctx.slack.post_message(key=f"hearing:{hearing_id}:summary:{n}:{leads}", channel=leads, text=text, blocks=blocks)
+    for row in rows:
+        refresh_card(ctx, hearing_id, id_of(row.department))
+    board.refresh(ctx, fresh.project_id)  # the leads channel's board: the hearing, closed
 
 
 # --- the card's button and the form ---------------------------------------------------------------------------------
@@ -434,13 +441,16 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         return Reply(text=ctx.t("hearing.closed_no_answers", number=hearing_id, title=escape(hearing.title)))
     thanks = "hearing.updated" if updated else "hearing.thanks"
     text = ctx.t(thanks, heading=heading(ctx.t, hearing), department=escape(department.name))
-    project_id = hearing.project_id
+    return Reply(text=text, followup=later(after_answer, hearing_id=hearing_id, department_id=department_id))
 
-    def after(later: CommandContext) -> None:
-        refresh_card(later, hearing_id, department_id)
-        board.refresh(later, project_id)  # the answer on the leads channel's board too
 
-    return Reply(text=text, followup=after)
+@job
+def after_answer(ctx: CommandContext, hearing_id: int, department_id: int) -> None:
+    """The department's card updated to the answer, and the leads channel's board too."""
+    refresh_card(ctx, hearing_id, department_id)
+    hearing = store.get_hearing(ctx.session, hearing_id)
+    if hearing is not None:
+        board.refresh(ctx, hearing.project_id)
 
 
 # --- /hearing ------------------------------------------------------------------------------------------------------

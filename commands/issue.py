@@ -38,6 +38,7 @@ from commands.issue_grammar import (
     UsageError,
     parse_issue,
 )
+from commands.later import Later, job, later
 from commands.people import names_in_slack, warm_names
 from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
@@ -132,17 +133,17 @@ def it_card_prefix(number: int) -> str:
     return f"issue:{number}:escalated:"
 
 
-def refresh_cards(later: CommandContext, issue: Issue, version: int) -> None:
+def refresh_cards(ctx: CommandContext, issue: Issue, version: int) -> None:
     """Every card of the issue posted so far, updated in place (chat.update through the outbox) to the issue as it
     now is: no button that no longer applies stays. `version` (the number of events) keys each change once."""
     number = id_of(issue)
-    warm_names(later, card_people(later, issue))
-    cards = [(card_prefix(number), card_of(later, issue))]
+    warm_names(ctx, card_people(ctx, issue))
+    cards = [(card_prefix(number), card_of(ctx, issue))]
     if issue.escalated:
-        cards.append((it_card_prefix(number), it_card_of(later, issue)))
+        cards.append((it_card_prefix(number), it_card_of(ctx, issue)))
     for prefix, (text, blocks) in cards:
-        for key in outbox.posted_keys(later.session, prefix, "chat.postMessage"):
-            later.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
+        for key in outbox.posted_keys(ctx.session, prefix, "chat.postMessage"):
+            ctx.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
 
 
 def stale(ctx: CommandContext, issue: Issue, key: str, **params: Any) -> Reply:
@@ -151,47 +152,49 @@ def stale(ctx: CommandContext, issue: Issue, key: str, **params: Any) -> Reply:
     return Reply(text="\n".join([ctx.t(key, number=issue.id, **params), now]))
 
 
-Tell = Callable[[CommandContext, Issue], "tuple[str, str, str] | None"]  # (key, user, text) of a DM, or None
+def after_change(issue: Issue, *, told: dict[str, Any] | None = None, assignee: str | None = None) -> Later:
+    """The follow-up of every change to an issue (`changed`): its cards updated in place; the reporter told by DM (in
+    the change's own words with `told`, see `_told`, else the change and the state); when the issue waits on another
+    department, the departments' channels other than the one where the change was made told; a new `assignee` told."""
+    return later(changed, number=id_of(issue), told=told, assignee=assignee)
 
 
-def after_change(ctx: CommandContext, issue: Issue, *, tell_reporter: Tell | None = None, tell: Tell | None = None):
-    """The follow-up of every change to an issue: its cards updated in place; the reporter told by DM (in the
-    change's own words with `tell_reporter`, else the change and the state); when the issue waits on another
-    department, the departments' channels other than the one where the change was made told; `tell` one more DM."""
-    number, reporter, here = id_of(issue), issue.reporter_id, ctx.channel_id
-
-    def run(later: CommandContext) -> None:
-        fresh = store.get_issue(later.session, number)
-        if fresh is None:
-            raise LookupError(f"issue {number} is gone")  # issues are never deleted
-        events = store.history(later.session, number)
-        version = len(events)
-        refresh_cards(later, fresh, version)
-        params = {
-            "number": number,
-            "title": escape(fresh.title),
-            "what": later.t(f"event.{events[-1].kind}"),
-            "user": later.user_id,
-            "status": status_words(later.t, fresh),
-        }
-        if reporter != later.user_id:
-            told = tell_reporter(later, fresh) if tell_reporter else None
-            key, text = (told[0], told[2]) if told else (f"issue:{number}:tell:{reporter}:v{version}", "")
-            later.slack.post_message(key=key, channel=reporter, text=text or later.t("issue.changed_tell_reporter", **params))
-        if fresh.waiting_on_id is not None:
-            for department_id in (fresh.department_id, fresh.waiting_on_id):
-                channel = department_channel(later.session, fresh.project_id, department_id)
-                if channel and channel != here:
-                    later.slack.post_message(
-                        key=f"issue:{number}:notice:{channel}:v{version}",
-                        channel=channel,
-                        text=later.t("issue.change_notice", **params),
-                    )
-        extra = tell(later, fresh) if tell else None
-        if extra:
-            later.slack.post_message(key=extra[0], channel=extra[1], text=extra[2])
-
-    return run
+@job
+def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None, assignee: str | None = None) -> None:
+    """The job of `after_change`, run as the person who made the change, in the channel where it was made."""
+    fresh = store.get_issue(ctx.session, number)
+    if fresh is None:
+        raise LookupError(f"issue {number} is gone")  # issues are never deleted
+    events = store.history(ctx.session, number)
+    version = len(events)
+    refresh_cards(ctx, fresh, version)
+    params = {
+        "number": number,
+        "title": escape(fresh.title),
+        "what": ctx.t(f"event.{events[-1].kind}"),
+        "user": ctx.user_id,
+        "status": status_words(ctx.t, fresh),
+    }
+    reporter = fresh.reporter_id
+    if reporter != ctx.user_id:
+        if told:
+            key = f"issue:{number}:{told['kind']}:{ctx.user_id}:v{version}"
+            text = ctx.t(f"issue.{told['message']}", number=number, user=ctx.user_id, **told.get("extra", {}))
+        else:
+            key, text = f"issue:{number}:tell:{reporter}:v{version}", ctx.t("issue.changed_tell_reporter", **params)
+        ctx.slack.post_message(key=key, channel=reporter, text=text)
+    if fresh.waiting_on_id is not None:
+        for department_id in (fresh.department_id, fresh.waiting_on_id):
+            channel = department_channel(ctx.session, fresh.project_id, department_id)
+            if channel and channel != ctx.channel_id:
+                ctx.slack.post_message(
+                    key=f"issue:{number}:notice:{channel}:v{version}",
+                    channel=channel,
+                    text=ctx.t("issue.change_notice", **params),
+                )
+    if assignee and assignee not in (ctx.user_id, reporter):
+        text = ctx.t("issue.assigned_tell_assignee", number=number, title=escape(fresh.title), user=ctx.user_id)
+        ctx.slack.post_message(key=f"issue:{number}:assigned:{assignee}:v{version}", channel=assignee, text=text)
 
 
 def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
@@ -295,16 +298,17 @@ def announce(ctx: CommandContext, issue: Issue, department: Department, waiting_
         text += "\n" + ctx.t("issue.created_waiting", department=escape(waiting_on.name))
     if not channels:
         return Reply(text=text + "\n" + ctx.t("issue.no_channel_yet"))
-    number = id_of(issue)
+    return Reply(text=text, followup=later(post_cards, number=id_of(issue), channels=channels))
 
-    def post(later: CommandContext) -> Reply | None:
-        fresh = store.get_issue(later.session, number)
-        if fresh is None:
-            raise LookupError(f"issue {number} is gone")  # issues are never deleted
-        failed = _post_cards(later, fresh, channels)
-        return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
-    return Reply(text=text, followup=post)
+@job
+def post_cards(ctx: CommandContext, number: int, channels: list[str]) -> Reply | None:
+    """A new issue's card to each of `channels`, once; what to tell the reporter when Slack refused some."""
+    fresh = store.get_issue(ctx.session, number)
+    if fresh is None:
+        raise LookupError(f"issue {number} is gone")  # issues are never deleted
+    failed = _post_cards(ctx, fresh, channels)
+    return Reply(text=ctx.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
 
 def list_(ctx: CommandContext, command: ListIssues) -> Reply:
@@ -381,17 +385,8 @@ def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
         return stale(ctx, issue, "issue.already_resolved")
     if not store.assign_issue(ctx.session, issue, ctx.user_id, command.user_id):
         return stale(ctx, issue, "issue.already_assigned", user=command.user_id)
-    assignee = command.user_id
-
-    def tell_assignee(later: CommandContext, fresh: Issue) -> tuple[str, str, str] | None:
-        if assignee in (later.user_id, fresh.reporter_id):
-            return None
-        version = len(store.history(later.session, id_of(fresh)))
-        text = later.t("issue.assigned_tell_assignee", number=fresh.id, title=escape(fresh.title), user=later.user_id)
-        return f"issue:{fresh.id}:assigned:{assignee}:v{version}", assignee, text
-
-    changed = after_change(ctx, issue, tell=tell_assignee)
-    return Reply(text=ctx.t("issue.assigned", number=issue.id, user=assignee), followup=changed)
+    followup = after_change(issue, assignee=command.user_id)
+    return Reply(text=ctx.t("issue.assigned", number=issue.id, user=command.user_id), followup=followup)
 
 
 def take(ctx: CommandContext, number: int) -> Reply:
@@ -402,7 +397,7 @@ def take(ctx: CommandContext, number: int) -> Reply:
     if not store.take_issue(ctx.session, issue, ctx.user_id):
         key = "issue.already_resolved" if store.is_resolved(issue) else "issue.already_taken"
         return stale(ctx, issue, key, user=issue.assignee_id or "")
-    return Reply(text=ctx.t("issue.taken", number=issue.id), followup=after_change(ctx, issue))
+    return Reply(text=ctx.t("issue.taken", number=issue.id), followup=after_change(issue))
 
 
 def close(ctx: CommandContext, command: CloseIssue) -> Reply:
@@ -415,7 +410,7 @@ def close(ctx: CommandContext, command: CloseIssue) -> Reply:
         return issue
     if not store.resolve_issue(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.already_resolved")
-    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)), followup=after_change(ctx, issue))
+    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)), followup=after_change(issue))
 
 
 def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
@@ -425,7 +420,7 @@ def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
         return issue
     if not store.reopen_issue(ctx.session, issue, ctx.user_id):
         return stale(ctx, issue, "issue.not_resolved")
-    return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(ctx, issue))
+    return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(issue))
 
 
 def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
@@ -446,33 +441,30 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         return stale(ctx, issue, "issue.already_resolved")
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.already_escalated")
-    number, changed = id_of(issue), after_change(ctx, issue, tell_reporter=_told("escalated_tell_reporter", "escalated_tell"))
-
-    def post(later: CommandContext) -> Reply | None:
-        fresh = store.get_issue(later.session, number)
-        if fresh is None:
-            raise LookupError(f"issue {number} is gone")  # issues are never deleted
-        warm_names(later, card_people(later, fresh))
-        text, blocks = it_card_of(later, fresh)
-        outcome = later.slack.post_message(key=f"{it_card_prefix(number)}{channel}", channel=channel, text=text, blocks=blocks)
-        changed(later)  # the department cards lose their IT部門へ相談 button; the reporter is told
-        if outcome.status == OutboxStatus.FAILED:
-            return Reply(text=later.t("issue.card_failed", channels=f"<#{channel}>"))
-        return None
-
-    return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=post)
+    # the IT card first; then the department cards lose their IT部門へ相談 button and the reporter is told
+    followup = later(post_it_card, number=id_of(issue), channel=channel) + after_change(
+        issue, told=_told("escalated_tell_reporter", "escalated_tell")
+    )
+    return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=followup)
 
 
-def _told(message: str, kind: str, **extra: str) -> Tell:
+@job
+def post_it_card(ctx: CommandContext, number: int, channel: str) -> Reply | None:
+    """An escalated issue's card in the IT department's channel, once."""
+    fresh = store.get_issue(ctx.session, number)
+    if fresh is None:
+        raise LookupError(f"issue {number} is gone")  # issues are never deleted
+    warm_names(ctx, card_people(ctx, fresh))
+    text, blocks = it_card_of(ctx, fresh)
+    outcome = ctx.slack.post_message(key=f"{it_card_prefix(number)}{channel}", channel=channel, text=text, blocks=blocks)
+    if outcome.status == OutboxStatus.FAILED:
+        return Reply(text=ctx.t("issue.card_failed", channels=f"<#{channel}>"))
+    return None
+
+
+def _told(message: str, kind: str, **extra: str) -> dict[str, Any]:
     """The reporter's DM about an IT step in its own words (`issue.<message>`), keyed `issue:<n>:<kind>:…`."""
-
-    def tell(later: CommandContext, fresh: Issue) -> tuple[str, str, str]:
-        version = len(store.history(later.session, id_of(fresh)))
-        key = f"issue:{fresh.id}:{kind}:{later.user_id}:v{version}"
-        text = later.t(f"issue.{message}", number=fresh.id, user=later.user_id, **extra)
-        return key, fresh.reporter_id, text
-
-    return tell
+    return {"message": message, "kind": kind, "extra": extra}
 
 
 def it_take(ctx: CommandContext, number: int) -> Reply:
@@ -490,8 +482,8 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
         return stale(ctx, issue, "issue.it_already_answered")
     if not store.it_takes(ctx.session, issue, ctx.user_id):  # an issue nobody had taken becomes theirs
         return stale(ctx, issue, "issue.it_already_taken")
-    changed = after_change(ctx, issue, tell_reporter=_told("it_taken_tell_reporter", "it_taken"))
-    return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=changed)
+    followup = after_change(issue, told=_told("it_taken_tell_reporter", "it_taken"))
+    return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=followup)
 
 
 def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
@@ -508,7 +500,7 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
     told = _told("answer_tell_reporter", "answer", answer=escape(command.text))
-    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(ctx, issue, tell_reporter=told))
+    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(issue, told=told))
 
 
 def open_form(ctx: CommandContext, department: Department | None = None) -> Reply:

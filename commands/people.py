@@ -9,14 +9,15 @@ in a file or the console as 名前未登録 with the id, so an administrator can
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from commands.base import SlackPort, Translate, escape
+from commands.later import Later, job, later
 from storage.issues import BOT_ACTOR
 from storage.people import cached_names, remember, stale
 
 if TYPE_CHECKING:
-    from commands.base import CommandContext, Reply
+    from commands.base import CommandContext
     from storage.db import Session
 
 
@@ -54,18 +55,16 @@ class Names:
         """`佐藤 花子, 鈴木 一郎`: the names of `user_ids` in their order, or `nobody`."""
         return ", ".join(self(u) for u in user_ids) or nobody
 
-    def warm(self) -> Callable[[CommandContext], Reply | None] | None:
+    def warm(self) -> Later | None:
         """A follow-up asking Slack the names this reply could only mention, so the next one names them; None when
         every name was known. Kept out of the acknowledgement: users.info is a call to Slack per person."""
-        missing = set(self.missing)
-        if not missing:
-            return None
+        return later(ask_names, user_ids=sorted(self.missing)) if self.missing else None
 
-        def ask(later: CommandContext) -> Reply | None:
-            warm_names(later, missing)
-            return None
 
-        return ask
+@job
+def ask_names(ctx: CommandContext, user_ids: list[str]) -> None:
+    """The job of `Names.warm`: ask Slack the names of `user_ids` nobody has named yet."""
+    warm_names(ctx, user_ids)
 
 
 def known_names(session: Session, people: Mapping[str, str], t: Translate) -> dict[str, str]:

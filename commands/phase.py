@@ -108,24 +108,10 @@ def change(ctx: CommandContext, word: str) -> Reply:
     what_changes = changes(ctx, spec, phase, before)
     stamp = project.phase_changed_at.isoformat() if project.phase_changed_at else ""
     channels = project_channels(ctx.session, project)
-    project_id, project_name = id_of(project), project.name
-
-    def announce(later: CommandContext) -> None:  # after the ack, the lead by name in every channel
-        announcement = "\n".join(
-            [
-                later.t(
-                    "phase.announce",
-                    project=escape(project_name),
-                    phase=phase_name(later, phase),
-                    before=phase_name(later, before),
-                    user=names_in_slack(later)(later.user_id),
-                ),
-                what_changes,
-            ]
-        )
-        for channel in channels:
-            later.slack.post_message(key=f"phase:{project_id}:{phase}:{stamp}:{channel}", channel=channel, text=announcement)
-
+    words = {"project": escape(project.name), "phase": phase_name(ctx, phase), "before": phase_name(ctx, before)}
+    announcement = "\n".join([ctx.t("phase.announce", user=names_in_slack(ctx)(ctx.user_id), **words), what_changes])
+    for channel in channels:  # stored with the change, the lead by name in every channel
+        ctx.slack.post_message(key=f"phase:{id_of(project)}:{phase}:{stamp}:{channel}", channel=channel, text=announcement)
     return Reply(
         text="\n".join(
             [
@@ -133,7 +119,6 @@ def change(ctx: CommandContext, word: str) -> Reply:
                 what_changes,
             ]
         ),
-        followup=announce,
     )
 
 

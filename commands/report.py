@@ -13,6 +13,7 @@ from commands import uat as uat_commands
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape
 from commands.dates import short_date
 from commands.digest import Blocker, build_digest
+from commands.later import job, later
 from commands.people import Names, known_names, refresh_names
 from commands.req import AGENDA_TEXT
 from commands.standup import blocker_of
@@ -280,31 +281,33 @@ def handle(ctx: CommandContext, text: str) -> Reply:
         digest_text, blocks = digest_for(ctx.session, project, project_file=ctx.project_file, calendar=ctx.calendar, t=ctx.t)
         return Reply(text=digest_text, blocks=blocks)
     start, end = report_period(dt.datetime.now(ZoneInfo(ctx.timezone)).date(), ctx.calendar)
-    project_id = id_of(project)
+    building = ctx.t("report.building", project=escape(project.name), start=start, end=end)
+    return Reply(text=building, followup=later(build_and_send, project_id=id_of(project), start=str(start), end=str(end)))
 
-    def build_and_send(later: CommandContext) -> Reply:
-        t, user = later.t, later.user_id
-        fresh = get_project(later.session, project_id)
-        if fresh is None:
-            raise LookupError(f"project {project_id} is gone")  # projects are never deleted
-        path = make_report(
-            later.session,
-            fresh,
-            start=start,
-            end=end,
-            out=Path(later.reports_dir) / report_filename(fresh, start, end),
-            calendar=later.calendar,
-            project_file=later.project_file,
-            t=t,
-            slack=later.slack,
-        )
-        later.slack.upload_file(  # stored with this work and sent after it (bot.gateway): the DM arrives shortly
-            key=f"report:{fresh.slug}:{start}:{end}:{user}:{path.stat().st_mtime_ns}",
-            user=user,
-            path=path,
-            title=t("report.file_title", project=fresh.name, start=start, end=end),
-            comment=t("report.dm_comment", project=escape(fresh.name), start=start, end=end),
-        )
-        return Reply(text=t("report.ready", file=path.name))
 
-    return Reply(text=ctx.t("report.building", project=escape(project.name), start=start, end=end), followup=build_and_send)
+@job
+def build_and_send(ctx: CommandContext, project_id: int, start: str, end: str) -> Reply:
+    """The job of `/report`: the workbook of `start`〜`end` (ISO dates) built, and uploaded to the person's DM."""
+    t, user, first, last = ctx.t, ctx.user_id, dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    fresh = get_project(ctx.session, project_id)
+    if fresh is None:
+        raise LookupError(f"project {project_id} is gone")  # projects are never deleted
+    path = make_report(
+        ctx.session,
+        fresh,
+        start=first,
+        end=last,
+        out=Path(ctx.reports_dir) / report_filename(fresh, first, last),
+        calendar=ctx.calendar,
+        project_file=ctx.project_file,
+        t=t,
+        slack=ctx.slack,
+    )
+    ctx.slack.upload_file(  # stored with this work and sent after it (bot.gateway): the DM arrives shortly
+        key=f"report:{fresh.slug}:{first}:{last}:{user}:{path.stat().st_mtime_ns}",
+        user=user,
+        path=path,
+        title=t("report.file_title", project=fresh.name, start=first, end=last),
+        comment=t("report.dm_comment", project=escape(fresh.name), start=first, end=last),
+    )
+    return Reply(text=t("report.ready", file=path.name))

@@ -20,6 +20,7 @@ from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, 
 from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
+from commands.later import job, later
 from commands.people import Names, names_in_slack, warm_names
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, plain_text, read_number
@@ -174,21 +175,22 @@ def card_people(ctx: CommandContext, requirement: Requirement) -> set[str | None
     return {requirement.proposed_by, requirement.decided_by, *raters}
 
 
-def refresh_cards(later: CommandContext, number: int) -> None:
+@job
+def refresh_cards(ctx: CommandContext, number: int) -> None:
     """Every card of the requirement posted so far, updated in place (chat.update through the outbox), once per
     version."""
-    requirement = get_requirement(later.session, number)
+    requirement = get_requirement(ctx.session, number)
     if requirement is None:
         raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
-    warm_names(later, card_people(later, requirement))
-    project = get_project(later.session, requirement.project_id)
+    warm_names(ctx, card_people(ctx, requirement))
+    project = get_project(ctx.session, requirement.project_id)
     leads = project.leads_channel_id if project is not None else None
-    cards = {here: card_of(later, requirement, rating_here=here) for here in (True, False)}
+    cards = {here: card_of(ctx, requirement, rating_here=here) for here in (True, False)}
     version = version_of(requirement)
-    for key in outbox.posted_keys(later.session, card_prefix(number), "chat.postMessage"):
+    for key in outbox.posted_keys(ctx.session, card_prefix(number), "chat.postMessage"):
         text, blocks = cards[not (leads and key.endswith(f":{leads}"))]
-        later.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
-    board.refresh(later, requirement.project_id)  # and the leads channel's board
+        ctx.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
+    board.refresh(ctx, requirement.project_id)  # and the leads channel's board
 
 
 # --- /req add and its form ---------------------------------------------------------------------------------------
@@ -318,19 +320,22 @@ def propose(ctx: CommandContext, where: Where, text: str, effect: str) -> Reply:
     if not channels:
         return Reply(text=ctx.t("req.created_no_channels", number=number))
 
-    def post(later: CommandContext) -> Reply | None:
-        fresh = get_requirement(later.session, number)
-        if fresh is None:
-            raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
-        warm_names(later, card_people(later, fresh))
-        failed = []
-        for here, where in ((True, departments), (False, leads)):
-            card_text, blocks = card_of(later, fresh, rating_here=here)
-            failed += post_to_channels(later.slack, key=f"req:{number}:card", channels=where, text=card_text, blocks=blocks)
-        board.refresh(later, fresh.project_id)
-        return Reply(text=later.t("req.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+    return Reply(text=done, followup=later(post_cards, number=number, departments=departments, leads=leads))
 
-    return Reply(text=done, followup=post)
+
+@job
+def post_cards(ctx: CommandContext, number: int, departments: list[str], leads: list[str]) -> Reply | None:
+    """A new requirement's card: with the rating buttons in the departments' channels, without in the leads'."""
+    fresh = get_requirement(ctx.session, number)
+    if fresh is None:
+        raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
+    warm_names(ctx, card_people(ctx, fresh))
+    failed = []
+    for here, where in ((True, departments), (False, leads)):
+        card_text, blocks = card_of(ctx, fresh, rating_here=here)
+        failed += post_to_channels(ctx.slack, key=f"req:{number}:card", channels=where, text=card_text, blocks=blocks)
+    board.refresh(ctx, fresh.project_id)
+    return Reply(text=ctx.t("req.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
 
 def form_channel(view: dict[str, Any]) -> str | None:
@@ -410,7 +415,7 @@ def rate_here(ctx: CommandContext, number: int, rating: str) -> Reply:
         text = ctx.t("req.rated_same", **words)
     else:
         text = ctx.t("req.rerated", before=ctx.t(f"req.rating.{previous}"), **words)
-    return Reply(text=text, followup=lambda later: refresh_cards(later, number))
+    return Reply(text=text, followup=later(refresh_cards, number=number))
 
 
 def current_card(ctx: CommandContext, number: int) -> tuple[str, list[dict[str, Any]]] | None:
@@ -479,16 +484,12 @@ def decide_(ctx: CommandContext, status: str, rest: str) -> Reply:
         )
     proposer, version, leads = requirement.proposed_by, version_of(requirement), project.leads_channel_id
     words = {"number": number, "text": escape(requirement.text[:AGENDA_TEXT]), "status": ctx.t(f"req.status.{status}")}
-
-    def tell(later: CommandContext) -> None:
-        refresh_cards(later, number)
-        told = later.t("req.decided_tell", user=later.user_id, reason=escape(reason), **words)
-        if proposer != later.user_id:
-            later.slack.post_message(key=f"req:{number}:decided:v{version}:{proposer}", channel=proposer, text=told)
-        if leads:
-            later.slack.post_message(key=f"req:{number}:decided:v{version}:{leads}", channel=leads, text=told)
-
-    return Reply(text=ctx.t("req.decided", **words), followup=tell)
+    told = ctx.t("req.decided_tell", user=ctx.user_id, reason=escape(reason), **words)  # stored with the decision
+    if proposer != ctx.user_id:
+        ctx.slack.post_message(key=f"req:{number}:decided:v{version}:{proposer}", channel=proposer, text=told)
+    if leads:
+        ctx.slack.post_message(key=f"req:{number}:decided:v{version}:{leads}", channel=leads, text=told)
+    return Reply(text=ctx.t("req.decided", **words), followup=later(refresh_cards, number=number))
 
 
 # --- reading -----------------------------------------------------------------------------------------------------

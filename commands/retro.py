@@ -155,13 +155,10 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
         month=month,
         answers=answers,
     )
-    row_id = id_of(row)
-
-    def shared(later: CommandContext) -> None:  # after the ack: the department's thread and the leads channel
-        share(later, project=project, department=department, month=month, row_id=row_id, answers=answers, updated=updated)
-
+    # with the answer, in its transaction: the department's thread and the leads channel
+    share(ctx, project=project, department=department, month=month, row_id=id_of(row), answers=answers, updated=updated)
     thanks = "retro.updated" if updated else "retro.thanks"
-    return Reply(text=ctx.t(thanks, department=escape(department.name), month=month.month), followup=shared)
+    return Reply(text=ctx.t(thanks, department=escape(department.name), month=month.month))
 
 
 def answer_text(t: Translate, answers: dict[str, str]) -> str:

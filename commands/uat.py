@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape, post_to_channels, when_text
@@ -19,6 +19,7 @@ from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, 
 from commands.buttons import Button, Form, Pressed, number_of
 from commands.durations import BEFORE, duration_text
 from commands.issue import announce, refuse_residents_data
+from commands.later import job, later
 from commands.limits import issue_rate_limit
 from commands.meeting import PLACE_LIMIT, read_when, take_place
 from commands.suggest import fold, unknown_sub
@@ -167,27 +168,12 @@ def refresh_cards(
     return len(keys)
 
 
-def _refresh_later(number: int) -> Callable[[CommandContext], Reply | None]:
-    def run(later: CommandContext) -> Reply | None:
-        uat = get_session(later.session, number)
-        if uat is not None:
-            refresh_cards(later.t, later.session, later.slack, uat, later.timezone)
-        return None
-
-    return run
-
-
-def _both(
-    first: Callable[[CommandContext], Reply | None] | None, second: Callable[[CommandContext], Reply | None]
-) -> Callable[[CommandContext], Reply | None]:
-    """Two follow-ups in one: the first's reply (the issue card's failure, if any) is kept."""
-
-    def run(later: CommandContext) -> Reply | None:
-        said = first(later) if first else None
-        second(later)
-        return said
-
-    return run
+@job
+def refresh(ctx: CommandContext, number: int) -> None:
+    """The job updating every copy of session `number`'s card to the session as it now is."""
+    uat = get_session(ctx.session, number)
+    if uat is not None:
+        refresh_cards(ctx.t, ctx.session, ctx.slack, uat, ctx.timezone)
 
 
 # --- /uat add ------------------------------------------------------------------------------------------------------
@@ -246,17 +232,20 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         project=escape(project.name),
     )
 
-    def post(later: CommandContext) -> Reply | None:
-        fresh = get_session(later.session, number)
-        if fresh is None:
-            raise LookupError(f"uat session {number} is gone")  # sessions are never deleted
-        card_text, blocks = card(later.t, later.session, fresh, later.timezone)
-        project = get_project(later.session, fresh.project_id)
-        channels = project_channels(later.session, project) if project is not None else []  # departments', leads'
-        failed = post_to_channels(later.slack, key=f"uat:{number}:card", channels=channels, text=card_text, blocks=blocks)
-        return Reply(text=later.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
+    return Reply(text=text, followup=later(post_cards, number=number))
 
-    return Reply(text=text, followup=post)
+
+@job
+def post_cards(ctx: CommandContext, number: int) -> Reply | None:
+    """A new session's card to every department's channel and the leads', once."""
+    fresh = get_session(ctx.session, number)
+    if fresh is None:
+        raise LookupError(f"uat session {number} is gone")  # sessions are never deleted
+    card_text, blocks = card(ctx.t, ctx.session, fresh, ctx.timezone)
+    project = get_project(ctx.session, fresh.project_id)
+    channels = project_channels(ctx.session, project) if project is not None else []  # departments', leads'
+    failed = post_to_channels(ctx.slack, key=f"uat:{number}:card", channels=channels, text=card_text, blocks=blocks)
+    return Reply(text=ctx.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
 
 # --- the forms -----------------------------------------------------------------------------------------------------
@@ -426,7 +415,7 @@ def _submit_signup(ctx: CommandContext, uat: UatSession, department: Department,
     )
     key = "uat.signup_changed" if earlier else "uat.signed_up"
     text = ctx.t(key, department=escape(department.name), kind=kind_text(ctx.t, uat.kind), number=uat.id, title=escape(uat.title))
-    return Reply(text=text, followup=_refresh_later(id_of(uat)))
+    return Reply(text=text, followup=later(refresh, number=id_of(uat)))
 
 
 def _submit_result(
@@ -464,7 +453,7 @@ def _submit_result(
             requirement_id=requirement_id,
             issue_id=None,
         )
-        return Reply(text=ctx.t("uat.recorded_ok", **common), followup=_refresh_later(id_of(uat)))
+        return Reply(text=ctx.t("uat.recorded_ok", **common), followup=later(refresh, number=id_of(uat)))
     limited = issue_rate_limit(ctx)
     if limited:
         return limited
@@ -485,7 +474,7 @@ def _submit_result(
     )
     filed = announce(ctx, issue, department, None)
     text = "\n".join([ctx.t("uat.recorded_problem", issue=issue.id, **common), filed.text])
-    return Reply(text=text, followup=_both(filed.followup, _refresh_later(id_of(uat))))
+    return Reply(text=text, followup=filed.followup + later(refresh, number=id_of(uat)))
 
 
 # --- /uat list, show, result ----------------------------------------------------------------------------------------
@@ -567,7 +556,7 @@ def cancel(ctx: CommandContext, rest: str) -> Reply:
     if not cancel_session(ctx.session, number):
         return Reply(text=ctx.t("uat.already_cancelled", number=number))
     words = {"kind": kind_text(ctx.t, uat.kind), "number": number, "title": escape(uat.title)}
-    return Reply(text=ctx.t("uat.cancelled", **words), followup=_refresh_later(number))
+    return Reply(text=ctx.t("uat.cancelled", **words), followup=later(refresh, number=number))
 
 
 def result(ctx: CommandContext, rest: str) -> Reply:

@@ -62,13 +62,9 @@ def add(ctx: CommandContext, raw: str, department: Department | None = None) -> 
     if not channels:
         return Reply(text=ctx.t("win.created_no_channels"))
     message, blocks = win_card(ctx.t, win, where.department, where.project.name, names_in_slack(ctx))
-    win_id = win.id
-
-    def share(later: CommandContext) -> Reply | None:
-        failed = post_to_channels(later.slack, key=f"win:{win_id}", channels=channels, text=message, blocks=blocks)
-        return Reply(text=later.t("win.share_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
-
-    return Reply(text=ctx.t("win.created", count=len(channels)), followup=share)
+    # stored with the win, in its transaction: what the person is told is shared is kept before the answer
+    post_to_channels(ctx.slack, key=f"win:{win.id}", channels=channels, text=message, blocks=blocks)
+    return Reply(text=ctx.t("win.created", count=len(channels)))
 
 
 def list_(ctx: CommandContext) -> Reply:

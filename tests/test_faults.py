@@ -453,28 +453,34 @@ def test_a_click_while_the_database_is_locked_is_told_busy_not_lost(synced, http
         assert issue.assignee_id is None  # nothing half-done; the person was told to try again
 
 
-def test_follow_ups_run_on_their_own_threads_not_the_listeners(synced, http_app, fakeslack, monkeypatch):
-    """With `renkei serve`'s background threads, a follow-up (here the escalation card) runs there, and a failing
-    one still tells the person."""
-    from concurrent.futures import ThreadPoolExecutor
+def test_follow_ups_run_on_the_couriers_threads_not_the_listeners(synced, http_app, fakeslack, monkeypatch):
+    """With `renkei serve`'s courier, a follow-up (here the escalation card) runs on its threads, and one that keeps
+    failing is given up on after JOB_ATTEMPTS tries and the person told, through the command's response_url."""
+    from bot.gateway import JOB_ATTEMPTS
 
     threads: list[str] = []
-    real = type(synced).follow_up
+    real = type(synced).run_later
 
-    def spy(self, reply, **kwargs):
+    def spy(self, *args, **kwargs):
         threads.append(threading.current_thread().name)
-        return real(self, reply, **kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(synced), "follow_up", spy)
-    synced.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="follow-up")
+    monkeypatch.setattr(type(synced), "run_later", spy)
+    synced.gateway.jobs = synced.run_later  # the spy, as bootstrap wires it
+    courier = Courier(synced.gateway, workers=2, poll=0.2).start()
     try:
         report(http_app, fakeslack)
         post_slash(http_app, "/issue", "escalate 1 連携項目の追加", user="U02ZEIMU", response_url=fakeslack.response_url)
-        until(lambda: posts_to(fakeslack, "moving-it"))  # on the background threads, which `wait_for` does not settle
-        assert threads and all(name.startswith("follow-up") for name in threads)
-        monkeypatch.setattr(type(synced), "follow_up", lambda self, reply, **kwargs: 1 / 0)
+        until(lambda: posts_to(fakeslack, "moving-it"))  # on the courier's threads, which `wait_for` does not settle
+        assert threads and all(name.startswith("courier") for name in threads)
+        calls = len(threads)
+        monkeypatch.setattr(type(synced), "run_later", lambda self, *args: 1 / 0)
+        synced.gateway.jobs = synced.run_later
         report(http_app, fakeslack, text="別の課題 to:zeimu")
         until(lambda: any("エラーが発生しました" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+        with synced.session() as session:
+            [given_up] = [m for m in outbox.messages(session, failed_only=True) if m.method == "renkei.later"]
+        assert given_up.attempts == JOB_ATTEMPTS and "ZeroDivisionError" in (given_up.last_error or "")
+        assert len(threads) == calls
     finally:
-        synced.background.shutdown(wait=True)
-        synced.background = None
+        courier.stop()

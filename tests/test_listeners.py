@@ -11,12 +11,14 @@ from sqlmodel import select
 
 from bot import dispatch, interactions
 from bot.app import create_app
+from bot.gateway import JOB_ATTEMPTS
 from bot.i18n import Translator
 from bot.listeners import app_events, app_home, issue_actions, slash_commands
 from commands.base import CommandContext, Reply
 from commands.buttons import Pressed
 from commands.issue_blocks import FIELDS, IT_TAKE, TAKE
 from commands.issue_blocks import MODAL_CALLBACK as ISSUE_FORM
+from commands.later import job, later
 from storage.models import Department, Issue, Project
 from tests.conftest import (
     channel_id,
@@ -211,15 +213,25 @@ def test_the_home_listener_publishes_the_users_view(world, fakeslack):
     assert published.params["user_id"] == "U01SHIMIN"
 
 
+SEEN: list[CommandContext] = []
+
+
+@job
+def remember_context(ctx: CommandContext, project: int) -> Reply:
+    SEEN.append(ctx)
+    return Reply(text=str(ctx.session.get(Project, project).name))
+
+
+@job
+def boom_later(ctx: CommandContext) -> None:
+    raise RuntimeError("boom")
+
+
 def test_a_follow_up_gets_a_context_built_by_the_services(world):
-    seen: list[CommandContext] = []
-
-    def later(ctx: CommandContext) -> Reply:
-        seen.append(ctx)
-        return Reply(text=str(ctx.session.get(Project, 1).name))
-
-    said = world.follow_up(Reply(text="now", followup=later), user_id="U02ZEIMU", channel_id="C0ZEIMU")
-    [ctx] = seen
+    SEEN.clear()
+    reply = Reply(text="now", followup=later(remember_context, project=1))
+    said = world.follow_up(reply, user_id="U02ZEIMU", channel_id="C0ZEIMU")
+    [ctx] = SEEN
     assert (ctx.user_id, ctx.channel_id) == ("U02ZEIMU", "C0ZEIMU")
     assert ctx.timezone == world.project_file.timezone and ctx.project_file is world.project_file
     assert ctx.slack is world.gateway and ctx.calendar is world.calendar
@@ -287,12 +299,14 @@ def test_a_button_whose_function_raises_answers_the_failure_sentence(world, fake
     assert said.responds == [] and dms(fakeslack, "U01SHIMIN") == [FAILED]
 
 
-def test_a_buttons_follow_up_that_raises_still_reaches_the_presser(world, monkeypatch, caplog):
-    monkeypatch.setitem(interactions.BUTTONS, TAKE, lambda ctx, value: Pressed(reply=Reply(text="受け付けました", followup=boom)))
+def test_a_buttons_follow_up_that_raises_still_reaches_the_presser(world, fakeslack, monkeypatch, caplog):
+    """A follow-up that keeps failing is tried JOB_ATTEMPTS times, then given up on, and the presser told by DM."""
+    failing = Reply(text="受け付けました", followup=later(boom_later))
+    monkeypatch.setitem(interactions.BUTTONS, TAKE, lambda ctx, value: Pressed(reply=failing))
     with caplog.at_level(logging.ERROR):
         said = run_button(world, TAKE, "1")
-    assert said.texts() == ["受け付けました", FAILED]
-    assert has_traceback(caplog, TAKE)
+    assert said.texts() == ["受け付けました"] and dms(fakeslack, "U01SHIMIN") == [FAILED]
+    assert "The follow-up later:button:" in caplog.text and caplog.text.count("RuntimeError: boom") == JOB_ATTEMPTS
 
 
 def test_a_form_whose_function_raises_closes_and_sends_the_failure_sentence(world, fakeslack, monkeypatch, caplog):
@@ -306,13 +320,15 @@ def test_a_form_whose_function_raises_closes_and_sends_the_failure_sentence(worl
 
 def test_a_forms_follow_up_that_raises_still_reaches_the_user(world, fakeslack, monkeypatch, caplog):
     monkeypatch.setitem(
-        interactions.FORMS, ISSUE_FORM, interactions.Form(lambda ctx, view: Reply(text="登録しました", followup=boom))
+        interactions.FORMS,
+        ISSUE_FORM,
+        interactions.Form(lambda ctx, view: Reply(text="登録しました", followup=later(boom_later))),
     )
     with caplog.at_level(logging.ERROR):
         said = run_form(world, issue_form(world))
     assert said.acks == [{}]
     assert dms(fakeslack, "U01SHIMIN") == ["登録しました", FAILED]
-    assert has_traceback(caplog, ISSUE_FORM)
+    assert "The follow-up later:form:" in caplog.text and caplog.text.count("RuntimeError: boom") == JOB_ATTEMPTS
 
 
 def test_the_console_shows_the_failure_sentence_too(world, monkeypatch, caplog):

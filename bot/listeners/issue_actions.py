@@ -25,6 +25,7 @@ def on_button(ack: Ack, body: dict, action: dict, respond: Respond, context: Bol
         value=action.get("value"),
         trigger_id=body.get("trigger_id"),
         respond=respond if body.get("response_url") else None,
+        response_url=body.get("response_url"),
     )
 
 

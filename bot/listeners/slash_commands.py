@@ -24,6 +24,7 @@ def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) 
             trigger_id=command.get("trigger_id"),
             ack=ack_once,
             respond=respond,
+            response_url=command.get("response_url"),
         )
 
     handle_once(

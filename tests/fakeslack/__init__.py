@@ -19,7 +19,8 @@ Two things are off unless asked for (benchmarks/ uses them; the tests' emulator 
 - `rate_limits=RateLimits(...)`: Slack's rate limits on posting, as token buckets, one per channel and one for the
   workspace: a post beyond either is answered 429 with Retry-After (whole seconds, as Slack sends it) and not
   counted; `failure_rate` adds random 429s and 500s (seeded) on posts within the limits;
-- `delay`: seconds every Web API call waits before it is answered, as Slack's own answer time.
+- `delay`: seconds every Web API call waits before it is answered, as Slack's own answer time; `slow` the same for
+  one method (`{"users.info": 8.0}`), on top of it.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self.rate_limits = rate_limits
         self.delay = delay
+        self.slow: dict[str, float] = {}  # seconds one method waits before it is answered, on top of `delay`
         self.reset_limits()
 
     # --- test controls -----------------------------------------------------------------
@@ -269,8 +271,8 @@ class FakeSlack:
             self.arrivals.append(method)  # before `delay`: a call on the wire, answered or not
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
-        if self.delay:
-            time.sleep(self.delay)
+        if self.delay or self.slow.get(method):
+            time.sleep(self.delay + self.slow.get(method, 0.0))
         with self._lock:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
