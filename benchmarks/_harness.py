@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**base, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", **extra}
 
 
-def renkei_env(folder: Path, slack_url: str, **extra: str) -> dict[str, str]:
-    """What an operator sets: token, signing secret, Slack's URL (the fake), the SQLite file, renkei.yml."""
+def renkei_env(folder: Path, slack_url: str, database: str | None = None, **extra: str) -> dict[str, str]:
+    """What an operator sets: token, signing secret, Slack's URL (the fake), the database (the SQLite file of
+    `folder`, or `database`: a PostgreSQL URL from `fresh_postgres`), renkei.yml."""
     return clean_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_url,
-        DATABASE_URL=f"sqlite:///{folder / 'renkei.db'}",
+        DATABASE_URL=database or f"sqlite:///{folder / 'renkei.db'}",
         RENKEI_CONFIG=str(folder / "renkei.yml"),
         RENKEI_LANG="ja",
         **extra,
@@ -285,8 +287,44 @@ def channel_of(department: int) -> str:
     return f"city-d{department:03d}"
 
 
-def query(folder: Path, sql: str, *params: Any) -> list[tuple]:
-    """Rows of the bot's SQLite file, read as anyone with the file could (read-only)."""
+def fresh_postgres(server: str) -> str:
+    """A new, empty database on the PostgreSQL `server` (a URL naming any database its user may connect to, with
+    CREATEDB), for one run; its URL. `drop_postgres` removes it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server)
+    name = f"renkei_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(database: str) -> None:
+    """Remove a database `fresh_postgres` made (its server's connections to it ended first)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database)
+    name = url.database
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def query(folder: Path, sql: str, *params: Any, database: str | None = None) -> list[tuple]:
+    """Rows of the bot's database, read as anyone with it could: the SQLite file of `folder` (read-only), or the
+    PostgreSQL `database`."""
+    if database is not None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as connection:
+                assert not params, "no parameters on PostgreSQL (the benchmarks' queries have none)"
+                return [tuple(row) for row in connection.execute(text(sql))]
+        finally:
+            engine.dispose()
     connection = sqlite3.connect(f"file:{folder / 'renkei.db'}?mode=ro", uri=True, timeout=30)
     try:
         return connection.execute(sql, params).fetchall()

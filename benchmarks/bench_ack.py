@@ -53,7 +53,9 @@ from _harness import (  # noqa: E402
     ROOT,
     Server,
     channel_of,
+    drop_postgres,
     free_port,
+    fresh_postgres,
     liaison,
     load_average,
     machine_lines,
@@ -294,6 +296,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the server's threads; print the top functions")
     parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs) and say where")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run Renkei on PostgreSQL: a server URL (postgresql://user:password@host/postgres); a fresh database is "
+        "made there for the run and dropped after (default: a SQLite file)",
+    )
     args = parser.parse_args()
 
     for line in machine_lines():
@@ -308,11 +316,13 @@ def main() -> None:
     slack = start_slack(folder)
     servers: list[Server] = []
     ok = True
+    database = fresh_postgres(args.postgres) if args.postgres else None
+    print(f"database: {'PostgreSQL ' + database.rsplit('/', 1)[1] if database else 'SQLite file'}")
     try:
-        env = renkei_env(folder, slack.url)
+        env = renkei_env(folder, slack.url, database)
         sync_workspace(env, folder)
         channels = slack.channels()
-        [(project_id,)] = query(folder, "SELECT id FROM project WHERE slug = 'city'")
+        [(project_id,)] = query(folder, "SELECT id FROM project WHERE slug = 'city'", database=database)
 
         bare_port, renkei_port = free_port(), free_port()
         bare_args = [sys.executable, str(ROOT / "benchmarks" / "_bare_app.py"), "--port", str(bare_port)]
@@ -358,7 +368,7 @@ def main() -> None:
         expected = {(i, channels[channel_of(d)]) for i in created for d in (i % args.departments, (i + 1) % args.departments)}
         counts, last = wait_for_cards(slack, expected, load_started, load_ended + DELIVERY_WAIT)
         stored: dict[int, int] = {}
-        for (title,) in query(folder, "SELECT title FROM issue WHERE title LIKE '負荷試験 k%'"):
+        for (title,) in query(folder, "SELECT title FROM issue WHERE title LIKE '負荷試験 k%'", database=database):
             found = TOKEN.search(title)
             if found:
                 stored[int(found.group(1))] = stored.get(int(found.group(1)), 0) + 1
@@ -411,6 +421,8 @@ def main() -> None:
         for server in reversed(servers):
             server.stop()
         slack.stop()
+        if database is not None and not args.keep:
+            drop_postgres(database)
         if args.profile:
             print_profile(folder / "renkei.prof", args.profile_top)
         if args.keep:
