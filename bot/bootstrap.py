@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.gateway import INLINE_WORKERS, SlackGateway, make_web_client
+from bot.gateway import INLINE_WORKERS, LATER, SlackGateway, make_web_client
 from bot.i18n import Translator
 from bot.settings import Settings
 from commands import later
 from commands.base import CommandContext, Reply
+from commands.people import ask_names, names_later
 from reminders.calendar import BusinessCalendar, calendar_for
 from storage import migrate, outbox
 from storage.db import REQUEST_LOCK_WAIT_MS, make_engine, new_session
@@ -91,10 +92,14 @@ class Services:
         """Run a stored follow-up (the gateway's `jobs`, for a row it claimed under `attempt`): what its jobs store,
         the reply they have for the person (bot.gateway.SlackGateway.reply_later) and the row marked sent, in one
         commit; False, keeping nothing, when the claim was lost meanwhile (another sender took it over)."""
-        with self.gateway.batch() as batch:
+        with self.gateway.batch() as batch, names_later() as unnamed:
             with self.session() as session:
                 ctx = self.context(session, user_id=payload["user"], channel_id=payload.get("channel"))
                 reply = later.run(ctx, payload["steps"])
+                if unnamed:  # asked of Slack by a follow-up of their own: the cards are stored without waiting
+                    names = {**payload, "steps": later.later(ask_names, user_ids=sorted(unnamed)).as_json()}
+                    names |= {"key": f"{payload['key']}:names", "reply_to": None}
+                    self.gateway.call(key=names["key"], method=LATER, payload=names)
                 if reply is not None:
                     self.gateway.reply_later(
                         key=f"{payload['key']}:later",
@@ -108,7 +113,7 @@ class Services:
                     session.rollback()
                     return False
                 session.commit()
-        batch.send()
+        batch.send(jobs=True)  # after the ack already: the names' follow-up may run here too (no courier)
         return True
 
     @contextlib.contextmanager

@@ -187,11 +187,12 @@ class Batch:
         """Add the messages to `session`'s transaction (the caller commits); how many were new."""
         return 0 if self.nested else outbox.add(session, self.messages)
 
-    def send(self) -> list[Outcome]:
-        """After the commit: hand the messages to the courier, or send them now (no courier)."""
+    def send(self, *, jobs: bool = False) -> list[Outcome]:
+        """After the commit: hand the messages to the courier, or send them now (no courier); follow-ups among them
+        are run now only with `jobs` (after an ack: SlackGateway.send_stored)."""
         if self.nested or not self.messages:
             return []
-        return self.gateway.send_stored([key for key, _, _ in self.messages])
+        return self.gateway.send_stored([key for key, _, _ in self.messages], jobs=jobs)
 
 
 class SlackGateway:

@@ -9,7 +9,9 @@ in a file or the console as 名前未登録 with the id, so an administrator can
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+import contextlib
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from commands.base import SlackPort, Translate, escape
 from commands.later import Later, job, later
@@ -63,8 +65,25 @@ class Names:
 
 @job
 def ask_names(ctx: CommandContext, user_ids: list[str]) -> None:
-    """The job of `Names.warm`: ask Slack the names of `user_ids` nobody has named yet."""
-    warm_names(ctx, user_ids)
+    """The job of `Names.warm` and of names a follow-up left for later: ask Slack the names of `user_ids` nobody has
+    named yet (never deferred: this is where they are asked)."""
+    ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
+
+
+_UNNAMED: ContextVar[set[str] | None] = ContextVar("renkei_unnamed", default=None)
+
+
+@contextlib.contextmanager
+def names_later() -> Iterator[set[str]]:
+    """Inside the block, `warm_names` asks Slack nothing: it collects the ids neither renkei.yml nor the cache names
+    into the set it yields, for a job of their own (`ask_names`) after the cards are stored — so a follow-up's cards
+    never wait on users.info, and show a person Slack has not named yet as a mention (Slack shows the name)."""
+    unnamed: set[str] = set()
+    token = _UNNAMED.set(unnamed)
+    try:
+        yield unnamed
+    finally:
+        _UNNAMED.reset(token)
 
 
 def known_names(session: Session, people: Mapping[str, str], t: Translate) -> dict[str, str]:
@@ -81,15 +100,24 @@ def known_names(session: Session, people: Mapping[str, str], t: Translate) -> di
 def ask_unknown(session: Session, slack: SlackPort, people: Mapping[str, str], user_ids: Iterable[str | None]) -> None:
     """Ask Slack the names of those of `user_ids` neither renkei.yml nor the cache knows, before a card or a post
     names them. Calls users.info: for follow-ups and jobs only, never a command's acknowledgement."""
-    known = {**cached_names(session), **people}
-    unknown = {u for u in user_ids if u and u != BOT_ACTOR and u not in known}
+    unknown = unknown_ids(session, people, user_ids)
     if unknown:
         refresh_names(session, slack, unknown)
 
 
+def unknown_ids(session: Session, people: Mapping[str, str], user_ids: Iterable[str | None]) -> set[str]:
+    """Those of `user_ids` neither renkei.yml nor the cache names (the bot itself is named by the catalog)."""
+    known = {**cached_names(session), **people}
+    return {u for u in user_ids if u and u != BOT_ACTOR and u not in known}
+
+
 def warm_names(ctx: CommandContext, user_ids: Iterable[str | None]) -> None:
-    """`ask_unknown` in a follow-up's context."""
-    ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
+    """`ask_unknown` in a command's context; inside `names_later` (a follow-up), the unnamed ids are only noted."""
+    unnamed = _UNNAMED.get()
+    if unnamed is None:
+        ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
+        return
+    unnamed |= unknown_ids(ctx.session, ctx.project_file.people, user_ids)
 
 
 def names_in_slack(ctx: CommandContext) -> Names:
