@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from commands import later
 from commands.base import CommandContext, Reply
-from commands.people import ask_names, names_later
+from commands.people import names_later
 from reminders.calendar import BusinessCalendar, calendar_for
 from storage import migrate, outbox
 from storage.db import REQUEST_LOCK_WAIT_MS, make_engine, new_session
@@ -96,8 +96,10 @@ class Services:
             with self.session() as session:
                 ctx = self.context(session, user_id=payload["user"], channel_id=payload.get("channel"))
                 reply = later.run(ctx, payload["steps"])
-                if unnamed:  # asked of Slack by a follow-up of their own: the cards are stored without waiting
-                    names = {**payload, "steps": later.later(ask_names, user_ids=sorted(unnamed)).as_json()}
+                # The unnamed are asked of Slack by a follow-up of their own (the cards are stored without waiting),
+                # once: one Slack could not answer is not asked again and again (the next card asks).
+                if unnamed.ids and not payload.get("naming"):
+                    names = {**payload, "steps": unnamed.then().as_json(), "naming": True}
                     names |= {"key": f"{payload['key']}:names", "reply_to": None}
                     self.gateway.call(key=names["key"], method=LATER, payload=names)
                 if reply is not None:

@@ -110,7 +110,8 @@ def deadline_passed(t: Translate, hearing: Hearing, missing: list[Department]) -
 def department_card(ctx: CommandContext, hearing: Hearing, department_id: int) -> tuple[str, list[Block]]:
     """The card of one department as the hearing now stands."""
     answered = [a.user_id for a in store.hearing_answers(ctx.session, id_of(hearing)) if a.department_id == department_id]
-    warm_names(ctx, [hearing.started_by, *answered])
+    again = later(renamed, hearing_id=id_of(hearing), department_id=department_id)  # its key names its content
+    warm_names(ctx, [hearing.started_by, *answered], again)
     return card(ctx.t, hearing, answered=answered, name=names_in_slack(ctx))
 
 
@@ -442,6 +443,12 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     thanks = "hearing.updated" if updated else "hearing.thanks"
     text = ctx.t(thanks, heading=heading(ctx.t, hearing), department=escape(department.name))
     return Reply(text=text, followup=later(after_answer, hearing_id=hearing_id, department_id=department_id))
+
+
+@job
+def renamed(ctx: CommandContext, hearing_id: int, department_id: int) -> None:
+    """A department's card shown again once Slack has named the people it could only mention."""
+    refresh_card(ctx, hearing_id, department_id)
 
 
 @job

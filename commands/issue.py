@@ -39,7 +39,7 @@ from commands.issue_grammar import (
     parse_issue,
 )
 from commands.later import Later, job, later
-from commands.people import names_in_slack, warm_names
+from commands.people import names_in_slack, renaming, warm_names
 from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import (
@@ -133,11 +133,12 @@ def it_card_prefix(number: int) -> str:
     return f"issue:{number}:escalated:"
 
 
-def refresh_cards(ctx: CommandContext, issue: Issue, version: int) -> None:
+def refresh_cards(ctx: CommandContext, issue: Issue, version: int | str) -> None:
     """Every card of the issue posted so far, updated in place (chat.update through the outbox) to the issue as it
-    now is: no button that no longer applies stays. `version` (the number of events) keys each change once."""
+    now is: no button that no longer applies stays. `version` (the number of events) keys each change once; a
+    names' refresh (`renamed`) has a version of letters, which any later numbered one supersedes."""
     number = id_of(issue)
-    warm_names(ctx, card_people(ctx, issue))
+    warm_names(ctx, card_people(ctx, issue), later(renamed, number=number))
     cards = [(card_prefix(number), card_of(ctx, issue))]
     if issue.escalated:
         cards.append((it_card_prefix(number), it_card_of(ctx, issue)))
@@ -197,9 +198,17 @@ def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None
         ctx.slack.post_message(key=f"issue:{number}:assigned:{assignee}:v{version}", channel=assignee, text=text)
 
 
+@job
+def renamed(ctx: CommandContext, number: int) -> None:
+    """The issue's cards shown again once Slack has named the people they could only mention."""
+    issue = store.get_issue(ctx.session, number)
+    if issue is not None:
+        refresh_cards(ctx, issue, f"n{renaming()}")
+
+
 def _post_cards(ctx: CommandContext, issue: Issue, channels: list[str]) -> list[str]:
     """Post the issue's card to each channel once; returns the channels Slack refused."""
-    warm_names(ctx, card_people(ctx, issue))
+    warm_names(ctx, card_people(ctx, issue), later(renamed, number=id_of(issue)))
     text, blocks = card_of(ctx, issue)
     return post_to_channels(ctx.slack, key=f"issue:{issue.id}:card", channels=channels, text=text, blocks=blocks)
 
@@ -454,7 +463,7 @@ def post_it_card(ctx: CommandContext, number: int, channel: str) -> Reply | None
     fresh = store.get_issue(ctx.session, number)
     if fresh is None:
         raise LookupError(f"issue {number} is gone")  # issues are never deleted
-    warm_names(ctx, card_people(ctx, fresh))
+    warm_names(ctx, card_people(ctx, fresh), later(renamed, number=number))
     text, blocks = it_card_of(ctx, fresh)
     outcome = ctx.slack.post_message(key=f"{it_card_prefix(number)}{channel}", channel=channel, text=text, blocks=blocks)
     if outcome.status == OutboxStatus.FAILED:

@@ -10,7 +10,9 @@ in a file or the console as 名前未登録 with the id, so an administrator can
 from __future__ import annotations
 
 import contextlib
+import uuid
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from commands.base import SlackPort, Translate, escape
@@ -70,15 +72,37 @@ def ask_names(ctx: CommandContext, user_ids: list[str]) -> None:
     ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
 
 
-_UNNAMED: ContextVar[set[str] | None] = ContextVar("renkei_unnamed", default=None)
+@dataclass
+class Unnamed:
+    """What a follow-up's cards could not name yet: the ids to ask Slack, and the jobs that show the cards again."""
+
+    ids: set[str] = field(default_factory=set)
+    refresh: list[Later] = field(default_factory=list)
+
+    def then(self) -> Later:
+        """The follow-up of its own: the names asked, then every card that mentioned them shown again, by name."""
+        steps = later(ask_names, user_ids=sorted(self.ids))
+        for again in self.refresh:
+            steps = steps + again
+        return steps
+
+
+def renaming() -> str:
+    """A version for a card shown again with names (`<card key>:vn<letters>`): unique, of letters only, so that a
+    numbered version (a change) stored or sent after it supersedes it and it never reads as digits."""
+    return uuid.uuid4().hex[:12].translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+_UNNAMED: ContextVar[Unnamed | None] = ContextVar("renkei_unnamed", default=None)
 
 
 @contextlib.contextmanager
-def names_later() -> Iterator[set[str]]:
-    """Inside the block, `warm_names` asks Slack nothing: it collects the ids neither renkei.yml nor the cache names
-    into the set it yields, for a job of their own (`ask_names`) after the cards are stored — so a follow-up's cards
-    never wait on users.info, and show a person Slack has not named yet as a mention (Slack shows the name)."""
-    unnamed: set[str] = set()
+def names_later() -> Iterator[Unnamed]:
+    """Inside the block, `warm_names` asks Slack nothing: it notes the ids neither renkei.yml nor the cache names, and
+    the job that shows their cards again, for a follow-up of their own (`Unnamed.then`) stored with the cards — so a
+    follow-up's cards never wait on users.info: they mention such a person (Slack shows the name) until the names
+    are known, then are updated in place."""
+    unnamed = Unnamed()
     token = _UNNAMED.set(unnamed)
     try:
         yield unnamed
@@ -111,13 +135,17 @@ def unknown_ids(session: Session, people: Mapping[str, str], user_ids: Iterable[
     return {u for u in user_ids if u and u != BOT_ACTOR and u not in known}
 
 
-def warm_names(ctx: CommandContext, user_ids: Iterable[str | None]) -> None:
-    """`ask_unknown` in a command's context; inside `names_later` (a follow-up), the unnamed ids are only noted."""
+def warm_names(ctx: CommandContext, user_ids: Iterable[str | None], refresh: Later | None = None) -> None:
+    """`ask_unknown` in a command's context. Inside `names_later` (a follow-up) the unnamed ids are only noted, with
+    `refresh`: the job that shows the card naming them again once Slack has named them."""
     unnamed = _UNNAMED.get()
     if unnamed is None:
         ask_unknown(ctx.session, ctx.slack, ctx.project_file.people, user_ids)
         return
-    unnamed |= unknown_ids(ctx.session, ctx.project_file.people, user_ids)
+    missing = unknown_ids(ctx.session, ctx.project_file.people, user_ids)
+    unnamed.ids |= missing
+    if missing and refresh is not None and refresh not in unnamed.refresh:
+        unnamed.refresh.append(refresh)
 
 
 def names_in_slack(ctx: CommandContext) -> Names:

@@ -21,7 +21,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.later import job, later
-from commands.people import Names, names_in_slack, warm_names
+from commands.people import Names, names_in_slack, renaming, warm_names
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, plain_text, read_number
 from commands.where import Ask, department_button, elsewhere, projects_in_view, resolve_department, take_department, view_refusal
@@ -176,17 +176,18 @@ def card_people(ctx: CommandContext, requirement: Requirement) -> set[str | None
 
 
 @job
-def refresh_cards(ctx: CommandContext, number: int) -> None:
+def refresh_cards(ctx: CommandContext, number: int, renamed: bool = False) -> None:
     """Every card of the requirement posted so far, updated in place (chat.update through the outbox), once per
-    version."""
+    version; `renamed`, once Slack has named the people they could only mention (a version of letters, which any
+    later change supersedes)."""
     requirement = get_requirement(ctx.session, number)
     if requirement is None:
         raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
-    warm_names(ctx, card_people(ctx, requirement))
+    warm_names(ctx, card_people(ctx, requirement), later(refresh_cards, number=number, renamed=True))
     project = get_project(ctx.session, requirement.project_id)
     leads = project.leads_channel_id if project is not None else None
     cards = {here: card_of(ctx, requirement, rating_here=here) for here in (True, False)}
-    version = version_of(requirement)
+    version = f"n{renaming()}" if renamed else version_of(requirement)
     for key in outbox.posted_keys(ctx.session, card_prefix(number), "chat.postMessage"):
         text, blocks = cards[not (leads and key.endswith(f":{leads}"))]
         ctx.slack.update_message(key=f"{key}:v{version}", card_key=key, text=text, blocks=blocks)
@@ -329,7 +330,7 @@ def post_cards(ctx: CommandContext, number: int, departments: list[str], leads: 
     fresh = get_requirement(ctx.session, number)
     if fresh is None:
         raise LookupError(f"requirement {number} is gone")  # requirements are never deleted
-    warm_names(ctx, card_people(ctx, fresh))
+    warm_names(ctx, card_people(ctx, fresh), later(refresh_cards, number=number, renamed=True))
     failed = []
     for here, where in ((True, departments), (False, leads)):
         card_text, blocks = card_of(ctx, fresh, rating_here=here)

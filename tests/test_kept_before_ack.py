@@ -132,8 +132,10 @@ def test_a_kill_9_while_the_follow_ups_run_loses_no_card_and_a_restart_posts_eac
 def test_cards_do_not_wait_for_slack_to_name_people_and_the_names_come_after(env, tmp_path, fakeslack, database_url):
     """Slack takes 8 s to answer users.info (nobody is in `people:`): every card is posted within seconds of the
     acks, naming the people Slack has not named yet by a mention; the names are asked by a follow-up of their own,
-    which a kill -9 in the middle of it does not lose (the restart asks again) and which posts no card twice."""
+    which a kill -9 in the middle of it does not lose (the restart asks again), which posts no card twice, and which
+    then shows the cards again in place, by name."""
     env = _project_without_people(env, tmp_path, fakeslack, database_url)
+    fakeslack.users["U02ZEIMU"] = ("鈴木 一郎", False)
     port, started = _free_port(), time.time()
     server = _serve({**env, "RENKEI_TEST_NOW": SUNDAY.isoformat()}, tmp_path, port)
     try:
@@ -150,13 +152,22 @@ def test_cards_do_not_wait_for_slack_to_name_people_and_the_names_come_after(env
     assert _names(env["DATABASE_URL"]) == set()  # killed before Slack answered
     fakeslack.slow = {}
     restarted = _serve({**env, "RENKEI_TEST_NOW": "2026-11-22T12:07:00+09:00"}, tmp_path, port)
+    it_card = _posted(fakeslack, channel_id(fakeslack, "moving-it"), "転出届")
+
+    def renamed() -> bool:  # the requirement's card in the IT channel, updated in place to name its proposer
+        return any(
+            "鈴木 一郎" in json.dumps(c.params, ensure_ascii=False)
+            for c in fakeslack.calls_to("chat.update", ok_only=True)
+            if c.params.get("channel") == channel_id(fakeslack, "moving-it")
+        )
+
     try:
-        until(lambda: {"U02ZEIMU", "U10LEAD"} <= _names(env["DATABASE_URL"]), timeout=60)
+        until(lambda: {"U02ZEIMU", "U10LEAD"} <= _names(env["DATABASE_URL"]) and renamed(), timeout=60)
         time.sleep(1.0)
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=20)
-    assert _cards(fakeslack) == EVERY_CARD_ONCE
+    assert _cards(fakeslack) == EVERY_CARD_ONCE and len(it_card) == 1
     assert {s for _, m, s in _outbox(env["DATABASE_URL"]) if m == "renkei.later"} == {"sent"}
 
 
