@@ -29,6 +29,8 @@ from commands.buttons import Button, Form, Pressed
 from commands.dates import AmbiguousDate, ambiguous_text
 from commands.families import all_buttons, all_forms
 from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
+from storage import requests as handled
+from storage.db import Session
 from storage.guard import ResidentsDataRefused
 
 logger = logging.getLogger(__name__)
@@ -88,9 +90,14 @@ def submit(
         return errors
     try:
         with services.work() as session:
+            if answer is not None:
+                answer.claim(session)
             result = chosen.submit(services.context(session, user_id=user_id, channel_id=form_channel(view)), view)
-            if answer is not None and isinstance(result, Reply):
-                answer.keep(result)
+            if answer is not None and isinstance(result, dict):
+                answer.forget(session)
+            elif answer is not None:
+                answer.keep(result if isinstance(result, Reply) else None)
+                answer.will_ack(session)  # a form is acked empty: its reply comes by DM
             return result
     except ResidentsDataRefused:  # the storage guard: a road the gate did not see
         logger.warning("Refused to store a My Number from form %s", view.get("callback_id"))
@@ -177,10 +184,12 @@ class Answer:
         failure_in_ack: bool = True,
         form_field: str | None = None,
         response_url: str | None = None,
+        replay_key: str | None = None,
     ):
         self.services, self.what, self.user_id, self.channel_id, self.key = services, what, user_id, channel_id, key
         self._ack, self.respond, self.failure_in_ack = ack, respond, failure_in_ack
         self.response_url = response_url  # where a follow-up's reply goes later (kept with it), while Slack takes it
+        self.replay_key = replay_key  # a slash command's or form's key in storage.requests (None: the console)
         self.form_field = form_field  # a form's first field: where a failure is shown, the form left open
         self.acked = ack is None  # no ack to give: Slack has had it (a button's listener acks first)
 
@@ -196,6 +205,7 @@ class Answer:
         ack: Ack | None,
         respond: Respond | None,
         response_url: str | None = None,
+        replay_key: str | None = None,
     ) -> Answer:
         """The answer to a slash command (its trigger_id is new for every invocation)."""
         return cls(
@@ -207,6 +217,7 @@ class Answer:
             ack=ack,
             respond=respond,
             response_url=response_url,
+            replay_key=replay_key,
         )
 
     @classmethod
@@ -237,7 +248,14 @@ class Answer:
 
     @classmethod
     def to_form(
-        cls, services: Services, *, user_id: str, view: dict[str, Any], ack: Ack | None, respond: Respond | None = None
+        cls,
+        services: Services,
+        *,
+        user_id: str,
+        view: dict[str, Any],
+        ack: Ack | None,
+        respond: Respond | None = None,
+        replay_key: str | None = None,
     ) -> Answer:
         """The answer to a form submission: by DM, keyed by the view id and the user."""
         return cls(
@@ -249,6 +267,7 @@ class Answer:
             ack=ack,
             respond=respond,
             failure_in_ack=False,
+            replay_key=replay_key,
             form_field=next((b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None),
         )
 
@@ -264,6 +283,32 @@ class Answer:
             self.respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
         else:
             self.services.gateway.post_message(key=key or self.key, channel=self.user_id, text=text, blocks=blocks)
+
+    def claim(self, session: Session) -> None:
+        """The request's key, as the first write of its work's transaction; Replayed when an earlier one has it."""
+        if self.replay_key is not None:
+            handled.claim_in(session, self.replay_key, self.user_id)
+
+    def will_ack(self, session: Session, **kwargs: Any) -> dict[str, Any]:
+        """Keep what the ack will say with the work (a replay is answered with it); the same keywords back."""
+        if self.replay_key is not None:
+            handled.reply_in(session, self.replay_key, {"args": [], "kwargs": kwargs})
+        return kwargs
+
+    def forget(self, session: Session) -> None:
+        """No key kept: a form answered with errors may be sent again, corrected."""
+        if self.replay_key is not None:
+            handled.release_in(session, self.replay_key)
+
+    def replayed(self) -> None:
+        """Ack as the request with the same key was acked (its work was not run again), once that one has its reply
+        (its key may be visible before: a storage function of its work commits on its way), within Slack's time."""
+        reply = handled.first_reply(self.services.request_session, self.replay_key or "")
+        logger.info("A replay of %s (%s) answered with the first reply: %s", self.what, self.replay_key, reply is not None)
+        if reply is None:  # the first is still running: say nothing, do nothing
+            self.ack()
+            return
+        self.ack(*reply.get("args", []), **reply.get("kwargs", {}))
 
     @functools.cached_property
     def later_key(self) -> str:
@@ -337,9 +382,10 @@ def slash(
     ack: Ack,
     respond: Respond | None,
     response_url: str | None = None,
+    replay_key: str | None = None,
 ) -> None:
-    """A slash command: its work, its follow-up stored with it, the ack with the command function's reply (or its
-    form opened), then the follow-up run."""
+    """A slash command: its key, its work, its follow-up and the reply it acks in one commit; then the ack with the
+    reply (or its form opened), then the follow-up run. A replay of it is answered with the stored reply."""
     with Answer.to_command(
         services,
         user_id=user_id,
@@ -349,16 +395,28 @@ def slash(
         ack=ack,
         respond=respond,
         response_url=response_url,
+        replay_key=replay_key,
     ) as answer:
         t = services.translator()
         gated = gate(text, SLASH_TEXT_LIMIT)  # the input gate: a refused text runs no command at all
         if gated.problem:
             answer.ack(response_type="ephemeral", text=refusal(t, gated))
             return
+        if replay_key is not None:
+            handled.prune_now_and_then(services.request_session)
         try:
             with services.work() as session:
+                answer.claim(session)
                 reply = run_command(services.context(session, user_id=user_id, channel_id=channel_id), command, gated.text)
                 answer.keep(reply)
+                if reply.modal is not None:  # acked empty; the form opens after
+                    acked = answer.will_ack(session)
+                else:
+                    where = "ephemeral" if reply.ephemeral else "in_channel"
+                    acked = answer.will_ack(session, response_type=where, text=reply.text, blocks=reply.blocks)
+        except handled.Replayed:
+            answer.replayed()
+            return
         except ResidentsDataRefused:  # the storage guard: a road the gate did not see
             logger.warning("Refused to store a My Number from %s", command)
             answer.ack(response_type="ephemeral", text=t("privacy.my_number"))
@@ -373,7 +431,7 @@ def slash(
                 logger.warning("Failed to open a form for %s: %s", command, opened.error)
                 answer.say(t("command.failed"))
             return
-        answer.ack(response_type="ephemeral" if reply.ephemeral else "in_channel", text=reply.text, blocks=reply.blocks)
+        answer.ack(**acked)
         answer.follow_up(reply)
 
 
@@ -412,10 +470,17 @@ def button(
             answer.follow_up(pressed.reply)
 
 
-def form(services: Services, *, user_id: str, view: dict[str, Any], ack: Ack) -> None:
-    """A form submission: errors back into the form, or the reply (and the follow-up's) in the user's DM."""
-    with Answer.to_form(services, user_id=user_id, view=view, ack=ack) as answer:
-        result = submit(services, user_id=user_id, view=view, answer=answer)
+def form(services: Services, *, user_id: str, view: dict[str, Any], ack: Ack, replay_key: str | None = None) -> None:
+    """A form submission: errors back into the form, or the reply (and the follow-up's) in the user's DM. Its key,
+    work and follow-up are one commit; a replay is acked as the first was."""
+    with Answer.to_form(services, user_id=user_id, view=view, ack=ack, replay_key=replay_key) as answer:
+        if replay_key is not None:
+            handled.prune_now_and_then(services.request_session)
+        try:
+            result = submit(services, user_id=user_id, view=view, answer=answer)
+        except handled.Replayed:
+            answer.replayed()
+            return
         if isinstance(result, dict):
             answer.ack(response_action="errors", errors=result)
             return

@@ -46,27 +46,68 @@ def _sqlite_pragmas(lock_wait_ms: int):
     return connect
 
 
-_WRITERS: dict[str, threading.Semaphore] = {}  # one per SQLite file, shared by every engine of this process
+BACKGROUND_PATIENCE = 0.5  # seconds background work lets requests pass before it queues with them
+
+
+class WriterTurn:
+    """One writer at a time on a SQLite file, and a person first: a transaction of work someone waits on (a command,
+    a button, a form: the request engine) takes the next turn before background work (deliveries, follow-ups,
+    firings) that was waiting already. Background work still gets every turn no request wants."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._held = False
+        self._urgent = 0  # requests waiting for the turn
+
+    def acquire(self, timeout: float, *, urgent: bool) -> bool:
+        """Take the turn within `timeout` seconds. Background work that has let requests pass for BACKGROUND_PATIENCE
+        queues with them from then on, so a steady stream of requests never starves it (its leases, its cards)."""
+        if not urgent:
+            patience = min(timeout, BACKGROUND_PATIENCE)
+            if self._wait(patience, urgent=False):
+                return True
+            timeout -= patience
+        return self._wait(timeout, urgent=True)
+
+    def _wait(self, timeout: float, *, urgent: bool) -> bool:
+        with self._changed:
+            self._urgent += urgent
+            try:
+                free = self._changed.wait_for(lambda: not self._held and (urgent or not self._urgent), timeout)
+                self._held = self._held or free
+                return free
+            finally:
+                self._urgent -= urgent
+
+    def release(self) -> None:
+        with self._changed:
+            self._held = False
+            self._changed.notify_all()
+
+
+_WRITERS: dict[str, WriterTurn] = {}  # one per SQLite file, shared by every engine of this process
 _WRITERS_LOCK = threading.Lock()
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def _serialise_writers(engine: Engine, database: str, lock_wait_ms: int) -> None:
-    """Let one transaction of this process write the SQLite file at a time, the others queued on a semaphore.
+    """Let one transaction of this process write the SQLite file at a time, the others queued (WriterTurn).
 
     SQLite itself admits one writer; a blocked one polls with growing sleeps (up to 100 ms), so under many threads
     most of a request's time went into those sleeps. Queued here, a writer starts as soon as the previous one
-    commits. The turn is taken at a transaction's first write and given back at its commit or rollback (or when
-    its connection goes back to the pool); waiting longer than `lock_wait_ms` fails as SQLite would ("database is
-    locked"). Other processes (the CLI beside `renkei serve`) are still kept apart by SQLite's own lock.
+    commits, a person's request before background work. The turn is taken at a transaction's first write and given
+    back at its commit or rollback (or when its connection goes back to the pool); waiting longer than
+    `lock_wait_ms` fails as SQLite would ("database is locked"). Other processes (the CLI beside `renkei serve`)
+    are still kept apart by SQLite's own lock.
     """
     with _WRITERS_LOCK:
-        turn = _WRITERS.setdefault(database, threading.Semaphore(1))
+        turn = _WRITERS.setdefault(database, WriterTurn())
+    urgent = lock_wait_ms <= REQUEST_LOCK_WAIT_MS  # the request engine (bot.bootstrap.Services.request_engine)
 
     def before_execute(conn, cursor, statement, parameters, context, executemany) -> None:
         if conn.info.get("writing") or not statement.lstrip().upper().startswith(_WRITES):
             return
-        if not turn.acquire(timeout=lock_wait_ms / 1000):
+        if not turn.acquire(lock_wait_ms / 1000, urgent=urgent):
             raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
         conn.info["writing"] = True
 

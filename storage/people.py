@@ -17,7 +17,8 @@ MAX_AGE = dt.timedelta(days=1)
 def cached_names(session: Session) -> dict[str, tuple[str, bool]]:
     """Every cached name by Slack id, with whether Slack said the user is deleted (a deleted user's name still reads
     better than an id); users Slack gave no name are left out."""
-    return {p.user_id: (p.name, p.deleted) for p in session.exec(select(Person)) if p.name}
+    rows = session.exec(select(Person.user_id, Person.name, Person.deleted).where(Person.name != ""))
+    return {user_id: (name, deleted) for user_id, name, deleted in rows}  # columns, no ORM objects: read per card
 
 
 def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) -> list[str]:

@@ -357,7 +357,7 @@ def app(synced, http_app):
 
 
 def test_a_command_failing_outside_the_wrapper_is_answered_in_the_ack(app, fakeslack, monkeypatch, caplog):
-    monkeypatch.setattr(slash_commands, "handle_once", boom)
+    monkeypatch.setattr(slash_commands, "request_key", boom)
     with caplog.at_level(logging.ERROR):
         response = post_slash(app, "/win", "窓口の待ち時間が半分になった", response_url=fakeslack.response_url)
     assert response.status_code == 200
@@ -379,7 +379,7 @@ def test_a_button_failing_outside_the_wrapper_is_answered_through_its_response_u
 
 
 def test_a_form_failing_outside_the_wrapper_closes_and_sends_a_dm(app, synced, fakeslack, monkeypatch, caplog):
-    monkeypatch.setattr(issue_actions, "handle_once", boom)
+    monkeypatch.setattr(issue_actions, "request_key", boom)
     view = issue_form(synced, view_id="V200")
     with caplog.at_level(logging.ERROR):
         response = post_interaction(

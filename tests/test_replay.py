@@ -254,30 +254,45 @@ def test_keys_older_than_a_day_are_pruned(services):
         assert handled.stored_reply(session, "slash:new")[0] is True
 
 
-def test_a_first_run_that_fails_before_its_ack_lets_the_next_one_run(services):
-    acks, runs = [], []
+def test_a_first_run_that_fails_before_its_ack_lets_the_next_one_run(services, monkeypatch):
+    """The key is written in the request's own transaction: a run that fails keeps no key (nothing of it is kept),
+    so the same request sent again runs; once one has run, the next is answered with its stored reply."""
+    from bot import dispatch, interactions
 
-    def failing(ack):
+    runs: list[str] = []
+    real = dispatch.COMMANDS["/win"]
+
+    def failing(ctx, text):
         runs.append("failed")
         raise RuntimeError("database went away")
 
-    with pytest.raises(RuntimeError):
-        handled.handle_once(services.session, key="view:V1:h", user_id="U1", ack=acks.append, run=failing)
-    assert handled.handle_once(
-        services.session,
-        key="view:V1:h",
-        user_id="U1",
-        ack=lambda **kw: acks.append(kw),
-        run=lambda ack: (runs.append("ran"), ack(text="ok")),
-    )
-    assert not handled.handle_once(
-        services.session,
-        key="view:V1:h",
-        user_id="U1",
-        ack=lambda **kw: acks.append(kw),
-        run=lambda ack: runs.append("ran again"),
-    )
-    assert runs == ["failed", "ran"] and acks == [{"text": "ok"}, {"text": "ok"}]
+    def counted(ctx, text):
+        runs.append("ran")
+        return real(ctx, text)
+
+    def send(acks: list) -> None:
+        interactions.slash(
+            services,
+            user_id="U01SHIMIN",
+            channel_id=None,
+            command="/win",
+            text="窓口の待ち時間が半分になった",
+            trigger_id="1337.42.once",
+            ack=lambda **kw: acks.append(kw),
+            respond=None,
+            replay_key="slash:1337.42.once",
+        )
+
+    first, second, third = [], [], []
+    monkeypatch.setitem(dispatch.COMMANDS, "/win", failing)
+    send(first)
+    monkeypatch.setitem(dispatch.COMMANDS, "/win", counted)
+    send(second)
+    send(third)
+    assert runs == ["failed", "ran"]
+    assert "エラー" in first[0]["text"] and second == third and "共有" in second[0]["text"]
+    with services.session() as session:
+        assert handled.stored_reply(session, "slash:1337.42.once") == (True, {"args": [], "kwargs": second[0]})
 
 
 def test_a_long_key_is_hashed_to_fit_the_column():

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import interactions
 from bot.bootstrap import Services
-from storage.requests import handle_once, request_key
+from storage.requests import request_key
 
 
 def on_button(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
@@ -34,19 +34,12 @@ def on_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
 
     A submission sent back with errors keeps no key, so the corrected form (same view id and hash) goes through.
     """
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
-
-    def run(ack_once) -> None:
-        interactions.form(services, user_id=user_id, view=view, ack=ack_once)
-
-    handle_once(
-        services.request_session,
-        key=request_key("view", view["id"], view.get("hash") or ""),
-        user_id=user_id,
+    interactions.form(
+        context["services"],
+        user_id=body["user"]["id"],
+        view=view,
         ack=ack,
-        run=run,
-        keep=lambda reply: reply["kwargs"].get("response_action") != "errors",
+        replay_key=request_key("view", view["id"], view.get("hash") or ""),
     )
 
 

@@ -5,30 +5,23 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import dispatch, interactions
-from bot.bootstrap import Services
-from storage.requests import handle_once, request_key
+from storage.requests import request_key
 
 
 def on_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) -> None:
     """Answer a slash command once per invocation (trigger_id): a replay of the same signed request is answered as
     the first was, and runs nothing."""
-    services: Services = context["services"]
-
-    def run(ack_once) -> None:
-        interactions.slash(
-            services,
-            user_id=command["user_id"],
-            channel_id=command.get("channel_id"),
-            command=command["command"],
-            text=command.get("text") or "",
-            trigger_id=command.get("trigger_id"),
-            ack=ack_once,
-            respond=respond,
-            response_url=command.get("response_url"),
-        )
-
-    handle_once(
-        services.request_session, key=request_key("slash", command["trigger_id"]), user_id=command["user_id"], ack=ack, run=run
+    interactions.slash(
+        context["services"],
+        user_id=command["user_id"],
+        channel_id=command.get("channel_id"),
+        command=command["command"],
+        text=command.get("text") or "",
+        trigger_id=command.get("trigger_id"),
+        ack=ack,
+        respond=respond,
+        response_url=command.get("response_url"),
+        replay_key=request_key("slash", command["trigger_id"]),
     )
 
 
