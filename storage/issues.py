@@ -232,15 +232,10 @@ def list_issues(
     return list(session.exec(statement.order_by(col(Issue.id).desc()).limit(limit)))
 
 
-def waiting_issues(session: Session, project_id: int) -> list[Issue]:
-    """Unresolved issues of a project that wait on another department."""
-    return list(
-        session.exec(
-            select(Issue)
-            .where(Issue.project_id == project_id, col(Issue.waiting_on_id).is_not(None), Issue.status != IssueStatus.RESOLVED)
-            .order_by(col(Issue.id))
-        )
-    )
+def unresolved_issues(session: Session, project_id: int) -> list[Issue]:
+    """Every unresolved issue of a project, oldest first."""
+    statement = select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)
+    return list(session.exec(statement.order_by(col(Issue.id))))
 
 
 def waiting_since(session: Session, issue: Issue) -> dt.datetime:

@@ -1,8 +1,11 @@
-"""Kind `aging`: `aging:<project>`, 09:00 each business morning, issues that wait on another department.
+"""Kind `aging`: `aging:<project>`, 09:00 each business morning, issues whose move is someone else's.
 
-The rule (`escalation_step`): after `escalation.nudge_after` business days the waited-on department's channel is
-reminded; after `escalation.leads_after` the leads channel is told. Each reminder is sent once per waiting period
-(recorded as an issue event). Nobody is pinged on a closed day. Still useful after downtime on the same local day.
+Whose move it is comes from storage.turns (the one rule): the department asked (依頼先), IT (asked, not answered) or
+the reporter (IT answered: 確認待ち). The rule here (`escalation_step`): after `escalation.nudge_after` business days
+since the ball went there, its holder is reminded — the department's or IT's channel, the reporter by DM; after
+`escalation.leads_after` the leads channel is told whose move it is. Each reminder is sent once per turn (recorded
+as an issue event naming when the turn began). Nobody is pinged on a closed day. Still useful after downtime on the
+same local day.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from commands.base import escape
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
-from storage.directory import department_channels
+from storage.directory import department_channels, it_department
 from storage.enums import EventKind, OutboxStatus
 from storage.ids import id_of
-from storage.issues import BOT_ACTOR, add_event, has_event, waiting_issues, waiting_since
+from storage.issues import BOT_ACTOR, add_event, has_event, history, unresolved_issues
 from storage.models import Department, Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
+from storage.turns import Turn, whose_turn
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -36,6 +40,7 @@ ORDER = 60  # where its jobs stand among a project's (reminders/jobs/__init__.py
 AGING_CRON = "0 9 * * mon-fri"  # each business morning: waiting issues are nudged or raised to the leads
 
 NUDGE, LEADS = "nudge", "leads"
+WAITED_ON = (Turn.DEPARTMENT, Turn.IT, Turn.REPORTER)  # whoever holds the ball for someone else (storage.turns)
 
 # post(key, channel, text) -> True when the message is (or already was) delivered
 Post = Callable[[str, str, str], bool]
@@ -81,30 +86,44 @@ def check_waiting_issues(
         return []
     departments = {id_of(d): d for d in session.exec(select(Department))}
     channels = department_channels(session, id_of(project))
+    it = it_department(session, id_of(project))
     notices = []
-    for issue in waiting_issues(session, id_of(project)):
-        issue_id, waiting_on_id = id_of(issue), issue.waiting_on_id
-        if waiting_on_id is None:  # waiting_issues lists only issues that wait on a department
+    for issue in unresolved_issues(session, id_of(project)):
+        issue_id = id_of(issue)
+        ball = whose_turn(issue, history(session, issue_id))
+        if ball.turn not in WAITED_ON:  # its own department's work (or resolved): nobody else to remind
             continue
-        since = waiting_since(session, issue)
-        age = calendar.business_days_between(since.astimezone(zone).date(), today)
+        age = calendar.business_days_between(ball.since.astimezone(zone).date(), today)
         step = escalation_step(age, escalation)
         steps = [NUDGE, LEADS] if step == LEADS else [NUDGE] if step == NUDGE else []
+        holder = {
+            Turn.DEPARTMENT: departments[issue.waiting_on_id].name if issue.waiting_on_id in departments else "",
+            Turn.IT: it[0].name if it else "",
+            Turn.REPORTER: "",
+        }[ball.turn]
         for current in steps:
             kind = EventKind.NUDGED if current == NUDGE else EventKind.LEADS_ALERTED
-            period = since.isoformat()
+            period = ball.since.isoformat()
             if has_event(session, issue_id, kind, period):
                 continue
-            channel = channels.get(waiting_on_id) if current == NUDGE else project.leads_channel_id
+            if current == LEADS:
+                channel = project.leads_channel_id
+            elif ball.turn == Turn.DEPARTMENT:
+                channel = channels.get(issue.waiting_on_id or 0)
+            elif ball.turn == Turn.IT:
+                channel = it[1] if it else None
+            else:  # the reporter, by DM: the answer is theirs to check
+                channel = issue.reporter_id
             if not channel:
                 continue
             text = t(
-                f"aging.{current}",
+                f"aging.{current}_{ball.turn}",
                 number=issue_id,
                 title=escape(issue.title),
                 days=age,
-                waiting_on=escape(departments[waiting_on_id].name),
+                waiting_on=escape(holder),
                 department=escape(departments[issue.department_id].name),
+                reporter=issue.reporter_id,
             )
             if post(f"issue:{issue_id}:{kind}:{period}", channel, text):
                 add_event(session, issue_id, BOT_ACTOR, kind, period)

@@ -1,0 +1,89 @@
+"""Whose turn it is on an issue: the one rule every card, list, nudge, alert, digest and report follows (issue 23).
+
+An issue's history (its events, in order) moves the ball:
+
+| event                      | the ball goes to                                                     |
+| -------------------------- | -------------------------------------------------------------------- |
+| created                    | the department asked (依頼先) when it waits on one, else its own department |
+| waiting (filed with `to:`) | the department asked                                                 |
+| escalated (IT部門へ相談)    | IT                                                                   |
+| answered (IT's answer)     | the reporter: 確認待ち — check the answer, resolve it or reopen it   |
+| resolved                   | nobody                                                               |
+| reopened                   | back to who was asked: IT for an escalated issue, else as at created |
+| taken, assigned, IT taken, nudged, leads alerted | stays where it was                             |
+
+`turn_after` is that table; `whose_turn` folds an issue's events through it and says since when the ball has been
+where it is (the aging rule counts business days from then). Tests: tests/test_turns.py, a table over every state
+and every event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable
+
+from storage.enums import EventKind
+from storage.models import Issue, IssueEvent
+
+
+class Turn(StrEnum):
+    """Who must act next on an issue."""
+
+    OWN = "own"  # its own department works on it (nobody else was asked)
+    DEPARTMENT = "department"  # the department it waits on (依頼先)
+    IT = "it"  # the IT department, asked and not yet answered
+    REPORTER = "reporter"  # 確認待ち: the reporter checks IT's answer
+    NOBODY = "nobody"  # resolved
+
+
+STAYS = {EventKind.TAKEN, EventKind.ASSIGNED, EventKind.IT_TAKEN, EventKind.NUDGED, EventKind.LEADS_ALERTED}
+
+
+def turn_after(turn: Turn, event: EventKind, *, waiting: bool, escalated: bool) -> Turn:
+    """The table: where the ball is after `event`, from `turn`. `waiting`: the issue waits on another department;
+    `escalated`: it was sent to IT."""
+    asked = Turn.DEPARTMENT if waiting else Turn.OWN
+    if event in (EventKind.CREATED,):
+        return asked
+    if event == EventKind.WAITING:
+        return Turn.DEPARTMENT
+    if event == EventKind.ESCALATED:
+        return Turn.IT
+    if event == EventKind.ANSWERED:
+        return Turn.REPORTER
+    if event == EventKind.RESOLVED:
+        return Turn.NOBODY
+    if event == EventKind.REOPENED:
+        return Turn.IT if escalated else asked
+    if event in STAYS:
+        return turn
+    raise ValueError(f"no rule for the event {event!r}")  # a new kind must say where the ball goes
+
+
+@dataclass(frozen=True)
+class Ball:
+    """Where the ball is, since when, and who holds it: a department id (OWN, DEPARTMENT) or the reporter."""
+
+    turn: Turn
+    since: dt.datetime
+    department_id: int | None = None
+    user_id: str | None = None
+
+
+def whose_turn(issue: Issue, events: Iterable[IssueEvent]) -> Ball:
+    """Fold the issue's events (oldest first) through `turn_after`: whose move it is, and since when."""
+    turn, since = Turn.OWN, issue.created_at
+    waiting, escalated = issue.waiting_on_id is not None, False
+    for event in events:
+        escalated = escalated or event.kind == EventKind.ESCALATED
+        moved = turn_after(turn, EventKind(event.kind), waiting=waiting, escalated=escalated)
+        if moved != turn or event.kind in (EventKind.CREATED, EventKind.REOPENED):
+            turn, since = moved, event.created_at
+    holder = {
+        Turn.OWN: (issue.department_id, None),
+        Turn.DEPARTMENT: (issue.waiting_on_id, None),
+        Turn.REPORTER: (None, issue.reporter_id),
+    }.get(turn, (None, None))
+    return Ball(turn, since, *holder)

@@ -1,0 +1,158 @@
+"""Whose turn is it (issue 23, point 1): the one rule (storage.turns) as a table, and the aging job following it —
+after IT answers, the reporter is asked to check, not the department it once waited on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from reminders.jobs.aging import LEADS, NUDGE, aging_notices
+from storage.enums import EventKind
+from storage.issues import NewIssue, create_issue, escalate_to_it, get_issue, record_it_answer, reopen_issue, resolve_issue
+from storage.models import Department, Issue, IssueEvent, Project
+from storage.turns import Turn, turn_after, whose_turn
+from tests.conftest import channel_id
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+OW, DE, IT_, RE, NO = Turn.OWN, Turn.DEPARTMENT, Turn.IT, Turn.REPORTER, Turn.NOBODY
+
+# Every state × every event, for an issue that waits on another department (W) and one that does not (-), escalated
+# or not: where the ball goes. A new EventKind without a row here fails `test_every_event_has_a_rule`.
+TABLE = {
+    # event:            (from OWN, from DEPARTMENT, from IT, from REPORTER, from NOBODY) for waiting=False, escalated=False
+    EventKind.CREATED: (OW, OW, OW, OW, OW),
+    EventKind.WAITING: (DE, DE, DE, DE, DE),
+    EventKind.TAKEN: (OW, DE, IT_, RE, NO),
+    EventKind.ASSIGNED: (OW, DE, IT_, RE, NO),
+    EventKind.ESCALATED: (IT_, IT_, IT_, IT_, IT_),
+    EventKind.IT_TAKEN: (OW, DE, IT_, RE, NO),
+    EventKind.ANSWERED: (RE, RE, RE, RE, RE),
+    EventKind.RESOLVED: (NO, NO, NO, NO, NO),
+    EventKind.REOPENED: (OW, OW, OW, OW, OW),
+    EventKind.NUDGED: (OW, DE, IT_, RE, NO),
+    EventKind.LEADS_ALERTED: (OW, DE, IT_, RE, NO),
+}
+STATES = (OW, DE, IT_, RE, NO)
+
+
+def test_every_event_has_a_rule():
+    assert set(TABLE) == set(EventKind)
+
+
+@pytest.mark.parametrize("event", list(TABLE))
+@pytest.mark.parametrize("state", STATES)
+def test_the_table_for_an_issue_that_waits_on_nobody(state, event):
+    assert turn_after(state, event, waiting=False, escalated=False) == TABLE[event][STATES.index(state)]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_an_issue_waiting_on_a_department_starts_and_reopens_with_that_department(state):
+    assert turn_after(state, EventKind.CREATED, waiting=True, escalated=False) == DE
+    assert turn_after(state, EventKind.REOPENED, waiting=True, escalated=False) == DE
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_an_escalated_issue_reopened_goes_back_to_it(state):
+    """The reporter reopens after IT's answer and a resolve: IT is asked again, whatever it waited on before."""
+    assert turn_after(state, EventKind.REOPENED, waiting=True, escalated=True) == IT_
+    assert turn_after(state, EventKind.REOPENED, waiting=False, escalated=True) == IT_
+
+
+def test_a_kind_without_a_rule_is_refused():
+    with pytest.raises(ValueError):
+        turn_after(OW, "moved_by_magic", waiting=False, escalated=False)  # type: ignore[arg-type]
+
+
+def at(day: str, hour: int = 9, minute: int = 5) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=TOKYO)
+
+
+def _issue(services, created: dt.datetime) -> int:
+    """税務課's issue waiting on 市民課, filed at `created`."""
+    with time_machine.travel(created, tick=False), services.session() as session:
+        shimin, zeimu = (session.exec(select(Department).where(Department.slug == s)).one() for s in ("shimin", "zeimu"))
+        project = session.exec(select(Project)).one()
+        issue = create_issue(
+            session=session,
+            issue_in=NewIssue(
+                project_id=project.id,
+                department_id=zeimu.id,
+                reporter_id="U02ZEIMU",
+                title="転出データの連携仕様",
+                waiting_on_id=shimin.id,
+            ),
+        )
+        return issue.id
+
+
+def _at(services, moment: dt.datetime, change) -> None:
+    with time_machine.travel(moment, tick=False), services.session() as session:
+        change(session, session.get(Issue, number_of(session)))
+
+
+def number_of(session) -> int:
+    return session.exec(select(Issue.id)).one()
+
+
+def _ball(services):
+    with services.session() as session:
+        issue = session.exec(select(Issue)).one()
+        events = session.exec(select(IssueEvent).where(IssueEvent.issue_id == issue.id).order_by(IssueEvent.id)).all()
+        return whose_turn(issue, events)
+
+
+def _texts(fakeslack, channel: str) -> list[str]:
+    return [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == channel]
+
+
+def test_after_it_answers_the_reporter_is_asked_to_check_and_the_department_is_not_blamed(synced, fakeslack):
+    """The issue's first scenario: #1 waits on 市民課, is escalated and answered by IT. From then on it is 税務課's
+    reporter's move: 市民課 is never nudged for it again, the reporter is (by DM), and the leads hear whose move it
+    is — counted in business days from the answer, not from the day it was filed."""
+    _issue(synced, at("2026-11-02", 10))  # Monday
+    _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", "仕様の判断をお願いします"))
+    assert _ball(synced).turn == IT_
+    _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで連携してください"))
+    ball = _ball(synced)
+    assert (ball.turn, ball.user_id) == (RE, "U02ZEIMU") and ball.since.astimezone(TOKYO).date() == dt.date(2026, 11, 5)
+    shimin = channel_id(fakeslack, "moving-shimin")
+    with time_machine.travel(at("2026-11-09"), tick=False):
+        assert aging_notices(synced, "moving") == []  # 2 business days since the answer: too early for anyone
+    with time_machine.travel(at("2026-11-10"), tick=False):
+        [nudge] = aging_notices(synced, "moving")  # 3 business days since the answer
+    assert (nudge.step, nudge.channel) == (NUDGE, "U02ZEIMU")
+    [dm] = _texts(fakeslack, "U02ZEIMU")
+    assert "回答を確認して" in dm and "/issue 解決 1" in dm
+    with time_machine.travel(at("2026-11-16"), tick=False):
+        [leads] = aging_notices(synced, "moving")  # 7 business days (11/5 → 11/16)
+    assert leads.step == LEADS
+    [alert] = _texts(fakeslack, channel_id(fakeslack, "moving-leads"))
+    assert "確認待ち" in alert and "<@U02ZEIMU>" in alert and "市民課の回答待ち" not in alert
+    assert _texts(fakeslack, shimin) == []  # 市民課 was never blamed for what is the reporter's move
+
+
+def test_waiting_on_a_department_then_it_then_resolved_and_reopened(synced, fakeslack):
+    """The ball follows each step: 市民課 nudged while it waits on them; IT's channel while IT is asked; nobody after
+    the resolve; IT again after a reopen."""
+    _issue(synced, at("2026-11-02", 10))
+    with time_machine.travel(at("2026-11-06"), tick=False):  # 3 business days (11/3 文化の日 is none)
+        [first] = aging_notices(synced, "moving")
+    assert first.channel == channel_id(fakeslack, "moving-shimin")
+    _at(synced, at("2026-11-06", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
+    with time_machine.travel(at("2026-11-11"), tick=False):
+        [it] = aging_notices(synced, "moving")
+    assert it.channel == channel_id(fakeslack, "moving-it")
+    assert "/issue 回答 1" in _texts(fakeslack, it.channel)[0]
+    _at(synced, at("2026-11-11", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
+    _at(synced, at("2026-11-11", 12), lambda s, i: resolve_issue(s, i, "U02ZEIMU", "様式Bで解決"))
+    assert _ball(synced).turn == NO
+    with time_machine.travel(at("2026-11-20"), tick=False):
+        assert aging_notices(synced, "moving") == []
+    _at(synced, at("2026-11-20", 11), lambda s, i: reopen_issue(s, i, "U02ZEIMU"))
+    with synced.session() as session:
+        assert get_issue(session, 1).status != "resolved"
+    assert _ball(synced).turn == IT_
