@@ -59,6 +59,7 @@ from storage.enums import EventKind, OutboxStatus, Severity
 from storage.ids import id_of
 from storage.models import Department, Issue, Project
 from storage.roles import Action, Where, find_department, may
+from storage.turns import whose_turn
 
 # What people type after /issue, `to:<依頼先部署>` included (tests/test_wording.py allows its English words in ja.yml).
 WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to", "dept")
@@ -100,7 +101,8 @@ def card_people(ctx: CommandContext, issue: Issue) -> set[str | None]:
 def card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:
     """The issue's card (text and blocks with the 担当する / 解決 / IT部門へ相談 buttons) as the issue is now."""
     departments, _ = store.names(ctx.session)
-    return issue_card(ctx.t, issue, departments, names_in_slack(ctx))
+    ball = whose_turn(issue, store.history(ctx.session, id_of(issue)))
+    return issue_card(ctx.t, issue, departments, names_in_slack(ctx), ball)
 
 
 def it_card_of(ctx: CommandContext, issue: Issue) -> tuple[str, list[dict[str, Any]]]:

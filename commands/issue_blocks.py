@@ -12,6 +12,7 @@ from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, 
 from commands.text import BODY_LIMIT, TITLE_LIMIT
 from storage.enums import EventKind, IssueStatus, Severity
 from storage.models import Department, Issue, IssueEvent, Win
+from storage.turns import Ball, Turn, whose_turn
 
 TAKE, RESOLVE, ESCALATE, IT_TAKE = "issue_take", "issue_resolve", "issue_escalate", "issue_it_take"
 MODAL_CALLBACK = "issue_modal"
@@ -49,8 +50,15 @@ def status_words(t: Translate, issue: Issue) -> str:
 Name = Callable[[str], str]  # a person as a reader sees them (commands.people.Names): 佐藤 花子, else a mention
 
 
-def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department], name: Name) -> str:
-    """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people by name."""
+def turn_words(t: Translate, ball: Ball, departments: dict[int, Department], name: Name) -> str:
+    """Whose move it is, in words (storage.turns): 市民課（依頼先部署）, IT部門, 報告者 佐藤 花子（IT部門の回答を確認）."""
+    department = departments.get(ball.department_id or 0)
+    return t(f"turn.{ball.turn}", department=escape(department.name) if department else "", user=name(ball.user_id or ""))
+
+
+def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department], name: Name, ball: Ball | None = None) -> str:
+    """One mrkdwn paragraph: number, title, department, waiting on, severity, status, people by name; with `ball`,
+    a line saying whose move it is."""
     lines = [t("issue.card_title", number=issue.id, title=escape(issue.title))]
     facts = [t("issue.card_department", department=escape(departments[issue.department_id].name))]
     if issue.waiting_on_id:
@@ -67,15 +75,19 @@ def issue_summary(t: Translate, issue: Issue, departments: dict[int, Department]
     if issue.due_date:
         facts.append(t("issue.card_due", due=issue.due_date.isoformat()))
     lines.append(" ・ ".join(facts))
+    if ball is not None and ball.turn != Turn.NOBODY:
+        lines.append(t("issue.card_turn", who=turn_words(t, ball, departments, name)))
     if issue.body:
         lines.append(escape(issue.body))
     return "\n".join(lines)
 
 
-def issue_card(t: Translate, issue: Issue, departments: dict[int, Department], name: Name) -> tuple[str, list[dict[str, Any]]]:
-    """The card posted to department channels: the summary and the buttons that still apply (担当する while nobody
-    has it, 解決 until resolved, IT部門へ相談 until escalated); a resolved issue's card has none."""
-    summary = issue_summary(t, issue, departments, name)
+def issue_card(
+    t: Translate, issue: Issue, departments: dict[int, Department], name: Name, ball: Ball | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The card posted to department channels: the summary (whose move it is, with `ball`) and the buttons that still
+    apply (担当する while nobody has it, 解決 until resolved, IT部門へ相談 until escalated); a resolved issue's has none."""
+    summary = issue_summary(t, issue, departments, name, ball)
     value = str(issue.id)
     unresolved = issue.status != IssueStatus.RESOLVED
     buttons = [
@@ -112,8 +124,8 @@ def history_lines(t: Translate, events: list[IssueEvent], timezone: str, name: N
 def issue_detail(
     t: Translate, issue: Issue, departments: dict[int, Department], events: list[IssueEvent], timezone: str, name: Name
 ) -> tuple[str, list[dict[str, Any]]]:
-    """`/issue show N`: the summary, the IT answer if any, and the whole history."""
-    parts = [issue_summary(t, issue, departments, name)]
+    """`/issue show N`: the summary (whose move it is), the IT answer if any, and the whole history."""
+    parts = [issue_summary(t, issue, departments, name, whose_turn(issue, events))]
     if issue.it_answer:
         parts.append(t("issue.it_answer", answer=escape(issue.it_answer)))
     history = "\n".join([t("issue.history_title"), *history_lines(t, events, timezone, name)])
@@ -134,7 +146,7 @@ def escalation_card(
     """What the IT department's channel receives: the issue, the reason, the history, and a button to take it while
     the issue is unresolved and IT has not answered."""
     head = t("issue.escalation_head", number=issue.id, department=escape(departments[issue.department_id].name))
-    parts = [head, issue_summary(t, issue, departments, name)]
+    parts = [head, issue_summary(t, issue, departments, name, whose_turn(issue, events))]
     if note:
         parts.append(t("issue.escalation_note", note=escape(note)))
     parts.append("\n".join([t("issue.history_title"), *history_lines(t, events, timezone, name)[-15:]]))

@@ -156,3 +156,25 @@ def test_waiting_on_a_department_then_it_then_resolved_and_reopened(synced, fake
     with synced.session() as session:
         assert get_issue(session, 1).status != "resolved"
     assert _ball(synced).turn == IT_
+
+
+def test_the_card_says_whose_move_it_is_at_every_step(synced):
+    """The card (and `/issue show`) carries the rule's answer: the department asked, IT, the reporter, then no line."""
+    import json
+
+    from commands.issue import card_of
+
+    def card() -> str:
+        with synced.session() as session:
+            ctx = synced.context(session, user_id="U02ZEIMU", channel_id=None)
+            _, blocks = card_of(ctx, session.exec(select(Issue)).one())
+            return json.dumps(blocks, ensure_ascii=False)
+
+    _issue(synced, at("2026-11-02", 10))
+    assert "次の対応: 市民課（依頼先部署）" in card()
+    _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
+    assert "次の対応: IT部門（回答待ち）" in card()
+    _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
+    assert "次の対応: 報告者 鈴木 一郎（IT部門の回答を確認して、解決なら解決済みに）" in card()
+    _at(synced, at("2026-11-05", 12), lambda s, i: resolve_issue(s, i, "U02ZEIMU", "様式Bで解決"))
+    assert "次の対応" not in card()
