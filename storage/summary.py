@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 from storage.directory import GRANTED_SOURCES, department_names, project_departments
 from storage.enums import EventKind, IssueStatus, Role
 from storage.ids import id_of
-from storage.issues import WAIT_STARTS
 from storage.models import Issue, IssueEvent, Project, RoleAssignment, StandupAnswer, Win, as_utc
 from storage.report_rows import answer_counts
+from storage.turns import Turn, turn_of
 
 BusinessDays = Callable[[dt.date, dt.date], int]  # business days after the first date up to the second
 IsBusinessDay = Callable[[dt.date], bool]
@@ -150,15 +150,16 @@ def _figures(
         figure.standup_expected = liaisons.get(department_id, 0) * open_days
         figure.standup_answered = answers.get(department_id, 0)
 
-    waiting_start = {
-        issue_id: moment
-        for issue_id, moment in session.exec(
-            select(IssueEvent.issue_id, func.max(IssueEvent.created_at))
-            .join(Issue, col(Issue.id) == IssueEvent.issue_id)
-            .where(Issue.project_id == project.id, col(IssueEvent.kind).in_(WAIT_STARTS), IssueEvent.created_at < finish)
-            .group_by(col(IssueEvent.issue_id))
-        )
-    }
+    # Whose move each issue asked of someone else is at the end of the period (storage.turns, the one rule): only an
+    # issue whose ball is with the department asked waits on it — not one IT took over, nor one whose reporter checks.
+    histories: dict[int, list[tuple[str, dt.datetime]]] = {}
+    for issue_id, kind, moment in session.execute(
+        sqlalchemy.select(col(IssueEvent.issue_id), col(IssueEvent.kind), col(IssueEvent.created_at))
+        .join(Issue, col(Issue.id) == IssueEvent.issue_id)
+        .where(col(Issue.project_id) == project.id, col(Issue.waiting_on_id).is_not(None), col(IssueEvent.created_at) < finish)
+        .order_by(col(IssueEvent.issue_id), col(IssueEvent.created_at), col(IssueEvent.id))
+    ):
+        histories.setdefault(issue_id, []).append((kind, moment))
     # Plain columns, streamed: 100,000 ORM objects would sit in the session's identity map.
     columns = (
         col(Issue.id),
@@ -185,8 +186,9 @@ def _figures(
         figure.open += 1
         if issue.due_date is not None and issue.due_date < counted_until:  # a due date still ahead is not overdue
             figure.overdue += 1
-        if issue.waiting_on_id:
-            since = waiting_start.get(issue.id, issue.created_at).astimezone(zone).date()
+        turn, began = turn_of(histories.get(issue.id, []), waiting=bool(issue.waiting_on_id), created_at=issue.created_at)
+        if issue.waiting_on_id and turn == Turn.DEPARTMENT:
+            since = as_utc(began).astimezone(zone).date()
             age = business_days(since, min(end, today))
             figure.waiting += 1
             figure.longest_wait = max(figure.longest_wait, age)

@@ -72,15 +72,22 @@ class Ball:
     user_id: str | None = None
 
 
+def turn_of(events: Iterable[tuple[str, dt.datetime]], *, waiting: bool, created_at: dt.datetime) -> tuple[Turn, dt.datetime]:
+    """Fold events (kind, when; oldest first) through `turn_after`: whose move it is, and since when. `waiting`: the
+    issue waits on another department; `created_at`: the issue's (the start, before any event)."""
+    turn, since, escalated = Turn.OWN, created_at, False
+    for kind, at in events:
+        escalated = escalated or kind == EventKind.ESCALATED
+        moved = turn_after(turn, EventKind(kind), waiting=waiting, escalated=escalated)
+        if moved != turn or kind in (EventKind.CREATED, EventKind.REOPENED):
+            turn, since = moved, at
+    return turn, since
+
+
 def whose_turn(issue: Issue, events: Iterable[IssueEvent]) -> Ball:
-    """Fold the issue's events (oldest first) through `turn_after`: whose move it is, and since when."""
-    turn, since = Turn.OWN, issue.created_at
-    waiting, escalated = issue.waiting_on_id is not None, False
-    for event in events:
-        escalated = escalated or event.kind == EventKind.ESCALATED
-        moved = turn_after(turn, EventKind(event.kind), waiting=waiting, escalated=escalated)
-        if moved != turn or event.kind in (EventKind.CREATED, EventKind.REOPENED):
-            turn, since = moved, event.created_at
+    """Fold the issue's events (oldest first) through `turn_after`: whose move it is, since when, and who holds it."""
+    kinds = ((event.kind, event.created_at) for event in events)
+    turn, since = turn_of(kinds, waiting=issue.waiting_on_id is not None, created_at=issue.created_at)
     holder = {
         Turn.OWN: (issue.department_id, None),
         Turn.DEPARTMENT: (issue.waiting_on_id, None),

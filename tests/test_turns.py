@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from commands.report import project_summary
 from reminders.jobs.aging import LEADS, NUDGE, aging_notices
 from storage.enums import EventKind
 from storage.issues import NewIssue, create_issue, escalate_to_it, get_issue, record_it_answer, reopen_issue, resolve_issue
@@ -133,6 +134,16 @@ def test_after_it_answers_the_reporter_is_asked_to_check_and_the_department_is_n
     [alert] = _texts(fakeslack, channel_id(fakeslack, "moving-leads"))
     assert "確認待ち" in alert and "<@U02ZEIMU>" in alert and "市民課の回答待ち" not in alert
     assert _texts(fakeslack, shimin) == []  # 市民課 was never blamed for what is the reporter's move
+    with time_machine.travel(at("2026-11-16", 17), tick=False), synced.session() as session:  # nor in the digest
+        summary = project_summary(
+            session,
+            session.exec(select(Project)).one(),
+            dt.date(2026, 11, 1),
+            dt.date(2026, 11, 16),
+            calendar=synced.calendar,
+            timezone="Asia/Tokyo",
+        )
+    assert [d.waits for d in summary.departments if d.waits] == []
 
 
 def test_waiting_on_a_department_then_it_then_resolved_and_reopened(synced, fakeslack):
