@@ -22,6 +22,7 @@ from commands.issue_blocks import (
     issue_detail,
     issue_modal,
     status_words,
+    turn_words,
 )
 from commands.issue_grammar import (
     LIST_SCOPES,
@@ -39,7 +40,7 @@ from commands.issue_grammar import (
     parse_issue,
 )
 from commands.later import Later, job, later
-from commands.people import names_in_slack, renaming, warm_names
+from commands.people import Names, names_in_slack, renaming, warm_names
 from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.where import (
@@ -59,7 +60,7 @@ from storage.enums import EventKind, OutboxStatus, Severity
 from storage.ids import id_of
 from storage.models import Department, Issue, Project
 from storage.roles import Action, Where, find_department, may
-from storage.turns import whose_turn
+from storage.turns import Turn, whose_turn
 
 # What people type after /issue, `to:<依頼先部署>` included (tests/test_wording.py allows its English words in ja.yml).
 WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to", "dept")
@@ -322,6 +323,17 @@ def post_cards(ctx: CommandContext, number: int, channels: list[str]) -> Reply |
     return Reply(text=ctx.t("issue.card_failed", channels=", ".join(f"<#{c}>" for c in failed))) if failed else None
 
 
+def _turn_in_list(ctx: CommandContext, issue: Issue, departments: dict[int, Department], name: Names) -> str:
+    """A list line's part saying whose move it is when it is someone else's: → 市民課 while the department asked holds
+    the ball, 次の対応: IT部門 / 報告者 … once it moved on (storage.turns)."""
+    ball = whose_turn(issue, store.history(ctx.session, id_of(issue)))
+    if ball.turn == Turn.DEPARTMENT and issue.waiting_on_id in departments:
+        return ctx.t("issue.list_waiting", department=escape(departments[issue.waiting_on_id].name))
+    if ball.turn in (Turn.IT, Turn.REPORTER):
+        return ctx.t("issue.list_turn", who=turn_words(ctx.t, ball, departments, name))
+    return ""
+
+
 def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     """Issues of the projects in context: open (default), all, mine, or a department's."""
     department = None
@@ -357,7 +369,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
             status=status_words(ctx.t, i),
             title=escape(i.title),
             department=escape(departments[i.department_id].name),
-            waiting=ctx.t("issue.list_waiting", department=escape(departments[i.waiting_on_id].name)) if i.waiting_on_id else "",
+            waiting=_turn_in_list(ctx, i, departments, name),
             severity=ctx.t("issue.list_high") if i.severity == Severity.HIGH else "",
             assignee=ctx.t("issue.list_assignee", user=name(i.assignee_id)) if i.assignee_id else "",
         )

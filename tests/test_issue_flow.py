@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from sqlmodel import func, select
@@ -37,9 +36,7 @@ def app(synced, http_app):
 
 
 def test_a_reported_issue_gets_a_number_and_cards_in_both_channels(app, fakeslack, services):
-    started = time.monotonic()
-    response = report(app, fakeslack)
-    assert time.monotonic() - started < 3
+    response = report(app, fakeslack)  # (how fast acks are is measured by benchmarks/bench_ack.py, never timed here)
     text = response.json()["text"]
     assert "*#1*" in text and "転出データの連携仕様が決まらない" in text and "税務課" in text
     wait_for(lambda: posts_to(fakeslack, "moving-zeimu"))

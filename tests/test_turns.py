@@ -189,3 +189,20 @@ def test_the_card_says_whose_move_it_is_at_every_step(synced):
     assert "次の対応: 報告者 鈴木 一郎（IT部門の回答を確認して、解決なら解決済みに）" in card()
     _at(synced, at("2026-11-05", 12), lambda s, i: resolve_issue(s, i, "U02ZEIMU", "様式Bで解決"))
     assert "次の対応" not in card()
+
+
+def test_the_issue_list_says_whose_move_it_is(synced):
+    """`/issue list`: → 市民課の回答待ち while 市民課 holds the ball; 次の対応: 報告者 … after IT's answer, not 市民課."""
+    from bot.dispatch import run_command
+
+    def listed() -> str:
+        with synced.session() as session:
+            ctx = synced.context(session, user_id="U02ZEIMU", channel_id=None)
+            return run_command(ctx, "/issue", "list").text
+
+    _issue(synced, at("2026-11-02", 10))
+    assert "→ 市民課の回答待ち" in listed()
+    _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
+    _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
+    line = listed()
+    assert "次の対応: 報告者 鈴木 一郎" in line and "市民課の回答待ち" not in line
