@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 from storage.directory import department_names, project_departments
 from storage.enums import IssueStatus
 from storage.ids import id_of
-from storage.issues import waiting_since
-from storage.models import Issue
+from storage.issues import history
+from storage.models import Issue, as_utc
 from storage.requirements import Disagreement, disagreements
+from storage.turns import Turn, whose_turn
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,11 @@ def agenda(
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
     counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)
-    waits = [
-        WaitingItem(
-            id_of(i),
-            i.title,
-            names[i.department_id],
-            names[i.waiting_on_id],
-            business_days(waiting_since(session, i).astimezone(zone).date(), today),
-        )
-        for i in open_issues
-        if i.waiting_on_id
-    ]
+    waits = []
+    for i in open_issues:  # a wait on a department while it holds the ball (storage.turns), counted from then
+        ball = whose_turn(i, history(session, id_of(i))) if i.waiting_on_id else None
+        if ball is not None and ball.turn == Turn.DEPARTMENT and i.waiting_on_id is not None:
+            days = business_days(as_utc(ball.since).astimezone(zone).date(), today)
+            waits.append(WaitingItem(id_of(i), i.title, names[i.department_id], names[i.waiting_on_id], days))
     waits.sort(key=lambda w: (-w.business_days, w.number))
     return Agenda(counts, waits[:limit], disagreements(session, project_id))

@@ -12,9 +12,11 @@ from sqlmodel import Session, col, select
 from storage.directory import department_names
 from storage.enums import IssueStatus
 from storage.ids import id_of
+from storage.issues import history
 from storage.models import Issue, Meeting, Project, ProjectDepartment, Win
 from storage.projectfile import parse_cron
 from storage.roles import liaison_places, viewable_projects
+from storage.turns import Turn, whose_turn
 
 LIMIT = 8
 
@@ -97,16 +99,11 @@ def home_data(session: Session, user_id: str, *, now: dt.datetime, timezone: str
     open_issues = session.exec(
         select(Issue).where(mine, Issue.status != IssueStatus.RESOLVED).order_by(col(Issue.id).desc())
     ).all()
-    issues = [
-        HomeIssue(
-            id_of(i),
-            i.title,
-            i.status,
-            names.get(i.waiting_on_id) if i.waiting_on_id is not None else None,
-            i.waiting_on_id in my_departments,
-        )
-        for i in open_issues[:LIMIT]
-    ]
+    issues = []
+    for i in open_issues[:LIMIT]:  # "waits on you" only while the department asked holds the ball (storage.turns)
+        asked = whose_turn(i, history(session, id_of(i))).turn == Turn.DEPARTMENT and i.waiting_on_id is not None
+        waiting_on = names.get(i.waiting_on_id) if asked and i.waiting_on_id is not None else None
+        issues.append(HomeIssue(id_of(i), i.title, i.status, waiting_on, asked and i.waiting_on_id in my_departments))
 
     upcoming = []
     for meeting in session.exec(select(Meeting).where(col(Meeting.project_id).in_(project_ids), Meeting.cancelled == False)):  # noqa: E712

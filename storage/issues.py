@@ -14,7 +14,6 @@ from storage.ids import id_of
 from storage.models import Department, Issue, IssueEvent, Project, utcnow
 
 UNRESOLVED = frozenset({IssueStatus.OPEN, IssueStatus.IN_PROGRESS})
-WAIT_STARTS = (EventKind.WAITING, EventKind.REOPENED)  # an issue starts waiting when filed with to:, or reopened
 BOT_ACTOR = "renkei"  # the actor of the events Renkei's own jobs record (a department reminded, the leads alerted)
 
 
@@ -236,16 +235,6 @@ def unresolved_issues(session: Session, project_id: int) -> list[Issue]:
     """Every unresolved issue of a project, oldest first."""
     statement = select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)
     return list(session.exec(statement.order_by(col(Issue.id))))
-
-
-def waiting_since(session: Session, issue: Issue) -> dt.datetime:
-    """When the issue last started waiting: created, or reopened, whichever is latest."""
-    events = session.exec(
-        select(IssueEvent.created_at)
-        .where(IssueEvent.issue_id == issue.id, col(IssueEvent.kind).in_(WAIT_STARTS))
-        .order_by(col(IssueEvent.created_at).desc())
-    ).first()
-    return events or issue.created_at
 
 
 def has_event(session: Session, issue_id: int, kind: EventKind, note: str | None = None) -> bool:

@@ -75,7 +75,8 @@ class Ball:
 def turn_of(events: Iterable[tuple[str, dt.datetime]], *, waiting: bool, created_at: dt.datetime) -> tuple[Turn, dt.datetime]:
     """Fold events (kind, when; oldest first) through `turn_after`: whose move it is, and since when. `waiting`: the
     issue waits on another department; `created_at`: the issue's (the start, before any event)."""
-    turn, since, escalated = Turn.OWN, created_at, False
+    # as created, before any event is read (an issue whose history holds none yet is where `created` puts it)
+    turn, since, escalated = Turn.DEPARTMENT if waiting else Turn.OWN, created_at, False
     for kind, at in events:
         escalated = escalated or kind == EventKind.ESCALATED
         moved = turn_after(turn, EventKind(kind), waiting=waiting, escalated=escalated)

@@ -17,8 +17,9 @@ from bot.i18n import Translator
 from reminders.jobs import aging
 from reminders.jobs.aging import LEADS, NUDGE, aging_notices
 from reminders.jobs.base import FiringResult, JobSpec
-from storage.issues import reopen_issue, resolve_issue, waiting_since
+from storage.issues import history, reopen_issue, resolve_issue
 from storage.models import Department, Issue, IssueEvent, ProjectDepartment
+from storage.turns import whose_turn
 from tests.conftest import channel_id
 from tests.test_aging import at, posted, run_on, waiting_issue
 
@@ -61,7 +62,8 @@ def test_the_wait_starts_on_tokyos_day_not_the_machines(synced, fakeslack, machi
 def test_each_reminder_is_an_event_of_its_kind_by_renkei_for_its_waiting_period(synced, fakeslack):
     number = waiting_issue(synced, at("2026-11-19", 10))
     with synced.session() as session:
-        period = waiting_since(session, session.get(Issue, number)).isoformat()
+        issue = session.get(Issue, number)
+        period = whose_turn(issue, history(session, number)).since.isoformat()  # when the ball went to 税務課
     run_on(synced, at("2026-11-25"))
     assert events(synced, number) == [("nudged", "renkei", period)]
     run_on(synced, at("2026-12-01"))

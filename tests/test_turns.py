@@ -206,3 +206,25 @@ def test_the_issue_list_says_whose_move_it_is(synced):
     _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
     line = listed()
     assert "次の対応: 報告者 鈴木 一郎" in line and "市民課の回答待ち" not in line
+
+
+def test_app_home_and_the_meeting_agenda_follow_the_same_rule(synced):
+    """市民課's liaison's App Home says the issue waits on them, and the regular meeting's agenda lists the wait, only
+    while 市民課 holds the ball; after IT's answer neither does."""
+    from storage.agenda import agenda
+    from storage.home import home_data
+
+    def seen() -> tuple[list[bool], list[int]]:
+        with synced.session() as session:
+            now = dt.datetime.now(dt.timezone.utc)
+            home = home_data(session, "U01SHIMIN", now=now, timezone="Asia/Tokyo")
+            project = session.exec(select(Project)).one()
+            days = synced.calendar.business_days_between
+            waits = agenda(session, project.id, today=dt.date(2026, 11, 10), timezone="Asia/Tokyo", business_days=days)
+        return [i.waiting_on_me for i in home.issues], [w.number for w in waits.oldest_waiting]
+
+    _issue(synced, at("2026-11-02", 10))
+    assert seen() == ([True], [1])
+    _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
+    _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
+    assert seen() == ([False], [])
