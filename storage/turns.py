@@ -80,7 +80,9 @@ def turn_of(events: Iterable[tuple[str, dt.datetime]], *, waiting: bool, created
     for kind, at in events:
         escalated = escalated or kind == EventKind.ESCALATED
         moved = turn_after(turn, EventKind(kind), waiting=waiting, escalated=escalated)
-        if moved != turn or kind in (EventKind.CREATED, EventKind.REOPENED):
+        if kind == EventKind.CREATED:  # the issue's own record says when it was filed
+            turn, since = moved, created_at
+        elif moved != turn or kind == EventKind.REOPENED:
             turn, since = moved, at
     return turn, since
 
