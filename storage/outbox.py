@@ -77,19 +77,22 @@ def claim(session: Session, message_id: int, *, lease: dt.timedelta, now: dt.dat
     return attempt
 
 
-def renew(session: Session, message_id: int, attempt: int, until: dt.datetime) -> bool:
-    """Extend the claim `attempt` still holds (the row still sending under it) to `until`; False when it holds none."""
-    statement = (
+def _held(message_id: int, attempt: int) -> Any:
+    """An update of the row while claim `attempt` holds it (still sending under it), saying whether it did."""
+    return (
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id) == message_id,
             col(OutboxMessage.status) == OutboxStatus.SENDING,
             col(OutboxMessage.attempts) == attempt,
         )
-        .values(claimed_until=until)
-        .returning(col(OutboxMessage.id))
+        .returning(col(OutboxMessage.id))  # RETURNING: rowcount is unreliable on psycopg
     )
-    renewed = session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable on psycopg
+
+
+def renew(session: Session, message_id: int, attempt: int, until: dt.datetime) -> bool:
+    """Extend the claim `attempt` still holds (the row still sending under it) to `until`; False when it holds none."""
+    renewed = session.execute(_held(message_id, attempt).values(claimed_until=until)).first() is not None
     session.commit()
     return renewed
 
@@ -117,17 +120,8 @@ def _finish(session: Session, message_id: int, attempt: int | None, **values: An
 def done_with(session: Session, message_id: int, attempt: int) -> bool:
     """Mark a claimed row sent in the session's transaction, without committing (a follow-up's row, committed with
     what the follow-up stored); False when `attempt` no longer holds the claim (then nothing of the work may be kept)."""
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.status) == OutboxStatus.SENDING,
-            col(OutboxMessage.attempts) == attempt,
-        )
-        .values(status=OutboxStatus.SENT, sent_at=utcnow(), claimed_until=None, result='{"ok": true}', last_error=None)
-        .returning(col(OutboxMessage.id))
-    )
-    return session.execute(statement).first() is not None
+    done = {"status": OutboxStatus.SENT, "sent_at": utcnow(), "claimed_until": None, "result": '{"ok": true}', "last_error": None}
+    return session.execute(_held(message_id, attempt).values(**done)).first() is not None
 
 
 def mark_sent(session: Session, message_id: int, result: dict[str, Any], attempt: int | None = None) -> OutboxMessage:
