@@ -186,6 +186,8 @@ def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None
             text = ctx.t(f"issue.{told['message']}", number=number, user=ctx.user_id, **told.get("extra", {}))
         else:
             key, text = f"issue:{number}:tell:{reporter}:v{version}", ctx.t("issue.changed_tell_reporter", **params)
+            if events[-1].kind == EventKind.RESOLVED and events[-1].note:  # how it was resolved, in their words
+                text += "\n" + ctx.t("issue.changed_tell_note", note=escape(events[-1].note))
         ctx.slack.post_message(key=key, channel=reporter, text=text)
     if fresh.waiting_on_id is not None:
         for department_id in (fresh.department_id, fresh.waiting_on_id):

@@ -66,6 +66,7 @@ def test_shimin_resolving_zeimus_issue_updates_both_cards_and_tells_the_reporter
     wait_for(lambda: any("解決済み" in t for t in dms_to(fakeslack, "U02ZEIMU")))
     [told] = [t for t in dms_to(fakeslack, "U02ZEIMU") if "#1" in t]
     assert "課税データの様式が決まらない" in told and "<@U01SHIMIN>" in told and "現在の状態: 解決済み" in told
+    assert "解決のメモ: 様式を共有しました" in told  # how it was resolved, not only that it was (issue 23, point 3)
     # the other department's channel (税務課, where the change was not made) hears of it; 市民課's does not twice
     wait_for(lambda: any("更新されました" in c.params["text"] for c in posts_to(fakeslack, "moving-zeimu")))
     assert not any("更新されました" in c.params["text"] for c in posts_to(fakeslack, "moving-shimin"))
