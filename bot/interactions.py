@@ -314,9 +314,9 @@ class Answer:
     def later_key(self) -> str:
         """The outbox key of this request's follow-up: its own, whatever the request's key (two clicks may share a
         trigger_id, a form sent again its view id); a replayed command never gets this far (storage.requests). Its
-        random part has no digit (hex written with the letters g–v), so it never looks like twelve of them."""
-        key = self.key if len(self.key) <= 120 else hashlib.sha256(self.key.encode()).hexdigest().translate(_NO_DIGITS)
-        return f"later:{key}:{uuid.uuid4().hex[:16].translate(_NO_DIGITS)}"
+        digits are written as letters (0–9 as g–p), so that a trigger_id's never looks like a My Number."""
+        key = self.key if len(self.key) <= 120 else hashlib.sha256(self.key.encode()).hexdigest()
+        return f"later:{key}:{uuid.uuid4().hex[:16]}".translate(_NO_DIGITS)
 
     def keep(self, reply: Reply | None) -> None:
         """Store the reply's follow-up (inside the action's work: in its transaction) with who, where, and how to

@@ -15,6 +15,7 @@ import signal
 import socket
 import time
 
+import pytest
 import requests
 import yaml
 from sqlalchemy import create_engine, text
@@ -231,3 +232,19 @@ def test_a_follow_up_that_lost_its_claim_keeps_nothing(synced, fakeslack):
     assert synced.run_later(row.id, second, payload) is True
     with synced.session() as session:
         assert outbox.by_key(session, "noted:7") is not None and outbox.by_key(session, "later:t").status == "sent"
+
+
+def test_ids_and_addresses_that_look_like_a_my_number_by_chance_never_stop_an_action(synced):
+    """A Slack trigger_id or response_url may hold twelve digits with a valid check digit by chance: the follow-up's
+    key and its response_url are addresses, not typed text, and are stored; the same digits in text are refused."""
+    from storage import outbox
+    from storage.guard import ResidentsDataRefused
+
+    chance = "123456789018"  # twelve digits, a valid check digit
+    payload = {"steps": [], "user": "U01SHIMIN", "key": f"later:slash:1337.42.{chance}", "failed": "x"}
+    payload["reply_to"] = f"https://hooks.slack.com/commands/T000TEST/{chance}/abc"
+    with synced.session() as session:
+        assert outbox.add(session, [("later:chance", "renkei.later", payload)]) == 1
+        session.commit()
+        with pytest.raises(ResidentsDataRefused):
+            outbox.add(session, [("later:typed", "renkei.later", {**payload, "failed": f"番号 {chance}"})])
