@@ -77,30 +77,6 @@ def release_in(session: Session, key: str) -> None:
     session.exec(delete(HandledRequest).where(col(HandledRequest.key) == key))
 
 
-def claim(session: Session, key: str, user_id: str, now: dt.datetime | None = None) -> bool:
-    """Store `key` unless stored already; True for the one request that may run."""
-    values = {"key": key, "user_id": user_id[:32], "reply": PENDING, "created_at": now or utcnow()}
-    claimed = insert_if_absent(session, HandledRequest, values, ["key"])
-    session.commit()
-    return claimed
-
-
-def record(session: Session, key: str, reply: dict[str, Any]) -> None:
-    """Store the reply the first request acked, for its replays."""
-    session.exec(
-        update(HandledRequest)
-        .where(col(HandledRequest.key) == key)
-        .values(reply=json.dumps(reply, ensure_ascii=False, default=_jsonable))
-    )
-    session.commit()
-
-
-def release(session: Session, key: str) -> None:
-    """Forget `key`: the next request with it runs (a form sent back with errors, a first attempt that failed)."""
-    session.exec(delete(HandledRequest).where(col(HandledRequest.key) == key))
-    session.commit()
-
-
 def stored_reply(session: Session, key: str) -> tuple[bool, dict[str, Any] | None]:
     """Whether `key` is stored, and its reply (None while the first request is still running)."""
     reply = session.exec(select(HandledRequest.reply).where(HandledRequest.key == key)).first()

@@ -235,20 +235,26 @@ def test_a_replayed_click_changes_the_issue_once_and_posts_once(app, fakeslack, 
 
 def test_a_key_is_claimed_once_and_keeps_its_reply(services):
     with services.session() as session:
-        assert handled.claim(session, "slash:1.2.3", "U1")
-        assert not handled.claim(session, "slash:1.2.3", "U1")
+        handled.claim_in(session, "slash:1.2.3", "U1")
+        session.commit()
+        with pytest.raises(handled.Replayed):
+            handled.claim_in(session, "slash:1.2.3", "U1")
+        session.rollback()
         assert handled.stored_reply(session, "slash:1.2.3") == (True, None)
-        handled.record(session, "slash:1.2.3", {"args": [], "kwargs": {"text": "#1 を登録しました"}})
+        handled.reply_in(session, "slash:1.2.3", {"args": [], "kwargs": {"text": "#1 を登録しました"}})
+        session.commit()
         assert handled.stored_reply(session, "slash:1.2.3") == (True, {"args": [], "kwargs": {"text": "#1 を登録しました"}})
-        handled.release(session, "slash:1.2.3")
+        handled.release_in(session, "slash:1.2.3")
+        session.commit()
         assert handled.stored_reply(session, "slash:1.2.3") == (False, None)
 
 
 def test_keys_older_than_a_day_are_pruned(services):
     now = dt.datetime(2030, 4, 1, 9, 0, tzinfo=dt.timezone.utc)
     with services.session() as session:
-        handled.claim(session, "slash:old", "U1", now=now - dt.timedelta(days=1, minutes=1))
-        handled.claim(session, "slash:new", "U1", now=now - dt.timedelta(hours=23))
+        session.add(HandledRequest(key="slash:old", user_id="U1", created_at=now - dt.timedelta(days=1, minutes=1)))
+        session.add(HandledRequest(key="slash:new", user_id="U1", created_at=now - dt.timedelta(hours=23)))
+        session.commit()
         assert handled.prune(session, now=now) == 1
         assert handled.stored_reply(session, "slash:old")[0] is False
         assert handled.stored_reply(session, "slash:new")[0] is True
