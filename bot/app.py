@@ -36,10 +36,17 @@ EVENTS_PATH = "/slack/events"
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
 
-def create_app(services: Services, listener_executor: Executor | None = None) -> App:
+SLACK_ACK_SECONDS = 3  # Slack shows the person a timeout when a request is not answered within 3 s
+
+
+def create_app(
+    services: Services, listener_executor: Executor | None = None, *, ack_timeout: int = SLACK_ACK_SECONDS
+) -> App:
     """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client. `listener_executor`:
     the threads Bolt runs listeners on after the ack (Bolt makes five when none is given); whoever gives it can wait
-    for the listeners' work before closing the services (the tests' servers do)."""
+    for the listeners' work before closing the services (the tests' servers do). `ack_timeout`: how long Bolt waits
+    for a listener's ack before answering "no ack" (Slack's 3 s; the tests' servers wait longer, so that a busy
+    machine does not turn a slow answer into a missing one: how fast Renkei answers is measured in benchmarks/)."""
     # Signatures are always checked; Bolt itself skips the check for Socket Mode envelopes.
     app = App(
         client=services.client,
@@ -50,6 +57,8 @@ def create_app(services: Services, listener_executor: Executor | None = None) ->
     app.use(listeners.provide(services))  # every listener reads context["services"]; none captures them
     app.error(listeners.on_error)  # a failure no listener answered: logged, and the person is told
     listeners.register(app)
+    for listener in app._listeners:  # Bolt takes ack_timeout only for custom functions; every listener reads it
+        listener.ack_timeout = ack_timeout
     return app
 
 

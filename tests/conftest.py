@@ -280,6 +280,8 @@ def services(settings) -> Iterator[Services]:
     built.close()
 
 
+ACK_PATIENCE = 30  # how long the tests' Bolt waits for an ack: a busy machine makes answers slow, never missing
+HTTP_PATIENCE = 60  # how long a test's request waits for the answer (the ack's wait, with room to spare)
 SETTLE_SECONDS = 60.0  # generous on a busy machine: the work after an ack is a few database writes and fake calls
 
 
@@ -326,7 +328,7 @@ class HttpApp:
 
         self.services = services
         self.listeners = CountingExecutor(max_workers=5, thread_name_prefix="bolt-listener")  # Bolt's default size
-        bolt = create_app(services, listener_executor=self.listeners)
+        bolt = create_app(services, listener_executor=self.listeners, ack_timeout=ACK_PATIENCE)
         self.server = create_server(create_wsgi(bolt, services), host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -420,13 +422,13 @@ def sign_bytes(
 
 def post_raw(app: HttpApp, body: bytes, headers: dict[str, str]) -> requests.Response:
     """POST these exact bytes to /slack/events with these headers."""
-    return requests.post(f"{app.url}/slack/events", data=body, headers=headers, timeout=10)
+    return requests.post(f"{app.url}/slack/events", data=body, headers=headers, timeout=HTTP_PATIENCE)
 
 
 def post_slash(app: HttpApp, command: str, text: str, **kwargs) -> requests.Response:
     """Send a correctly signed slash command to the running app."""
     body = slash_body(command, text, **kwargs)
-    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
+    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=HTTP_PATIENCE)
 
 
 def send_large_body(
@@ -534,7 +536,7 @@ def channel_id(fake: FakeSlack, name: str) -> str:
 def post_interaction(app: HttpApp, payload: dict) -> requests.Response:
     """Send a signed interactivity payload (button click, form submission) as Slack does."""
     body = urlencode({"payload": json.dumps(payload)})
-    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=10)
+    return requests.post(f"{app.url}/slack/events", data=body.encode(), headers=sign(body), timeout=HTTP_PATIENCE)
 
 
 def click(app: HttpApp, action_id: str, value: str, *, user: str, channel: str, response_url: str) -> requests.Response:

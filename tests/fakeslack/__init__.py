@@ -20,7 +20,8 @@ Two things are off unless asked for (benchmarks/ uses them; the tests' emulator 
   workspace: a post beyond either is answered 429 with Retry-After (whole seconds, as Slack sends it) and not
   counted; `failure_rate` adds random 429s and 500s (seeded) on posts within the limits;
 - `delay`: seconds every Web API call waits before it is answered, as Slack's own answer time; `slow` the same for
-  one method (`{"users.info": 8.0}`), on top of it.
+  one method (`{"users.info": 8.0}`), on top of it; `hold(...)` keeps the calls of some methods (or all, "*")
+  unanswered until `release()`: a test proves something happened before Slack answered, by order, not by a clock.
 """
 
 from __future__ import annotations
@@ -171,6 +172,8 @@ class FakeSlack:
         self.rate_limits = rate_limits
         self.delay = delay
         self.slow: dict[str, float] = {}  # seconds one method waits before it is answered, on top of `delay`
+        self._held: set[str] = set()
+        self._released = threading.Event()
         self.reset_limits()
 
     # --- test controls -----------------------------------------------------------------
@@ -211,6 +214,7 @@ class FakeSlack:
 
     def stop(self) -> None:
         """Stop serving; later calls fail with a connection error, as when Slack is unreachable."""
+        self.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -231,6 +235,21 @@ class FakeSlack:
         failure = Failure(status, error, retry_after, needed)
         with self._lock:
             self._failures.setdefault(method, deque()).extend(failure for _ in range(times))
+
+    def hold(self, *methods: str) -> None:
+        """Leave the calls of these methods ("*": every method) unanswered until `release()` (at most 120 s)."""
+        self._released.clear()
+        self._held = set(methods)
+
+    def release(self) -> None:
+        """Answer the held calls now, and the next ones at once."""
+        self._held = set()
+        self._released.set()
+
+    def heal(self, method: str) -> None:
+        """Drop the failures still waiting for `method`: its next call succeeds."""
+        with self._lock:
+            self._failures.pop(method, None)
 
     def reset_limits(self) -> None:
         """Full buckets again, and the random failures from the start of their seeded sequence."""
@@ -273,6 +292,8 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
         if self.delay or self.slow.get(method):
             time.sleep(self.delay + self.slow.get(method, 0.0))
+        if method in self._held or "*" in self._held:
+            self._released.wait(120)
         with self._lock:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
