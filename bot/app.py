@@ -39,9 +39,7 @@ FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 SLACK_ACK_SECONDS = 3  # Slack shows the person a timeout when a request is not answered within 3 s
 
 
-def create_app(
-    services: Services, listener_executor: Executor | None = None, *, ack_timeout: int = SLACK_ACK_SECONDS
-) -> App:
+def create_app(services: Services, listener_executor: Executor | None = None, *, ack_timeout: int = SLACK_ACK_SECONDS) -> App:
     """A Bolt app whose every Web API call goes to SLACK_API_URL through the services' client. `listener_executor`:
     the threads Bolt runs listeners on after the ack (Bolt makes five when none is given); whoever gives it can wait
     for the listeners' work before closing the services (the tests' servers do). `ack_timeout`: how long Bolt waits
