@@ -1,12 +1,19 @@
-"""The `renkei` command line: serve, console, check, db."""
+"""The `renkei` command line: serve, console, check, db.
+
+Every message is in the configured language, typer's own usage errors (a missing option, an unknown one, a bad
+value, an unknown command) included: `main` runs the command line without typer's standalone handling and words
+click's exception (its class and fields: the option, the value's type, the command) from the catalog's `cli.*`.
+"""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 import yaml
@@ -27,8 +34,21 @@ cli.add_typer(outbox_cli, name="outbox")
 
 
 def _translator() -> Translator:
-    lang = os.environ.get("RENKEI_LANG", "ja")
-    return Translator(lang if lang in LANGUAGES else "ja")
+    """The configured language before the project file is loaded (bot.bootstrap.effective_language, read leniently):
+    RENKEI_LANG from the environment or `.env`, else `language:` of `renkei.yml`, else Japanese."""
+    try:
+        settings: Settings | None = load_settings()
+    except SettingsError:  # said in the configured language as far as it can be read
+        settings = None
+    lang = settings.renkei_lang if settings else os.environ.get("RENKEI_LANG")
+    if lang not in LANGUAGES:
+        config = settings.renkei_config if settings else os.environ.get("RENKEI_CONFIG", "renkei.yml")
+        try:
+            data = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):  # a missing or broken file is `renkei check`'s to explain
+            data = None
+        lang = data.get("language") if isinstance(data, dict) else None
+    return Translator(lang if isinstance(lang, str) and lang in LANGUAGES else "ja")
 
 
 def _fail(lines: list[str] | str) -> NoReturn:
@@ -138,6 +158,7 @@ def sync() -> None:
     """Apply renkei.yml in Slack: channels per project department and for leads, purposes, invitations."""
     from bot.bootstrap import bootstrap
     from commands.channels import format_report, sync_channels
+    from commands.people import name_everyone
 
     settings = _settings()
     t = _translator()
@@ -150,6 +171,7 @@ def sync() -> None:
     t = services.translator()
     with services.session() as session:
         report = sync_channels(session, services.gateway, t)
+        name_everyone(session, services.gateway, services.project_file.people)  # everyone listed, named by Slack
     typer.echo(format_report(t, report))
     if not report.ok:
         raise typer.Exit(1)
@@ -205,6 +227,12 @@ def _services(*, need_token: bool):
         return bootstrap(settings)
     except ProjectFileError as exc:
         _fail(project_file_problems(t, exc))
+
+
+def _slack(services):
+    """Slack, for the names a file or digest lacks (users.info, bounded and cached), when a token is set; else None:
+    renkei.yml's `people:` and the cache name people, the others are 名前未登録."""
+    return services.gateway if services.settings.slack_bot_token else None
 
 
 def _project(services, slug: str):
@@ -276,6 +304,7 @@ def export(
             project_file=services.project_file,
             t=t,
             detail=detail,
+            slack=_slack(services),
         )
     typer.echo(t("report.written", file=path, project=found.name, start=first, end=last))
 
@@ -294,7 +323,9 @@ def digest(
     t = services.translator()
     found = _project(services, project)
     with services.session() as session:
-        text, blocks = digest_for(session, found, project_file=services.project_file, calendar=services.calendar, t=t)
+        text, blocks = digest_for(
+            session, found, project_file=services.project_file, calendar=services.calendar, t=t, slack=_slack(services)
+        )
         person = Names(t, known_names(session, services.project_file.people, t))
     if not post:  # as people read it: no Slack markup, names for mentions (as `renkei demo` prints it)
         lines, _ = message_lines(text, blocks, person=person, channel=lambda c: c)
@@ -359,7 +390,7 @@ def jobs_run(
     from zoneinfo import ZoneInfo
 
     from commands.dates import AmbiguousDate, ambiguous_text, read_moment
-    from reminders.firing import fire
+    from reminders.firing import fire, silent_reason
     from storage import outbox
 
     services = _services(need_token=True)
@@ -378,11 +409,13 @@ def jobs_run(
         _fail(t("jobs.unknown", job=job_id))
     finished = services.gateway.flush_pending()  # e.g. what a run cut short stored but did not send
     when = result.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    if result.status == "delivered":
+    silent = silent_reason(result)  # a firing that sends nothing always says why
+    if silent is None:
         typer.echo(t("jobs.delivered", job=job_id, when=when, count=result.channels))
+    elif result.status == "delivered":  # it ran and found nothing to send
+        typer.echo(t("jobs.nothing_sent", job=job_id, when=when, reason=t(f"jobs.reason.{silent}")))
     else:
-        reason = t(f"jobs.reason.{result.reason}") if result.reason else ""
-        typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=reason))
+        typer.echo(t(f"jobs.{result.status}", job=job_id, when=when, reason=t(f"jobs.reason.{silent}")))
     if result.status == "duplicate" and finished:
         typer.echo(t("jobs.finished", count=finished))
     with services.session() as session:
@@ -509,10 +542,125 @@ def db_revision(message: str = typer.Argument(..., help="What the migration does
     typer.echo(script.path)
 
 
+# click's exceptions, as the installed typer raises them (its own copy of click, or click itself)
+errors: Any = sys.modules[typer.BadParameter.__module__]
+
+
+def program() -> str:
+    """How to type `renkei` here: `renkei` when it is on PATH, else the script as it was typed (`.venv/bin/renkei`)."""
+    return "renkei" if shutil.which("renkei") else (sys.argv[0] or "renkei")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the command line, its usage errors worded in the configured language."""
     logging.basicConfig(
         level=os.environ.get("RENKEI_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
-    cli()
+    command = typer.main.get_command(cli)
+    args = sys.argv[1:]
+    try:
+        code = command.main(args, prog_name=program(), standalone_mode=False)
+    except errors.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `renkei` alone: the help, already shown (as typer does)
+            if exc.format_message():
+                typer.echo(exc.format_message(), err=True)
+        else:
+            for line in usage_problem(_translator(), command, args, exc):
+                typer.echo(line, err=True)
+        sys.exit(exc.exit_code)
+    except errors.ClickException as exc:  # a file typer could not open …: click's own words
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # Ctrl-C at a prompt, end of input
+        typer.echo(_translator()("cli.aborted"), err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_problem(t: Translator, root: Any, args: list[str], exc: Any) -> list[str]:
+    """A usage error as lines to print: what is wrong (the option, the argument, the command), then how to see the
+    command's usage (`renkei digest --help`). Read from the exception's class and fields, never from its English text."""
+    path, command, rest, unknown = locate(root, args)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:  # the command that refused, as typer names it
+        path, command = ctx.command_path.split(" "), ctx.command
+    if isinstance(exc, errors.MissingParameter) and exc.param is not None:
+        problem = _missing(t, exc.param)
+    elif isinstance(exc, errors.BadParameter):
+        problem = _bad_value(t, exc.param, exc.param_hint)
+    elif isinstance(exc, errors.NoSuchOption):
+        choices = ", ".join(sorted(exc.possibilities or ()))
+        problem = t("cli.no_such_option_choices" if choices else "cli.no_such_option", option=exc.option_name, options=choices)
+    elif isinstance(exc, errors.BadOptionUsage):
+        option = next((p for p in command.params if exc.option_name in (*p.opts, *p.secondary_opts)), None)
+        flag = getattr(option, "is_flag", False)
+        problem = t("cli.takes_no_value" if flag else "cli.needs_value", option=exc.option_name)
+    elif unknown is not None:  # a word that is no command of the group it was given to
+        close = ", ".join(difflib.get_close_matches(unknown, list(command.commands)))
+        problem = t("cli.no_such_command_close" if close else "cli.no_such_command", command=unknown, commands=close)
+    elif getattr(command, "commands", None) is not None:
+        problem = t("cli.missing_command")
+    elif extra := _extra_arguments(command, path, rest):
+        problem = t("cli.extra_arguments", arguments=" ".join(extra))
+    else:
+        problem = t("cli.usage_error", message=exc.format_message())
+    return [problem, t("cli.help_hint", help=" ".join([*path, "--help"]))]
+
+
+def locate(root: Any, args: list[str]) -> tuple[list[str], Any, list[str], str | None]:
+    """Where `args` lead in the command tree: the command path (`renkei jobs run`), the command, the arguments after
+    its name, and the first word that names no command of its group (None when every one does)."""
+    path, command, rest = [program()], root, list(args)
+    while getattr(command, "commands", None) is not None:
+        words = [arg for arg in rest if not arg.startswith("-")]
+        if not words:
+            break
+        sub = command.commands.get(words[0])
+        if sub is None:
+            return path, command, rest, words[0]
+        rest = rest[rest.index(words[0]) + 1 :]
+        path, command = [*path, words[0]], sub
+    return path, command, rest, None
+
+
+def _extra_arguments(command: Any, path: list[str], rest: list[str]) -> list[str]:
+    """The arguments a command was given beyond the ones it takes (parsed again leniently, as click parsed them)."""
+    try:
+        ctx = command.make_context(" ".join(path), list(rest), resilient_parsing=True)
+    except Exception:  # noqa: BLE001 - only to name the extra words; the error is said without them
+        return []
+    return [str(arg) for arg in ctx.args]
+
+
+def _param_name(param: Any, hint: Any = None) -> str:
+    """An option as typed (`--project`), an argument as the usage shows it (`JOB_ID`)."""
+    if hint:
+        return hint if isinstance(hint, str) else " / ".join(hint)
+    if getattr(param, "param_type_name", "") == "option":
+        return " / ".join(param.opts)
+    return str(getattr(param, "metavar", None) or param.name or "").upper()
+
+
+def _missing(t: Translator, param: Any) -> str:
+    if getattr(param, "param_type_name", "") == "option":
+        return t("cli.missing_option", option=_param_name(param))
+    return t("cli.missing_argument", argument=_param_name(param))
+
+
+def _bad_value(t: Translator, param: Any, hint: Any) -> str:
+    """`--weeks の値が正しくありません。1 から 12 までの整数で指定してください。`: which option, and what it takes."""
+    problem = t("cli.bad_value", param=_param_name(param, hint) if param is not None or hint else "?")
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    kind = getattr(getattr(param, "type", None), "name", "")  # click itself: "integer", "integer range"
+    if annotation is int or int in getattr(annotation, "__args__", ()) or str(kind).startswith("integer"):
+        if low is not None and high is not None:
+            problem += t("cli.expect_range", low=low, high=high)
+        elif low is not None:
+            problem += t("cli.expect_min", low=low)
+        elif high is not None:
+            problem += t("cli.expect_max", high=high)
+        else:
+            problem += t("cli.expect_integer")
+    return problem

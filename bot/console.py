@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.localslack import LocalSlack, Seen
 from bot.messages import project_file_problems
-from bot.render import Button, message_lines
+from bot.render import Button, canvas_lines, message_lines
 from bot.settings import Settings
 from commands.base import when_text
 from commands.dates import AmbiguousDate, ambiguous_text, read_date, read_moment
@@ -39,12 +39,39 @@ CHOICES = {"static_select", "radio_buttons"}  # fields answered by choosing one 
 MAX_STEP = dt.timedelta(days=31)  # one move of the clock fires at most a month of jobs
 
 
+NUMBERED = re.compile(r"#(\d+)\s")  # an option that names a thing by its number: `#3 転出日を和暦で表示する`
+
+
+def choice_keys(options: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """What a person types to pick each option: the thing's own number for `#N …` options (要件 #3 is 3, never its
+    place in the list), else its place in the list, counted after the numbered ones' numbers so none is taken twice."""
+    numbered = {o["text"]["text"]: m.group(1) for o in options if (m := NUMBERED.match(o["text"]["text"]))}
+    taken, keys, n = set(numbered.values()), [], 0
+    for option in options:
+        key = numbered.get(option["text"]["text"])
+        if key is None:
+            n += 1
+            while str(n) in taken:
+                n += 1
+            key = str(n)
+        keys.append((key, option))
+    return keys
+
+
 @dataclass(frozen=True)
 class Placed:
-    """A numbered button and the message it sits under."""
+    """A numbered button and the message it sits under (`message`: its channel and ts, when it has them)."""
 
     channel: str | None
     button: Button
+    message: tuple[str, str] | None = None
+
+
+def split_first(line: str) -> tuple[str, str]:
+    """A typed line's first word and the rest: any space ends the word, a full-width one (U+3000, what a Japanese
+    keyboard types) as well as an ASCII one, so `/issue　転入届` is `/issue` and `転入届`."""
+    parts = line.strip().split(maxsplit=1)
+    return (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
 
 
 def local_services(settings: Settings, project_file) -> tuple[Services, LocalSlack]:
@@ -87,6 +114,9 @@ class Console:
         self.interactive = interactive
         self.t = services.translator()
         self.buttons: dict[int, Placed] = {}
+        # what each message (channel, ts) shows now: an update that shows the same again is no update (a pressed card is
+        # replaced through the button's respond, then chat.update carries the same card: Slack shows one change)
+        self.shown: dict[tuple[str, str], tuple[tuple[str, ...], tuple[Button, ...]]] = {}
         self.forms: list[dict[str, Any]] = []
         self.clock = Clock(services)
         self.zone = ZoneInfo(services.project_file.timezone)
@@ -110,8 +140,27 @@ class Console:
             return f"#{self.slack.channels[channel]}"
         return self.t("console.dm", name=self.person(channel))
 
-    def show(self, head: str, text: str, blocks: list[dict[str, Any]] | None, channel: str | None) -> None:
-        lines, buttons = message_lines(text, blocks, person=self.names(), channel=lambda c: self.slack.channels.get(c, c))
+    def show(
+        self,
+        head: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None,
+        channel: str | None,
+        *,
+        message: tuple[str, str] | None = None,
+        update: bool = False,
+        lines: list[str] | None = None,
+    ) -> None:
+        """Print a message under `head`, its buttons numbered. `message` (channel, ts) names the message shown; an
+        `update` of it that shows nothing new is not printed again (one update, one ↻ line)."""
+        buttons: list[Button] = []
+        if lines is None:
+            lines, buttons = message_lines(text, blocks, person=self.names(), channel=lambda c: self.slack.channels.get(c, c))
+        if message is not None:
+            now = (tuple(lines), tuple(buttons))
+            if update and self.shown.get(message) == now:
+                return
+            self.shown[message] = now
         self.out(head)
         for line in lines:
             self.out(INDENT + line)
@@ -119,30 +168,39 @@ class Console:
             numbered = []
             for button in buttons:
                 number = len(self.buttons) + 1
-                self.buttons[number] = Placed(channel, button)
+                self.buttons[number] = Placed(channel, button, message)
                 numbered.append(f"[{number}] {button.label}")
             self.out(INDENT + "  ".join(numbered))
 
     def seen(self, seen: Seen) -> None:
-        """What LocalSlack was asked to show: a post, an update, a file; forms wait for `fill`."""
+        """What LocalSlack was asked to show: a post, an update, a file, a channel's canvas; forms wait for `fill`."""
+        place = self.place(seen.channel)
+        message = (seen.channel, seen.ts)
         if seen.kind == "form":
             self.forms.append(seen.view or {})
         elif seen.kind == "file":
-            self.show(self.t("console.to", place=self.place(seen.channel)), seen.text, None, None)
+            self.show(self.t("console.to", place=place), seen.text, None, None)
             self.out(INDENT + self.t("console.file", file=seen.file))
+        elif seen.kind in ("canvas", "canvas_update"):  # markdown, shown as Slack lays it out: no markup left
+            key = "console.canvas" if seen.kind == "canvas" else "console.canvas_updated"
+            lines = canvas_lines(seen.text)
+            self.show(self.t(key, place=place), "", None, None, message=message, update=seen.kind != "canvas", lines=lines)
         else:
             key = "console.to" if seen.kind == "post" else "console.updated"
-            head = self.t(key, place=self.place(seen.channel))
-            self.show(head, seen.text, seen.blocks, seen.channel if seen.channel in self.slack.channels else None)
+            channel = seen.channel if seen.channel in self.slack.channels else None
+            self.show(self.t(key, place=place), seen.text, seen.blocks, channel, message=message, update=seen.kind == "update")
 
-    def reply(self, channel: str | None) -> Callable[..., None]:
-        """Bolt's ack/respond for the console: a reply only the typing person sees, or a card shown anew."""
+    def reply(self, channel: str | None, message: tuple[str, str] | None = None) -> Callable[..., None]:
+        """Bolt's ack/respond for the console: a reply only the typing person sees, or the pressed card (`message`)
+        shown anew."""
 
         def respond(text: str = "", blocks: list[dict[str, Any]] | None = None, replace_original: bool = False, **_: Any) -> None:
             if not text and not blocks:
                 return
             if replace_original and channel:
-                self.show(self.t("console.updated", place=self.place(channel)), text, blocks, channel)
+                self.show(
+                    self.t("console.updated", place=self.place(channel)), text, blocks, channel, message=message, update=True
+                )
             else:
                 self.show(self.t("console.only_you"), text, blocks, channel)
 
@@ -151,7 +209,7 @@ class Console:
     # --- acting ------------------------------------------------------------------
 
     def command(self, line: str) -> None:
-        command, _, text = line.partition(" ")
+        command, text = split_first(line)  # `/issue　転入届`: a full-width space ends the command's name too
         text = self.mentions(text)
         interactions.slash(
             self.services,
@@ -178,7 +236,7 @@ class Console:
             action_id=placed.button.action_id,
             value=placed.button.value,
             trigger_id=f"console:{uuid.uuid4().hex}",
-            respond=self.reply(placed.channel),
+            respond=self.reply(placed.channel, placed.message),
         )
         self.fill_forms()
 
@@ -223,7 +281,8 @@ class Console:
         initial = element.get("initial_option") if choosing else element.get("initial_value") or None
         hint = ""
         if choosing:
-            hint = self.t("console.form_choose", choices="  ".join(f"{n}) {o['text']['text']}" for n, o in enumerate(options, 1)))
+            listed = "  ".join(f"{key}) {o['text']['text']}" for key, o in choice_keys(options))
+            hint = self.t("console.form_choose", choices=listed)
             if initial:
                 hint += self.t("console.form_default", value=initial["text"]["text"])
         elif kind == "datepicker":
@@ -235,7 +294,7 @@ class Console:
             answer = self.ask(f"{label}{self.t('console.form_optional') if optional else ''}{hint}: ")
             if answer is None or answer.strip() == ":cancel":
                 return None
-            first = answer.strip().split(" ")[0]
+            first = split_first(answer)[0]
             if first in ACTIONS or re.fullmatch(r"/[a-z][a-z_-]*", first):  # a console action or a slash command
                 self.out(self.t("console.form_busy"))
                 continue
@@ -254,9 +313,8 @@ class Console:
                 self.out(self.t("console.form_required"))
                 continue
             if choosing:
-                chosen = next(
-                    (o for n, o in enumerate(options, 1) if normal(answer) in (str(n), normal(o["text"]["text"]))), None
-                )
+                typed = normal(answer).lstrip("#")
+                chosen = next((o for key, o in choice_keys(options) if typed in (key, normal(o["text"]["text"]))), None)
                 if chosen is None:
                     self.out(self.t("console.form_bad_choice"))
                     continue
@@ -368,7 +426,7 @@ class Console:
 
     def move_to(self, target: dt.datetime) -> None:
         """Fire, in order and once each, every job due after now up to `target`; then stay at `target`."""
-        from reminders.firing import describe
+        from reminders.firing import describe, silent_reason
 
         def announce(moment: dt.datetime, spec) -> None:
             self.fill_forms()
@@ -379,11 +437,9 @@ class Console:
             )
 
         def skipped(result) -> None:  # a firing that sent nothing says why, under its ⏰ line
-            if result.status == "skipped":
-                reason = self.t(f"jobs.reason.{result.reason}") if result.reason else ""
-                self.out(self.t("console.job_skipped", reason=reason))
-            elif result.status == "delivered" and not result.channels:  # it ran and found nobody to tell
-                self.out(self.t("console.job_skipped", reason=self.t("jobs.reason.nothing_due")))
+            reason = silent_reason(result)
+            if reason is not None:
+                self.out(self.t("console.job_skipped", reason=self.t(f"jobs.reason.{reason}")))
 
         self.clock.advance(target, before_each=announce, after_each=skipped)
         self.fill_forms()
@@ -403,7 +459,7 @@ class Console:
             line = raw.strip()
             if not line:
                 continue
-            word, _, arg = line.partition(" ")
+            word, arg = split_first(line)
             if word in {":quit", ":q", "exit"}:
                 break
             actions = {

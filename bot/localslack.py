@@ -3,7 +3,7 @@
 `LocalSlack` stands where slack_sdk's WebClient stands: the real `SlackGateway` stores every call in
 the outbox, claims it and records Slack's answer, exactly as in production, so the digest and the
 report count what was really "sent". It answers the Web API methods Renkei calls (channels, DMs,
-posts, forms, file uploads) in memory and tells its listeners what each department would see.
+posts, forms, file uploads, channel canvases) in memory and tells its listeners what each department would see.
 It never opens a network connection.
 """
 
@@ -22,9 +22,10 @@ from slack_sdk.web import SlackResponse
 
 @dataclass(frozen=True)
 class Seen:
-    """One thing a person would see in Slack: a post, an update of a post, a file, or a form to fill in."""
+    """One thing a person would see in Slack: a post, an update of a post, a file, a form to fill in, or a channel's
+    canvas (made, or rewritten: `text` is its markdown, `ts` the canvas id)."""
 
-    kind: str  # "post", "update", "file", "form"
+    kind: str  # "post", "update", "file", "form", "canvas", "canvas_update"
     channel: str  # channel id, or user id for a DM
     text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
@@ -39,12 +40,17 @@ def channel_id_for(name: str) -> str:
 
 
 def _decoded(params: dict[str, Any]) -> dict[str, Any]:
-    """Form-encoded params hold JSON text for blocks and views; JSON bodies hold them as they are."""
+    """Form-encoded params hold JSON text for blocks, views and canvas content; JSON bodies hold them as they are."""
     out = dict(params)
-    for key in ("blocks", "view"):
+    for key in ("blocks", "view", "document_content", "changes"):
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
+
+
+def _markdown(content: Any) -> str:
+    """The markdown of a canvas's `document_content` (`{"type": "markdown", "markdown": …}`)."""
+    return str(content.get("markdown", "")) if isinstance(content, dict) else ""
 
 
 class LocalSlack:
@@ -55,6 +61,7 @@ class LocalSlack:
         self.channels: dict[str, str] = {}  # id -> name
         self.members: dict[str, set[str]] = {}
         self.listeners: list[Callable[[Seen], None]] = []
+        self.canvases: dict[str, str] = {}  # canvas id -> the channel it is the canvas of
         self._ts = itertools.count(1)
 
     # --- what slack_sdk's WebClient offers and the gateway calls ----------------------
@@ -96,7 +103,11 @@ class LocalSlack:
         cid = str(params.get("channel", ""))
         if cid not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": cid, "name": self.channels[cid], "is_member": True}}
+        channel: dict[str, Any] = {"id": cid, "name": self.channels[cid], "is_member": True}
+        canvas = next((canvas for canvas, where in self.canvases.items() if where == cid), None)
+        if canvas is not None:
+            channel["properties"] = {"canvas": {"file_id": canvas}}
+        return {"ok": True, "channel": channel}
 
     def _conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
         channels = [{"id": cid, "name": name, "is_member": True} for cid, name in self.channels.items()]
@@ -146,6 +157,30 @@ class LocalSlack:
             )
         )
         return {"ok": True, "channel": channel, "ts": params.get("ts")}
+
+    def _conversations_canvases_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's canvas, one per channel, as Slack makes it (the leads' board: commands/board.py)."""
+        channel = str(params.get("channel_id", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.canvases.values():
+            return {"ok": False, "error": "channel_canvas_already_exists"}
+        canvas = "F" + str(next(self._ts))
+        self.canvases[canvas] = channel
+        self._tell(Seen("canvas", channel, text=_markdown(params.get("document_content")), ts=canvas))
+        return {"ok": True, "canvas_id": canvas}
+
+    def _canvases_edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A canvas rewritten whole (`replace` without a section): what its channel sees now."""
+        canvas = str(params.get("canvas_id", ""))
+        if canvas not in self.canvases:
+            return {"ok": False, "error": "canvas_not_found"}
+        for change in params.get("changes") or []:
+            if change.get("operation") == "replace" and not change.get("section_id"):
+                self._tell(
+                    Seen("canvas_update", self.canvases[canvas], text=_markdown(change.get("document_content")), ts=canvas)
+                )
+        return {"ok": True}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         self._tell(Seen("form", str(params.get("trigger_id", "")), view=params.get("view")))

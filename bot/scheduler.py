@@ -15,6 +15,7 @@ from reminders.jobs.uat import KIND as UAT
 
 FAILURE_SUMMARY_SECONDS = 3600
 RECONCILE_SECONDS = 60
+NAMES_SECONDS = 12 * 3600  # everyone listed is named again twice a day (users.info answers are cached for a day)
 
 
 def make_scheduler(timezone: str) -> BackgroundScheduler:
@@ -65,6 +66,23 @@ def add_jobs(scheduler, services: Services) -> None:
         id="meetings:reconcile",
         replace_existing=True,
     )
+    scheduler.add_job(
+        name_everyone,
+        "interval",
+        seconds=NAMES_SECONDS,
+        args=[services],
+        id="people:names",
+        replace_existing=True,
+        next_run_time=now + dt.timedelta(seconds=30),  # soon after the start, then twice a day
+    )
+
+
+def name_everyone(services: Services) -> None:
+    """Ask Slack the names of everyone listed that renkei.yml does not name (commands.people.name_everyone)."""
+    from commands.people import name_everyone as ask
+
+    with services.session() as session:
+        ask(session, services.gateway, services.project_file.people)
 
 
 def reconcile_meetings(scheduler, services: Services) -> None:

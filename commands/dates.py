@@ -28,6 +28,13 @@ def short_date(t: Translate, day: dt.date) -> str:
     return t("dates.short", month=day.month, day=day.day)
 
 
+def short_span(t: Translate, first: dt.date, last: dt.date) -> str:
+    """`12/24〜12/28`, or `12/24` for one day."""
+    if first == last:
+        return short_date(t, first)
+    return t("dates.span", first=short_date(t, first), last=short_date(t, last))
+
+
 # --- dates as people write them ------------------------------------------------------------------------------------
 
 RELATIVE_DAYS = {"今日": 0, "本日": 0, "明日": 1, "あした": 1, "明後日": 2, "あさって": 2, "today": 0, "tomorrow": 1}

@@ -9,7 +9,7 @@ from commands.blocks import actions, button, message, section
 from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
 from commands.later import job, later
-from commands.people import names_in_slack
+from commands.people import name_everyone, names_in_slack
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.where import take_department
 from storage.directory import (
@@ -238,6 +238,7 @@ def sync(ctx: CommandContext) -> Reply:
 def sync_now(ctx: CommandContext) -> Reply:
     """The job of `/dept sync`: the channels made to match renkei.yml, and the table of what was done."""
     report = format_report(ctx.t, sync_channels(ctx.session, ctx.slack, ctx.t))
+    name_everyone(ctx.session, ctx.slack, ctx.project_file.people)  # the people it made members, named by Slack
     return Reply(text=f"```\n{report}\n```")
 
 

@@ -84,6 +84,14 @@ def _change(t: Translate, now: int, before: int | None) -> str:
     return t("digest.change", value=now, delta=f"{now - before:+d}")
 
 
+WAIT_LINES = 2  # issues listed under a department in the attention section; the count says how many more there are
+
+
+def _more(t: Translate, count: int) -> list[str]:
+    """`ほか N 件あります。` under a list cut at WAIT_LINES, so that the lines add up to the count above them."""
+    return [t("digest.wait_more", count=count - WAIT_LINES)] if count > WAIT_LINES else []
+
+
 def build_digest(
     t: Translate,
     summary: ProjectSummary,
@@ -138,18 +146,21 @@ def build_digest(
                     waiting=escape(waiting),
                     days=wait.business_days,
                 )
-                for wait, waiting in owes[:2]
+                for wait, waiting in owes[:WAIT_LINES]
+            ] + _more(t, len(owes))
+        attention_lines += (
+            [  # its own waits, under it
+                t(
+                    "digest.wait_line",
+                    number=wait.number,
+                    title=escape(wait.title),
+                    waiting_on=escape(wait.waiting_on),
+                    days=wait.business_days,
+                )
+                for wait in department.waits[:WAIT_LINES]
             ]
-        attention_lines += [  # its own waits, under it
-            t(
-                "digest.wait_line",
-                number=wait.number,
-                title=escape(wait.title),
-                waiting_on=escape(wait.waiting_on),
-                days=wait.business_days,
-            )
-            for wait in department.waits[:2]
-        ]
+            + (_more(t, len(department.waits)) if department.waits else [])
+        )
     attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
 
     columns = [

@@ -17,6 +17,7 @@ from commands.issue_blocks import (
     MODAL_CALLBACK,
     RESOLVE,
     TAKE,
+    check_blocks,
     escalation_card,
     issue_card,
     issue_detail,
@@ -181,14 +182,19 @@ def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None
     }
     reporter = fresh.reporter_id
     if reporter != ctx.user_id:
+        blocks = None
         if told:
             key = f"issue:{number}:{told['kind']}:{ctx.user_id}:v{version}"
             text = ctx.t(f"issue.{told['message']}", number=number, user=ctx.user_id, **told.get("extra", {}))
+            if told.get("check"):  # IT answered: the reporter's move, with the buttons to make it
+                text += "\n" + ctx.t("issue.answer_check", number=number)
+                blocks = check_blocks(ctx.t, number, text)
         else:
             key, text = f"issue:{number}:tell:{reporter}:v{version}", ctx.t("issue.changed_tell_reporter", **params)
-            if events[-1].kind == EventKind.RESOLVED and events[-1].note:  # how it was resolved, in their words
-                text += "\n" + ctx.t("issue.changed_tell_note", note=escape(events[-1].note))
-        ctx.slack.post_message(key=key, channel=reporter, text=text)
+            last = events[-1]
+            if last.kind in (EventKind.RESOLVED, EventKind.REOPENED) and last.note:  # how, or why, in their words
+                text += "\n" + ctx.t(f"issue.changed_tell_note_{last.kind}", note=escape(last.note))
+        ctx.slack.post_message(key=key, channel=reporter, text=text, blocks=blocks)
     if fresh.waiting_on_id is not None:
         for department_id in (fresh.department_id, fresh.waiting_on_id):
             channel = department_channel(ctx.session, fresh.project_id, department_id)
@@ -439,11 +445,14 @@ def close(ctx: CommandContext, command: CloseIssue) -> Reply:
 
 
 def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
-    """Open a resolved issue again (再開)."""
+    """Open a resolved issue again (再開), with an optional reason the reporter is told."""
+    refusal = refuse_residents_data(ctx, command.note)
+    if refusal:
+        return refusal
     issue = _permitted_issue(ctx, command.number, "reopen")
     if isinstance(issue, Reply):
         return issue
-    if not store.reopen_issue(ctx.session, issue, ctx.user_id):
+    if not store.reopen_issue(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.not_resolved")
     return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(issue))
 
@@ -464,6 +473,8 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         return Reply(text=ctx.t("issue.no_it_channel", department=escape(department.name)))
     if store.is_resolved(issue):
         return stale(ctx, issue, "issue.already_resolved")
+    if issue.escalated and issue.it_answer:  # IT's answer did not solve it: the ball goes back to IT
+        return _ask_it_again(ctx, issue, command.note, channel)
     if not store.escalate_to_it(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.already_escalated")
     # the IT card first; then the department cards lose their IT部門へ相談 button and the reporter is told
@@ -471,6 +482,19 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         issue, told=_told("escalated_tell_reporter", "escalated_tell")
     )
     return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=followup)
+
+
+def _ask_it_again(ctx: CommandContext, issue: Issue, note: str, channel: str) -> Reply:
+    """IT asked again after an answer that did not solve the issue: IT's channel told with the note, in the same
+    transaction; the cards (IT's shows 回答 again) and the reporter follow."""
+    if not store.ask_it_again(ctx.session, issue, ctx.user_id, note):
+        return stale(ctx, issue, "issue.already_escalated")
+    version = len(store.history(ctx.session, id_of(issue)))
+    words = ctx.t("issue.asked_again_note", note=escape(note)) if note else ""
+    text = ctx.t("issue.asked_again_it", number=issue.id, title=escape(issue.title), user=ctx.user_id, note=words)
+    ctx.slack.post_message(key=f"issue:{issue.id}:asked_again:{channel}:v{version}", channel=channel, text=text)
+    followup = after_change(issue, told=_told("asked_again_tell_reporter", "asked_again"))
+    return Reply(text=ctx.t("issue.asked_again", number=issue.id), followup=followup)
 
 
 @job
@@ -524,7 +548,7 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
     if not issue.escalated:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
-    told = _told("answer_tell_reporter", "answer", answer=escape(command.text))
+    told = {**_told("answer_tell_reporter", "answer", answer=escape(command.text)), "check": True}
     return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(issue, told=told))
 
 

@@ -86,7 +86,8 @@ def issue_card(
     t: Translate, issue: Issue, departments: dict[int, Department], name: Name, ball: Ball | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The card posted to department channels: the summary (whose move it is, with `ball`) and the buttons that still
-    apply (担当する while nobody has it, 解決 until resolved, IT部門へ相談 until escalated); a resolved issue's has none."""
+    apply (担当する while nobody has it, 解決 until resolved, IT部門へ相談 until escalated, もう一度相談 once IT has
+    answered); a resolved issue's has none."""
     summary = issue_summary(t, issue, departments, name, ball)
     value = str(issue.id)
     unresolved = issue.status != IssueStatus.RESOLVED
@@ -94,11 +95,24 @@ def issue_card(
         button(t("issue.button_take"), TAKE, value=value) if issue.status == IssueStatus.OPEN else None,
         button(t("issue.button_resolve"), RESOLVE, value=value, style="primary") if unresolved else None,
         button(t("issue.button_escalate"), ESCALATE, value=value) if unresolved and not issue.escalated else None,
+        button(t("issue.button_ask_again"), ESCALATE, value=value) if unresolved and issue.it_answer else None,
     ]
     shown = [b for b in buttons if b is not None]
     row = [actions(*shown, block_id=f"issue_{issue.id}")] if shown else []
     blocks = message(section(summary), *row, t=t, where=f"`/issue show {issue.id}`")
     return t("issue.card_fallback", number=issue.id, title=escape(issue.title)), blocks
+
+
+def check_blocks(t: Translate, number: int, text: str) -> list[dict[str, Any]]:
+    """The reporter's DM after IT's answer: the answer, and the two moves that are theirs (解決済みにする, or ask IT
+    again); a press shows the issue's card in its place, as the issue then is."""
+    value = str(number)
+    row = actions(
+        button(t("issue.button_resolve"), RESOLVE, value=value, style="primary"),
+        button(t("issue.button_ask_again"), ESCALATE, value=value),
+        block_id=f"issue_check_{number}",
+    )
+    return message(section(text), row, t=t, where=f"`/issue show {number}`")
 
 
 def history_lines(t: Translate, events: list[IssueEvent], timezone: str, name: Name) -> list[str]:
@@ -168,14 +182,33 @@ def win_card(
 
 
 def issue_modal(
-    t: Translate, *, departments: list[Department], default_department_id: int | None, project_id: int, channel_id: str | None
+    t: Translate,
+    *,
+    departments: list[Department],
+    default_department_id: int | None,
+    project_id: int,
+    channel_id: str | None,
+    title: str = "",
+    body: str = "",
+    waiting_on_id: int | None = None,
 ) -> dict[str, Any]:
-    """The `/issue` form: 件名, 詳細, 部署, 依頼先部署, 重要度, 期限."""
+    """The `/issue` form: 件名, 詳細, 部署, 依頼先部署, 重要度, 期限; `title`, `body` and `waiting_on_id` filled in
+    beforehand (a stand-up blocker: the person checks and changes them before filing)."""
     choices = options(option(d.name, str(d.id)) for d in departments)
-    department_select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": choices}
-    initial = next((o for o in choices if o["value"] == str(default_department_id)), None)
-    if initial:
-        department_select["initial_option"] = initial
+
+    def select(chosen: int | None) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": choices}
+        initial = next((o for o in choices if o["value"] == str(chosen)), None)
+        if initial:
+            element["initial_option"] = initial
+        return element
+
+    def text_input(value: str, limit: int, **more: Any) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": limit, **more}
+        if value:
+            element["initial_value"] = value[:limit]
+        return element
+
     severities = [option(t(f"severity.{s}"), s.value) for s in Severity]
 
     def block(key: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
@@ -195,20 +228,10 @@ def issue_modal(
         "submit": plain(t("issue.modal_submit"), MODAL_TITLE),
         "close": plain(t("issue.modal_close"), MODAL_TITLE),
         "blocks": [
-            block("title", "issue.field_title", {"type": "plain_text_input", "action_id": "value", "max_length": TITLE_LIMIT}),
-            block(
-                "body",
-                "issue.field_body",
-                {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": BODY_LIMIT},
-                optional=True,
-            ),
-            block("department", "issue.field_department", department_select),
-            block(
-                "waiting_on",
-                "issue.field_waiting_on",
-                {"type": "static_select", "action_id": "value", "options": choices},
-                optional=True,
-            ),
+            block("title", "issue.field_title", text_input(title, TITLE_LIMIT)),
+            block("body", "issue.field_body", text_input(body, BODY_LIMIT, multiline=True), optional=True),
+            block("department", "issue.field_department", select(default_department_id)),
+            block("waiting_on", "issue.field_waiting_on", select(waiting_on_id), optional=True),
             block(
                 "severity",
                 "issue.field_severity",

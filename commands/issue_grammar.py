@@ -81,6 +81,7 @@ class CloseIssue:
 @dataclass(frozen=True)
 class ReopenIssue:
     number: int
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,10 +195,10 @@ def _parse_list(rest: str) -> ListIssues | UsageError:
     return ListIssues(scope=scope) if scope else ListIssues(scope="department", department=plain_text(words[0]))
 
 
-def _number_only(sub: str, command: type[ShowIssue] | type[ReopenIssue]):
-    """`show N` and `reopen N`: exactly one issue number."""
+def _number_only(sub: str, command: type[ShowIssue]):
+    """`show N`: exactly one issue number."""
 
-    def parse(rest: str) -> ShowIssue | ReopenIssue | UsageError:
+    def parse(rest: str) -> ShowIssue | UsageError:
         number, remainder = _number_then(rest)
         if number is None or remainder:
             return UsageError("needs_number", {"sub": sub})
@@ -216,10 +217,11 @@ def _parse_assign(rest: str) -> AssignIssue | UsageError:
     return AssignIssue(number, user)
 
 
-def _number_and_note(sub: str, command: type[CloseIssue] | type[EscalateIssue]):
-    """`close N [note]` and `escalate N [note]`: a number, then an optional note within the body limit."""
+def _number_and_note(sub: str, command: type[CloseIssue] | type[EscalateIssue] | type[ReopenIssue]):
+    """`close N [note]`, `reopen N [why]` and `escalate N [note]`: a number, then an optional note within the body
+    limit."""
 
-    def parse(rest: str) -> CloseIssue | EscalateIssue | UsageError:
+    def parse(rest: str) -> CloseIssue | EscalateIssue | ReopenIssue | UsageError:
         number, note = _number_then(rest)
         if number is None:
             return UsageError("needs_number", {"sub": sub})
@@ -248,7 +250,7 @@ _SUB_PARSERS = {
     "show": _number_only("show", ShowIssue),
     "assign": _parse_assign,
     "close": _number_and_note("close", CloseIssue),
-    "reopen": _number_only("reopen", ReopenIssue),
+    "reopen": _number_and_note("reopen", ReopenIssue),
     "escalate": _number_and_note("escalate", EscalateIssue),
     "answer": _parse_answer,
 }

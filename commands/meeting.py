@@ -1,37 +1,50 @@
-"""`/meeting` (会議): add, list, next, skip, edit, cancel; and the reminder a meeting sends."""
+"""`/meeting` (会議): add, list, next, skip, edit, cancel; and the reminder a meeting sends.
+
+A meeting has participants (`参加:市民課,税務課`, by default the adding person's own department); `定例` makes it a
+regular meeting (every department, the full agenda). Its reminders go to its participants' channels only, and adding or
+moving it warns of another meeting in the same time slot with a department in common
+(storage.meetings.same_time_meetings).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands import req
-from commands.base import CommandContext, Reply, Translate, escape, when_text
+from commands.base import CommandContext, Reply, Translate, department_choices, escape, when_text
 from commands.blocks import message, section
 from commands.dates import read_date, read_time
 from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 from commands.limits import meeting_limit, reminder_limit
-from commands.suggest import fold, unknown_sub
+from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project, view_refusal
 from storage.agenda import Agenda
+from storage.directory import get_project, project_departments
 from storage.home import next_start
 from storage.ids import id_of
 from storage.meetings import (
+    CLASH_WINDOW,
+    SameTime,
     active_meetings,
     add_meeting,
     cancel_meeting,
     edit_meeting,
     get_meeting,
     is_from_config,
+    is_regular,
+    participant_departments,
     same_meeting,
+    same_time_meetings,
     skip_day,
     skipped_days,
 )
-from storage.models import Meeting, Project
-from storage.roles import Action, may
+from storage.models import Department, Meeting, Project
+from storage.roles import Action, channel_where, find_department, liaison_places, may
 
 WEEKDAYS = {
     "mon": "mon",
@@ -69,9 +82,13 @@ WORDS = SUBCOMMANDS  # what people type after /meeting (tests/test_wording.py al
 REMIND_WORDS = ("remind", "リマインド")
 PLACE_PREFIXES = ("場所:", "place:")  # `場所:第3会議室`, `場所:https://…` (the full-width colon is folded to `:`)
 PLACE_LIMIT = 300
+PARTICIPANT_PREFIXES = ("参加:", "participants:")  # `参加:市民課,税務課`, `参加：shimin、zeimu`
+PARTICIPANT_SEPARATORS = re.compile(r"[,、，､]")  # a comma as typed: half- or full-width, or the Japanese 、
+REGULAR_WORDS = ("定例", "regular")  # after the time: a regular meeting (every department, the full agenda)
 EDIT_FIELDS = {"件名": "title", "title": "title", "日時": "when", "when": "when", "場所": "place", "place": "place"}
 EDIT_FIELDS.update({word: "remind" for word in REMIND_WORDS})
-CLASH_WINDOW = dt.timedelta(days=90)  # a weekly meeting's closed-day clashes are named this far ahead
+EDIT_FIELDS.update({"参加": "participants", "participants": "participants"})
+CLASHES_SHOWN = 3  # clashes named in an answer (the first ones; more are counted)
 
 
 @dataclass(frozen=True)
@@ -128,21 +145,32 @@ def _refused_when(ctx: CommandContext, when: When, force: bool) -> Reply | None:
 
 
 def add(ctx: CommandContext, rest: str) -> Reply:
-    """`/meeting add <title> <when> [remind <offsets>]`: offsets as `1d,15m` or in words, `前日,15分前`.
+    """`/meeting add <title> <when> [定例] [参加:<departments>] [場所:<place>] [remind <offsets>]`: offsets as `1d,15m`
+    or in words, `前日,15分前`.
 
+    Participants are the named departments of the project (names or slugs, separated by `,` `、` `，`), else the
+    adding person's own department(s) there (`default_participants`); `定例` after the time makes a regular meeting
+    (every department), not to be named with `参加:`. An unknown department is refused with the project's ones.
     At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, and MAX_MEETINGS_PER_PROJECT scheduled
-    meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored.
+    meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored. A meeting in the same time
+    slot as another with a department in common is stored, and the answer names the other one.
     """
     force, words = _take_force(plain_text(rest).split())
     place, words = take_place(words)
     if place is not None and not 0 < len(place) <= PLACE_LIMIT:
         return _usage(ctx, ctx.t("meeting.problem_place", limit=PLACE_LIMIT))
+    named, words = take_participants(words)
     reminders: list[str] | Reply = DEFAULT_REMINDERS
     remind_at = next((i for i, word in enumerate(words) if fold(word) in REMIND_WORDS), None)
     if remind_at is not None:
         words, reminders = words[:remind_at], _read_offsets(ctx, words[remind_at + 1 :])
     if isinstance(reminders, Reply):
         return reminders
+    regular = len(words) > 3 and fold(words[-1]) in REGULAR_WORDS  # `… 水曜 10時 定例` (a title may hold 定例 too)
+    if regular:
+        words = words[:-1]
+    if regular and named is not None:
+        return _usage(ctx, ctx.t("meeting.problem_regular_and_participants"))
     if len(words) < 3:
         return _usage(ctx, ctx.t("meeting.problem_incomplete"))
     when = read_when(words[-2], words[-1], ctx.timezone)
@@ -159,6 +187,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return project
     if not may(ctx.session, ctx.user_id, Action.ADD_MEETING, project_id=project.id):
         return Reply(text=ctx.t("meeting.not_permitted"))
+    participants = read_participants(ctx, project, named) if named is not None else default_participants(ctx, project)
+    if isinstance(participants, Reply):
+        return participants
     starts_at = when.starts_at.astimezone(dt.timezone.utc) if when.starts_at else None
     same = same_meeting(ctx.session, project_id=id_of(project), title=title, cron=when.cron, starts_at=starts_at)
     if same is not None:
@@ -175,6 +206,8 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         remind_before=reminders,
         created_by=ctx.user_id,
         place=place,
+        participants=None if participants is None else [id_of(d) for d in participants],
+        regular=regular,
     )
     added = ctx.t(
         "meeting.added",
@@ -185,7 +218,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         reminders=durations_text(ctx.t, reminders, BEFORE),
         project=escape(project.name),
     )
-    return Reply(text="\n".join(filter(None, [_with_place(ctx, added, meeting), clashes_text(ctx, meeting)])))
+    defaulted = named is None and not regular
+    lines = [_with_place(ctx, added, meeting), participants_line(ctx, meeting, defaulted=defaulted)]
+    return Reply(text="\n".join(filter(None, [*lines, same_time_text(ctx, meeting), clashes_text(ctx, meeting)])))
 
 
 def take_place(words: list[str]) -> tuple[str | None, list[str]]:
@@ -196,6 +231,101 @@ def take_place(words: list[str]) -> tuple[str | None, list[str]]:
             if folded.startswith(prefix):
                 return word[len(prefix) :].strip(), words[:index] + words[index + 1 :]
     return None, words
+
+
+def take_participants(words: list[str]) -> tuple[str | None, list[str]]:
+    """The text of the `参加:…` word (`市民課,税務課`; a list broken by spaces after its commas is joined) and the
+    other words; None when there is none."""
+    for index, word in enumerate(words):
+        folded = fold(word)
+        for prefix in PARTICIPANT_PREFIXES:
+            if folded.startswith(prefix):
+                text, end = word[len(prefix) :].strip(), index + 1
+                while end < len(words) and (
+                    PARTICIPANT_SEPARATORS.fullmatch(text[-1:]) or PARTICIPANT_SEPARATORS.match(words[end])
+                ):
+                    text, end = text + words[end], end + 1
+                return text, words[:index] + words[end:]
+    return None, words
+
+
+def read_participants(ctx: CommandContext, project: Project, text: str) -> list[Department] | Reply:
+    """The project's departments named in `text` (names or slugs as renkei.yml defines them, separated by `,` `、`
+    `，`), in the order of renkei.yml; a Reply naming the unknown ones and listing the project's departments."""
+    departments = project_departments(ctx.session, id_of(project))
+    typed = [name.strip() for name in PARTICIPANT_SEPARATORS.split(text) if fold(name)]
+    known = ctx.t("meeting.participants_known", known=department_choices(departments))
+    if not typed:
+        return Reply(text="\n".join([ctx.t("meeting.problem_no_participants"), known]))
+    ids = {id_of(d) for d in departments}
+    found = {name: find_department(ctx.session, fold(name)) for name in typed}
+    unknown = [name for name, department in found.items() if department is None or department.id not in ids]
+    if not unknown:
+        chosen = {id_of(department) for department in found.values() if department is not None}
+        return [d for d in departments if id_of(d) in chosen]
+    names = "".join(ctx.t("meeting.quoted_name", name=echo(name)) for name in unknown)
+    problem = ctx.t("meeting.unknown_participants", names=names)
+    if len(unknown) > 1:
+        return Reply(text="\n".join([problem, known]))
+    written = [escape(name).replace("{", "{{").replace("}", "}}") for name in typed]
+    correct = "参加:" + ",".join("{}" if name == unknown[0] else shown for name, shown in zip(typed, written))
+    return Reply(text=unknown_department(ctx.t, problem, unknown[0], departments, correct, known))
+
+
+def default_participants(ctx: CommandContext, project: Project) -> list[Department] | None:
+    """Who takes part when nobody was named: the adding person's own department in the project (where they are a
+    liaison: this channel's when it is one of theirs, else each of theirs); None (every department) for someone of
+    no department there, a lead, a manager or an admin."""
+    mine = [w.department for w in liaison_places(ctx.session, ctx.user_id) if w.project.id == project.id and w.department]
+    here = channel_where(ctx.session, ctx.channel_id)
+    if here is not None and here.department is not None and any(d.id == here.department.id for d in mine):
+        return [here.department]
+    return mine or None
+
+
+def participants_text(ctx: CommandContext, meeting: Meeting) -> str:
+    """Who takes part, in words: `市民課、税務課`, `全部署（定例）` or `全部署`."""
+    return _participants_words(ctx.t, meeting, [d.name for d in participant_departments(ctx.session, meeting)])
+
+
+def _participants_words(t: Translate, meeting: Meeting, names: list[str]) -> str:
+    if is_regular(meeting):
+        return t("meeting.everyone_regular")
+    if meeting.participants is None:
+        return t("meeting.everyone")
+    return t("duration.separator").join(escape(name) for name in names)
+
+
+def participants_line(ctx: CommandContext, meeting: Meeting, *, defaulted: bool = False) -> str:
+    """`参加部署: 税務課`, and when nobody was named, where that came from and how to change it."""
+    departments = participants_text(ctx, meeting)
+    if not defaulted:
+        return ctx.t("meeting.participants", departments=departments)
+    key = "meeting.participants_everyone_default" if meeting.participants is None else "meeting.participants_default"
+    return ctx.t(key, departments=departments, number=meeting.id)
+
+
+def same_time_text(ctx: CommandContext, meeting: Meeting) -> str:
+    """The other meetings in the same time slot with a department in common (storage.meetings.same_time_meetings):
+    each named with its time and participants, then how to move this one; empty when there is none."""
+    found = same_time_meetings(ctx.session, meeting, now=dt.datetime.now(dt.timezone.utc), timezone=ctx.timezone)
+    if not found:
+        return ""
+    lines = [_same_time_line(ctx, other) for other in found[:CLASHES_SHOWN]]
+    if len(found) > CLASHES_SHOWN:
+        lines.append(ctx.t("meeting.same_time_more", count=len(found) - CLASHES_SHOWN))
+    return "\n".join([*lines, ctx.t("meeting.same_time_hint", number=meeting.id)])
+
+
+def _same_time_line(ctx: CommandContext, found: SameTime) -> str:
+    other = found.other
+    return ctx.t(
+        "meeting.same_time",
+        number=other.id,
+        title=escape(other.title),
+        when=schedule_text(ctx.t, other.cron) if other.cron else when_text(ctx.t, found.other_start),
+        departments=participants_text(ctx, other),
+    )
 
 
 def _with_place(ctx: CommandContext, sentence: str, meeting: Meeting) -> str:
@@ -256,7 +386,7 @@ def _upcoming(ctx: CommandContext) -> list[tuple[dt.datetime, Meeting]]:
 
 
 def list_(ctx: CommandContext) -> Reply:
-    """Upcoming meetings with their numbers and reminders."""
+    """Upcoming meetings with their numbers, reminders and participants."""
     refused = view_refusal(ctx)
     if refused:
         return refused
@@ -275,6 +405,7 @@ def list_(ctx: CommandContext) -> Reply:
         )
         + _place_text(ctx, m)
         + _skips_text(ctx, m)
+        + ctx.t("meeting.list_participants", departments=participants_text(ctx, m))
         for start, m in upcoming
     ]
     return Reply(text="\n".join(lines))
@@ -295,7 +426,8 @@ def next_(ctx: CommandContext) -> Reply:
     if not upcoming:
         return Reply(text=ctx.t("meeting.none"))
     start, meeting = upcoming[0]
-    return Reply(text=ctx.t("meeting.next", number=meeting.id, title=escape(meeting.title), when=when_text(ctx.t, start)))
+    said = ctx.t("meeting.next", number=meeting.id, title=escape(meeting.title), when=when_text(ctx.t, start))
+    return Reply(text="\n".join([said, participants_line(ctx, meeting)]))
 
 
 def cancel(ctx: CommandContext, rest: str) -> Reply:
@@ -367,7 +499,11 @@ def skip(ctx: CommandContext, rest: str) -> Reply:
 
 
 def edit(ctx: CommandContext, rest: str) -> Reply:
-    """`/meeting edit N <件名|日時|場所|リマインド> <value>`: change one thing of a meeting added with /meeting add."""
+    """`/meeting edit N <件名|日時|場所|リマインド|参加> <value>`: change one thing of a meeting added with /meeting add.
+
+    `参加 市民課,税務課` names the participants (the meeting is no longer regular), `参加 定例` makes it regular. A new
+    time or new participants warn of another meeting in the same time slot, as `add` does.
+    """
     words = plain_text(rest).split()
     meeting = _own_meeting(ctx, words, example="/meeting edit 1 日時 毎週木曜 10:00")
     if isinstance(meeting, Reply):
@@ -395,6 +531,17 @@ def edit(ctx: CommandContext, rest: str) -> Reply:
         if isinstance(offsets, Reply):
             return offsets
         edit_meeting(ctx.session, meeting, remind_before=offsets)
+    elif field == "participants":
+        if len(values) == 1 and fold(values[0]) in REGULAR_WORDS:
+            edit_meeting(ctx.session, meeting, regular=True)
+        else:
+            project = get_project(ctx.session, meeting.project_id)
+            if project is None:
+                raise LookupError(f"meeting {meeting.id}'s project {meeting.project_id} is gone")  # never deleted
+            participants = read_participants(ctx, project, ",".join(values))  # spaces separate names here too
+            if isinstance(participants, Reply):
+                return participants
+            edit_meeting(ctx.session, meeting, participants=[id_of(d) for d in participants])
     else:
         force, values = _take_force(values)
         when = read_when(values[0], values[1], ctx.timezone) if len(values) == 2 else None
@@ -415,7 +562,9 @@ def edit(ctx: CommandContext, rest: str) -> Reply:
         if meeting.remind_before
         else ctx.t("meeting.no_reminders"),
     )
-    return Reply(text="\n".join(filter(None, [_with_place(ctx, changed, meeting), clashes_text(ctx, meeting)])))
+    same_time = same_time_text(ctx, meeting) if field in ("when", "participants") else ""
+    lines = [_with_place(ctx, changed, meeting), participants_line(ctx, meeting), same_time, clashes_text(ctx, meeting)]
+    return Reply(text="\n".join(filter(None, lines)))
 
 
 def _day(ctx: CommandContext, day: dt.date) -> str:
@@ -444,9 +593,18 @@ def handle(ctx: CommandContext, text: str) -> Reply:
 
 
 def meeting_reminder(
-    t: Translate, *, meeting: Meeting, project: Project, start: dt.datetime, agenda: Agenda, lead_time: str
+    t: Translate,
+    *,
+    meeting: Meeting,
+    project: Project,
+    start: dt.datetime,
+    agenda: Agenda | None,
+    lead_time: str,
+    departments: list[str],
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The reminder each department channel receives: when, and the agenda material."""
+    """The reminder each participant's channel receives: when, who takes part (`departments`, their names), and the
+    agenda material (storage.agenda: all of it for a regular meeting, what concerns the participants for another);
+    `agenda` None when nothing concerns them: the reminder alone."""
     head = t(
         "meeting.reminder",
         title=escape(meeting.title),
@@ -454,6 +612,9 @@ def meeting_reminder(
         lead_time=duration_text(t, lead_time, BEFORE),
         project=escape(project.name),
     ) + (t("meeting.place", place=escape(meeting.place)) if meeting.place else "")
+    head = "\n".join([head, t("meeting.participants", departments=_participants_words(t, meeting, departments))])
+    if agenda is None:
+        return head, message(section(head), t=t)
     counts = " ・ ".join(
         t("meeting.agenda_count", department=escape(name), count=count) for name, count in agenda.open_by_department
     )
@@ -471,10 +632,10 @@ def meeting_reminder(
     material = "\n".join(
         [
             t("meeting.agenda_title"),
-            t("meeting.agenda_open", counts=counts),
+            t("meeting.agenda_concerning" if agenda.concerning else "meeting.agenda_open", counts=counts),
             t("meeting.agenda_waits") if waits else t("meeting.agenda_no_waits"),
             *waits,
-            *(req.agenda_lines(t, agenda.requirements) if meeting.cron else []),  # a regular meeting settles them
+            *req.agenda_lines(t, agenda.requirements),  # a regular meeting's only (reminders/jobs/meeting.py)
         ]
     )
     blocks = message(section(head), section(material), t=t, where="`/issue list`")

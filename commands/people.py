@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 from commands.base import SlackPort, Translate, escape
 from commands.later import Later, job, later
 from storage.issues import BOT_ACTOR
-from storage.people import cached_names, remember, stale
+from storage.people import cached_names, listed_people, remember, stale
 
 if TYPE_CHECKING:
     from commands.base import CommandContext
@@ -153,10 +153,21 @@ def names_in_slack(ctx: CommandContext) -> Names:
     return Names(ctx.t, known_names(ctx.session, ctx.project_file.people, ctx.t), in_slack=True)
 
 
-def refresh_names(session: Session, slack: SlackPort, user_ids: set[str]) -> None:
-    """Ask Slack (users.info) for the names of `user_ids` not cached or cached more than a day ago; a user Slack
-    does not answer for keeps the old name (or none). Never in a command's ack: follow-ups and jobs call this."""
-    for user_id in stale(session, user_ids):
+MAX_LOOKUPS = 200  # users.info calls one refresh makes at most (Tier 4: about 100 a minute); the rest wait a day
+
+
+def name_everyone(session: Session, slack: SlackPort, people: Mapping[str, str]) -> None:
+    """Ask Slack the name of everyone who holds a role and whom renkei.yml's `people:` does not name (bounded, cached
+    for a day): done at `renkei sync`, at `renkei serve`'s start and twice a day after, so that a name never depends
+    on whether some earlier job happened to look the person up."""
+    refresh_names(session, slack, listed_people(session) - set(people))
+
+
+def refresh_names(session: Session, slack: SlackPort, user_ids: set[str], limit: int = MAX_LOOKUPS) -> None:
+    """Ask Slack (users.info) for the names of `user_ids` not cached or cached more than a day ago, at most `limit`
+    of them (the longest unnamed first: never cached, then the oldest); a user Slack does not answer for keeps the
+    old name (or none). Never in a command's ack: follow-ups and jobs call this."""
+    for user_id in stale(session, user_ids)[:limit]:
         answer = slack.api("users.info", user=user_id)
         if not answer.ok:
             continue

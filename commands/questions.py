@@ -13,7 +13,12 @@ from typing import Any, Callable, Iterable, Mapping
 from commands.base import Translate
 from commands.blocks import INPUT_LABEL, plain
 from commands.text import BODY_LIMIT
-from storage.projectfile import DEFAULT_HEARING_QUESTIONS, DEFAULT_RETROSPECTIVE_QUESTIONS, DEFAULT_STANDUP_QUESTIONS
+from storage.projectfile import (
+    DEFAULT_HEARING_QUESTIONS,
+    DEFAULT_RETROSPECTIVE_QUESTIONS,
+    DEFAULT_STANDUP_QUESTIONS,
+    WEEKLY_STANDUP_QUESTIONS,
+)
 
 Label = Callable[[Translate, str], str]
 
@@ -26,7 +31,7 @@ def question_label(prefix: str, codes: Iterable[str], t: Translate, question: st
 # One function per questionnaire (plain functions: nothing of their rule runs at import, where mutation testing
 # could not see it).
 def standup_question(t: Translate, question: str) -> str:
-    return question_label("standup.q_", DEFAULT_STANDUP_QUESTIONS, t, question)
+    return question_label("standup.q_", [*DEFAULT_STANDUP_QUESTIONS, *WEEKLY_STANDUP_QUESTIONS], t, question)
 
 
 def hearing_question(t: Translate, question: str) -> str:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from commands import retro as retro_commands
 from commands import uat as uat_commands
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape
-from commands.dates import short_date
+from commands.dates import short_date, short_span
 from commands.digest import Blocker, build_digest
 from commands.later import job, later
 from commands.people import Names, known_names, refresh_names
@@ -31,7 +31,7 @@ from storage.requirements import awaiting_agreement
 from storage.retrospectives import recent
 from storage.roles import Action, may
 from storage.standups import answers_between
-from storage.summary import ProjectSummary, participation, summarize, weekly_open_trend
+from storage.summary import Away, ProjectSummary, away_in, participation, summarize, weekly_open_trend
 from storage.uat import next_sessions
 
 if TYPE_CHECKING:
@@ -144,16 +144,33 @@ def digest_for(
         spec.escalation if spec else EscalationSpec(),
         names=names,
         blockers=blockers,
-        steps=rollout_sections(
-            t,
-            session,
-            id_of(project),
-            since=moment - dt.timedelta(days=7),
-            now=moment,
-            timezone=project_file.timezone,
-            name=names,
-        ),
+        steps=[
+            *rollout_sections(
+                t,
+                session,
+                id_of(project),
+                since=moment - dt.timedelta(days=7),
+                now=moment,
+                timezone=project_file.timezone,
+                name=names,
+            ),
+            *away_section(t, away_in(session, project, start, end + dt.timedelta(days=7)), names),
+        ],
     )
+
+
+def away_section(t: Translate, away: list[Away], names: Names) -> list[str]:
+    """The digest's 休暇 section (this week's and next week's days off of the liaisons), when there are any."""
+    lines = [
+        t(
+            "digest.away_line",
+            user=names(a.user_id),
+            department=escape(a.department),
+            days=short_span(t, a.first, a.last),
+        )
+        for a in away
+    ]
+    return [_section(t, "digest.away_title", lines, "digest.away_title")] if lines else []
 
 
 STEP_LINES = 10  # lines per rollout section of the digest; a count says how many more there are

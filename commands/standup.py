@@ -6,15 +6,16 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Collection
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
-from commands.issue import announce, refuse_residents_data
-from commands.limits import issue_rate_limit
+from commands.dates import read_date, short_date, short_span
+from commands.issue import refuse_residents_data
+from commands.issue_blocks import issue_modal
 from commands.people import Names, names_in_slack
 from commands.questions import question_inputs, typed_answers
 from commands.questions import standup_question as question_label
@@ -30,15 +31,15 @@ from commands.where import (
     resolve_project,
     take_department,
 )
+from storage.absences import MAX_ABSENCE_DAYS, add_absence, away_on, cancel_absence, upcoming_absences
 from storage.directory import department_channel, get_department, get_project, project_departments, users_with_role
 from storage.enums import Role
 from storage.ids import id_of
-from storage.issues import NewIssue, create_issue
 from storage.models import Department, Project, StandupAnswer
 from storage.outbox import sent_thread_on
-from storage.phases import standup_job_id
-from storage.projectfile import DEFAULT_STANDUP_QUESTIONS
-from storage.roles import Action, Where, is_liaison, liaison_places, may
+from storage.phases import in_operation, standup_job_id
+from storage.projectfile import DEFAULT_STANDUP_QUESTIONS, WEEKLY_STANDUP_QUESTIONS
+from storage.roles import Action, Where, department_named_in, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
@@ -49,6 +50,10 @@ BLOCKER_KEYS = {"blockers"}
 BLOCKER_LINE = re.compile(r"(?:^|(?<=\s))(困っていること|困りごと|困|blockers?|課題)\s*[:：]\s*(.+)$", re.I)
 NOTHING = {"なし", "特になし", "ありません", "none", "no", "-", "n/a"}
 STATUS_WORDS = ("status", "状況")
+AWAY_WORDS = ("休暇", "休み", "不在", "off", "vacation", "away")
+CANCEL_WORDS = ("取消", "取り消し", "取消し", "cancel", "削除")
+AWAY_BUTTON = "standup_away"
+RANGE_SEPARATORS = ("〜", "～", "~", "から")
 WORDS = (*STATUS_WORDS, "dept")  # what people type after /standup (tests/test_wording.py allows its English words in ja.yml)
 
 
@@ -57,11 +62,17 @@ def today(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
+def rhythm(project: Project) -> str:
+    """`weekly` once the project is in operation (運用: the stand-up asks about the week), else `daily`."""
+    return "weekly" if in_operation(project) else "daily"
+
+
 def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[dict[str, Any]]]:
-    """The stand-up prompt posted to each department channel, with the 回答する button."""
-    text = t("standup.prompt", project=escape(project.name), day=day.strftime("%m/%d"))
+    """The stand-up prompt posted to each department channel, with the 回答する button (of the week after launch)."""
+    text = t(f"standup.prompt_{rhythm(project)}", project=escape(project.name), day=day.strftime("%m/%d"))
+    answer = button(t("standup.button"), ANSWER_BUTTON, value=str(project.id), style="primary")
     return text, message(
-        section(text), actions(button(t("standup.button"), ANSWER_BUTTON, value=str(project.id), style="primary")), t=t
+        section(text), actions(answer, button(t("standup.away_button"), AWAY_BUTTON, value=str(project.id))), t=t
     )
 
 
@@ -71,7 +82,7 @@ def modal(t: Translate, *, project: Project, questions: list[str], channel_id: s
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
-        "title": plain(t("standup.modal_title"), MODAL_TITLE),
+        "title": plain(t(f"standup.modal_title_{rhythm(project)}"), MODAL_TITLE),
         "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
         "private_metadata": json.dumps(  # Slack allows 3,000 characters: Japanese as itself, not as 6-character escapes
             {"project_id": project.id, "channel_id": channel_id, "questions": questions}, ensure_ascii=False
@@ -155,7 +166,10 @@ def record(
     blocker = blocker_of(answers)
     if blocker is None:
         return Reply(text=text)
+    named = _named_other(blocker, project_departments(ctx.session, id_of(where.project)), id_of(where.department))
     offer = ctx.t("standup.offer_issue", blocker=escape(blocker[:200]))
+    if named:
+        offer = ctx.t("standup.offer_issue_waiting", blocker=escape(blocker[:200]), department=escape(named.name))
     return Reply(
         text=f"{text}\n{offer}",
         blocks=message(
@@ -235,19 +249,19 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     return record(ctx, answers, project_id=meta.get("project_id"))
 
 
-def prompt_form(ctx: CommandContext, project_id: int) -> dict[str, Any] | None:
-    """The form the prompt's 回答する button opens, for the project it names; None for no such project."""
+def prompt_form(ctx: CommandContext, project_id: int, department: Department | None = None) -> dict[str, Any] | None:
+    """The form the prompt's 回答する button opens, for the project it names (with `department`'s own questions);
+    None for no such project."""
     project = get_project(ctx.session, project_id)
     if project is None:
         return None
-    return modal(ctx.t, project=project, questions=questions_of(ctx, project), channel_id=ctx.channel_id)
+    return modal(ctx.t, project=project, questions=questions_of(ctx, project, department), channel_id=ctx.channel_id)
 
 
 def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
-    """The 課題として登録 button: the blocker of the user's own answer becomes an issue of their department."""
-    limited = issue_rate_limit(ctx)
-    if limited:
-        return limited
+    """The 課題として登録 button: the /issue form, filled in with the blocker of the user's own answer, filed for the
+    answer's department and waiting on the department the blocker names (`市民課から様式が届かない`), which the
+    person may change before filing; its cards then go to both channels."""
     row = get_answer(ctx.session, answer_id)
     if row is None or row.user_id != ctx.user_id:
         return Reply(text=ctx.t("standup.no_blocker"))
@@ -256,17 +270,23 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     if blocker is None or department is None:
         return Reply(text=ctx.t("standup.no_blocker"))
     title, _, body = blocker.partition("\n")
-    issue = create_issue(
-        session=ctx.session,
-        issue_in=NewIssue(
-            project_id=row.project_id,
-            department_id=row.department_id,
-            reporter_id=ctx.user_id,
-            title=title.strip()[:TITLE_LIMIT],
-            body=body.strip(),
-        ),
+    departments = project_departments(ctx.session, row.project_id)
+    view = issue_modal(
+        ctx.t,
+        departments=departments,
+        default_department_id=row.department_id,
+        project_id=row.project_id,
+        channel_id=ctx.channel_id,
+        title=title.strip()[:TITLE_LIMIT],
+        body=body.strip(),
+        waiting_on_id=getattr(_named_other(blocker, departments, row.department_id), "id", None),
     )
-    return announce(ctx, issue, department, None)
+    return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=view)
+
+
+def _named_other(text: str, departments: list[Department], own_id: int) -> Department | None:
+    """The department other than the person's own that a blocker names, if any."""
+    return department_named_in(text, [d for d in departments if d.id != own_id])
 
 
 def status(ctx: CommandContext) -> Reply:
@@ -279,24 +299,22 @@ def status(ctx: CommandContext) -> Reply:
         return refused
     day = today(ctx.timezone)
     answered = answered_users(ctx.session, id_of(project), day)
+    away = away_on(ctx.session, day)
     rows = project_departments(ctx.session, id_of(project))
     nobody = ctx.t("renkei.nobody")
     name = names_in_slack(ctx)
     lines = [ctx.t("standup.status_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for department in rows:
-        liaisons = users_with_role(ctx.session, Role.LIAISON, department_id=department.id)
-        done = [u for u in liaisons if u in answered]
-        waiting = [u for u in liaisons if u not in answered]
-        lines.append(
-            ctx.t(
-                "standup.status_line",
-                department=escape(department.name),
-                done=len(done),
-                total=len(liaisons),
-                answered=name.join(done, nobody),
-                missing=name.join(waiting, nobody),
-            )
+        done, waiting, off = who_answered(users_with_role(ctx.session, Role.LIAISON, department_id=department.id), answered, away)
+        line = ctx.t(
+            "standup.status_line",
+            department=escape(department.name),
+            done=len(done),
+            total=len(done) + len(waiting),
+            answered=name.join(done, nobody),
+            missing=name.join(waiting, nobody),
         )
+        lines.append(line + (ctx.t("standup.away_part", away=name.join(off, nobody)) if off else ""))
     return Reply(text="\n".join(lines), followup=name.warm())
 
 
@@ -308,6 +326,15 @@ class DepartmentDay:
     answered: list[str]
     missing: list[str]
     blockers: list[tuple[str, str]]  # (user id, blocker)
+    away: list[str] = field(default_factory=list)  # liaisons on 休暇 who did not answer: not missing
+
+
+def who_answered(liaisons: list[str], answered: Collection[str], away: Collection[str]) -> tuple[list[str], list[str], list[str]]:
+    """A department's liaisons on a day: who answered, who has not (to remind, to count as missing), and who is away
+    (休暇: neither reminded nor counted; one who answers all the same counts as answered)."""
+    done = [u for u in liaisons if u in answered]
+    off = [u for u in liaisons if u not in answered and u in away]
+    return done, [u for u in liaisons if u not in answered and u not in away], off
 
 
 def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[DepartmentDay], name: Names) -> str:
@@ -316,25 +343,29 @@ def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[De
     nobody = t("renkei.nobody")
     lines = [t("standup.rollup_title", project=escape(project.name), day=day.strftime("%m/%d"))]
     for d in departments:
-        lines.append(
-            t(
-                "standup.rollup_line",
-                department=escape(d.name),
-                done=len(d.answered),
-                total=len(d.answered) + len(d.missing),
-                missing=name.join(d.missing, nobody),
-            )
+        line = t(
+            "standup.rollup_line",
+            department=escape(d.name),
+            done=len(d.answered),
+            total=len(d.answered) + len(d.missing),
+            missing=name.join(d.missing, nobody),
         )
+        lines.append(line + (t("standup.away_part", away=name.join(d.away, nobody)) if d.away else ""))
         lines += [t("standup.rollup_blocker", user=name(u), text=escape(b[:200])) for u, b in d.blockers]
     if not any(d.blockers for d in departments):
         lines.append(t("standup.rollup_no_blockers"))
     return "\n".join(lines)
 
 
-def questions_of(ctx: CommandContext, project: Project) -> list[str]:
-    """The project's stand-up questions from renkei.yml (the three defaults otherwise)."""
+def questions_of(ctx: CommandContext, project: Project, department: Department | None = None) -> list[str]:
+    """The project's stand-up questions from renkei.yml, the three defaults otherwise (worded for the week once the
+    project is in operation: 先週やったこと・今週やること・困っていること), then `department`'s own (`standup.extra`)."""
     spec = ctx.project_file.project(project.slug)
-    return list(spec.standup.questions) if spec and spec.standup else list(DEFAULT_QUESTIONS)
+    questions = list(spec.standup.questions) if spec and spec.standup else list(DEFAULT_QUESTIONS)
+    if questions == DEFAULT_QUESTIONS and in_operation(project):
+        questions = list(WEEKLY_STANDUP_QUESTIONS)
+    extra = spec.standup.extra.get(department.slug, []) if spec and spec.standup and department else []
+    return questions + [q for q in extra if q not in questions]
 
 
 def open_form(ctx: CommandContext, department: Department | None = None) -> Reply:
@@ -349,7 +380,7 @@ def open_form(ctx: CommandContext, department: Department | None = None) -> Repl
         where = resolve_department(ctx, department)
     if isinstance(where, Reply):
         return where
-    questions = questions_of(ctx, where.project)
+    questions = questions_of(ctx, where.project, where.department)
     return Reply(
         text=ctx.t("issue.modal_only_in_slack"),
         modal=modal(ctx.t, project=where.project, questions=questions, channel_id=ctx.channel_id),
@@ -365,6 +396,8 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     words = [w for w in text.split() if fold(w)]  # a stray zero-width space is no word
     if not words:
         return open_form(ctx, department)
+    if fold(words[0]) in AWAY_WORDS:
+        return away(ctx, text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else "")
     if fold(words[0]) in STATUS_WORDS and len(words) == 1:
         return status(ctx) if department is None else Reply(text=ctx.t("standup.usage"))
     if len(words) == 1 and nearest(words[0], STATUS_WORDS):  # `/standup stauts` is a typo, not an answer
@@ -377,22 +410,91 @@ def handle(ctx: CommandContext, text: str) -> Reply:
     return record(ctx, {"answer": answer}, department=department, typed=text)
 
 
-def press_answer(ctx: CommandContext, value: str) -> Pressed:
-    """The prompt's 回答する button: today's form for the project it names, for those who may answer it (a person who
-    is no liaison there is told so now, not after filling the form in)."""
+# --- 休暇・不在 -------------------------------------------------------------------------------------------------------
+
+
+def read_range(text: str, today_: dt.date) -> tuple[dt.date, dt.date] | None:
+    """`12/24`, `12/24-12/28`, `12/24〜12/28`, `12月24日から12月28日`, `2026-12-24-2026-12-28`: the first and last day;
+    None when it reads as neither one date nor two."""
+    text = normal(text).replace(" ", "")
+    for separator in RANGE_SEPARATORS:
+        if separator in text:
+            first, _, last = text.partition(separator)
+            a, b = read_date(first, today_), read_date(last, today_)
+            return (a, b) if a and b else None
+    single = read_date(text, today_)
+    if single:
+        return single, single
+    for at in [i for i, c in enumerate(text) if c == "-"]:
+        a, b = read_date(text[:at], today_), read_date(text[at + 1 :], today_)
+        if a and b:
+            return a, b
+    return None
+
+
+def away(ctx: CommandContext, rest: str) -> Reply:
+    """`/standup 休暇 <日付>[〜<日付>]` records days off (no reminder, not counted as missing); `/standup 休暇` lists
+    yours; `/standup 休暇 取消 <日付>` removes the one covering that day."""
+    day = today(ctx.timezone)
+    words = rest.split()
+    if not words:
+        mine = upcoming_absences(ctx.session, ctx.user_id, day)
+        if not mine:
+            return Reply(text=ctx.t("standup.away_none"))
+        listed = ctx.t("people.separator").join(short_span(ctx.t, a.first_day, a.last_day) for a in mine)
+        return Reply(text=ctx.t("standup.away_list", days=listed))
+    if fold(words[0]) in CANCEL_WORDS:
+        which = read_date(" ".join(words[1:]), day) if words[1:] else day
+        if which is None:
+            return Reply(text=ctx.t("standup.away_bad", typed=escape(" ".join(words[1:]))))
+        removed = cancel_absence(ctx.session, ctx.user_id, which)
+        if not removed:
+            return Reply(text=ctx.t("standup.away_nothing_to_cancel", day=short_date(ctx.t, which)))
+        listed = ctx.t("people.separator").join(short_span(ctx.t, a.first_day, a.last_day) for a in removed)
+        return Reply(text=ctx.t("standup.away_cancelled", days=listed))
+    span = read_range(rest, day)
+    if span is None:
+        return Reply(text=ctx.t("standup.away_bad", typed=escape(rest.strip())))
+    first, last = span
+    if last < first:
+        return Reply(text=ctx.t("standup.away_backwards", first=short_date(ctx.t, first), last=short_date(ctx.t, last)))
+    if last < day:
+        return Reply(text=ctx.t("standup.away_past"))
+    if (last - first).days + 1 > MAX_ABSENCE_DAYS:
+        return Reply(text=ctx.t("standup.away_too_long", limit=MAX_ABSENCE_DAYS, days=(last - first).days + 1))
+    kept = add_absence(ctx.session, ctx.user_id, first, last)  # an earlier one that covers it already: that one
+    days = short_span(ctx.t, kept.first_day, kept.last_day)
+    return Reply(text=ctx.t("standup.away_recorded", days=days, first=short_date(ctx.t, kept.first_day)))
+
+
+def press_away(ctx: CommandContext, value: str) -> Pressed:
+    """The prompt's 今日は休み button: today recorded as a day off for the presser, if they answer this stand-up."""
     refused = answering_for(ctx, project_id=number_of(value))
     if isinstance(refused, Reply):
         return Pressed(reply=refused)
-    return Pressed(modal=prompt_form(ctx, number_of(value)))
+    day = today(ctx.timezone)
+    add_absence(ctx.session, ctx.user_id, day, day)
+    return Pressed(reply=Reply(text=ctx.t("standup.away_recorded", days=short_date(ctx.t, day), first=short_date(ctx.t, day))))
+
+
+def press_answer(ctx: CommandContext, value: str) -> Pressed:
+    """The prompt's 回答する button: today's form for the project it names, for those who may answer it (a person who
+    is no liaison there is told so now, not after filling the form in)."""
+    where = answering_for(ctx, project_id=number_of(value))
+    if isinstance(where, Reply):
+        return Pressed(reply=where)
+    return Pressed(modal=prompt_form(ctx, number_of(value), where.department))
 
 
 def press_blocker(ctx: CommandContext, value: str) -> Pressed:
-    """The 課題として登録 button under a stand-up answer that names a blocker."""
-    return Pressed(reply=file_blocker(ctx, number_of(value)))
+    """The 課題として登録 button under a stand-up answer that names a blocker: the form filled in, or why not."""
+    reply = file_blocker(ctx, number_of(value))
+    return Pressed(modal=reply.modal) if reply.modal else Pressed(reply=reply)
 
 
 BUTTONS: dict[str, Button] = {
     ANSWER_BUTTON: press_answer,
+    AWAY_BUTTON: press_away,
     BLOCKER_BUTTON: press_blocker,
     DEPARTMENT_BUTTON: department_button(handle),
 }

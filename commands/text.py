@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from storage.privacy import clean, contains_my_number
+from storage.privacy import clean, contains_my_number, folded
 
 TITLE_LIMIT = 150  # Block Kit plain_text headers and modal titles stop at 150 characters
 BODY_LIMIT = 2500  # leaves room in a 3,000-character section for the rest of a card
@@ -81,16 +81,17 @@ class Gated:
 def gate(text: str, limit: int = SLASH_TEXT_LIMIT) -> Gated:
     """The one input gate every text a person gives passes (slash command text, every form field).
 
-    The text is cleaned (`clean`); it is refused when it is longer than `limit` characters (before or after
-    cleaning: NFKC can make a text longer) or holds a My Number (`contains_my_number`).
+    The text is cleaned (`clean`: kept as typed, invalid characters removed); it is refused when it is longer than
+    `limit` characters (as typed or folded: NFKC can make a text longer, and what is stored is folded again to be
+    read) or holds a My Number (`contains_my_number`, as typed and folded).
     """
     text = str(text or "")
     if len(text) > limit:
         return Gated("", TOO_LONG, len(text), limit)
-    cleaned = clean(text)
-    if len(cleaned) > limit:
-        return Gated("", TOO_LONG, len(cleaned), limit)
-    if contains_my_number(text) or contains_my_number(cleaned):
+    cleaned, checked = clean(text), folded(text)
+    if len(checked) > limit:
+        return Gated("", TOO_LONG, len(checked), limit)
+    if contains_my_number(text) or contains_my_number(checked):
         return Gated("", MY_NUMBER, len(cleaned), limit)
     return Gated(cleaned, None, len(cleaned), limit)
 

@@ -42,6 +42,7 @@ from storage.uat import (
     get_session,
     issues_of_session,
     listed_sessions,
+    owner_department,
     project_requirements,
     results_of,
     save_signup,
@@ -135,7 +136,9 @@ def card(t: Translate, session: Session, uat: UatSession, timezone: str, now: dt
         title=escape(uat.title),
         when=when_text(t, local_start(uat, timezone)),
     ) + (t("meeting.place", place=escape(uat.place)) if uat.place else "")
-    body = "\n".join([t("uat.card_departments"), *department_lines(t, session, uat)])
+    owner = owner_department(session, uat)
+    owns = [t("uat.card_owner", department=escape(owner.name))] if owner else []
+    body = "\n".join([*owns, t("uat.card_departments"), *department_lines(t, session, uat)])
     if uat.cancelled:  # no button: nothing to sign up for or record
         body = "\n".join([t("uat.card_cancelled"), body])
         return f"{head}\n{body}", message(section(head), section(body), t=t)
@@ -461,6 +464,8 @@ def _submit_result(
     title = title.strip()
     if len(title) > TITLE_LIMIT:
         title, body = title[: TITLE_LIMIT - 1] + "…", note
+    owner = owner_department(ctx.session, uat)
+    waiting_on = owner if owner is not None and owner.id != department.id else None
     issue = file_problem(
         ctx.session,
         session_id=id_of(uat),
@@ -471,8 +476,9 @@ def _submit_result(
         body=body.strip(),
         note=note,
         requirement_id=requirement_id,
+        waiting_on_id=waiting_on.id if waiting_on else None,
     )
-    filed = announce(ctx, issue, department, None)
+    filed = announce(ctx, issue, department, waiting_on)
     text = "\n".join([ctx.t("uat.recorded_problem", issue=issue.id, **common), filed.text])
     return Reply(text=text, followup=filed.followup + later(refresh, number=id_of(uat)))
 

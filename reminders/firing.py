@@ -7,6 +7,7 @@ specs, bodies and rules — are the modules of `reminders/jobs/`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -29,7 +30,7 @@ from storage.uat import active_sessions
 if TYPE_CHECKING:
     from bot.bootstrap import Services
 
-__all__ = ["FiringResult", "JobSpec", "catch_up", "describe", "fire", "job_specs", "upcoming"]
+__all__ = ["FiringResult", "JobSpec", "catch_up", "describe", "fire", "job_specs", "silent_reason", "upcoming"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,21 @@ def fire(
             fail_firing(session, job_id, scheduled, f"{type(exc).__name__}: {exc}")
         raise
     batch.send()
+    if result.status == "delivered" and not result.channels and not result.reason:  # ran: nobody to tell, nothing due
+        result = dataclasses.replace(result, reason="nothing_due")
     logger.info("%s @ %s: %s %s", job_id, scheduled.isoformat(), result.status, result.reason)
     return result
+
+
+def silent_reason(result: FiringResult) -> str | None:
+    """Why a firing sent nothing, as the code of its sentence (`jobs.reason.<code>`, in the configured language); None
+    when it sent something, or when there was no such job (said on its own: `jobs.unknown`). Every firing that sends
+    nothing has one: skipped for a reason (閉庁日, 運用開始前 …), already delivered, failed, or nothing to send."""
+    if result.status == "unknown" or (result.status == "delivered" and result.channels):
+        return None
+    if result.status in ("duplicate", "failed"):
+        return result.status
+    return result.reason or "nothing_due"
 
 
 def still_useful(spec: JobSpec, scheduled: dt.datetime, now: dt.datetime, timezone: str) -> bool:

@@ -38,7 +38,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-from commands.dates import date_text, short_date
+from commands.dates import date_text, short_date, short_span
 from commands.durations import BEFORE, durations_text, schedule_text
 from commands.people import Names
 from reports.hearing_sheet import hearing_sheet
@@ -51,7 +51,7 @@ from storage.ids import id_of
 from storage.models import Project
 from storage.privacy import FORMULA_STARTS, strip_xml_invalid
 from storage.report_rows import answer_rows, history_rows, issue_rows, liaison_departments, project_meetings, win_rows
-from storage.summary import Participation, ProjectSummary, period_bounds
+from storage.summary import Away, Participation, ProjectSummary, period_bounds
 
 if TYPE_CHECKING:
     from storage.db import Session
@@ -811,6 +811,11 @@ class Report:
         for row in part.rows:
             table.add([row.department, row.liaisons, row.rate, *(row.rates if part.by_week else row.answered)])
         table.finish()
+        if part.away:  # under the table: the days nobody was asked, so a low figure reads right
+            note = t("report.standup_away", away=self.away_words(part.away))
+            at = len(part.rows) + 4
+            append_row(ws, at, [cell(ws, note, styled(ws, font=LABEL_FONT, wrap=True))], text_lines(note, sum(widths) - 2))
+            ws.merged_cells.add(f"A{at}:{get_column_letter(len(columns))}{at}")
         if part.columns and part.rows:
             first, final = get_column_letter(4), get_column_letter(len(columns))
             cells = f"{first}3:{final}{len(part.rows) + 2}"
@@ -818,6 +823,14 @@ class Report:
                 ws.conditional_formatting.add(cells, CellIsRule(operator="lessThan", formula=["0.5"], fill=LOW_FILL))
             else:  # a business day nobody of a department with liaisons answered
                 ws.conditional_formatting.add(cells, FormulaRule(formula=[f"AND($B3>0,{first}3=0)"], fill=LOW_FILL))
+
+    def away_words(self, away: list[Away]) -> str:
+        """`佐藤 花子（市民課）12/24〜12/28、…`: the liaisons' days off, in the report's words."""
+        t = self.t
+        return t("people.separator").join(
+            t("report.standup_away_one", user=self.name(a.user_id), department=a.department, days=short_span(t, a.first, a.last))
+            for a in away
+        )
 
     def standup_detail(self, wb: Workbook) -> None:
         """One row per answer (a year of a large city: a million): one line each, dates on one line, for filtering."""

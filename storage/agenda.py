@@ -1,4 +1,11 @@
-"""Agenda material for a meeting: open issues per department, the longest waits, requirements in disagreement."""
+"""Agenda material for a meeting: open issues per department, the longest waits, requirements in disagreement.
+
+A regular meeting (定例, every department) carries all of it. A meeting of named departments carries only what
+concerns them: the open issues a participant reported or was asked (`Issue.department_id` or `waiting_on_id`), counted
+per participant, and the longest waits among those; no requirements, which the regular meeting settles (every
+department rated them, a lead decides). A meeting of every department that is not regular (stored before
+participants existed, or added by someone of no department) carries the issues, not the requirements.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +42,12 @@ class Agenda:
     open_by_department: list[tuple[str, int]]
     oldest_waiting: list[WaitingItem]
     requirements: list[Disagreement] = field(default_factory=list)
+    concerning: bool = False  # cut to participants: a count is of the issues each reported or was asked
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to discuss: no open issue counted, no wait, no requirement."""
+        return not any(count for _, count in self.open_by_department) and not self.oldest_waiting and not self.requirements
 
 
 def agenda(
@@ -45,13 +58,24 @@ def agenda(
     timezone: str,
     business_days: Callable[[dt.date, dt.date], int],
     limit: int = 5,
+    departments: set[int] | None = None,
+    requirements: bool = True,
 ) -> Agenda:
-    """What a meeting reminder carries: counts of open issues, the `limit` longest waits in business days, and the
-    open requirements in disagreement."""
+    """What a meeting reminder carries: counts of open issues, the `limit` longest waits in business days, and (with
+    `requirements`) the open requirements in disagreement. With `departments` (a meeting's participants), only the
+    issues that concern one of them: reported by it or asking it, counted under each participant concerned."""
     rows = project_departments(session, project_id)
     names = department_names(session)
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
-    counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
+    if departments is not None:
+        open_issues = [i for i in open_issues if {i.department_id, i.waiting_on_id} & departments]
+        counts = [
+            (d.name, sum(1 for i in open_issues if id_of(d) in (i.department_id, i.waiting_on_id)))
+            for d in rows
+            if id_of(d) in departments
+        ]
+    else:
+        counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
     zone = ZoneInfo(timezone)
     waits = []
     for i in open_issues:  # a wait on a department while it holds the ball (storage.turns), counted from then
@@ -60,4 +84,5 @@ def agenda(
             days = business_days(as_utc(ball.since).astimezone(zone).date(), today)
             waits.append(WaitingItem(id_of(i), i.title, names[i.department_id], names[i.waiting_on_id], days))
     waits.sort(key=lambda w: (-w.business_days, w.number))
-    return Agenda(counts, waits[:limit], disagreements(session, project_id))
+    found = disagreements(session, project_id) if requirements else []
+    return Agenda(counts, waits[:limit], found, concerning=departments is not None)

@@ -137,18 +137,25 @@ def save_answer(session: Session, *, hearing_id: int, department_id: int, user_i
 
 @dataclass(frozen=True)
 class Answer:
-    """One person's answers for their department: who, when last edited, the texts by question index."""
+    """One person's answers for their department: who, when last edited, the texts by question index, and when first
+    given (None: taken as `updated_at`). Whether it came after the hearing's deadline is read from these two times
+    (commands.hearing.lateness): an answer is never refused for being late, only marked."""
 
     department_id: int
     user_id: str
     updated_at: dt.datetime
     answers: dict[int, str]
+    created_at: dt.datetime | None = None
+
+    @property
+    def first_given(self) -> dt.datetime:
+        return self.created_at or self.updated_at
 
 
 def hearing_answers(session: Session, hearing_id: int) -> list[Answer]:
     """Every answer to the hearing, in the order first given."""
     rows = session.exec(select(HearingAnswer).where(HearingAnswer.hearing_id == hearing_id).order_by(col(HearingAnswer.id)))
-    return [Answer(r.department_id, r.user_id, as_utc(r.updated_at), decode(r.answers)) for r in rows]
+    return [Answer(r.department_id, r.user_id, as_utc(r.updated_at), decode(r.answers), as_utc(r.created_at)) for r in rows]
 
 
 def answered_departments(session: Session, hearing_id: int) -> set[int]:

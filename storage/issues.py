@@ -135,14 +135,14 @@ def resolve_issue(session: Session, issue: Issue, actor_id: str, note: str = "")
     )
 
 
-def reopen_issue(session: Session, issue: Issue, actor_id: str) -> bool:
-    """Open a resolved issue again (再開)."""
+def reopen_issue(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
+    """Open a resolved issue again (再開), with why."""
     return _transition(
         session,
         issue,
         actor_id,
         EventKind.REOPENED,
-        None,
+        note,
         allowed_from={IssueStatus.RESOLVED},
         values={"status": IssueStatus.OPEN, "resolved_at": None},
     )
@@ -150,15 +150,29 @@ def reopen_issue(session: Session, issue: Issue, actor_id: str) -> bool:
 
 def escalate_to_it(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
     """Flag the issue as escalated to the IT department (相談); once only while it stays unresolved."""
+    return _ask_it(session, issue, actor_id, note, again=False)
+
+
+def ask_it_again(session: Session, issue: Issue, actor_id: str, note: str = "") -> bool:
+    """The reporter's answer to IT's answer when it did not solve it: IT is asked again (an `escalated` event with the
+    note; the answer stays in the history and leaves the issue, so IT answers anew). Only while IT has answered and
+    the issue is unresolved; False otherwise (a second press, an issue resolved meanwhile)."""
+    return _ask_it(session, issue, actor_id, note, again=True)
+
+
+def _ask_it(session: Session, issue: Issue, actor_id: str, note: str, *, again: bool) -> bool:
+    """One conditional UPDATE and its `escalated` event: the first time (not escalated yet), or `again` (IT has
+    answered: the answer leaves the issue). False when the issue is not in that state (resolved, asked already)."""
     now = utcnow()
+    values: dict[str, bool | None]
+    if again:
+        state, values = [col(Issue.escalated) == True, col(Issue.it_answer).is_not(None)], {"it_answer": None}  # noqa: E712
+    else:
+        state, values = [col(Issue.escalated) == False], {"escalated": True}  # noqa: E712
     result = session.exec(
         update(Issue)
-        .where(
-            col(Issue.id) == issue.id,
-            col(Issue.escalated) == False,  # noqa: E712
-            col(Issue.status) != IssueStatus.RESOLVED,
-        )
-        .values(escalated=True, updated_at=now)
+        .where(col(Issue.id) == issue.id, col(Issue.status) != IssueStatus.RESOLVED, *state)
+        .values(**values, updated_at=now)
     )
     if result.rowcount != 1:
         session.rollback()

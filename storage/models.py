@@ -109,6 +109,16 @@ class Win(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class Absence(SQLModel, table=True):
+    """A person's days off (休暇・不在), first to last day inclusive: no stand-up reminder, not counted as missing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(index=True, max_length=32)
+    first_day: dt.date = Field(index=True)
+    last_day: dt.date = Field(index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class StandupAnswer(SQLModel, table=True):
     """A liaison's stand-up answer for one business day (answers as JSON text)."""
 
@@ -123,7 +133,7 @@ class StandupAnswer(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A meeting: recurring (cron, from config or /meeting) or one-off (`starts_at`)."""
+    """A meeting: recurring (cron, from config or /meeting) or one-off (`starts_at`), with its participants."""
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
@@ -136,6 +146,10 @@ class Meeting(SQLModel, table=True):
     cancelled: bool = False
     place: str | None = Field(default=None, max_length=300)  # a room or a URL, shown with the meeting
     skipped: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # local dates, `2026-12-30,…`
+    # Who takes part (storage.meetings): a regular meeting (定例: `定例` typed, or renkei.yml's) is every department's
+    # and carries the full agenda; otherwise `participants` lists department ids (`3,5`), None for every department.
+    regular: bool = False
+    participants: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Delivery(SQLModel, table=True):

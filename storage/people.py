@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import union
 from sqlmodel import Session, col, select
 
-from storage.models import Issue, Person, RoleAssignment, Win, as_utc, utcnow
+from storage.models import Issue, Person, ProjectDepartment, RoleAssignment, StandupAnswer, Win, as_utc, utcnow
 from storage.privacy import clean, masked
 
 MAX_AGE = dt.timedelta(days=1)
@@ -22,12 +22,16 @@ def cached_names(session: Session) -> dict[str, tuple[str, bool]]:
 
 
 def stale(session: Session, user_ids: set[str], now: dt.datetime | None = None) -> list[str]:
-    """Of `user_ids`, those with no cached name or one older than MAX_AGE, sorted."""
+    """Of `user_ids`, those with no cached name or one older than MAX_AGE: the never cached first (by id), then the
+    oldest first, so that a bounded refresh names the longest unnamed."""
     limit = (now or utcnow()) - MAX_AGE
-    fresh = {
-        p.user_id for p in session.exec(select(Person).where(col(Person.user_id).in_(user_ids))) if as_utc(p.fetched_at) > limit
+    fetched = {
+        user_id: as_utc(at)
+        for user_id, at in session.exec(select(Person.user_id, Person.fetched_at).where(col(Person.user_id).in_(user_ids)))
     }
-    return sorted(user_ids - fresh)
+    never = sorted(u for u in user_ids if u not in fetched)
+    old = sorted((at, u) for u, at in fetched.items() if at <= limit)
+    return never + [u for _, u in old]
 
 
 def remember(session: Session, user_id: str, name: str, *, deleted: bool) -> None:
@@ -41,11 +45,20 @@ def remember(session: Session, user_id: str, name: str, *, deleted: bool) -> Non
 
 
 def project_people(session: Session, project_id: int) -> set[str]:
-    """The Slack ids a project's reports name: its issues' reporters and assignees, its wins' reporters, its roles."""
+    """The Slack ids a project's digest and reports name: its issues' reporters and assignees, its wins' reporters,
+    those who answered its stand-ups, its leads and managers, and the liaisons of its departments."""
+    departments = select(ProjectDepartment.department_id).where(ProjectDepartment.project_id == project_id)
     statement: Any = union(
         select(Issue.reporter_id).where(Issue.project_id == project_id),
         select(Issue.assignee_id).where(Issue.project_id == project_id, col(Issue.assignee_id).is_not(None)),
         select(Win.reporter_id).where(Win.project_id == project_id),
+        select(StandupAnswer.user_id).where(StandupAnswer.project_id == project_id),
         select(RoleAssignment.user_id).where(RoleAssignment.project_id == project_id),
+        select(RoleAssignment.user_id).where(col(RoleAssignment.department_id).in_(departments)),
     )
     return {row[0] for row in session.execute(statement) if row[0]}
+
+
+def listed_people(session: Session) -> set[str]:
+    """Everyone holding a role (renkei.yml's admins, leads, managers and liaisons, and approved requests)."""
+    return set(session.exec(select(RoleAssignment.user_id).distinct()))

@@ -116,13 +116,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean(text: str) -> str:
-    """Text fit to store and show: one kind of line end, no characters XML or PostgreSQL refuse, none invisible, NFKC.
+    """Text fit to store and show, as the person typed it: one kind of line end, no characters XML or PostgreSQL
+    refuse, none invisible. Nothing else changes: `（第3版）` stays full-width (`folded` is the form to check and match).
 
     Removed: NUL and the other C0 controls but tab and newline, DEL and the C1 controls, lone surrogates,
     noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF …), zero-width spaces and joiners (U+200B–U+200D, U+2060, U+FEFF).
     """
-    text = _REMOVED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return unicodedata.normalize("NFKC", text)
+    return _REMOVED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def folded(text: str) -> str:
+    """The cleaned text in NFKC, the form in which lengths are checked and words matched (full-width letters and
+    digits as ASCII, a full-width space as a space); never what is stored."""
+    return unicodedata.normalize("NFKC", clean(text))
 
 
 def strip_xml_invalid(text: str) -> str:

@@ -26,6 +26,8 @@ MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 # crontab counts weekdays from Sunday = 0 (7 too); APScheduler from Monday = 0: names are unambiguous.
 CRON_WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_STANDUP_QUESTIONS = ["yesterday", "today", "blockers"]
+# the same three, worded for the week, once the project is in operation (運用: a weekly stand-up)
+WEEKLY_STANDUP_QUESTIONS = ["last_week", "this_week", "blockers"]
 # The rollout's questionnaires: a code is worded by the catalog (`hearing.question.<code>`, `retro.question.<code>`);
 # any other text in renkei.yml is asked as written.
 DEFAULT_HEARING_QUESTIONS = ["problems", "solve", "worries", "people", "residents"]
@@ -177,8 +179,14 @@ class StandupSpec(Schedule):
 
     remind_after: str = "3h"
     questions: list[str] = Field(default_factory=lambda: list(DEFAULT_STANDUP_QUESTIONS), min_length=1)
+    extra: dict[str, list[str]] = {}  # department slug -> questions only that department is asked, after the others
     _check_remind = field_validator("remind_after")(lambda cls, v: _duration(v))
     _check_questions = field_validator("questions")(lambda cls, v: _words(v))
+
+    @field_validator("extra")
+    @classmethod
+    def _check_extra(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {slug: _questions(questions) for slug, questions in value.items()}
 
 
 class MeetingSpec(_Strict):
@@ -210,6 +218,9 @@ class HearingSpec(_Strict):
         default_factory=lambda: list(DEFAULT_HEARING_QUESTIONS), min_length=1, max_length=QUESTIONS_LIMIT
     )
     remind: str = "0 10 * * mon,thu"  # twice a week, moved past closed days; only while a department owes answers
+    # A hearing started without `締切:` is due this many business days after its start day (the municipality's
+    # calendar: closed days and holidays skipped); null: no deadline unless one is typed.
+    deadline_business_days: int | None = Field(default=5, ge=1, le=60)
     _check_cron = field_validator("remind")(lambda cls, v: _cron(v))
     _check_questions = field_validator("questions")(lambda cls, v: _questions(v))
 
@@ -441,6 +452,13 @@ def _reference_problems(root: yaml.Node, data: dict[str, Any]) -> list[Problem]:
                 path = ("projects", i, "department_roles", slug)
                 params = {"slug": slug, "known": ", ".join(str(s) for s in listed)}
                 problems.append(Problem("role_for_absent_department", _line_of(root, path), _dotted(path), params))
+        standup = project.get("standup") or {}
+        extra = standup.get("extra") if isinstance(standup, dict) else None
+        for slug in extra if isinstance(extra, dict) else []:
+            if slug not in listed:
+                path = ("projects", i, "standup", "extra", slug)
+                params = {"slug": slug, "known": ", ".join(str(s) for s in listed)}
+                problems.append(Problem("extra_for_absent_department", _line_of(root, path), _dotted(path), params))
     return problems
 
 

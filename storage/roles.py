@@ -6,6 +6,7 @@ gave them (source 'config') or a liaison or an admin approved a `/dept join` req
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -303,6 +304,31 @@ def find_department(session: Session, text: str) -> Department | None:
         if wanted in (department.slug, _normal(department.name)):
             return department
     return None
+
+
+_UNIT_SUFFIXES = ("課", "部", "室", "局", "係", "センター")
+
+
+def department_named_in(text: str, departments: list[Department]) -> Department | None:
+    """The department a free text names first (`市民課から様式が届かない` → 市民課): by its name, its short form (the
+    name without 課・部・室・局・係・センター, two characters or more: `市民から`, `国保年金の`), or its slug as a word.
+    Folded (NFKC, lower case) on both sides; None when the text names none."""
+    folded = _normal(text)
+    found: list[tuple[int, int, Department]] = []
+    for department in departments:
+        name = _normal(department.name)
+        forms = {name}
+        for suffix in _UNIT_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                forms.add(name.removesuffix(suffix))
+        for form in forms:
+            at = folded.find(form)
+            if at >= 0:
+                found.append((at, -len(form), department))
+        slug = re.search(rf"(?<![a-z0-9_-]){re.escape(department.slug)}(?![a-z0-9_-])", folded)
+        if slug:
+            found.append((slug.start(), -len(department.slug), department))
+    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
 
 
 def is_liaison(session: Session, user_id: str, department_id: int) -> bool:

@@ -13,6 +13,7 @@ import sqlalchemy
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.absences import absences_between, away_between
 from storage.directory import GRANTED_SOURCES, department_names, project_departments
 from storage.enums import EventKind, IssueStatus, Role
 from storage.ids import id_of
@@ -334,6 +335,17 @@ class Participation:
     columns: list[tuple[dt.date, dt.date]]
     rows: list[ParticipationRow]
     counted_until: dt.date
+    away: list[Away] = field(default_factory=list)  # the liaisons' days off in the period (not asked those days)
+
+
+@dataclass(frozen=True)
+class Away:
+    """A liaison's days off (休暇) within a period: their department, who, first and last day."""
+
+    department: str
+    user_id: str
+    first: dt.date
+    last: dt.date
 
 
 def participation(
@@ -352,19 +364,60 @@ def participation(
             groups.append([day])
     counts = answer_counts(session, id_of(project), start, counted_until)
     liaisons = liaison_counts(session)
+    away = _away_liaisons(session, start, counted_until)
     rows = []
     for department in project_departments(session, id_of(project)):
         department_id = id_of(department)
         people = liaisons.get(department_id, 0)
+
+        def expected(day: dt.date, department_id: int = department_id, people: int = people) -> int:
+            """Liaisons asked that day: those on 休暇 are not (one who answered all the same counts)."""
+            answered = counts.get((department_id, day), 0)
+            return max(people - away.get((department_id, day), 0), answered)
+
         rows.append(
             ParticipationRow(
                 department.name,
                 people,
                 [sum(counts.get((department_id, day), 0) for day in group) for group in groups],
-                [people * len(group) for group in groups],
+                [sum(expected(day) for day in group) for group in groups],
             )
         )
-    return Participation(by_week, [(group[0], group[-1]) for group in groups], rows, counted_until)
+    return Participation(
+        by_week, [(group[0], group[-1]) for group in groups], rows, counted_until, away_in(session, project, start, end)
+    )
+
+
+def away_in(session: Session, project: Project, start: dt.date, end: dt.date) -> list[Away]:
+    """The days off of the project's liaisons overlapping [start, end] (each as recorded), earliest first."""
+    departments = {id_of(d): d.name for d in project_departments(session, id_of(project))}
+    liaisons = session.exec(
+        select(RoleAssignment.user_id, RoleAssignment.department_id)
+        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES))
+        .where(col(RoleAssignment.department_id).in_(list(departments)))
+        .distinct()
+    ).all()
+    of = {user_id: departments[department_id] for user_id, department_id in liaisons if department_id is not None}
+    return [Away(of[a.user_id], a.user_id, a.first_day, a.last_day) for a in absences_between(session, start, end, of)]
+
+
+def _away_liaisons(session: Session, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], int]:
+    """How many of each department's liaisons are on 休暇 each day of [start, end]."""
+    days = away_between(session, start, end)
+    if not days:
+        return {}
+    away: dict[tuple[int, dt.date], int] = {}
+    rows = session.exec(
+        select(RoleAssignment.department_id, RoleAssignment.user_id)
+        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES))
+        .where(col(RoleAssignment.user_id).in_(list(days)))
+        .distinct()
+    )
+    for department_id, user_id in rows:
+        for day in days[user_id]:
+            if department_id is not None:
+                away[(department_id, day)] = away.get((department_id, day), 0) + 1
+    return away
 
 
 def _department_name(names: dict[int, str], department_id: int | None) -> str:

@@ -9,11 +9,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.directory import project_departments
+from storage.enums import Role
 from storage.guard import refuse_my_number, without_xml_invalid
 from storage.ids import id_of
 from storage.issues import NewIssue, create_issue
 from storage.models import Department, Issue, Requirement, UatResult, UatSession, UatSignup, as_utc, utcnow
 from storage.requirements import DROPPED
+from storage.roles import grants
 from storage.upsert import upsert
 
 KINDS = ("review", "test")  # stored codes, worded by `uat.kind_<code>`
@@ -202,6 +204,17 @@ def sheet_rows(session: Session, project_id: int) -> list[SheetRow]:
     return rows
 
 
+def owner_department(session: Session, uat: UatSession) -> Department | None:
+    """The department that owns a session, the one that must act on the problems found there: the department of the
+    person who added it (their IT department when they are a liaison of several, else the first in renkei.yml's
+    order); for a session a lead or manager added, the project's IT department. None when there is neither."""
+    departments = project_departments(session, uat.project_id)
+    theirs = [d for d in departments if d.id in grants(session, uat.created_by).liaison_of]
+    if theirs:
+        return next((d for d in theirs if d.role == Role.IT), theirs[0])
+    return next((d for d in departments if d.role == Role.IT), None)
+
+
 def file_problem(
     session: Session,
     *,
@@ -213,12 +226,21 @@ def file_problem(
     body: str,
     note: str,
     requirement_id: int | None,
+    waiting_on_id: int | None = None,
 ) -> Issue:
     """A 問題あり result: a normal issue of the department (reporter the user) linked to the session and the
-    requirement, and the result pointing at it."""
+    requirement, waiting on the session's owner (`waiting_on_id`, see `owner_department`) when that is another
+    department, and the result pointing at it."""
     issue = create_issue(
         session=session,
-        issue_in=NewIssue(project_id=project_id, department_id=department_id, reporter_id=user_id, title=title, body=body),
+        issue_in=NewIssue(
+            project_id=project_id,
+            department_id=department_id,
+            reporter_id=user_id,
+            title=title,
+            body=body,
+            waiting_on_id=waiting_on_id if waiting_on_id != department_id else None,
+        ),
     )
     issue.uat_session_id, issue.requirement_id = session_id, requirement_id
     session.add(issue)  # committed with the result below: the issue's links and the result in one commit

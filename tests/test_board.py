@@ -195,7 +195,7 @@ def test_a_hearings_answers_reach_the_board_and_its_close_too(app, fakeslack):
     wait_for(lambda: f"ヒアリング #{number}「引越し手続きの現状」（回答受付中）" in board_text(fakeslack))
     test_hearing.answer(app, fakeslack, number, ["転記が多い", "", "", "", ""])
     wait_for(lambda: "現在の業務で困っていること: 転記が多い（" in board_text(fakeslack))
-    test_hearing.slash(app, fakeslack, f"close {number}")
+    test_hearing.slash(app, fakeslack, f"close {number} 確定")
     wait_for(lambda: "（締切）" in board_text(fakeslack))
 
 

@@ -94,3 +94,31 @@ def test_before_anyone_has_answered_a_stand_up_no_department_is_flagged_for_its_
     assert "朝会の回答率 0%" not in text
     [line] = [line for line in attention_lines(text) if line.startswith("• *福祉課*")]
     assert line == "• *福祉課*: 回答を待たれている課題 1 件（最長 5 営業日）"  # asked for an answer; no rate judged
+
+
+def test_a_department_asked_three_times_shows_two_and_says_how_many_more(services):
+    """The count above the lines and the lines add up: 3 issues waiting on 福祉課, two listed, 「ほか 1 件」."""
+    with services.session() as session:
+        project = session.exec(select(Project)).one()
+        dept = {d.slug: d for d in session.exec(select(Department))}
+        for day, slug in (("2026-11-12", "kosodate"), ("2026-11-13", "shimin"), ("2026-11-13", "zeimu")):
+            with time_machine.travel(at(day), tick=False):
+                create_issue(
+                    session=session,
+                    issue_in=NewIssue(
+                        project_id=project.id,
+                        department_id=dept[slug].id,
+                        reporter_id="U99ADMIN",
+                        title=f"{dept[slug].name}の待ち",
+                        waiting_on_id=dept["fukushi"].id,
+                    ),
+                )
+        with time_machine.travel(at("2026-11-20", 17), tick=False):
+            text, _ = digest_for(session, project, project_file=services.project_file, calendar=BusinessCalendar(), t=T)
+    lines = attention_lines(text)
+    assert lines[:4] == [
+        "• *福祉課*: 回答を待たれている課題 3 件（最長 6 営業日）",
+        "    ◦ #1 子育て支援課の待ち ← 子育て支援課（6 営業日）",
+        "    ◦ #2 市民課の待ち ← 市民課（5 営業日）",
+        "    ◦ ほか 1 件あります。",
+    ]

@@ -43,7 +43,7 @@ from reports.excel import cell
 from storage import outbox
 from storage.guard import ResidentsDataRefused
 from storage.models import Department, Issue, IssueEvent, Meeting, OutboxMessage, Project, Win
-from storage.privacy import clean, contains_my_number, my_number_check_digit, strip_xml_invalid
+from storage.privacy import clean, contains_my_number, folded, my_number_check_digit, strip_xml_invalid
 from storage.projectfile import parse_project_file
 from tests.conftest import channel_id
 
@@ -357,7 +357,8 @@ def test_the_gate_removes_what_xml_and_databases_refuse_and_what_nobody_sees():
     assert clean("窓口\ufffe\uffff\ud800\udfffの件") == "窓口の件"  # U+FFFE, U+FFFF, lone surrogates
     assert clean("転\u200b出\u200c届\u200d\u2060の\ufeff件") == "転出届の件"  # zero-width characters
     assert clean("1行目\r\n2行目\r3行目\tタブ") == "1行目\n2行目\n3行目\tタブ"
-    assert clean("ＡＢＣ　１２３ ｶﾀｶﾅ") == "ABC 123 カタカナ"  # NFKC
+    assert clean("（第3版）ＡＢＣ　１２３ ｶﾀｶﾅ") == "（第3版）ＡＢＣ　１２３ ｶﾀｶﾅ"  # as typed: width and kana kept
+    assert folded("（第3版）ＡＢＣ　１２３ ｶﾀｶﾅ") == "(第3版)ABC 123 カタカナ"  # the form checked and matched (NFKC)
     assert gate("ok\x00").text == "ok" and gate("ok\x00").problem is None
     assert strip_xml_invalid("a\x00b\ufffe\ud800c\td\ne") == "abc\td\ne"
 

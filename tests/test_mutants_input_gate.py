@@ -26,7 +26,7 @@ MY_NUMBER_TEXT = "1234 5678 9018"  # a valid My Number (check digit 8)
 def test_the_gate_answers_with_the_cleaned_text_its_length_and_limit():
     assert gate("  窓口\u200bの件 ") == Gated("  窓口の件 ", None, 7, SLASH_TEXT_LIMIT)
     assert gate("") == gate(None) == Gated("", None, 0, SLASH_TEXT_LIMIT)  # nothing typed is an empty text
-    assert gate("ａｂｃ", limit=3) == Gated("abc", None, 3, 3)
+    assert gate("ａｂｃ（第3版）", limit=8) == Gated("ａｂｃ（第3版）", None, 8, 8)  # kept as typed, not folded
 
 
 def test_a_text_of_exactly_the_limit_passes_and_one_more_character_does_not():
@@ -34,9 +34,9 @@ def test_a_text_of_exactly_the_limit_passes_and_one_more_character_does_not():
     assert gate("あ" * 11, limit=10) == Gated("", TOO_LONG, 11, 10)
 
 
-def test_a_text_that_cleaning_makes_longer_is_measured_after_cleaning():
-    assert gate("㌀", limit=4) == Gated("アパート", None, 4, 4)  # NFKC: one character becomes four, at the limit
-    assert gate("㌀㌀", limit=5) == Gated("", TOO_LONG, 8, 5)  # two characters, eight once cleaned
+def test_a_text_that_folding_makes_longer_is_measured_folded():
+    assert gate("㌀", limit=4) == Gated("㌀", None, 1, 4)  # NFKC: one character becomes four, at the limit; kept as typed
+    assert gate("㌀㌀", limit=5) == Gated("", TOO_LONG, 8, 5)  # two characters, eight once folded
 
 
 def test_a_my_number_is_refused_with_the_cleaned_length():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -143,11 +144,18 @@ def test_after_launch_the_tuesday_prompt_is_not_sent_and_the_monday_one_is(app, 
     weekly = fired(synced, "standup:moving:operate", MONDAY)
     assert (weekly.status, weekly.channels) == ("delivered", 6)
     wait_for(lambda: len(posts(fakeslack, "moving-zeimu")) == told + 1)
-    assert "朝会（12/07）" in posts(fakeslack, "moving-zeimu")[-1].params["text"]
+    prompt = posts(fakeslack, "moving-zeimu")[-1].params["text"]
+    assert "週次報告（12/07）" in prompt and "先週やったこと・今週やること" in prompt and "昨日" not in prompt
     with time_machine.travel(MONDAY + dt.timedelta(minutes=5), tick=True):  # the answer goes in the weekly prompt's thread
         post_slash(app, "/standup", "今日: 窓口の運用確認", user="U02ZEIMU")
         wait_for(lambda: len(posts(fakeslack, "moving-zeimu")) == told + 2)
     assert posts(fakeslack, "moving-zeimu")[-1].params.get("thread_ts")
+    with time_machine.travel(MONDAY + dt.timedelta(minutes=6), tick=True):  # its form asks about the week
+        post_slash(app, "/standup", "", user="U02ZEIMU", channel=channel_id(fakeslack, "moving-zeimu"))
+        wait_for(lambda: fakeslack.calls_to("views.open"))
+    view = json.loads(fakeslack.calls_to("views.open")[-1].params["view"])
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert (view["title"]["text"], labels) == ("今週の報告", ["先週やったこと", "今週やること", "困っていること"])
     assert fired(synced, "standup-remind:moving:operate", MONDAY + dt.timedelta(hours=3)).status == "delivered"
 
 

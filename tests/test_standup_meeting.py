@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlmodel import func, select
 
+from commands.issue_blocks import FIELDS
 from commands.standup import ANSWER_BUTTON, BLOCKER_BUTTON, MODAL_CALLBACK
-from storage.models import Issue, Meeting, StandupAnswer
+from storage.models import Department, Issue, Meeting, StandupAnswer
 from tests.conftest import channel_id, click, post_interaction, post_slash, wait_for
 
 
@@ -32,21 +33,76 @@ def test_a_direct_answer_is_stored_and_shown_in_status(app, fakeslack, services)
     assert count(services, StandupAnswer) == 1  # one answer per person and day; the latest counts
 
 
-def test_an_answer_naming_a_blocker_offers_an_issue_and_the_button_files_it(app, fakeslack, services):
-    reply = post_slash(app, "/standup", "今日: 連携テスト\n困っていること: 税務課の回答待ちで進まない", user="U01SHIMIN").json()
-    assert "「税務課の回答待ちで進まない」を課題として登録しますか" in reply["text"]
+def as_shown(view: dict, user: str) -> dict:
+    """The submission of a form sent as it was shown (every field's initial value), as Slack sends it."""
+    values = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        if element["type"] == "plain_text_input":
+            values[block["block_id"]] = {"value": {"type": element["type"], "value": element.get("initial_value")}}
+        elif element["type"] == "datepicker":
+            values[block["block_id"]] = {"value": {"type": element["type"], "selected_date": element.get("initial_date")}}
+        else:
+            values[block["block_id"]] = {"value": {"type": element["type"], "selected_option": element.get("initial_option")}}
+    return {
+        "type": "view_submission",
+        "team": {"id": "T000TEST"},
+        "api_app_id": "A000TEST",
+        "user": {"id": user},
+        "view": {**view, "id": "V1", "state": {"values": values}},
+    }
+
+
+def test_an_answer_naming_a_blocker_offers_an_issue_waiting_on_the_department_it_names(app, fakeslack, services):
+    """税務課's blocker names 市民課: the offer says so, the button opens the /issue form filled in (title, 税務課,
+    依頼先 市民課), and sent as shown it files an issue waiting on 市民課 with its card in both channels."""
+    text = "今日: 連携テスト\n困っていること: 市民から様式（第2版）が届かない"
+    reply = post_slash(app, "/standup", text, user="U02ZEIMU").json()
+    assert "「市民から様式（第2版）が届かない」を市民課への依頼" in reply["text"]
     button = reply["blocks"][1]["elements"][0]
     assert button["action_id"] == BLOCKER_BUTTON
-    shimin = channel_id(fakeslack, "moving-shimin")
     click(app, BLOCKER_BUTTON, button["value"], user="U01SHIMIN", channel="D01", response_url=fakeslack.response_url)
-    wait_for(lambda: count(services, Issue) == 1)
+    wait_for(lambda: any("困っていること" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    assert not fakeslack.calls_to("views.open")  # someone else's answer opens no form for another user
+    click(app, BLOCKER_BUTTON, button["value"], user="U02ZEIMU", channel="D02", response_url=fakeslack.response_url)
+    wait_for(lambda: fakeslack.calls_to("views.open"))
+    view = json.loads(fakeslack.calls_to("views.open")[0].params["view"])
+    shown = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert shown[FIELDS["title"]]["initial_value"] == "市民から様式（第2版）が届かない"
+    assert shown[FIELDS["department"]]["initial_option"]["text"]["text"] == "税務課"
+    assert shown[FIELDS["waiting_on"]]["initial_option"]["text"]["text"] == "市民課"
+    assert count(services, Issue) == 0  # nothing is filed until the form is sent
+    sent = post_interaction(app, as_shown(view, "U02ZEIMU"))
+    assert sent.status_code == 200 and sent.text in ("", "{}"), sent.text
     with services.session() as session:
         issue = session.exec(select(Issue)).one()
-        assert issue.title == "税務課の回答待ちで進まない" and issue.reporter_id == "U01SHIMIN"
-    wait_for(lambda: [c for c in fakeslack.calls_to("chat.postMessage") if c.params["channel"] == shimin])
-    click(app, BLOCKER_BUTTON, button["value"], user="U02ZEIMU", channel="D02", response_url=fakeslack.response_url)
-    wait_for(lambda: any("困っていること" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
-    assert count(services, Issue) == 1  # someone else's answer cannot be filed by another user
+        shimin = session.exec(select(Department).where(Department.slug == "shimin")).one()
+        assert (issue.title, issue.reporter_id, issue.waiting_on_id) == ("市民から様式（第2版）が届かない", "U02ZEIMU", shimin.id)
+    for name in ("moving-shimin", "moving-zeimu"):
+        wait_for(
+            lambda name=name: [
+                c for c in fakeslack.calls_to("chat.postMessage") if c.params["channel"] == channel_id(fakeslack, name)
+            ]
+        )
+
+
+def test_a_blocker_naming_no_other_department_opens_the_form_without_one(app, fakeslack, services):
+    reply = post_slash(app, "/standup", "困っていること: 端末の設定が終わらない", user="U02ZEIMU").json()
+    assert "を課題として登録しますか" in reply["text"] and "への依頼" not in reply["text"]
+    click(
+        app,
+        BLOCKER_BUTTON,
+        reply["blocks"][1]["elements"][0]["value"],
+        user="U02ZEIMU",
+        channel="D02",
+        response_url=fakeslack.response_url,
+    )
+    wait_for(lambda: fakeslack.calls_to("views.open"))
+    view = json.loads(fakeslack.calls_to("views.open")[0].params["view"])
+    waiting_on = next(b for b in view["blocks"] if b.get("block_id") == FIELDS["waiting_on"])
+    assert "initial_option" not in waiting_on["element"]
 
 
 def test_none_is_not_a_blocker(app):

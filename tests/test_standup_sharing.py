@@ -39,7 +39,9 @@ def test_an_answer_with_a_blocker_is_posted_in_the_prompts_thread_and_in_the_lea
         wait_for(lambda: posts(fakeslack, "moving-shimin"))
         thread = prompt_ts(fakeslack, "moving-shimin")
         reply = post_slash(app, "/standup", "今日: 連携テスト 困っていること: 税務課の回答待ち", user="U01SHIMIN").json()
-        assert "「税務課の回答待ち」を課題として登録しますか" in reply["text"]  # the marker counts anywhere on the line
+        assert (
+            "「税務課の回答待ち」を税務課への依頼（回答待ち）として課題に登録しますか" in reply["text"]
+        )  # the marker counts anywhere on the line
         wait_for(lambda: len(posts(fakeslack, "moving-shimin")) == 2)
         answer = posts(fakeslack, "moving-shimin")[1]
         assert answer.params.get("thread_ts") == thread

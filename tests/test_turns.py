@@ -228,3 +228,64 @@ def test_app_home_and_the_meeting_agenda_follow_the_same_rule(synced):
     _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
     _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
     assert seen() == ([False], [])
+
+
+def _dm_to(fakeslack, user: str) -> list:
+    return [c for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == user]
+
+
+def test_after_it_answers_the_reporter_gets_the_buttons_to_resolve_or_ask_again(synced, http_app, fakeslack):
+    """Signed HTTP, end to end: IT's answer reaches the reporter with 解決済みにする and IT部門にもう一度相談; asking
+    again puts the ball back with IT (its channel told, the answer cleared so IT answers anew); the second answer
+    is resolved from the DM. What the reporter typed (full-width brackets) is kept as typed."""
+    import json
+
+    from commands.issue_blocks import ESCALATE, RESOLVE
+    from tests.conftest import click, post_slash, wait_for
+    from tests.test_issue_flow import report
+
+    report(http_app, fakeslack, text="転出届の様式（第3版）が届かない to:zeimu")
+    it = channel_id(fakeslack, "moving-it")
+    post_slash(http_app, "/issue", "escalate 1", user="U01SHIMIN")
+    post_slash(http_app, "/issue", "answer 1 様式（第3版）は共有フォルダにあります", user="U09IT")
+    http_app.settle()
+    [dm] = [c for c in _dm_to(fakeslack, "U01SHIMIN") if "回答がありました" in c.params["text"]]
+    body = json.dumps(dm.params["blocks"], ensure_ascii=False)
+    assert "様式（第3版）は共有フォルダにあります" in body and "回答を確認して" in body
+    assert [e["action_id"] for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]] == [RESOLVE, ESCALATE]
+    assert _ball(synced).turn == RE
+
+    click(http_app, ESCALATE, "1", user="U01SHIMIN", channel="D01SHIMIN", response_url=fakeslack.response_url)
+    http_app.settle()
+    assert _ball(synced).turn == IT_
+    asked = [c.params["text"] for c in fakeslack.calls_to("chat.postMessage", ok_only=True) if c.params["channel"] == it]
+    assert any("再度の相談" in text and "/issue 回答 1" in text for text in asked)
+    with synced.session() as session:
+        issue = get_issue(session, 1)
+        assert issue.it_answer is None and issue.title == "転出届の様式（第3版）が届かない"
+    again = post_slash(http_app, "/issue", "escalate 1", user="U01SHIMIN").json()["text"]
+    assert "すでに IT部門に相談済み" in again  # asked again once: nothing to ask until IT answers
+
+    post_slash(http_app, "/issue", "answer 1 様式を再送しました", user="U09IT")
+    click(http_app, RESOLVE, "1", user="U01SHIMIN", channel="D01SHIMIN", response_url=fakeslack.response_url)
+    http_app.settle()
+    assert _ball(synced).turn == NO
+    wait_for(lambda: any("解決済み" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+
+
+def test_the_reporter_hears_why_an_issue_was_reopened_and_how_it_was_resolved(synced, http_app, fakeslack):
+    """`/issue reopen N 理由` keeps the reason in the history and the reporter's DM carries it, as the resolve's note."""
+    from tests.conftest import post_slash
+    from tests.test_issue_flow import report
+
+    report(http_app, fakeslack, text="転出届の様式が届かない to:zeimu")
+    post_slash(http_app, "/issue", "close 1 様式を再送しました", user="U02ZEIMU")
+    reopened = post_slash(http_app, "/issue", "reopen 1 まだ（第2版）のままです", user="U02ZEIMU").json()["text"]
+    assert "#1" in reopened
+    http_app.settle()
+    texts = [c.params["text"] for c in _dm_to(fakeslack, "U01SHIMIN")]
+    assert any("解決のメモ: 様式を再送しました" in t for t in texts)
+    assert any("再開の理由: まだ（第2版）のままです" in t for t in texts)
+    with synced.session() as session:
+        [event] = session.exec(select(IssueEvent).where(IssueEvent.kind == EventKind.REOPENED)).all()
+        assert event.note == "まだ（第2版）のままです"

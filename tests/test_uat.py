@@ -248,6 +248,8 @@ def test_after_the_start_a_problem_becomes_an_issue_linked_to_the_session_and_th
         [issue] = rows(app, Issue)
         assert (issue.title, issue.body, issue.reporter_id) == ("転出日の表示が逆になる", "一覧画面で確認", "U02ZEIMU")
         assert (issue.uat_session_id, issue.requirement_id, issue.department_id) == (1, 1, department_id(app, "zeimu"))
+        assert issue.waiting_on_id == department_id(app, "shimin")  # 市民課 added the session: the problem is theirs
+        wait_for(lambda: any("転出日の表示が逆になる" in c.params.get("text", "") for c in posts_to(fakeslack, "moving-shimin")))
         [stored] = rows(app, UatResult)
         assert (stored.outcome, stored.issue_id, stored.requirement_id) == ("problem", issue.id, 1)
         wait_for(lambda: len(posts_to(fakeslack, "moving-zeimu")) > 1)
@@ -260,8 +262,24 @@ def test_after_the_start_a_problem_becomes_an_issue_linked_to_the_session_and_th
         assert "税務課の連絡担当だけ" in press(app, fakeslack, RESULT_BUTTON, "1", user="U01SHIMIN", channel="moving-zeimu")
         shown = slash(app, fakeslack, "show 1")["text"]
         assert "課題 #1「転出日の表示が逆になる」（要件 #1）" in shown and "市民課: 未登録 ・ 結果: 問題なし" in shown
+        assert "問題が見つかったときの依頼先部署: 市民課" in shown
         detail = post_slash(app, "/issue", "show 1", user="U02ZEIMU", channel=channel_id(fakeslack, "moving-zeimu")).json()
         assert "受入テスト #1「転入画面の受入テスト」で見つかった課題です。（要件 #1）" in detail["text"]
+
+
+def test_a_problem_at_a_session_the_lead_added_waits_on_it_and_its_card_reaches_its_channel(app, fakeslack):
+    """A session added by the lead (no department of their own) belongs to the project's IT department: 市民課's
+    問題あり is filed waiting on IT, its card in IT's channel, the session card says where problems go."""
+    text = slash(app, fakeslack, f"add {ADD}", user="U10LEAD", channel="moving-leads")["text"]
+    assert "受入テスト #1" in text
+    assert "問題が見つかったときの依頼先部署: 情報政策課" in card_texts(posts_to(fakeslack, "moving-it")[0])
+    start = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
+    with time_machine.travel(start + dt.timedelta(minutes=5), tick=True):
+        form = press(app, fakeslack, RESULT_BUTTON, "1", user="U01SHIMIN", channel="moving-shimin")
+        submit(app, form, result("problem", "転入届の住所が二重に表示される"), user="U01SHIMIN")
+    [issue] = rows(app, Issue)
+    assert (issue.department_id, issue.waiting_on_id) == (department_id(app, "shimin"), department_id(app, "it"))
+    wait_for(lambda: any("転入届の住所が二重に表示される" in card_texts(c) for c in posts_to(fakeslack, "moving-it")))
 
 
 # --- reminders ----------------------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ ALLOWED_ASCII = COMMAND_WORDS | {
     "departments",
     "projects",
     "department_roles",
+    "standup.extra",
     "admins",
     "role",
     "it",

@@ -1,9 +1,12 @@
 """Kind `hearing`: `hearing:<project>`, at `hearing.remind` (closed days moved to the next business day), asks each
-department channel that has not answered an open hearing of the project to answer, with the 回答する button.
+department channel that has not answered an open hearing of the project to answer, with the 回答する button, naming
+the deadline and the business days left (本日 on its day).
 
 Once per hearing, day and channel (the key names the local day, not the time); nothing when no hearing is open or
 every department has answered, nor on the day a hearing started (its card has just arrived). After a hearing's
-deadline (`締切:`) departments are no longer reminded: the leads channel is told once, naming who has not answered.
+deadline departments are no longer reminded: the leads channel is told once, naming who has not answered.
+On each firing the cards of open hearings with a deadline are shown again (chat.update, only when they changed), so
+their days left are the morning's and, once it has passed, they say a late answer is still kept (期限後).
 A firing on a closed day sends nothing. Still useful after downtime on the same local day.
 """
 
@@ -18,7 +21,7 @@ from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, projec
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.enums import OutboxStatus
-from storage.hearings import awaiting_answers
+from storage.hearings import awaiting_answers, open_hearings
 from storage.ids import id_of
 from storage.models import as_utc
 from storage.projectfile import parse_cron
@@ -48,6 +51,11 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
     with services.session() as session:
         project = project_row(session, spec.project)
         channels = department_channels(session, id_of(project))
+        for hearing in open_hearings(session, id_of(project)):  # the cards' days left as of this morning
+            if hearing.deadline is not None and local_day(services, as_utc(hearing.created_at)) < day:
+                ctx = services.context(session, user_id=hearing.started_by, channel_id=None)
+                for department_id in channels:
+                    hearing_commands.refresh_card(ctx, id_of(hearing), department_id, day)
         for hearing, missing in awaiting_answers(session, id_of(project)):
             if local_day(services, as_utc(hearing.created_at)) >= day:  # started today: its card was just sent
                 continue
@@ -64,7 +72,8 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
                 channel = channels.get(id_of(department))
                 if channel is None:
                     continue
-                text, blocks = hearing_commands.reminder(t, hearing, department)
+                left = hearing_commands.reminder_left(t, services.calendar, hearing, day)
+                text, blocks = hearing_commands.reminder(t, hearing, department, left)
                 outcome = services.gateway.post_message(
                     key=f"{spec.id}@{day.isoformat()}:{hearing.id}:{channel}", channel=channel, text=text, blocks=blocks
                 )

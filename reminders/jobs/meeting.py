@@ -1,7 +1,9 @@
 """Kind `meeting`: `meeting:<project>:<n>:<offset>`, `<offset>` before meeting `n` (weekly by cron, or one-off).
 
-The reminder, with agenda material, goes to every department channel; for a meeting on a closed day the leads
-are warned instead. A cancelled meeting sends nothing. Still useful after downtime only before the meeting starts.
+The reminder goes to the channels of the meeting's participants (a regular meeting's: every department's) with
+agenda material: all of it for a regular meeting, what concerns the participants for another one, none when nothing
+does (storage.agenda). For a meeting on a closed day the leads are warned instead. A cancelled meeting sends
+nothing. Still useful after downtime only before the meeting starts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from storage.agenda import agenda
 from storage.directory import department_channels
 from storage.ids import id_of
 from storage.limits import MAX_REMINDERS_PER_MEETING
-from storage.meetings import is_from_config, skipped_days
+from storage.meetings import is_from_config, is_regular, participant_departments, participant_ids, skipped_days
 from storage.models import Meeting, Project
 from storage.projectfile import parse_cron, parse_duration
 
@@ -122,7 +124,7 @@ def meeting_start(spec: JobSpec, scheduled: dt.datetime) -> dt.datetime | None:
 
 
 def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResult:
-    """Remind every department channel of a meeting, with agenda material; on a closed day, warn the leads."""
+    """Remind the participants' channels of a meeting, with agenda material; on a closed day, warn the leads."""
     if closed(services, local_day(services, scheduled)):  # `jobs run --at` a closed day: nobody is reminded then
         return FiringResult("skipped", scheduled, reason="closed_day")
     t = services.translator()
@@ -154,17 +156,30 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
             )
             services.gateway.post_message(key=f"{key}:leads", channel=project.leads_channel_id, text=text)
             return FiringResult("delivered", scheduled, 1, reason="closed_day_leads_warned")
+        participants = participant_ids(meeting)  # None: every department
         material = agenda(
             session,
             id_of(project),
             today=local_day(services, scheduled),
             timezone=tz,
             business_days=calendar.business_days_between,
+            departments=participants,
+            requirements=is_regular(meeting),
         )
         text, blocks = meeting_commands.meeting_reminder(
-            t, meeting=meeting, project=project, start=local_start, agenda=material, lead_time=spec.offset_text
+            t,
+            meeting=meeting,
+            project=project,
+            start=local_start,
+            agenda=None if participants is not None and material.empty else material,
+            lead_time=spec.offset_text,
+            departments=[d.name for d in participant_departments(session, meeting)],
         )
-        channels = list(department_channels(session, id_of(project)).values())
+        channels = [
+            channel
+            for department_id, channel in department_channels(session, id_of(project)).items()
+            if participants is None or department_id in participants
+        ]
     failed = post_to_channels(services.gateway, key=key, channels=channels, text=text, blocks=blocks)
     return FiringResult("delivered", scheduled, len(channels) - len(failed))
 

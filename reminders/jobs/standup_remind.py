@@ -18,6 +18,7 @@ from commands.people import Names, ask_unknown, known_names
 from reminders.jobs import standup
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import OffsetTrigger
+from storage.absences import away_on
 from storage.directory import department_channels, project_departments, users_with_role
 from storage.enums import OutboxStatus, Role
 from storage.ids import id_of
@@ -65,11 +66,15 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
         reason = standup.wrong_phase(spec, project)
         if reason:
             return FiringResult("skipped", scheduled, reason=reason)
-        answered = answered_users(session, id_of(project), day)
+        answered, away = answered_users(session, id_of(project), day), away_on(session, day)
         for department_id, channel in department_channels(session, id_of(project)).items():
-            missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department_id) if u not in answered]
+            liaisons = users_with_role(session, Role.LIAISON, department_id=department_id)
+            _, missing, _ = standup_commands.who_answered(liaisons, answered, away)  # nobody on 休暇 is reminded
             if missing:
-                text = t("standup.remind", users=t("people.separator").join(f"<@{u}>" for u in missing))
+                text = t(
+                    f"standup.remind_{standup_commands.rhythm(project)}",
+                    users=t("people.separator").join(f"<@{u}>" for u in missing),
+                )
                 outcome = services.gateway.post_message(
                     key=f"{spec.id}@{scheduled.isoformat()}:{channel}", channel=channel, text=text
                 )
@@ -89,14 +94,15 @@ def run(services: Services, spec: JobSpec, scheduled: dt.datetime) -> FiringResu
 
 def department_days(session: Session, project_id: int, day: dt.date) -> list[standup_commands.DepartmentDay]:
     """Each department of the project on `day`: who answered, which liaisons not yet, the blockers they named."""
-    answers = day_answers(session, project_id, day)
+    answers, away = day_answers(session, project_id, day), away_on(session, day)
     days = []
     for department in project_departments(session, project_id):
         mine = [(user, given) for department_id, user, given in answers if department_id == department.id]
         answered = [user for user, _ in mine]
-        missing = [u for u in users_with_role(session, Role.LIAISON, department_id=department.id) if u not in answered]
+        liaisons = users_with_role(session, Role.LIAISON, department_id=department.id)
+        _, missing, off = standup_commands.who_answered(liaisons, answered, away)
         blockers = [(user, b) for user, given in mine if (b := standup_commands.blocker_of(given)) is not None]
-        days.append(standup_commands.DepartmentDay(department.name, answered, missing, blockers))
+        days.append(standup_commands.DepartmentDay(department.name, answered, missing, blockers, off))
     return days
 
 
