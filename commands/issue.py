@@ -59,6 +59,7 @@ from storage import outbox
 from storage.directory import all_departments, department_channel, it_department, project_departments
 from storage.enums import EventKind, OutboxStatus, Severity
 from storage.ids import id_of
+from storage.limits import Family
 from storage.models import Department, Issue, Project
 from storage.roles import Action, Where, find_department, may
 from storage.turns import Turn, whose_turn
@@ -157,26 +158,37 @@ def stale(ctx: CommandContext, issue: Issue, key: str, **params: Any) -> Reply:
     return Reply(text="\n".join([ctx.t(key, number=issue.id, **params), now]))
 
 
-def after_change(issue: Issue, *, told: dict[str, Any] | None = None, assignee: str | None = None) -> Later:
+def after_change(ctx: CommandContext, issue: Issue, *, told: dict[str, Any] | None = None, assignee: str | None = None) -> Later:
     """The follow-up of every change to an issue (`changed`): its cards updated in place; the reporter told by DM (in
     the change's own words with `told`, see `_told`, else the change and the state); when the issue waits on another
-    department, the departments' channels other than the one where the change was made told; a new `assignee` told."""
-    return later(changed, number=id_of(issue), told=told, assignee=assignee)
+    department, the departments' channels other than the one where the change was made told; a new `assignee` told.
+    It names its change by the issue's event count now (`version`), so a follow-up that runs after a later change
+    still tells of its own (a resolve's note, not the reopen that came after it)."""
+    version = len(store.history(ctx.session, id_of(issue)))
+    return later(changed, number=id_of(issue), told=told, assignee=assignee, version=version)
 
 
 @job
-def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None, assignee: str | None = None) -> None:
-    """The job of `after_change`, run as the person who made the change, in the channel where it was made."""
+def changed(
+    ctx: CommandContext,
+    number: int,
+    told: dict[str, Any] | None = None,
+    assignee: str | None = None,
+    version: int | None = None,
+) -> None:
+    """The job of `after_change`, run as the person who made the change, in the channel where it was made: the cards
+    as the issue is now, the messages about change number `version` (the latest when not given)."""
     fresh = store.get_issue(ctx.session, number)
     if fresh is None:
         raise LookupError(f"issue {number} is gone")  # issues are never deleted
     events = store.history(ctx.session, number)
-    version = len(events)
-    refresh_cards(ctx, fresh, version)
+    refresh_cards(ctx, fresh, len(events))
+    version = min(version or len(events), len(events))
+    change = events[version - 1]
     params = {
         "number": number,
         "title": escape(fresh.title),
-        "what": ctx.t(f"event.{events[-1].kind}"),
+        "what": ctx.t(f"event.{change.kind}"),
         "user": ctx.user_id,
         "status": status_words(ctx.t, fresh),
     }
@@ -191,9 +203,8 @@ def changed(ctx: CommandContext, number: int, told: dict[str, Any] | None = None
                 blocks = check_blocks(ctx.t, number, text)
         else:
             key, text = f"issue:{number}:tell:{reporter}:v{version}", ctx.t("issue.changed_tell_reporter", **params)
-            last = events[-1]
-            if last.kind in (EventKind.RESOLVED, EventKind.REOPENED) and last.note:  # how, or why, in their words
-                text += "\n" + ctx.t(f"issue.changed_tell_note_{last.kind}", note=escape(last.note))
+            if change.kind in (EventKind.RESOLVED, EventKind.REOPENED) and change.note:  # how, or why, in their words
+                text += "\n" + ctx.t(f"issue.changed_tell_note_{change.kind}", note=escape(change.note))
         ctx.slack.post_message(key=key, channel=reporter, text=text, blocks=blocks)
     if fresh.waiting_on_id is not None:
         for department_id in (fresh.department_id, fresh.waiting_on_id):
@@ -228,7 +239,7 @@ def add(ctx: CommandContext, command: AddIssue, department: Department | None = 
     """Store a new issue for the named department, else this channel's or the user's (the reporter is the user: a
     lead files for any department of the project); post its card after the ack. A user who could mean several
     departments (`typed`, the command's text, waits for the press) is asked with buttons."""
-    limited = limits.issue_rate_limit(ctx)
+    limited = limits.rate_limit(ctx, Family.ISSUES)
     if limited:
         return limited
     refusal = refuse_residents_data(ctx, command.title, command.body)
@@ -416,7 +427,7 @@ def assign(ctx: CommandContext, command: AssignIssue) -> Reply:
         return stale(ctx, issue, "issue.already_resolved")
     if not store.assign_issue(ctx.session, issue, ctx.user_id, command.user_id):
         return stale(ctx, issue, "issue.already_assigned", user=command.user_id)
-    followup = after_change(issue, assignee=command.user_id)
+    followup = after_change(ctx, issue, assignee=command.user_id)
     return Reply(text=ctx.t("issue.assigned", number=issue.id, user=command.user_id), followup=followup)
 
 
@@ -428,7 +439,7 @@ def take(ctx: CommandContext, number: int) -> Reply:
     if not store.take_issue(ctx.session, issue, ctx.user_id):
         key = "issue.already_resolved" if store.is_resolved(issue) else "issue.already_taken"
         return stale(ctx, issue, key, user=issue.assignee_id or "")
-    return Reply(text=ctx.t("issue.taken", number=issue.id), followup=after_change(issue))
+    return Reply(text=ctx.t("issue.taken", number=issue.id), followup=after_change(ctx, issue))
 
 
 def close(ctx: CommandContext, command: CloseIssue) -> Reply:
@@ -441,7 +452,7 @@ def close(ctx: CommandContext, command: CloseIssue) -> Reply:
         return issue
     if not store.resolve_issue(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.already_resolved")
-    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)), followup=after_change(issue))
+    return Reply(text=ctx.t("issue.resolved", number=issue.id, title=escape(issue.title)), followup=after_change(ctx, issue))
 
 
 def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
@@ -454,7 +465,7 @@ def reopen(ctx: CommandContext, command: ReopenIssue) -> Reply:
         return issue
     if not store.reopen_issue(ctx.session, issue, ctx.user_id, command.note):
         return stale(ctx, issue, "issue.not_resolved")
-    return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(issue))
+    return Reply(text=ctx.t("issue.reopened", number=issue.id), followup=after_change(ctx, issue))
 
 
 def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
@@ -479,7 +490,7 @@ def escalate(ctx: CommandContext, command: EscalateIssue) -> Reply:
         return stale(ctx, issue, "issue.already_escalated")
     # the IT card first; then the department cards lose their IT部門へ相談 button and the reporter is told
     followup = later(post_it_card, number=id_of(issue), channel=channel) + after_change(
-        issue, told=_told("escalated_tell_reporter", "escalated_tell")
+        ctx, issue, told=_told("escalated_tell_reporter", "escalated_tell")
     )
     return Reply(text=ctx.t("issue.escalated", number=issue.id, department=escape(department.name)), followup=followup)
 
@@ -493,7 +504,7 @@ def _ask_it_again(ctx: CommandContext, issue: Issue, note: str, channel: str) ->
     words = ctx.t("issue.asked_again_note", note=escape(note)) if note else ""
     text = ctx.t("issue.asked_again_it", number=issue.id, title=escape(issue.title), user=ctx.user_id, note=words)
     ctx.slack.post_message(key=f"issue:{issue.id}:asked_again:{channel}:v{version}", channel=channel, text=text)
-    followup = after_change(issue, told=_told("asked_again_tell_reporter", "asked_again"))
+    followup = after_change(ctx, issue, told=_told("asked_again_tell_reporter", "asked_again"))
     return Reply(text=ctx.t("issue.asked_again", number=issue.id), followup=followup)
 
 
@@ -531,7 +542,7 @@ def it_take(ctx: CommandContext, number: int) -> Reply:
         return stale(ctx, issue, "issue.it_already_answered")
     if not store.it_takes(ctx.session, issue, ctx.user_id):  # an issue nobody had taken becomes theirs
         return stale(ctx, issue, "issue.it_already_taken")
-    followup = after_change(issue, told=_told("it_taken_tell_reporter", "it_taken"))
+    followup = after_change(ctx, issue, told=_told("it_taken_tell_reporter", "it_taken"))
     return Reply(text=ctx.t("issue.it_taken", number=issue.id), followup=followup)
 
 
@@ -549,7 +560,7 @@ def answer(ctx: CommandContext, command: AnswerIssue) -> Reply:
         return Reply(text=ctx.t("issue.not_escalated", number=issue.id))
     store.record_it_answer(ctx.session, issue, ctx.user_id, command.text)
     told = {**_told("answer_tell_reporter", "answer", answer=escape(command.text)), "check": True}
-    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(issue, told=told))
+    return Reply(text=ctx.t("issue.answered", number=issue.id), followup=after_change(ctx, issue, told=told))
 
 
 def open_form(ctx: CommandContext, department: Department | None = None) -> Reply:
