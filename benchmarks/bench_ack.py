@@ -73,7 +73,7 @@ from _harness import (  # noqa: E402
 )
 
 EVENTS = "/slack/events"
-ISSUES_PER_PERSON = 4  # under storage.limits.MAX_ISSUES_PER_MINUTE (5): no command is refused for its sender's pace
+ISSUES_PER_PERSON = 4  # under storage.limits.BURST (20): no command is refused for its sender's pace
 ANSWER_BUTTON = "standup_answer"  # commands/standup.py: the prompt's 回答する
 TRIGGER_EXPIRY = 3.0  # seconds: Slack refuses a trigger_id older than this
 DELIVERY_WAIT = 60.0  # seconds after the load for every card

@@ -8,6 +8,7 @@ click's exception (its class and fields: the option, the value's type, the comma
 from __future__ import annotations
 
 import difflib
+import gc
 import logging
 import os
 import shutil
@@ -22,7 +23,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.messages import project_file_problems
 from bot.settings import Settings, SettingsError, load_settings
 from storage.enums import OutboxStatus
-from storage.projectfile import ProjectFileError, load_project_file
+from storage.projectfile import ProjectFileError, declared_language, load_project_file
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Renkei (連携): the departments' coordination bot.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database: migrations and backups.")
@@ -43,18 +44,22 @@ def _translator() -> Translator:
     lang = settings.renkei_lang if settings else os.environ.get("RENKEI_LANG")
     if lang not in LANGUAGES:
         config = settings.renkei_config if settings else os.environ.get("RENKEI_CONFIG", "renkei.yml")
-        try:
-            data = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
-        except (OSError, ValueError, yaml.YAMLError):  # a missing or broken file is `renkei check`'s to explain
-            data = None
-        lang = data.get("language") if isinstance(data, dict) else None
+        lang = declared_language(config)  # within the project file's limits; a file that cannot be read: None
     return Translator(lang if isinstance(lang, str) and lang in LANGUAGES else "ja")
 
 
-def _fail(lines: list[str] | str) -> NoReturn:
+def _fail(lines: list[str] | str, code: int = 1) -> NoReturn:
+    """Say why, and stop: exit status 1 when the world is not as the command needs (a setting, the project file,
+    Slack, a failed write)."""
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _refuse(lines: list[str] | str) -> NoReturn:
+    """A value given on the command line that cannot be used, found before any work: exit status 2, as click's own
+    usage errors."""
+    _fail(lines, 2)
 
 
 def _settings() -> Settings:
@@ -69,9 +74,11 @@ def _settings() -> Settings:
 def serve(
     http: bool = typer.Option(False, "--http", help="Serve signed HTTP requests (default without SLACK_APP_TOKEN)."),
     socket: bool = typer.Option(False, "--socket", help="Use Socket Mode (default with SLACK_APP_TOKEN)."),
-    port: int = typer.Option(None, "--port", help="HTTP port (default: PORT or 3000)."),
+    port: int = typer.Option(None, "--port", min=1, max=65535, help="HTTP port (default: PORT or 3000)."),
 ) -> None:
     """Run the listeners and the scheduler."""
+    if http and socket:
+        _refuse(_translator()("serve.both_modes"))
 
     from bot.app import MAX_REQUEST_BYTES, create_app, create_wsgi
     from bot.bootstrap import bootstrap
@@ -244,13 +251,20 @@ def _project(services, slug: str):
     with services.session() as session:
         project = session.exec(select(Project).where(Project.slug == slug)).first()
     if project is None or services.project_file.project(slug) is None:
-        _fail(t("digest.unknown_project", project=slug, known=", ".join(p.slug for p in services.project_file.projects)))
+        _refuse(t("digest.unknown_project", project=slug, known=", ".join(p.slug for p in services.project_file.projects)))
     return project
+
+
+# The days a report can cover: none before 2000 (no municipality ran Renkei then), none past the century, and at
+# most REPORT_YEARS in one export (five fiscal years: 2021/4/1 to 2026/3/31).
+EARLIEST_DAY, LATEST_DAY, REPORT_YEARS = (2000, 1, 1), (2099, 12, 31), 5
 
 
 def _date(t, value: str | None, today):
     """A `--from`/`--to` day as people write it (commands.dates.read_date); a date without its year lies in this
-    fiscal year (`--from 4/1 --to 3/31`)."""
+    fiscal year (`--from 4/1 --to 3/31`). One outside EARLIEST_DAY … LATEST_DAY is refused with the range."""
+    import datetime as dt
+
     from commands.dates import AmbiguousDate, ambiguous_text, date_text, read_date
 
     if value is None:
@@ -258,11 +272,39 @@ def _date(t, value: str | None, today):
     try:
         day = read_date(value, today, fiscal=True)
     except AmbiguousDate as problem:
-        _fail(ambiguous_text(t, problem))
+        _refuse(ambiguous_text(t, problem))
+    except (ValueError, OverflowError):  # a year no calendar reaches (`令和9999年`)
+        day = None
     if day is None:
         first = today.replace(day=1)  # examples computed from today, never a date that will pass
-        _fail(t("report.bad_date", value=value, examples=f"`{first.month}/1`・`{date_text(t, 'wareki', first)}`・`今日`"))
+        _refuse(t("report.bad_date", value=value, examples=f"`{first.month}/1`・`{date_text(t, 'wareki', first)}`・`今日`"))
+    earliest, latest = dt.date(*EARLIEST_DAY), dt.date(*LATEST_DAY)
+    if not earliest <= day <= latest:
+        _refuse(t("report.day_out_of_range", value=value, day=day, earliest=earliest, latest=latest))
     return day
+
+
+def _years_later(day, years: int):
+    """The same day `years` later (29 February: 1 March)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def _output(t, out: Path, *, force: bool) -> Path:
+    """`--out`, checked before any work: an .xlsx file in a folder that exists, not a folder, and not a file that
+    exists unless `--force` says to replace it."""
+    if out.is_dir():
+        _refuse(t("report.out_is_folder", file=out, example=out / "進捗.xlsx"))
+    if out.suffix.lower() != ".xlsx":
+        _refuse(t("report.out_not_xlsx", file=out, example=out.with_suffix(".xlsx") if out.suffix else f"{out}.xlsx"))
+    folder = out.parent
+    if not folder.is_dir():
+        _refuse(t("report.out_no_folder", folder=folder))
+    if (out.exists() or out.is_symlink()) and not force:
+        _refuse(t("report.out_exists", file=out))
+    return out
 
 
 @cli.command()
@@ -274,8 +316,9 @@ def export(
     end: str = typer.Option(
         None, "--to", help="Last day (as --from); default: today. With neither, until a business day has ended: last month."
     ),
-    out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+    out: Path = typer.Option(..., "--out", help="The .xlsx file to write, in a folder that exists."),
     detail: bool = typer.Option(False, "--detail", help="Add one row per stand-up answer."),
+    force: bool = typer.Option(False, "--force", help="Replace the --out file if it exists."),
 ) -> None:
     """Write the Excel progress report of a project."""
     import datetime as dt
@@ -283,6 +326,7 @@ def export(
 
     from commands.report import make_report, report_period
 
+    out = _output(_translator(), out, force=force)
     services = _services(need_token=False)
     t = services.translator()
     found = _project(services, project)
@@ -292,20 +336,36 @@ def export(
     else:
         first, last = _date(t, start, today) or today.replace(day=1), _date(t, end, today) or today
     if first > last:
-        _fail(t("report.bad_range", start=first, end=last))
-    with services.session() as session:
-        path = make_report(
-            session,
-            found,
-            start=first,
-            end=last,
-            out=out,
-            calendar=services.calendar,
-            project_file=services.project_file,
-            t=t,
-            detail=detail,
-            slack=_slack(services),
-        )
+        _refuse(t("report.bad_range", start=first, end=last))
+    if last >= _years_later(first, REPORT_YEARS):
+        _refuse(t("report.period_too_long", start=first, end=last, years=REPORT_YEARS))
+    existed = out.exists() or out.is_symlink()
+    failure, hook = None, sys.unraisablehook
+    try:
+        with services.session() as session:
+            path = make_report(
+                session,
+                found,
+                start=first,
+                end=last,
+                out=out,
+                calendar=services.calendar,
+                project_file=services.project_file,
+                t=t,
+                detail=detail,
+                slack=_slack(services),
+            )
+    except OSError as exc:  # the disk is full (/dev/full), the folder went away or may not be written to …
+        # the half-built workbook's own clean-up (its zip file, its sheets' writers) fails the same way when the
+        # exception lets go of it: said once, below, not as Python's "Exception ignored" tracebacks
+        sys.unraisablehook = lambda _: None
+        failure = exc.strerror or type(exc).__name__
+    if failure is not None:
+        gc.collect()  # what the workbook left in cycles goes now, quietly
+        sys.unraisablehook = hook
+        if not existed:
+            out.unlink(missing_ok=True)  # no half-written workbook left behind
+        _fail(t("report.write_failed", file=out, detail=failure))
     typer.echo(t("report.written", file=path, project=found.name, start=first, end=last))
 
 
@@ -401,12 +461,15 @@ def jobs_run(
         try:
             scheduled = read_moment(at, dt.datetime.now(zone))
         except AmbiguousDate as problem:
-            _fail(ambiguous_text(t, problem))
+            _refuse(ambiguous_text(t, problem))
         if scheduled is None:
-            _fail(t("jobs.bad_at", example=dt.datetime.now(zone).strftime("%Y-%m-%dT09:30")))
+            _refuse(t("jobs.bad_at", example=dt.datetime.now(zone).strftime("%Y-%m-%dT09:30")))
+        earliest, latest = dt.date(*EARLIEST_DAY), dt.date(*LATEST_DAY)
+        if not earliest <= scheduled.date() <= latest:
+            _refuse(t("jobs.at_out_of_range", value=at, earliest=earliest, latest=latest))
     result = fire(services, job_id, scheduled)
     if result.status == "unknown" or result.scheduled_at is None:  # only an unknown job has no time
-        _fail(t("jobs.unknown", job=job_id))
+        _refuse(t("jobs.unknown", job=job_id))
     finished = services.gateway.flush_pending()  # e.g. what a run cut short stored but did not send
     when = result.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     silent = silent_reason(result)  # a firing that sends nothing always says why
@@ -467,7 +530,7 @@ def outbox_retry(
     services = _services(need_token=True)
     t = services.translator()
     if bool(ids) == all_failed:
-        _fail(t("outbox.retry_usage"))
+        _refuse(t("outbox.retry_usage"))
     with services.session() as session:
         again = outbox.retry(session, None if all_failed else list(ids))
     if ids and len(again) < len(set(ids)):
@@ -499,16 +562,24 @@ def db_upgrade() -> None:
 @db_cli.command("backup")
 def db_backup(file: Path = typer.Argument(..., help="Where to write the copy.")) -> None:
     """Copy a live SQLite database safely (online backup API); PostgreSQL users get pg_dump advice."""
+    import sqlite3
+
     from storage.db import backup_sqlite, is_sqlite, make_engine
 
     t = _translator()
     engine = make_engine(_settings().database_url)
     if not is_sqlite(engine):
         _fail(t("db.backup_postgres"))
+    if file.exists() or file.is_symlink():
+        _refuse(t("db.backup_exists", file=file))
+    if not file.parent.is_dir():
+        _refuse(t("db.backup_no_folder", folder=file.parent))
     try:
         backup_sqlite(engine, file)
-    except FileExistsError:
-        _fail(t("db.backup_exists", file=file))
+    except FileExistsError:  # made meanwhile
+        _refuse(t("db.backup_exists", file=file))
+    except (OSError, sqlite3.Error) as exc:
+        _fail(t("db.backup_failed", file=file, detail=str(exc)))
     typer.echo(t("db.backup_done", file=file))
 
 

@@ -35,6 +35,7 @@ class Translator:
         self.lang = lang if lang in LANGUAGES else "ja"
         self._messages = catalog(self.lang)
 
-    def __call__(self, key: str, **params: Any) -> str:
-        """The sentence for `key` with `params` filled in; a missing key raises KeyError."""
+    def __call__(self, key: str, /, **params: Any) -> str:
+        """The sentence for `key` with `params` filled in; a missing key raises KeyError. `key` is positional only, so
+        a parameter may be called `key` too (a sentence naming a renkei.yml key)."""
         return self._messages[key].format(**params)

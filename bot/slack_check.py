@@ -24,6 +24,8 @@ def check_token(settings: Settings, t: Translator, wanted: list[str]) -> tuple[b
         response = client.auth_test()
     except SlackApiError as exc:
         return False, [t("check.auth_failed", error=exc.response.get("error") or exc.response.status_code)]
+    except OSError as exc:  # no network, no such host (urllib's URLError is an OSError)
+        return False, [t("check.unreachable", url=settings.slack_api_url, detail=getattr(exc, "reason", None) or exc)]
     lines = [t("check.auth_ok", team=response.get("team"), user=response.get("user"))]
     header = next((v for k, v in response.headers.items() if k.lower() == "x-oauth-scopes"), None)
     if isinstance(header, list):

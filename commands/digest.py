@@ -46,7 +46,8 @@ def need(department: DepartmentSummary, *, standup_running: bool = True, owed: O
     f = department.figures
     rate = f.answer_rate if standup_running and f.answer_rate is not None else 1.0
     owed_longest = max((wait.business_days for wait, _ in owed), default=0)
-    longest = max(f.longest_wait, owed_longest)  # waiting, or waited on
+    checking = max((c.business_days for c in department.checks), default=0)
+    longest = max(f.longest_wait, owed_longest, checking)  # waiting, waited on, or to check IT's answer
     return (-longest, owed_longest < longest, -f.overdue, rate, -f.escalations)  # the one waited on first
 
 
@@ -69,6 +70,9 @@ def attention(
         reasons.append(t("digest.reason_owed", count=len(owed), days=owed_days))
     if f.waiting and f.longest_wait >= escalation.nudge_after:
         reasons.append(t("digest.reason_wait", count=f.waiting, days=f.longest_wait))
+    checking = max((c.business_days for c in department.checks), default=0)
+    if checking >= escalation.nudge_after:  # IT answered: its reporters are to check and close
+        reasons.append(t("digest.reason_check", count=len(department.checks), days=checking))
     if f.overdue:
         reasons.append(t("digest.reason_overdue", count=f.overdue))
     if standup_running and f.answer_rate is not None and f.answer_rate < LOW_ANSWER_RATE:
@@ -161,6 +165,14 @@ def build_digest(
             ]
             + (_more(t, len(department.waits)) if department.waits else [])
         )
+        if department.checks and department.checks[0].business_days >= escalation.nudge_after:
+            attention_lines += (
+                [  # its reporters' move: IT has answered
+                    t("digest.check_line", number=c.number, title=escape(c.title), days=c.business_days)
+                    for c in department.checks[:WAIT_LINES]
+                ]
+                + _more(t, len(department.checks))
+            )
     attention_text = "\n".join([t("digest.attention_title"), *(attention_lines or [t("digest.attention_none")])])
 
     columns = [

@@ -50,7 +50,7 @@ from storage import hearings as store
 from storage.directory import department_channel, department_channels, get_department, get_project, project_departments
 from storage.enums import OutboxStatus
 from storage.ids import id_of
-from storage.models import Department, Hearing, Project
+from storage.models import Department, Hearing, Project, as_utc
 from storage.outbox import posted_keys
 from storage.projectfile import DEFAULT_HEARING_QUESTIONS, HearingSpec
 from storage.roles import Action, channel_where, may
@@ -162,10 +162,15 @@ def card(
         if hearing.deadline and not passed
         else t("hearing.until_closed")
     )
+    intro = (
+        t("hearing.card_intro", user=name(hearing.started_by), until=until)
+        if is_open
+        else t("hearing.card_intro_closed", user=name(hearing.started_by))  # nothing more can be edited
+    )
     lines = [
         f"*{heading(t, hearing)}*",
         *deadline,
-        t("hearing.card_intro", user=name(hearing.started_by), until=until),
+        intro,
         *(f"{n}. {escape(question_label(t, q))}" for n, q in enumerate(questions, start=1)),
         t("hearing.card_answered", names=name.join(answered, t("hearing.nobody_yet"))),
     ]
@@ -599,14 +604,18 @@ def after_close(ctx: CommandContext, hearing_id: int, leads: str | None) -> None
     for row in rows:
         refresh_card(ctx, hearing_id, id_of(row.department))
     name = names_in_slack(ctx)
+    zone = ZoneInfo(ctx.timezone)
+    closed_day = as_utc(fresh.closed_at).astimezone(zone).date() if fresh.closed_at else None
     for row in rows:
         channel = department_channel(ctx.session, fresh.project_id, id_of(row.department)) if not row.answers else None
         if channel is not None:
+            early = fresh.deadline is not None and closed_day is not None and closed_day < fresh.deadline
             text = ctx.t(
-                "hearing.closed_without_you",
+                "hearing.closed_early_without_you" if early else "hearing.closed_without_you",
                 heading=heading(ctx.t, fresh),
                 department=escape(row.department.name),
                 user=name(fresh.started_by),
+                day=long_date(ctx.t, fresh.deadline) if fresh.deadline else "",
             )
             ctx.slack.post_message(key=f"hearing:{hearing_id}:silent:{channel}", channel=channel, text=text)
     board.refresh(ctx, fresh.project_id)  # the leads channel's board: the hearing, closed

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply
 from commands.issue import announce
 from commands.issue_blocks import FIELDS, modal_values
-from commands.limits import issue_rate_limit
+from commands.limits import rate_limit
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
 from storage import issues as store
 from storage.directory import get_project, project_departments
 from storage.enums import Severity
 from storage.ids import id_of
+from storage.limits import Family
 from storage.models import Department
 
 
@@ -56,7 +57,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     if errors:
         return errors
     assert project is not None and department is not None, "a department is chosen only among the project's"
-    limited = issue_rate_limit(ctx)
+    limited = rate_limit(ctx, Family.ISSUES)
     if limited:
         return {FIELDS["title"]: limited.text}
     issue = store.create_issue(

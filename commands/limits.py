@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 from commands.base import CommandContext, Reply
 from commands.durations import BEFORE, duration_text
 from storage.limits import (
-    MAX_ISSUES_PER_MINUTE,
+    BURST,
     MAX_MEETINGS_PER_PROJECT,
     MAX_REMINDERS_PER_MEETING,
-    MAX_WINS_PER_MINUTE,
-    issues_in_window,
+    REFILL,
+    Family,
+    rate_wait,
     same_time_offsets,
     scheduled_meetings,
-    wins_in_window,
 )
 
 
@@ -35,15 +37,17 @@ def reminder_limit(ctx: CommandContext, offsets: list[str]) -> Reply | None:
     return None
 
 
-def issue_rate_limit(ctx: CommandContext) -> Reply | None:
-    """Refuse a new issue when the person filed MAX_ISSUES_PER_MINUTE in the last minute."""
-    if issues_in_window(ctx.session, ctx.user_id) < MAX_ISSUES_PER_MINUTE:
+def rate_limit(ctx: CommandContext, family: Family) -> Reply | None:
+    """Refuse one more of the family when the person's bucket is empty (storage/limits.py: BURST at once, then one
+    every REFILL), saying the rule and how long to wait."""
+    wait = rate_wait(ctx.session, family, ctx.user_id)
+    if wait is None:
         return None
-    return Reply(text=ctx.t("limits.issues_per_minute", limit=MAX_ISSUES_PER_MINUTE))
-
-
-def win_rate_limit(ctx: CommandContext) -> Reply | None:
-    """Refuse a new win when the person shared MAX_WINS_PER_MINUTE in the last minute."""
-    if wins_in_window(ctx.session, ctx.user_id) < MAX_WINS_PER_MINUTE:
-        return None
-    return Reply(text=ctx.t("limits.wins_per_minute", limit=MAX_WINS_PER_MINUTE))
+    text = ctx.t(
+        "limits.too_fast",
+        what=ctx.t(f"limits.family.{family}"),
+        burst=BURST,
+        interval=int(REFILL.total_seconds()),
+        wait=max(1, math.ceil(wait.total_seconds())),
+    )
+    return Reply(text=text)

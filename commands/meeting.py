@@ -19,7 +19,7 @@ from commands.base import CommandContext, Reply, Translate, department_choices, 
 from commands.blocks import message, section
 from commands.dates import read_date, read_time
 from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
-from commands.limits import meeting_limit, reminder_limit
+from commands.limits import meeting_limit, rate_limit, reminder_limit
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
 from commands.where import projects_in_view, resolve_project, view_refusal
@@ -27,6 +27,7 @@ from storage.agenda import Agenda
 from storage.directory import get_project, project_departments
 from storage.home import next_start
 from storage.ids import id_of
+from storage.limits import Family
 from storage.meetings import (
     CLASH_WINDOW,
     SameTime,
@@ -151,8 +152,8 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     Participants are the named departments of the project (names or slugs, separated by `,` `、` `，`), else the
     adding person's own department(s) there (`default_participants`); `定例` after the time makes a regular meeting
     (every department), not to be named with `参加:`. An unknown department is refused with the project's ones.
-    At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, and MAX_MEETINGS_PER_PROJECT scheduled
-    meetings (commands/limits.py, storage/limits.py); a refused meeting is not stored. A meeting in the same time
+    At most MAX_REMINDERS_PER_MEETING offsets, each at its own time, MAX_MEETINGS_PER_PROJECT scheduled meetings,
+    and the person's rate (commands/limits.py, storage/limits.py); a refused meeting is not stored. A meeting in the same time
     slot as another with a department in common is stored, and the answer names the other one.
     """
     force, words = _take_force(plain_text(rest).split())
@@ -194,7 +195,7 @@ def add(ctx: CommandContext, rest: str) -> Reply:
     same = same_meeting(ctx.session, project_id=id_of(project), title=title, cron=when.cron, starts_at=starts_at)
     if same is not None:
         return Reply(text=ctx.t("meeting.duplicate", number=same.id, title=escape(title)))
-    limited = meeting_limit(ctx, id_of(project))
+    limited = meeting_limit(ctx, id_of(project)) or rate_limit(ctx, Family.MEETINGS)
     if limited:
         return limited
     meeting = add_meeting(

@@ -21,6 +21,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.later import job, later
+from commands.limits import rate_limit
 from commands.people import Names, names_in_slack, renaming, warm_names
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, plain_text, read_number
@@ -28,6 +29,7 @@ from commands.where import Ask, department_button, elsewhere, projects_in_view, 
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
+from storage.limits import Family
 from storage.models import Department, Project, Requirement, as_utc
 from storage.requirements import (
     AGREED,
@@ -300,6 +302,9 @@ def add(ctx: CommandContext, typed: str, department: Department | None = None) -
             text="\n".join([ctx.t("req.needs_effect"), ctx.t("req.form_only_in_slack")]),
             modal=form(ctx.t, where=where, channel_id=ctx.channel_id, text=text, effect=effect),
         )
+    limited = rate_limit(ctx, Family.REQUIREMENTS)
+    if limited:
+        return limited
     return propose(ctx, where, text, effect)
 
 
@@ -365,6 +370,9 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
     refused = _may_propose(ctx, Where(project, department))
     if refused:
         return refused
+    limited = rate_limit(ctx, Family.REQUIREMENTS)
+    if limited:
+        return {TEXT_FIELD: limited.text}  # in the form, which keeps what was typed
     return propose(ctx, Where(project, department), typed[TEXT_FIELD], typed[EFFECT_FIELD])
 
 

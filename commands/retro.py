@@ -26,7 +26,7 @@ from storage.directory import department_channel, get_department, get_project
 from storage.ids import id_of
 from storage.models import Department, Project
 from storage.outbox import by_key
-from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS
+from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS, retro_metadata
 from storage.retrospectives import RetroAnswer, answer_of, month_of, save_retro
 from storage.roles import Action, may
 
@@ -74,19 +74,13 @@ def modal(
     prefilled = {n: given[q] for n, q in enumerate(questions) if given.get(q)}
     blocks = question_inputs(t, question_label, questions, given=prefilled)
     head = section(t("retro.modal_intro", department=escape(department.name), month=month.month))
-    metadata = {
-        "project_id": project.id,
-        "department_id": department.id,
-        "month": month_key(month),
-        "questions": questions,
-        "channel_id": channel_id,
-    }
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
         "title": plain(t("retro.modal_title"), MODAL_TITLE),
         "submit": plain(t("retro.modal_submit"), MODAL_TITLE),
-        "private_metadata": json.dumps(metadata, ensure_ascii=False),  # Slack allows 3,000 characters; \uXXXX takes 6
+        # Slack allows 3,000 characters: `renkei check` measures the form (storage/projectfile.py)
+        "private_metadata": retro_metadata(project.id, department.id, month_key(month), questions, channel_id),
         "blocks": view_blocks(head, blocks, t=t),
     }
 

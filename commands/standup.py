@@ -35,10 +35,11 @@ from storage.absences import MAX_ABSENCE_DAYS, add_absence, away_on, cancel_abse
 from storage.directory import department_channel, get_department, get_project, project_departments, users_with_role
 from storage.enums import Role
 from storage.ids import id_of
+from storage.issues import open_issue_titled
 from storage.models import Department, Project, StandupAnswer
 from storage.outbox import sent_thread_on
 from storage.phases import in_operation, standup_job_id
-from storage.projectfile import DEFAULT_STANDUP_QUESTIONS, WEEKLY_STANDUP_QUESTIONS
+from storage.projectfile import DEFAULT_STANDUP_QUESTIONS, WEEKLY_STANDUP_QUESTIONS, standup_metadata
 from storage.roles import Action, Where, department_named_in, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
 
@@ -72,7 +73,9 @@ def prompt(t: Translate, *, project: Project, day: dt.date) -> tuple[str, list[d
     text = t(f"standup.prompt_{rhythm(project)}", project=escape(project.name), day=day.strftime("%m/%d"))
     answer = button(t("standup.button"), ANSWER_BUTTON, value=str(project.id), style="primary")
     return text, message(
-        section(text), actions(answer, button(t("standup.away_button"), AWAY_BUTTON, value=str(project.id))), t=t
+        section(text),
+        actions(answer, button(t(f"standup.away_button_{rhythm(project)}"), AWAY_BUTTON, value=str(project.id))),
+        t=t,
     )
 
 
@@ -84,9 +87,8 @@ def modal(t: Translate, *, project: Project, questions: list[str], channel_id: s
         "callback_id": MODAL_CALLBACK,
         "title": plain(t(f"standup.modal_title_{rhythm(project)}"), MODAL_TITLE),
         "submit": plain(t("standup.modal_submit"), MODAL_TITLE),
-        "private_metadata": json.dumps(  # Slack allows 3,000 characters: Japanese as itself, not as 6-character escapes
-            {"project_id": project.id, "channel_id": channel_id, "questions": questions}, ensure_ascii=False
-        ),
+        # Slack allows 3,000 characters: `renkei check` measures each department's form (storage/projectfile.py)
+        "private_metadata": standup_metadata(project.id, channel_id, questions),
         "blocks": view_blocks(blocks, t=t),
     }
 
@@ -270,6 +272,9 @@ def file_blocker(ctx: CommandContext, answer_id: int) -> Reply:
     if blocker is None or department is None:
         return Reply(text=ctx.t("standup.no_blocker"))
     title, _, body = blocker.partition("\n")
+    filed = open_issue_titled(ctx.session, row.project_id, ctx.user_id, title.strip()[:TITLE_LIMIT])
+    if filed is not None:  # a second press after the form was sent: no second issue
+        return Reply(text=ctx.t("standup.blocker_filed", number=filed.id, title=escape(filed.title)))
     departments = project_departments(ctx.session, row.project_id)
     view = issue_modal(
         ctx.t,
@@ -341,7 +346,7 @@ def rollup(t: Translate, *, project: Project, day: dt.date, departments: list[De
     """The leads' daily roll-up: answered / not yet per department, then the blockers under their department; people
     by name."""
     nobody = t("renkei.nobody")
-    lines = [t("standup.rollup_title", project=escape(project.name), day=day.strftime("%m/%d"))]
+    lines = [t(f"standup.rollup_title_{rhythm(project)}", project=escape(project.name), day=day.strftime("%m/%d"))]
     for d in departments:
         line = t(
             "standup.rollup_line",
@@ -468,13 +473,16 @@ def away(ctx: CommandContext, rest: str) -> Reply:
 
 
 def press_away(ctx: CommandContext, value: str) -> Pressed:
-    """The prompt's 今日は休み button: today recorded as a day off for the presser, if they answer this stand-up."""
-    refused = answering_for(ctx, project_id=number_of(value))
-    if isinstance(refused, Reply):
-        return Pressed(reply=refused)
+    """The prompt's 今日は休み button (今週は休み after launch, when the stand-up is weekly): today, or the rest of the
+    week, recorded as days off for the presser, if they answer this stand-up."""
+    where = answering_for(ctx, project_id=number_of(value))
+    if isinstance(where, Reply):
+        return Pressed(reply=where)
     day = today(ctx.timezone)
-    add_absence(ctx.session, ctx.user_id, day, day)
-    return Pressed(reply=Reply(text=ctx.t("standup.away_recorded", days=short_date(ctx.t, day), first=short_date(ctx.t, day))))
+    last = day + dt.timedelta(days=6 - day.weekday()) if rhythm(where.project) == "weekly" else day
+    kept = add_absence(ctx.session, ctx.user_id, day, last)
+    words = short_span(ctx.t, kept.first_day, kept.last_day)
+    return Pressed(reply=Reply(text=ctx.t("standup.away_recorded", days=words, first=short_date(ctx.t, kept.first_day))))
 
 
 def press_answer(ctx: CommandContext, value: str) -> Pressed:

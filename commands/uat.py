@@ -20,7 +20,7 @@ from commands.buttons import Button, Form, Pressed, number_of
 from commands.durations import BEFORE, duration_text
 from commands.issue import announce, refuse_residents_data
 from commands.later import job, later
-from commands.limits import issue_rate_limit
+from commands.limits import rate_limit
 from commands.meeting import PLACE_LIMIT, read_when, take_place
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, plain_text, read_number
@@ -28,6 +28,7 @@ from commands.where import elsewhere, project_view_refusal, projects_in_view, re
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
+from storage.limits import Family
 from storage.models import Department, Issue, UatSession, as_utc
 from storage.requirements import get_requirement
 from storage.roles import Action, channel_where, liaison_places, may
@@ -216,6 +217,9 @@ def add(ctx: CommandContext, rest: str) -> Reply:
         return project
     if not may(ctx.session, ctx.user_id, Action.PROPOSE, project_id=project.id):
         return Reply(text=ctx.t("uat.not_member", project=escape(project.name)))
+    limited = rate_limit(ctx, Family.UAT)
+    if limited:
+        return limited
     uat = add_session(
         ctx.session,
         project_id=id_of(project),
@@ -457,7 +461,7 @@ def _submit_result(
             issue_id=None,
         )
         return Reply(text=ctx.t("uat.recorded_ok", **common), followup=later(refresh, number=id_of(uat)))
-    limited = issue_rate_limit(ctx)
+    limited = rate_limit(ctx, Family.ISSUES)
     if limited:
         return limited
     title, _, body = note.partition("\n")

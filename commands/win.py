@@ -6,7 +6,7 @@ from commands.base import CommandContext, Reply, escape, post_to_channels
 from commands.blocks import message, section
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
-from commands.limits import win_rate_limit
+from commands.limits import rate_limit
 from commands.people import names_in_slack
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
@@ -14,6 +14,7 @@ from commands.where import Ask, department_button, projects_in_view, resolve_dep
 from storage.directory import project_channels
 from storage.ids import id_of
 from storage.issues import names
+from storage.limits import Family
 from storage.models import Department
 from storage.roles import Action, Where, channel_where, may
 from storage.wins import create_win, recent_wins
@@ -27,7 +28,7 @@ def add(ctx: CommandContext, raw: str, department: Department | None = None) -> 
     """Store the win for the named department, else this channel's or the user's (the project's, from the leads
     channel, for those who run it); share it in every channel of the project after the ack. A user who could mean
     several departments is asked with buttons."""
-    limited = win_rate_limit(ctx)
+    limited = rate_limit(ctx, Family.WINS)
     if limited:
         return limited
     text = plain_text(raw)

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from storage.directory import department_names, project_departments
+from storage.directory import department_names, is_it_department, project_departments
 from storage.enums import IssueStatus
 from storage.ids import id_of
 from storage.issues import history
 from storage.models import Issue, as_utc
 from storage.requirements import Disagreement, disagreements
-from storage.turns import Turn, whose_turn
+from storage.turns import Turn, holding_department, whose_turn
 
 
 @dataclass(frozen=True)
@@ -61,26 +61,25 @@ def agenda(
     departments: set[int] | None = None,
     requirements: bool = True,
 ) -> Agenda:
-    """What a meeting reminder carries: counts of open issues, the `limit` longest waits in business days, and (with
+    """What a meeting reminder carries: open issues counted under the department whose move it is (storage.turns:
+    the department asked, IT, or the reporter's department), the `limit` longest waits in business days, and (with
     `requirements`) the open requirements in disagreement. With `departments` (a meeting's participants), only the
-    issues that concern one of them: reported by it or asking it, counted under each participant concerned."""
+    issues that concern one of them (reported by it or asking it), and only the participants' counts."""
     rows = project_departments(session, project_id)
     names = department_names(session)
+    it = next((id_of(d) for d in rows if is_it_department(d)), None)
     open_issues = session.exec(select(Issue).where(Issue.project_id == project_id, Issue.status != IssueStatus.RESOLVED)).all()
     if departments is not None:
         open_issues = [i for i in open_issues if {i.department_id, i.waiting_on_id} & departments]
-        counts = [
-            (d.name, sum(1 for i in open_issues if id_of(d) in (i.department_id, i.waiting_on_id)))
-            for d in rows
-            if id_of(d) in departments
-        ]
-    else:
-        counts = [(d.name, sum(1 for i in open_issues if i.department_id == d.id)) for d in rows]
+    balls = {id_of(i): whose_turn(i, history(session, id_of(i))) for i in open_issues}
+    holders = [holding_department(i, balls[id_of(i)], it) for i in open_issues]
+    shown = [d for d in rows if departments is None or id_of(d) in departments]
+    counts = [(d.name, holders.count(id_of(d))) for d in shown]  # whose move it is (storage.turns), one rule
     zone = ZoneInfo(timezone)
     waits = []
     for i in open_issues:  # a wait on a department while it holds the ball (storage.turns), counted from then
-        ball = whose_turn(i, history(session, id_of(i))) if i.waiting_on_id else None
-        if ball is not None and ball.turn == Turn.DEPARTMENT and i.waiting_on_id is not None:
+        ball = balls[id_of(i)]
+        if ball.turn == Turn.DEPARTMENT and i.waiting_on_id is not None:
             days = business_days(as_utc(ball.since).astimezone(zone).date(), today)
             waits.append(WaitingItem(id_of(i), i.title, names[i.department_id], names[i.waiting_on_id], days))
     waits.sort(key=lambda w: (-w.business_days, w.number))

@@ -210,6 +210,20 @@ def record_it_answer(session: Session, issue: Issue, actor_id: str, answer: str)
     session.commit()
 
 
+def open_issue_titled(session: Session, project_id: int, reporter_id: str, title: str) -> Issue | None:
+    """The reporter's unresolved issue of the project with this title, if any (a stand-up blocker filed already)."""
+    return session.exec(
+        select(Issue)
+        .where(
+            Issue.project_id == project_id,
+            Issue.reporter_id == reporter_id,
+            Issue.title == title,
+            col(Issue.status) != IssueStatus.RESOLVED,
+        )
+        .order_by(col(Issue.id))
+    ).first()
+
+
 def get_issue(session: Session, number: int) -> Issue | None:
     """The issue shown as #number, if it exists."""
     return session.get(Issue, number) if 0 < number < 2**31 else None

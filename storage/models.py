@@ -150,6 +150,8 @@ class Meeting(SQLModel, table=True):
     # and carries the full agenda; otherwise `participants` lists department ids (`3,5`), None for every department.
     regular: bool = False
     participants: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # when it was stored: a person's meetings are held to storage/limits.py's rate; NULL for those stored before 0014
+    created_at: dt.datetime | None = Field(default_factory=utcnow)
 
 
 class Delivery(SQLModel, table=True):

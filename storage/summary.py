@@ -72,6 +72,7 @@ class DepartmentSummary:
     liaisons: int
     figures: Figures = field(default_factory=Figures)
     waits: list[Wait] = field(default_factory=list)
+    checks: list[Wait] = field(default_factory=list)  # IT answered: the reporter's move (確認待ち), `waiting_on` empty
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,15 @@ def _figures(
     today: dt.date,
     business_days: BusinessDays,
     is_business_day: IsBusinessDay,
-) -> tuple[dict[int, Figures], dict[int, list[Wait]]]:
+) -> tuple[dict[int, Figures], dict[int, list[Wait]], dict[int, list[Wait]]]:
+    """Per department: its figures, the issues it waits on others for, and those its reporters are to check."""
     begin, finish = period_bounds(start, end, timezone)
     zone = ZoneInfo(timezone)
     departments = project_departments(session, id_of(project))
     names = department_names(session)
     figures = {id_of(d): Figures() for d in departments}
     waits: dict[int, list[Wait]] = {id_of(d): [] for d in departments}
+    checks: dict[int, list[Wait]] = {id_of(d): [] for d in departments}
 
     counted_until = min(end, today)
     days = [start + dt.timedelta(n) for n in range((counted_until - start).days + 1)] if counted_until >= start else []
@@ -157,7 +160,11 @@ def _figures(
     for issue_id, kind, moment in session.execute(
         sqlalchemy.select(col(IssueEvent.issue_id), col(IssueEvent.kind), col(IssueEvent.created_at))
         .join(Issue, col(Issue.id) == IssueEvent.issue_id)
-        .where(col(Issue.project_id) == project.id, col(Issue.waiting_on_id).is_not(None), col(IssueEvent.created_at) < finish)
+        .where(
+            col(Issue.project_id) == project.id,
+            sqlalchemy.or_(col(Issue.waiting_on_id).is_not(None), col(Issue.escalated)),
+            col(IssueEvent.created_at) < finish,
+        )
         .order_by(col(IssueEvent.issue_id), col(IssueEvent.created_at), col(IssueEvent.id))
     ):
         histories.setdefault(issue_id, []).append((kind, moment))
@@ -194,8 +201,11 @@ def _figures(
             figure.waiting += 1
             figure.longest_wait = max(figure.longest_wait, age)
             waits[issue.department_id].append(Wait(issue.id, issue.title, names.get(issue.waiting_on_id, "?"), age))
-    escalations = session.exec(
-        select(Issue.department_id, func.count())
+        elif turn == Turn.REPORTER:  # the reporter checks IT's answer: their department's move, not the one asked
+            age = business_days(as_utc(began).astimezone(zone).date(), min(end, today))
+            checks[issue.department_id].append(Wait(issue.id, issue.title, "", age))
+    escalations = session.exec(  # issues sent to IT in the period, each once (asked again after an answer: still one)
+        select(Issue.department_id, func.count(func.distinct(Issue.id)))
         .join(IssueEvent, col(IssueEvent.issue_id) == Issue.id)
         .where(
             Issue.project_id == project.id,
@@ -216,9 +226,9 @@ def _figures(
     for win_department, count in wins:  # the leads' wins (no department) are in no department's row
         if win_department is not None and win_department in figures:
             figures[win_department].wins = count
-    for items in waits.values():
+    for items in [*waits.values(), *checks.values()]:
         items.sort(key=lambda w: (-w.business_days, w.number))
-    return figures, waits
+    return figures, waits, checks
 
 
 def summarize(
@@ -236,16 +246,21 @@ def summarize(
     figures_for = functools.partial(
         _figures, session, project, timezone=timezone, today=today, business_days=business_days, is_business_day=is_business_day
     )
-    figures, waits = figures_for(start, end)
+    figures, waits, checks = figures_for(start, end)
     length = (end - start).days + 1
-    previous_figures, _ = figures_for(start - dt.timedelta(days=length), start - dt.timedelta(days=1))
+    previous_figures, _, _ = figures_for(start - dt.timedelta(days=length), start - dt.timedelta(days=1))
     departments = []
     liaisons = liaison_counts(session)
     for department in project_departments(session, id_of(project)):
         department_id = id_of(department)
         departments.append(
             DepartmentSummary(
-                department.slug, department.name, liaisons.get(department_id, 0), figures[department_id], waits[department_id]
+                department.slug,
+                department.name,
+                liaisons.get(department_id, 0),
+                figures[department_id],
+                waits[department_id],
+                checks[department_id],
             )
         )
     totals, previous = Figures(), Figures()

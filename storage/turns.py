@@ -97,3 +97,14 @@ def whose_turn(issue: Issue, events: Iterable[IssueEvent]) -> Ball:
         Turn.REPORTER: (None, issue.reporter_id),
     }.get(turn, (None, None))
     return Ball(turn, since, *holder)
+
+
+def holding_department(issue: Issue, ball: Ball, it_department_id: int | None) -> int | None:
+    """The department whose move it is, for counting an issue under one department: its own (OWN, and REPORTER: the
+    reporter files for their department), the one asked (DEPARTMENT), the IT department (IT); None once resolved."""
+    return {
+        Turn.OWN: issue.department_id,
+        Turn.DEPARTMENT: issue.waiting_on_id,
+        Turn.IT: it_department_id,
+        Turn.REPORTER: issue.department_id,
+    }.get(ball.turn)

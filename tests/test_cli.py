@@ -162,7 +162,7 @@ def test_db_upgrade_and_backup(env, tmp_path):
     with sqlite3.connect(tmp_path / "copy.db") as connection:
         assert connection.execute("SELECT count(*) FROM department").fetchone()[0] == 6
     again = run(["db", "backup", str(tmp_path / "copy.db")], env, tmp_path)
-    assert again.returncode == 1 and "既に存在" in again.stderr
+    assert again.returncode == 2 and "既に存在" in again.stderr  # a command-line value that cannot be used: 2
 
 
 def test_db_backup_on_postgresql_points_to_pg_dump(env, tmp_path):

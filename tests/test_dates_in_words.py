@@ -275,7 +275,7 @@ def test_jobs_run_at_takes_a_moment_in_words_and_says_how_to_write_one_it_cannot
         ran = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "昨日 9時半"])
         bad = CliRunner().invoke(cli, ["jobs", "run", "standup:moving", "--at", "きのうの朝"])
     assert ran.exit_code == 0 and "2026-12-07 09:30" in ran.output, ran.output
-    assert bad.exit_code == 1 and "今日 09:30" in bad.output and "2026-12-08T09:30" in bad.output, bad.output
+    assert bad.exit_code == 2 and "今日 09:30" in bad.output and "2026-12-08T09:30" in bad.output, bad.output
 
 
 def test_a_command_run_again_by_its_department_button_asks_back_a_date_that_now_reads_two_ways(synced):

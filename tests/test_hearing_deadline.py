@@ -412,14 +412,26 @@ def test_the_close_thanks_who_answered_by_name_and_tells_each_silent_department_
 
     for name, department in zip(SILENT, ["国民健康保険課", "福祉課", "子育て支援課", "情報政策課"]):
         told = posts(fakeslack, name)[-1].params["text"]
-        assert told == (
-            f"ヒアリング #{number}「窓口の現状」は締め切りました。{department}からのご回答はないままの締め切りとなりました。"
-            "お伝えしたいことがあれば、今からでもヒアリングを始めた山本 直子 さんに直接ご連絡ください。"
+        assert told == (  # closed before its deadline: by the lead's decision, not the department's failing
+            f"ヒアリング #{number}「窓口の現状」は、締め切り予定の2026年12月16日（水）より前に、山本 直子 さんの判断で"
+            f"締め切られました。{department}の回答は間に合いませんでしたが、お伝えしたいことがあれば、山本 直子 さんに"
+            "直接ご連絡ください。"
         )
         card = updates(fakeslack, name)[-1].params["text"]
+        assert "何度でも修正できます" not in card and "回答の追加や修正はできません" in card
         assert f"このヒアリングは、{department}の回答がないまま締め切りました。" in card
         assert "ありがとうございました" not in card and buttons(updates(fakeslack, name)[-1]) == []
     for name, person in [("moving-shimin", "佐藤 花子"), ("moving-zeimu", "鈴木 一郎")]:
         assert len(posts(fakeslack, name)) == 1  # the card only: nothing said of being left out
         card = updates(fakeslack, name)[-1].params["text"]
         assert f"このヒアリングは締め切りました。{person} さん、ご回答ありがとうございました。" in card
+
+
+def test_a_close_after_the_deadline_tells_the_silent_that_it_closed_without_their_answer(app, fakeslack, services):
+    _, number = start(app, fakeslack, "窓口の現状")  # due 2026-12-16
+    answer(app, fakeslack, number, ["転記が多い"])
+    with on(tokyo(12, 17, 15)):
+        slash(app, fakeslack, "close 確定")
+    wait_for(lambda: all(len(posts(fakeslack, n)) == 2 for n in SILENT))
+    told = posts(fakeslack, "moving-kokuho")[-1].params["text"]
+    assert "国民健康保険課からのご回答はないままの締め切りとなりました" in told and "より前に" not in told

@@ -196,7 +196,7 @@ def test_a_meeting_reminder_carries_the_agenda(synced, fakeslack):
     assert result.channels == 6
     [reminder] = posts(fakeslack, "moving-kosodate")
     assert "定例会議" in reminder.params["text"] and "12/02(水) 10:00" in reminder.params["text"]
-    assert "市民課 1件" in reminder.params["text"]
+    assert "市民課 0件 ・ 税務課 1件" in reminder.params["text"]  # counted where the ball is: 税務課 is asked
     assert "#1 転出データの様式（市民課 → 税務課、7 営業日）" in reminder.params["text"]
 
 

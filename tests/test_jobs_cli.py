@@ -79,9 +79,9 @@ def test_jobs_run_on_a_holiday_says_why_nothing_was_sent(env, tmp_path, fakeslac
 def test_jobs_run_refuses_unknown_jobs_and_bad_times(env, tmp_path, fakeslack):
     env = {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fakeslack.url}
     unknown = run(["jobs", "run", "standup:nowhere"], env, tmp_path)
-    assert unknown.returncode == 1 and "standup:nowhere" in unknown.stderr and "jobs list" in unknown.stderr
+    assert unknown.returncode == 2 and "standup:nowhere" in unknown.stderr and "jobs list" in unknown.stderr
     bad = run(["jobs", "run", "standup:moving", "--at", "そのうち"], env, tmp_path)
-    assert bad.returncode == 1 and "「今日 09:30」" in bad.stderr  # how to write one, with an example from today
+    assert bad.returncode == 2 and "「今日 09:30」" in bad.stderr  # how to write one, with an example from today
 
 
 def test_jobs_run_aging_is_a_job_like_the_others_claimed_once(env, tmp_path, fakeslack):

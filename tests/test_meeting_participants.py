@@ -192,7 +192,7 @@ def test_a_meetings_reminders_go_only_to_its_participants_with_the_issues_that_c
     [reminder] = posts(fakeslack, "moving-zeimu")
     assert "転出連携の打合せ" in reminder and "12/09(水) 14:00" in reminder and "（場所: 第2会議室）" in reminder
     assert "参加部署: 税務課" in reminder
-    assert "参加部署に関係する未解決の課題: 税務課 1件" in reminder  # asked by 市民課
+    assert "参加部署に関係する未解決の課題（次の対応をする部署ごと）: 税務課 1件" in reminder  # asked by 市民課
     assert "#1 転出データの様式（市民課 → 税務課" in reminder
     assert "資格確認の手順" not in reminder  # 福祉課 and 国民健康保険課: not this meeting's
     assert "要件 #1" not in reminder  # the regular meeting settles the requirements
@@ -216,7 +216,7 @@ def test_a_meeting_of_two_departments_reaches_both_channels_and_counts_for_each(
     for name in ("moving-fukushi", "moving-kokuho"):
         [reminder] = posts(fakeslack, name)
         assert "参加部署: 国民健康保険課、福祉課" in reminder  # in the order of renkei.yml
-        assert "国民健康保険課 1件 ・ 福祉課 1件" in reminder  # one issue: reported by one, asked of the other
+        assert "国民健康保険課 1件 ・ 福祉課 0件" in reminder  # one issue, counted where the ball is: 国保 is asked
         assert "#2 資格確認の手順（福祉課 → 国民健康保険課" in reminder and "転出データの様式" not in reminder
     assert all(posts(fakeslack, n) == [] for n in DEPARTMENT_CHANNELS if n not in ("moving-fukushi", "moving-kokuho"))
 
@@ -232,7 +232,7 @@ def test_regular_meetings_reach_every_department_with_the_full_agenda(app, agend
         for name in DEPARTMENT_CHANNELS:
             [reminder] = [text for text in posts(fakeslack, name) if title in text]
             assert "参加部署: 全部署（定例）" in reminder
-            assert "未解決の課題: 市民課 1件 ・ 税務課 0件" in reminder
+            assert "対応が必要な課題（次の対応をする部署ごと）: 市民課 0件 ・ 税務課 1件 ・ 国民健康保険課 1件" in reminder
             assert "転出データの様式" in reminder and "資格確認の手順" in reminder
             assert "要件 #1 転出届の内容を税務課にも自動で共有する: 必須 税務課 / 不要 福祉課" in reminder
 

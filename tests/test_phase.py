@@ -146,6 +146,8 @@ def test_after_launch_the_tuesday_prompt_is_not_sent_and_the_monday_one_is(app, 
     wait_for(lambda: len(posts(fakeslack, "moving-zeimu")) == told + 1)
     prompt = posts(fakeslack, "moving-zeimu")[-1].params["text"]
     assert "週次報告（12/07）" in prompt and "先週やったこと・今週やること" in prompt and "昨日" not in prompt
+    blocks = json.dumps(posts(fakeslack, "moving-zeimu")[-1].params["blocks"], ensure_ascii=False)
+    assert "今週は休み" in blocks and "今日は休み" not in blocks
     with time_machine.travel(MONDAY + dt.timedelta(minutes=5), tick=True):  # the answer goes in the weekly prompt's thread
         post_slash(app, "/standup", "今日: 窓口の運用確認", user="U02ZEIMU")
         wait_for(lambda: len(posts(fakeslack, "moving-zeimu")) == told + 2)

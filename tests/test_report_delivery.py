@@ -75,7 +75,7 @@ def test_renkei_digest_names_every_department_with_its_figures(env, tmp_path):
         line = next(row for row in table.splitlines() if row.startswith(name))
         assert len(line.split()) == 9, line  # name + eight figures
     unknown = run(["digest", "--project", "nope"], env, tmp_path)
-    assert unknown.returncode == 1 and "moving" in unknown.stderr
+    assert unknown.returncode == 2 and "moving" in unknown.stderr  # an option's value that cannot be used: 2
 
 
 def test_renkei_digest_post_sends_it_to_the_leads_channel(env, tmp_path, fakeslack):
@@ -96,6 +96,7 @@ def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_pat
     )
     assert "#1" in issue.stdout
     out = tmp_path / "out" / "moving.xlsx"
+    out.parent.mkdir()  # --out names a file in a folder that exists (tests/test_cli_edges.py)
     # --from 今日: the issue just filed, whatever the date (with no dates, the first business morning of a month
     # exports the previous month: tests/test_closed_days.py)
     result = run(["export", "--project", "moving", "--from", "今日", "--out", str(out)], env, tmp_path)
@@ -105,8 +106,8 @@ def test_renkei_export_writes_the_workbook_with_a_guarded_hyperlink(env, tmp_pat
     assert title.value == '=HYPERLINK("http://evil.example","開く")' and title.data_type == "s"
     assert workbook["成功事例"]["D2"].value == "申請の入力項目を減らせた"
     assert workbook["概要"]._charts
-    bad = run(["export", "--project", "moving", "--from", "2026-13-01", "--out", str(out)], env, tmp_path)
-    assert bad.returncode == 1 and "2026-13-01" in bad.stderr and "令和" in bad.stderr  # an example computed from today
+    bad = run(["export", "--project", "moving", "--from", "2026-13-01", "--out", str(out), "--force"], env, tmp_path)
+    assert bad.returncode == 2 and "2026-13-01" in bad.stderr and "令和" in bad.stderr  # an example computed from today
 
 
 def test_an_admin_outside_every_project_may_ask_for_the_digest(app):

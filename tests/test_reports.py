@@ -403,7 +403,7 @@ def test_the_history_sheet_lists_every_step_in_words_and_names(services, activit
     assert [c.value for c in ws[1]] == ["No.", "日時", "操作した人", "内容", "メモ"]
     steps = [(r["No."].value, r["日時"].value, r["操作した人"].value, r["内容"].value, r["メモ"].value) for r in table(ws)]
     assert (3, dt.datetime(2026, 11, 19, 9, 0), "山本 直子", "担当者を設定", "担当者: 鈴木 一郎") in steps
-    assert (2, dt.datetime(2026, 11, 19, 9, 0), "Renkei（自動）", "依頼先部署へリマインド", None) in steps
+    assert (2, dt.datetime(2026, 11, 19, 9, 0), "Renkei（自動）", "次の対応をする相手へリマインド", None) in steps
     assert (4, dt.datetime(2026, 11, 20, 10, 0), "高橋 美咲", "解決済みに変更", "-解決メモ") in steps
     assert [s[0] for s in steps] == sorted(s[0] for s in steps)  # by issue, in order
     assert table(ws)[0]["日時"].number_format == DATE_STYLES["both"].datetime

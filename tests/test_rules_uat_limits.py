@@ -2,8 +2,8 @@
 
 Each test names the rule it protects and fails when that rule is broken:
 - a result form submitted before the session has started is refused (commands/uat.py `_submit_result`);
-- a 問題あり result is a new issue, held to the person's issue limit (commands/limits.py `issue_rate_limit`);
-- each family's per-minute limit counts the person's own issues and wins, not everybody's (storage/limits.py);
+- a 問題あり result is a new issue, held to the person's issue rate (commands/limits.py `rate_limit`);
+- each family's rate counts the person's own issues and wins, not everybody's (storage/limits.py);
 - a cancelled session is no longer derived into jobs (reminders/jobs/__init__.py `derive_jobs`), and its job, fired
   anyway, sends nothing (reminders/jobs/uat.py `run`).
 
@@ -31,7 +31,7 @@ from reminders.firing import fire, job_specs
 from reminders.jobs import derive_jobs
 from storage.deliveries import firing as firing_row
 from storage.enums import DeliveryStatus
-from storage.limits import MAX_ISSUES_PER_MINUTE, MAX_WINS_PER_MINUTE
+from storage.limits import BURST, REFILL
 from storage.models import Department, Issue, OutboxMessage, Project, UatResult, UatSession, Win
 from storage.uat import get_session
 from tests.conftest import channel_id
@@ -111,16 +111,17 @@ def test_rule_a_result_form_submitted_before_the_session_starts_is_refused(synce
 @pytest.mark.parametrize(
     "own,others,filed_ago,refused",
     [
-        (MAX_ISSUES_PER_MINUTE, 0, dt.timedelta(0), True),  # at the limit: refused
-        (MAX_ISSUES_PER_MINUTE - 1, MAX_ISSUES_PER_MINUTE, dt.timedelta(0), False),  # others' issues do not count
-        (MAX_ISSUES_PER_MINUTE, 0, dt.timedelta(seconds=61), False),  # issues older than the minute do not count
+        (BURST, 0, dt.timedelta(0), True),  # the burst spent: refused
+        (BURST - 1, BURST, dt.timedelta(0), False),  # others' issues do not count
+        (BURST, 0, REFILL - dt.timedelta(seconds=1), True),  # the next token is not there yet
+        (BURST, 0, REFILL, False),  # one REFILL later, one more
     ],
-    ids=["at-the-limit", "others-at-theirs", "a-minute-later"],
+    ids=["burst-spent", "others-at-theirs", "before-the-refill", "a-refill-later"],
 )
 def test_rule_a_problem_result_is_held_to_the_liaisons_issue_limit(synced, fakeslack, own, others, filed_ago, refused):
-    """Rule: 問題あり files an issue, so a liaison who filed MAX_ISSUES_PER_MINUTE issues in the last minute is refused
-    with the limit's sentence and neither an issue nor a result is stored (commands/uat.py `_submit_result` calls
-    commands/limits.py `issue_rate_limit`); other people's issues and older ones leave room."""
+    """Rule: 問題あり files an issue, so a liaison who spent their burst (BURST issues) is refused with the rate's
+    sentence until REFILL has passed, and neither an issue nor a result is stored (commands/uat.py `_submit_result`
+    calls commands/limits.py `rate_limit`); other people's issues leave room."""
     with time_machine.travel(NOW, tick=False):
         number = add_session(synced, fakeslack)
         form = zeimu_result_form(synced, number)
@@ -136,7 +137,8 @@ def test_rule_a_problem_result_is_held_to_the_liaisons_issue_limit(synced, fakes
     assert isinstance(said, Reply), said
     from_session = count(synced, Issue, Issue.uat_session_id == number)
     if refused:
-        assert said.text == "課題の登録は1人1分間に 5 件までです。少し時間をおいてから、もう一度登録してください。"
+        wait = int((REFILL - filed_ago).total_seconds())
+        assert said.text == ISSUE_REFUSAL.format(wait=wait)
         assert (count(synced, Issue), from_session, count(synced, UatResult)) == (own + others, 0, 0)
     else:
         assert "税務課の結果「問題あり」を記録し、課題 #" in said.text, said.text
@@ -147,27 +149,25 @@ def test_rule_a_problem_result_is_held_to_the_liaisons_issue_limit(synced, fakes
 # --- rule 3: each family's limit counts the person's own, not everybody's ------------------------------------------
 
 WIN, ISSUE = ("/win", Win, "入力項目を{n}つ減らせた", "小さな成功を"), ("/issue", Issue, "様式の確認 その{n}", "を登録しました")
-WIN_REFUSAL = "小さな成功の共有は1人1分間に 3 件までです。少し時間をおいてから、もう一度共有してください。"
-ISSUE_REFUSAL = "課題の登録は1人1分間に 5 件までです。少し時間をおいてから、もう一度登録してください。"
+RATE = "は、1人につき続けて 20 件まで、その後は 6 秒に1件までです。{wait} 秒ほどおいてから、もう一度お試しください。"
+WIN_REFUSAL, ISSUE_REFUSAL = "小さな成功の共有" + RATE, "課題の登録" + RATE
 
 
 @pytest.mark.parametrize(
     "family,own,others,refusal",
     [
-        (WIN, MAX_WINS_PER_MINUTE, 0, WIN_REFUSAL),  # the person at their limit: refused
-        (WIN, MAX_WINS_PER_MINUTE - 1, MAX_WINS_PER_MINUTE, None),  # another at theirs: the person is not
-        (WIN, 0, MAX_WINS_PER_MINUTE, None),
-        (ISSUE, MAX_ISSUES_PER_MINUTE, 0, ISSUE_REFUSAL),
-        (ISSUE, MAX_ISSUES_PER_MINUTE - 1, MAX_ISSUES_PER_MINUTE, None),
+        (WIN, BURST, 0, WIN_REFUSAL),  # the person's burst spent: refused
+        (WIN, BURST - 1, BURST, None),  # another's spent: the person is not held back
+        (WIN, 0, BURST, None),
+        (ISSUE, BURST, 0, ISSUE_REFUSAL),
+        (ISSUE, BURST - 1, BURST, None),
     ],
     ids=["win-own-at-limit", "win-others-at-limit", "win-only-others", "issue-own-at-limit", "issue-others-at-limit"],
 )
-def test_rule_each_familys_per_minute_limit_counts_the_persons_own_not_everybodys(
-    synced, fakeslack, family, own, others, refusal
-):
-    """Rule: the per-minute limits of /win (MAX_WINS_PER_MINUTE) and /issue (MAX_ISSUES_PER_MINUTE) count what the
-    person shared or filed (storage/limits.py `wins_in_window`, `issues_in_window`, by reporter): other people's
-    wins and issues never bring a person to the limit."""
+def test_rule_each_familys_rate_counts_the_persons_own_not_everybodys(synced, fakeslack, family, own, others, refusal):
+    """Rule: the rates of /win and /issue (BURST at once, then one every REFILL) count what the person shared or
+    filed (storage/limits.py `filed_since`, by reporter): other people's wins and issues never empty a person's
+    bucket."""
     command, model, text, done = family
     with time_machine.travel(NOW, tick=False):
         for n in range(others):
@@ -176,7 +176,7 @@ def test_rule_each_familys_per_minute_limit_counts_the_persons_own_not_everybody
             assert done in slash(synced, fakeslack, LIAISON, command, text.format(n=n + 10))
         said = slash(synced, fakeslack, LIAISON, command, text.format(n=99))
     if refusal:
-        assert said == refusal
+        assert said == refusal.format(wait=6)
         assert count(synced, model, model.reporter_id == LIAISON) == own
     else:
         assert done in said, said

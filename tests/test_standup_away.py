@@ -138,3 +138,18 @@ def test_the_digest_and_the_workbook_show_the_days_off(app, tmp_path):
     sheet = load_workbook(path)["朝会"]
     notes = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("休暇")]
     assert notes == ["休暇（この日は回答を求めず、未回答に数えていません）: 佐藤 花子（市民課）12/24〜12/28"]
+
+
+def test_after_launch_the_button_records_the_rest_of_the_week(app, fakeslack):
+    from storage.models import Project as ProjectRow
+
+    with app.services.session() as session:
+        project = session.exec(select(ProjectRow)).one()
+        project.phase = "operate"
+        session.add(project)
+        session.commit()
+        project_id = project.id
+    with time_machine.travel(MONDAY, tick=True):
+        click(app, AWAY_BUTTON, str(project_id), user="U02ZEIMU", channel="C1", response_url=fakeslack.response_url)
+        app.settle()
+    assert absences(app) == [("U02ZEIMU", MONDAY.date(), dt.date(2026, 12, 27))]  # Monday to Sunday

@@ -201,3 +201,16 @@ def test_the_prompt_button_tells_who_is_no_liaison_there_instead_of_opening_the_
     said = fakeslack.calls_to("response_url")[-1].params["text"]
     assert "税務課" in said or "連絡担当" in said, said
     assert fakeslack.calls_to("views.open") == []  # no form to fill in only to be refused
+
+
+def test_a_blocker_filed_once_is_not_filed_again_by_a_second_press(app, fakeslack, services):
+    reply = post_slash(app, "/standup", "困っていること: 市民課から様式が届かない", user="U02ZEIMU").json()
+    value = reply["blocks"][1]["elements"][0]["value"]
+    click(app, BLOCKER_BUTTON, value, user="U02ZEIMU", channel="D02", response_url=fakeslack.response_url)
+    wait_for(lambda: fakeslack.calls_to("views.open"))
+    view = json.loads(fakeslack.calls_to("views.open")[0].params["view"])
+    post_interaction(app, as_shown(view, "U02ZEIMU"))
+    assert count(services, Issue) == 1
+    click(app, BLOCKER_BUTTON, value, user="U02ZEIMU", channel="D02", response_url=fakeslack.response_url)
+    wait_for(lambda: any("すでに課題 #1" in c.params.get("text", "") for c in fakeslack.calls_to("response_url")))
+    assert len(fakeslack.calls_to("views.open")) == 1 and count(services, Issue) == 1

@@ -144,6 +144,22 @@ def test_after_it_answers_the_reporter_is_asked_to_check_and_the_department_is_n
             timezone="Asia/Tokyo",
         )
     assert [d.waits for d in summary.departments if d.waits] == []
+    [zeimu] = [d for d in summary.departments if d.checks]  # the reporter's department: theirs to check and close
+    assert (zeimu.name, [(c.number, c.business_days) for c in zeimu.checks]) == ("税務課", [(1, 7)])
+    from commands.report import digest_for
+
+    with time_machine.travel(at("2026-11-16", 17), tick=False), synced.session() as session:
+        text, _ = digest_for(
+            session,
+            session.exec(select(Project)).one(),
+            project_file=synced.project_file,
+            calendar=synced.calendar,
+            t=synced.translator(),
+        )
+    assert "*税務課*: IT部門の回答の確認待ち 1 件（最長 7 営業日）" in text
+    assert "#1 転出データの連携仕様: IT部門の回答を報告者が確認して解決へ（7 営業日）" in text, text[text.index("税務課*") :][
+        :300
+    ]
 
 
 def test_waiting_on_a_department_then_it_then_resolved_and_reopened(synced, fakeslack):
@@ -289,3 +305,25 @@ def test_the_reporter_hears_why_an_issue_was_reopened_and_how_it_was_resolved(sy
     with synced.session() as session:
         [event] = session.exec(select(IssueEvent).where(IssueEvent.kind == EventKind.REOPENED)).all()
         assert event.note == "まだ（第2版）のままです"
+
+
+def test_an_issue_asked_of_it_twice_counts_once_in_the_figures(synced):
+    """IT asked again after its answer is still one issue sent to IT (the digest's and the report's IT部門へ相談)."""
+    from storage.issues import ask_it_again
+
+    summary_of = project_summary
+
+    _issue(synced, at("2026-11-02", 10))
+    _at(synced, at("2026-11-04", 11), lambda s, i: escalate_to_it(s, i, "U02ZEIMU", ""))
+    _at(synced, at("2026-11-05", 11), lambda s, i: record_it_answer(s, i, "U09IT", "様式Bで"))
+    _at(synced, at("2026-11-06", 11), lambda s, i: ask_it_again(s, i, "U02ZEIMU", "様式Bが見つかりません"))
+    with time_machine.travel(at("2026-11-06", 17), tick=False), synced.session() as session:
+        summary = summary_of(
+            session,
+            session.exec(select(Project)).one(),
+            dt.date(2026, 11, 1),
+            dt.date(2026, 11, 6),
+            calendar=synced.calendar,
+            timezone="Asia/Tokyo",
+        )
+    assert summary.totals.escalations == 1 and _ball(synced).turn == IT_

@@ -78,6 +78,11 @@ ALLOWED_ASCII = COMMAND_WORDS | {
     "departments",
     "projects",
     "department_roles",
+    "closed_days",
+    # file kinds and text encodings staff meet in Excel and Windows (`.xlsx`, UTF-8, Shift_JIS)
+    "xlsx",
+    "UTF-8",
+    "Shift_JIS",
     "standup.extra",
     "admins",
     "role",
@@ -88,6 +93,8 @@ ALLOWED_ASCII = COMMAND_WORDS | {
     "console",
     "demo",
     "serve",
+    "http",  # `renkei serve --http`, `--socket`
+    "socket",
     "out",
     "force",
     "cd",
