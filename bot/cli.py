@@ -243,13 +243,11 @@ def _slack(services):
 
 
 def _project(services, slug: str):
-    from sqlmodel import select
-
-    from storage.models import Project
+    from storage.directory import find_project
 
     t = services.translator()
     with services.session() as session:
-        project = session.exec(select(Project).where(Project.slug == slug)).first()
+        project = find_project(session, slug)
     if project is None or services.project_file.project(slug) is None:
         _refuse(t("digest.unknown_project", project=slug, known=", ".join(p.slug for p in services.project_file.projects)))
     return project

@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from bot import interactions
 from bot.bootstrap import Services
 from bot.clock import Clock
@@ -52,13 +50,22 @@ from commands.people import Names, known_names
 from commands.report import digest_for, make_report, report_filename
 from commands.standup import BLOCKER_BUTTON
 from reminders.firing import fire
-from storage.directory import department_channel
-from storage.enums import OutboxStatus
+from storage.directory import (
+    department_channel,
+    department_of_slug,
+    find_department,
+    first_project,
+    only_project,
+    only_project_slug,
+)
+from storage.hearings import newest_hearing, newest_hearing_id
 from storage.ids import id_of
-from storage.models import Department, Hearing, Issue, OutboxMessage, Project, StandupAnswer, UatSession
-from storage.outbox import sent_thread_on
+from storage.issues import issue_id_titled
+from storage.outbox import sent_payloads, sent_thread_on
 from storage.phases import in_operation, standup_job_id
 from storage.projectfile import load_project_file
+from storage.standups import latest_answer_id
+from storage.uat import session_id_titled
 
 LEAD, IT, ADMIN = "U10LEAD", "U09IT", "U99ADMIN"
 LIAISONS = {
@@ -212,8 +219,8 @@ REQ_AGREED, REQ_REQUIRED_BY = 2, ("市民課", "国民健康保険課", "子育�
 def press_rating(services: Services, step: Step) -> None:
     """A liaison presses a rating button on a requirement's card in their department's channel."""
     with services.session() as session:
-        project = session.exec(select(Project)).first()
-        department = session.exec(select(Department).where(Department.slug == step.issue)).first()
+        project = first_project(session)
+        department = find_department(session, step.issue)
         channel = department_channel(session, id_of(project), id_of(department)) if project and department else None
     interactions.button(
         services,
@@ -388,7 +395,7 @@ class Player:
 
     def issue_number(self, title_start: str) -> int:
         with self.services.session() as session:
-            found = session.exec(select(Issue.id).where(Issue.title.startswith(title_start))).first()
+            found = issue_id_titled(session, title_start)
         return found or 0
 
     def fill(self, text: str) -> str:
@@ -458,11 +465,7 @@ class Player:
         """課題として登録 under the person's answer of today (none today, after launch on a day nobody is asked: none)."""
         today = self.clock.now().astimezone(self.zone).date()
         with self.services.session() as session:
-            answer = session.exec(
-                select(StandupAnswer.id)
-                .where(StandupAnswer.user_id == step.user, StandupAnswer.day == today)
-                .order_by(col(StandupAnswer.id).desc())
-            ).first()
+            answer = latest_answer_id(session, step.user, today)
         if answer is None:
             return
         interactions.button(
@@ -479,8 +482,8 @@ class Player:
         """The hearing form sent by `step.user` from its department channel: `step.text`'s lines, question by question."""
         slug = next(s for s, user in LIAISONS.items() if user == step.user)
         with self.services.session() as session:
-            hearing = session.exec(select(Hearing).order_by(col(Hearing.id).desc())).first()
-            department = session.exec(select(Department).where(Department.slug == slug)).one()
+            hearing = newest_hearing(session)
+            department = department_of_slug(session, slug)
             if hearing is None:
                 return
             channel = department_channel(session, hearing.project_id, department.id or 0)
@@ -492,7 +495,7 @@ class Player:
     def close_hearing(self, step: Step) -> None:
         """「このまま締め切る」, pressed by the lead under the question `/hearing close` asked."""
         with self.services.session() as session:
-            hearing = session.exec(select(Hearing.id).order_by(col(Hearing.id).desc())).first()
+            hearing = newest_hearing_id(session)
         interactions.button(
             self.services,
             user_id=step.user,
@@ -509,8 +512,8 @@ class Player:
         """The channel of `user`'s department in the project."""
         slug = next(s for s, u in LIAISONS.items() if u == user)
         with self.services.session() as session:
-            project = session.exec(select(Project)).one()
-            department = session.exec(select(Department).where(Department.slug == slug)).one()
+            project = only_project(session)
+            department = department_of_slug(session, slug)
             return department_channel(session, id_of(project), id_of(department))
 
     def press_for_form(self, step: Step, channel: str, value: str) -> dict[str, Any] | None:
@@ -549,15 +552,7 @@ class Player:
         """The value of button `action_id` on the latest message posted (or updated) in `channel` under a key starting
         with `key_start`: the button as the person sees it now; None when it is not there."""
         with self.services.session() as session:
-            rows = session.exec(
-                select(OutboxMessage.payload)
-                .where(
-                    col(OutboxMessage.idempotency_key).startswith(key_start, autoescape=True),
-                    col(OutboxMessage.idempotency_key).contains(f":{channel}", autoescape=True),
-                    OutboxMessage.status == OutboxStatus.SENT,
-                )
-                .order_by(col(OutboxMessage.id).desc())
-            ).all()
+            rows = sent_payloads(session, key_start, channel)
         for payload in rows:
             for block in json.loads(payload).get("blocks") or []:
                 for element in block.get("elements") or []:
@@ -577,7 +572,7 @@ class Player:
     def uat_form(self, step: Step) -> None:
         """参加を登録 or 結果を記録 on the session's card, then its form: who attends, or the outcome, note, requirement."""
         with self.services.session() as session:
-            number = session.exec(select(UatSession.id).where(col(UatSession.title).startswith(step.issue))).first()
+            number = session_id_titled(session, step.issue)
         if step.press == UAT_SIGNUP:
             answers = {uat_commands.ATTENDEES: step.text}
         else:
@@ -589,7 +584,7 @@ class Player:
     def answer_retro(self, step: Step) -> None:
         """回答する on the month's 振り返り prompt, the form filled line by line."""
         with self.services.session() as session:
-            slug = session.exec(select(Project.slug)).one()
+            slug = only_project_slug(session)
         self.answer_on(step, f"retro:{slug}@", {f"q{n}": line for n, line in enumerate(step.text.split("\n"))})
 
     def answer_weekly_standup(self, step: Step) -> None:
@@ -597,7 +592,7 @@ class Player:
         困っていること) filled line by line; on other days nobody is asked, and nobody answers."""
         channel = self.own_channel(step.user)
         with self.services.session() as session:
-            project = session.exec(select(Project)).one()
+            project = only_project(session)
             prefix = f"{standup_job_id(project.slug, after_launch=True)}@"
             today = self.clock.now().astimezone(self.zone).date()
             prompt = None
@@ -678,7 +673,7 @@ def run_demo(out: Path, *, weeks: int = 4, lang: str = "ja", echo: Callable[[str
         echo(t("demo.playing", start=days[0].isoformat(), end=days[-1].isoformat(), days=len(days)))
         Player(services, days, slack).run(lambda day: echo(t("demo.week_done", day=day)))
         with services.session() as session:
-            project = session.exec(select(Project)).first()
+            project = first_project(session)
             if project is None:
                 raise RuntimeError(f"{SAMPLE_PROJECT} names no project")
             text, blocks = digest_for(

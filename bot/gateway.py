@@ -35,7 +35,6 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from bot.settings import Settings
 from commands.base import ApiResult, Outcome
@@ -348,7 +347,7 @@ class SlackGateway:
 
     def _rows(self, keys: list[str]) -> list[OutboxMessage]:
         with new_session(self.engine) as session:
-            found = session.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).in_(keys)))
+            found = outbox.by_keys(session, keys)
             rows = {row.idempotency_key: row for row in found}
         return [rows[key] for key in keys]
 

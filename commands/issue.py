@@ -40,10 +40,12 @@ from commands.issue_grammar import (
     UsageError,
     parse_issue,
 )
+from commands.issue_modal import submit
 from commands.later import Later, job, later
 from commands.people import Names, names_in_slack, renaming, warm_names
 from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
+from commands.uat_words import found_at
 from commands.where import (
     Ask,
     DepartmentWhere,
@@ -410,8 +412,6 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
     name = names_in_slack(ctx)
     text, blocks = issue_detail(ctx.t, issue, departments, store.history(ctx.session, id_of(issue)), ctx.timezone, name)
     if issue.uat_session_id is not None:  # raised at a design review or acceptance test (/uat)
-        from commands.uat import found_at  # commands.uat files its problems with this module's announce
-
         line = found_at(ctx, issue)
         if line:
             text, blocks = f"{line}\n{text}", message(section(line), blocks, t=ctx.t)
@@ -635,10 +635,9 @@ def handle(ctx: CommandContext, text: str) -> Reply:
 
 
 def submit_form(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
-    """The /issue form's submission (commands.issue_modal, which builds on this module, so it is imported here)."""
-    from commands.issue_modal import submit
-
-    return submit(ctx, view)
+    """The /issue form's submission: the errors to show in the form (commands.issue_modal), or the new issue announced."""
+    filed = submit(ctx, view)
+    return filed if isinstance(filed, dict) else announce(ctx, filed.issue, filed.department, filed.waiting_on)
 
 
 def issue_button(

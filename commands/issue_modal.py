@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from commands.base import CommandContext, Reply
-from commands.issue import announce
+from commands.base import CommandContext
 from commands.issue_blocks import FIELDS, modal_values
 from commands.limits import rate_limit
 from commands.text import BODY_LIMIT, TITLE_LIMIT, contains_my_number
@@ -17,11 +17,21 @@ from storage.directory import get_project, project_departments
 from storage.enums import Severity
 from storage.ids import id_of
 from storage.limits import Family
-from storage.models import Department
+from storage.models import Department, Issue
 
 
-def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
-    """Validate the submitted form: a dict of {block_id: message} to show in the form, or the new issue's Reply."""
+@dataclass(frozen=True)
+class Filed:
+    """The issue a form filed, with its department and the one it waits on (commands.issue announces it)."""
+
+    issue: Issue
+    department: Department
+    waiting_on: Department | None
+
+
+def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Filed:
+    """Validate the submitted form: a dict of {block_id: message} to show in the form, or the new issue (commands.issue
+    announces it: this module sits below commands.issue, which registers the form)."""
     values = modal_values(view)
     meta = json.loads(view.get("private_metadata") or "{}")
     project = get_project(ctx.session, int(meta.get("project_id") or 0))
@@ -73,7 +83,7 @@ def submit(ctx: CommandContext, view: dict[str, Any]) -> dict[str, str] | Reply:
             due_date=due,
         ),
     )
-    return announce(ctx, issue, department, waiting_on)
+    return Filed(issue, department, waiting_on)
 
 
 def _choice(value: str | None, allowed: dict[int, Department]) -> Department | None:

@@ -24,12 +24,13 @@ from commands.limits import rate_limit
 from commands.meeting import PLACE_LIMIT, read_when, take_place
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, plain_text, read_number
+from commands.uat_words import kind_text
 from commands.where import elsewhere, project_view_refusal, projects_in_view, resolve_project, take_department, view_refusal
 from storage import outbox
 from storage.directory import get_department, get_project, project_channels, project_departments
 from storage.ids import id_of
 from storage.limits import Family
-from storage.models import Department, Issue, UatSession, as_utc
+from storage.models import Department, UatSession, as_utc
 from storage.requirements import get_requirement
 from storage.roles import Action, channel_where, liaison_places, may
 from storage.uat import (
@@ -83,11 +84,6 @@ NO_REQUIREMENT = "none"
 
 def _usage(ctx: CommandContext, problem: str | None = None) -> Reply:
     return Reply(text="\n".join(filter(None, [problem, ctx.t("uat.usage")])))
-
-
-def kind_text(t: Translate, kind: str) -> str:
-    """設計レビュー / 受入テスト."""
-    return t(f"uat.kind_{kind}")
 
 
 def session_name(t: Translate, uat: UatSession) -> str:
@@ -582,16 +578,6 @@ def result(ctx: CommandContext, rest: str) -> Reply:
     if isinstance(opened, Reply):
         return opened
     return Reply(text=ctx.t("issue.modal_only_in_slack"), modal=opened)
-
-
-def found_at(ctx: CommandContext, issue: Issue) -> str:
-    """For `/issue show N`: the session the issue was raised at (and the requirement it concerns)."""
-    uat = get_session(ctx.session, issue.uat_session_id or 0)
-    if uat is None:
-        return ""
-    requirement = ctx.t("uat.requirement_of", number=issue.requirement_id) if issue.requirement_id else ""
-    kind = kind_text(ctx.t, uat.kind)
-    return ctx.t("uat.issue_from", kind=kind, number=uat.id, title=escape(uat.title), requirement=requirement)
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

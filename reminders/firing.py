@@ -14,17 +14,14 @@ import os
 import socket
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
-
 from reminders import jobs
 from reminders.jobs.base import FiringResult, JobSpec
 from reminders.triggers import latest_fire_time
 from storage import appstate
 from storage.deliveries import claim_firing, fail_firing, finish_firing, firing, needs_running
+from storage.directory import project_slugs
 from storage.enums import DeliveryStatus
-from storage.ids import id_of
 from storage.meetings import active_meetings
-from storage.models import Project
 from storage.uat import active_sessions
 
 if TYPE_CHECKING:
@@ -43,7 +40,7 @@ def job_specs(services: Services) -> list[JobSpec]:
     with services.session() as session:
         meetings = active_meetings(session)
         sessions = active_sessions(session)
-        slugs = {id_of(p): p.slug for p in session.exec(select(Project))}
+        slugs = project_slugs(session)
     return jobs.derive_jobs(services.project_file, meetings, slugs, services.calendar, uat_sessions=sessions)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from commands.questions import hearing_question as question_label
+from reports.tables import Column, table_sheet
 from storage.hearings import by_department, is_open, project_hearings, questions_of
 from storage.ids import id_of
 from storage.summary import period_bounds
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 def hearing_sheet(report: Report, wb: Workbook) -> None:
     """ヒアリング（題名・番号）, 部署, 回答者, 質問, 回答, 回答日, 状態: a row per non-blank answer to a question."""
-    from reports.excel import Column, table_sheet  # reports.excel imports this module: no cycle at import time
-
     t = report.t
     _, finish = period_bounds(report.options.start, report.options.end, report.options.timezone)
     hearings = project_hearings(report.session, id_of(report.project), until=finish)

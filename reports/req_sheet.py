@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
-from reports.excel import Column, table_sheet
+from reports.tables import Column, table_sheet
 from storage.ids import id_of
 from storage.requirements import requirements_table
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from commands.questions import retro_question as question_label
+from reports.tables import Column, table_sheet
 from storage.ids import id_of
 from storage.phases import OPERATE
 from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 def retro_sheet(report: Report, wb: Workbook, questions: list[str] | None = None) -> None:
     """Write the 振り返り sheet: the answers whose month falls in the report's period. A project not yet in 運用 and
     without answers gets no sheet (like the other steps' sheets); one in 運用 gets its header even when empty."""
-    from reports.excel import Column, table_sheet  # reports.excel calls this module: imported when the sheet is written
-
     t = report.t
     first, last = month_of(report.options.start), report.options.end
     rows = [a for a in all_answers(report.session, id_of(report.project)) if first <= a.month <= last]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reports.tables import Column, table_sheet
 from storage.ids import id_of
 from storage.uat import PROBLEM, sheet_rows, starts_of
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 def uat_sheet(report: Report, wb: Workbook) -> None:
     """The sheet, after 会議; nothing when the project has no session."""
-    from reports.excel import Column, table_sheet
-
     rows = sheet_rows(report.session, id_of(report.project))
     if not rows:
         return

@@ -251,3 +251,48 @@ def project_overview(session: Session) -> list[ProjectView]:
         leads = users_with_role(session, Role.LEAD, project_id=project.id)
         views.append(ProjectView(project.slug, project.name, leads, departments))
     return views
+
+
+def find_project(session: Session, slug: str) -> Project | None:
+    """The project whose slug is `slug`, or None."""
+    return session.exec(select(Project).where(Project.slug == slug)).first()
+
+
+def project_of_slug(session: Session, slug: str) -> Project:
+    """The project whose slug is `slug`; raises (sqlalchemy's NoResultFound) when there is none."""
+    return session.exec(select(Project).where(Project.slug == slug)).one()
+
+
+def first_project(session: Session) -> Project | None:
+    """The first project the database returns (a one-project setup's project), or None when there is none."""
+    return session.exec(select(Project)).first()
+
+
+def only_project(session: Session) -> Project:
+    """The one project; raises (sqlalchemy's NoResultFound, MultipleResultsFound) unless there is exactly one."""
+    return session.exec(select(Project)).one()
+
+
+def only_project_slug(session: Session) -> str:
+    """The slug of the one project; raises (sqlalchemy's NoResultFound, MultipleResultsFound) unless there is exactly one."""
+    return session.exec(select(Project.slug)).one()
+
+
+def project_slugs(session: Session) -> dict[int, str]:
+    """Every project's slug by id."""
+    return {id_of(p): p.slug for p in session.exec(select(Project))}
+
+
+def find_department(session: Session, slug: str) -> Department | None:
+    """The department whose slug is `slug`, or None."""
+    return session.exec(select(Department).where(Department.slug == slug)).first()
+
+
+def department_of_slug(session: Session, slug: str) -> Department:
+    """The department whose slug is `slug`; raises (sqlalchemy's NoResultFound) when there is none."""
+    return session.exec(select(Department).where(Department.slug == slug)).one()
+
+
+def departments_by_id(session: Session) -> dict[int, Department]:
+    """Every department by id."""
+    return {id_of(d): d for d in session.exec(select(Department))}

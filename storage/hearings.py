@@ -218,3 +218,13 @@ def latest_summary(session: Session, project_id: int) -> HearingSummary | None:
     if hearing is None:
         return None
     return HearingSummary(hearing, questions_of(hearing), by_department(session, hearing))
+
+
+def newest_hearing(session: Session) -> Hearing | None:
+    """The latest hearing of any project, or None."""
+    return session.exec(select(Hearing).order_by(col(Hearing.id).desc())).first()
+
+
+def newest_hearing_id(session: Session) -> int | None:
+    """The id of the latest hearing of any project, or None."""
+    return session.exec(select(Hearing.id).order_by(col(Hearing.id).desc())).first()

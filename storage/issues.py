@@ -276,3 +276,8 @@ def has_event(session: Session, issue_id: int, kind: EventKind, note: str | None
 def names(session: Session) -> tuple[dict[int, Department], dict[int, Project]]:
     """Departments and projects by id, for showing issues."""
     return ({id_of(d): d for d in session.exec(select(Department))}, {id_of(p): p for p in session.exec(select(Project))})
+
+
+def issue_id_titled(session: Session, title_start: str) -> int | None:
+    """The number of an issue whose title starts with `title_start` (the first the database returns), or None."""
+    return session.exec(select(Issue.id).where(col(Issue.title).startswith(title_start))).first()

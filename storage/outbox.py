@@ -320,3 +320,23 @@ def newer_sent(session: Session, message: OutboxMessage, key_prefix: str) -> boo
         elif (other_id or 0) > (message.id or 0) and status == OutboxStatus.SENT:
             return True
     return False
+
+
+def by_keys(session: Session, keys: list[str]) -> list[OutboxMessage]:
+    """The stored calls under any of `keys`, in no particular order (keys with nothing stored are left out)."""
+    return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.idempotency_key).in_(keys))))
+
+
+def sent_payloads(session: Session, key_start: str, channel: str) -> list[str]:
+    """The payloads (JSON) of the calls sent under a key starting with `key_start` and naming `:<channel>`, newest first."""
+    return list(
+        session.exec(
+            select(OutboxMessage.payload)
+            .where(
+                col(OutboxMessage.idempotency_key).startswith(key_start, autoescape=True),
+                col(OutboxMessage.idempotency_key).contains(f":{channel}", autoescape=True),
+                OutboxMessage.status == OutboxStatus.SENT,
+            )
+            .order_by(col(OutboxMessage.id).desc())
+        ).all()
+    )

@@ -75,3 +75,12 @@ def answers_between(session: Session, project_id: int, start: dt.date, end: dt.d
         .order_by(col(StandupAnswer.day), col(StandupAnswer.id))
     )
     return [(day, department_id, user_id, json.loads(answers)) for day, department_id, user_id, answers in rows]
+
+
+def latest_answer_id(session: Session, user_id: str, day: dt.date) -> int | None:
+    """The id of `user_id`'s latest stand-up answer for `day` (any project), or None."""
+    return session.exec(
+        select(StandupAnswer.id)
+        .where(StandupAnswer.user_id == user_id, StandupAnswer.day == day)
+        .order_by(col(StandupAnswer.id).desc())
+    ).first()

@@ -273,3 +273,8 @@ def cancel_session(session: Session, number: int) -> bool:
     changed = session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable on psycopg
     session.commit()
     return changed
+
+
+def session_id_titled(session: Session, title_start: str) -> int | None:
+    """The number of a review or test whose title starts with `title_start` (the first the database returns), or None."""
+    return session.exec(select(UatSession.id).where(col(UatSession.title).startswith(title_start))).first()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.i18n import Translator
 from commands.report import make_report
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES
+from reports.tables import DATE_STYLES
 from storage.hearings import close_hearing, create_hearing, save_answer
 from storage.models import Department, Project
 

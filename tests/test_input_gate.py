@@ -39,7 +39,7 @@ from commands.text import (
     read_id,
 )
 from reminders.firing import fire
-from reports.excel import cell
+from reports.tables import cell
 from storage import outbox
 from storage.guard import ResidentsDataRefused
 from storage.models import Department, Issue, IssueEvent, Meeting, OutboxMessage, Project, Win

@@ -28,7 +28,7 @@ from reminders.calendar import BusinessCalendar
 from reminders.firing import describe, job_specs
 from reminders.jobs.meeting import KIND as MEETING
 from reminders.jobs.meeting import meeting_jobs
-from reports.excel import HEADER_FOOTER_LIMIT, header_text
+from reports.tables import HEADER_FOOTER_LIMIT, header_text
 from storage.limits import BURST, MAX_MEETINGS_PER_PROJECT, MAX_REMINDERS_PER_MEETING, REFILL
 from storage.meetings import add_meeting, cancel_meeting
 from storage.models import Department, Issue, Meeting, Project, Requirement, UatSession, Win

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from reports.excel import HEADER_FOOTER_LIMIT, header_cells, header_text
+from reports.tables import HEADER_FOOTER_LIMIT, header_cells, header_text
 
 LIMIT = HEADER_FOOTER_LIMIT - len("&C")  # what the text may use beside the centre code
 

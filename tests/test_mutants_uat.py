@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.i18n import Translator
 from commands import uat as family
+from commands.uat_words import found_at
 from storage.directory import department_channel
 from storage.models import Department, Issue, Project, RoleAssignment
 from storage.uat import add_session, save_signup
@@ -88,13 +89,13 @@ def test_rule_an_issue_from_a_session_names_it_and_its_requirement(world):
     services, _, _, test, _ = world
     with services.session() as session:
         c = ctx(services, session)
-        assert family.found_at(c, Issue(uat_session_id=test.id, requirement_id=3)) == T(
+        assert found_at(c, Issue(uat_session_id=test.id, requirement_id=3)) == T(
             "uat.issue_from", kind="受入テスト", number=test.id, title="転入画面", requirement="（要件 #3）"
         )
-        assert family.found_at(c, Issue(uat_session_id=test.id)) == T(
+        assert found_at(c, Issue(uat_session_id=test.id)) == T(
             "uat.issue_from", kind="受入テスト", number=test.id, title="転入画面", requirement=""
         )
-        assert family.found_at(c, Issue(uat_session_id=None)) == ""
+        assert found_at(c, Issue(uat_session_id=None)) == ""
 
 
 def test_rule_the_reminder_says_when_where_who_and_which_departments_have_not_signed_up(world):

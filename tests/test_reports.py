@@ -27,7 +27,7 @@ from commands.digest import MAX_BLOCKS, Blocker, build_digest
 from commands.people import Names
 from commands.report import digest_for, make_report, project_summary
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES, display_width, text_lines
+from reports.tables import DATE_STYLES, display_width, text_lines
 from storage.enums import DeliveryStatus
 from storage.issues import NewIssue, add_event, assign_issue, create_issue, escalate_to_it, record_it_answer, resolve_issue
 from storage.meetings import add_meeting

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.i18n import Translator
 from commands.report import make_report
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES
+from reports.tables import DATE_STYLES
 from storage.models import Department, Project, Requirement
 from storage.requirements import (
     AGREED,

@@ -8,7 +8,7 @@ import datetime as dt
 import time_machine
 from sqlmodel import select
 
-from reports.excel import DATE_STYLES
+from reports.tables import DATE_STYLES
 from storage.models import Department, Project
 from storage.phases import set_phase
 from storage.retrospectives import save_retro

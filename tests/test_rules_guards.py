@@ -1,11 +1,11 @@
 """Rules that mutants a reviewer found broke without any test noticing; each test here fails when its rule is broken.
 
-1. The spreadsheet-injection guard (reports.excel.cell, FORMULA_STARTS): a text starting like a formula (`=`, `+`,
+1. The spreadsheet-injection guard (reports.tables.cell, FORMULA_STARTS): a text starting like a formula (`=`, `+`,
    `-`, `@`, a tab, a carriage return) is written as text that stays text (quotePrefix) on every sheet that holds
    people's words: 課題, 対応履歴, 成功事例, 会議, 朝会の詳細, ヒアリング, 要件, 受入テスト, 振り返り. openpyxl keeps
    any text but `=…` as text by itself; what only the guard gives is the quote prefix, so Excel does not run
    `+1+1` or `@SUM(…)` the moment someone edits the cell.
-2. A4 orientation (reports.excel.print_setup): portrait up to 100 characters of column width, landscape beyond.
+2. A4 orientation (reports.tables.print_setup): portrait up to 100 characters of column width, landscape beyond.
 3. The My Number detector's digit runs (storage.privacy): twelve digits right after another digit are the end of a
    longer number, never a My Number; a run never starts inside a longer one.
 4. /issue's own My Number check (commands.issue.refuse_residents_data) on the title, the body, the escalation note,
@@ -29,7 +29,7 @@ from commands import issue
 from commands.report import make_report
 from commands.text import MY_NUMBER, gate
 from reminders.calendar import BusinessCalendar
-from reports.excel import DATE_STYLES, FORMULA_STARTS, PORTRAIT_CHARS, Column, Page, table_sheet
+from reports.tables import DATE_STYLES, FORMULA_STARTS, PORTRAIT_CHARS, Column, Page, table_sheet
 from storage import hearings, issues, requirements, retrospectives, standups, uat
 from storage.guard import ResidentsDataRefused
 from storage.meetings import add_meeting

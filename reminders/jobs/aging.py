@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from commands.base import escape
 from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
-from storage.directory import department_channels, it_department
+from storage.directory import department_channels, departments_by_id, it_department
 from storage.enums import EventKind, OutboxStatus
 from storage.ids import id_of
 from storage.issues import BOT_ACTOR, add_event, has_event, history, unresolved_issues
-from storage.models import Department, Project, utcnow
+from storage.models import Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
 from storage.turns import Turn, whose_turn
 
@@ -84,7 +84,7 @@ def check_waiting_issues(
     today = now.astimezone(zone).date()
     if not calendar.is_business_day(today):
         return []
-    departments = {id_of(d): d for d in session.exec(select(Department))}
+    departments = departments_by_id(session)
     channels = department_channels(session, id_of(project))
     it = it_department(session, id_of(project))
     notices = []

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from commands.durations import duration_text
+from storage.directory import project_of_slug
 from storage.models import Meeting, Project
 
 if TYPE_CHECKING:  # the services are built in bot/; the reminders layer only uses them
@@ -73,7 +74,8 @@ def local_day(services: Services, moment: dt.datetime) -> dt.date:
 
 
 def project_row(session: Session, slug: str) -> Project:
-    return session.exec(select(Project).where(Project.slug == slug)).one()
+    """The project whose slug is `slug` (it must exist: jobs are derived from the stored projects)."""
+    return project_of_slug(session, slug)
 
 
 def closed(services: Services, day: dt.date) -> bool:
