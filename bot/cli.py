@@ -263,7 +263,7 @@ def _date(t, value: str | None, today):
     fiscal year (`--from 4/1 --to 3/31`). One outside EARLIEST_DAY … LATEST_DAY is refused with the range."""
     import datetime as dt
 
-    from commands.dates import AmbiguousDate, ambiguous_text, date_text, read_date
+    from words.dates import AmbiguousDate, ambiguous_text, date_text, read_date
 
     if value is None:
         return None
@@ -447,9 +447,9 @@ def jobs_run(
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from commands.dates import AmbiguousDate, ambiguous_text, read_moment
     from reminders.firing import fire, silent_reason
     from storage import outbox
+    from words.dates import AmbiguousDate, ambiguous_text, read_moment
 
     services = _services(need_token=True)
     t = services.translator()

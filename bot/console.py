@@ -28,9 +28,9 @@ from bot.messages import project_file_problems
 from bot.render import Button, canvas_lines, message_lines
 from bot.settings import Settings
 from commands.base import when_text
-from commands.dates import AmbiguousDate, ambiguous_text, read_date, read_moment
 from commands.people import Names, known_names
 from storage.projectfile import ProjectFileError, load_project_file, parse_duration
+from words.dates import AmbiguousDate, ambiguous_text, read_date, read_moment
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample" / "renkei.yml"
 INDENT = "    "

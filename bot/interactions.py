@@ -26,12 +26,12 @@ from bot.dispatch import run_command
 from bot.gateway import LATER
 from commands.base import Reply
 from commands.buttons import Button, Form, Pressed
-from commands.dates import AmbiguousDate, ambiguous_text
 from commands.families import all_buttons, all_forms
 from commands.text import FIELD_LIMIT, MY_NUMBER, SLASH_TEXT_LIMIT, Gated, gate, read_id
 from storage import requests as handled
 from storage.db import Session
 from storage.guard import ResidentsDataRefused
+from words.dates import AmbiguousDate, ambiguous_text
 
 logger = logging.getLogger(__name__)
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")  # hex without digits: a key part never read as a My Number

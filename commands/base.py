@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from storage.enums import OutboxStatus
+from words.base import Translate, escape  # noqa: F401 (commands name them from here too)
 
 if TYPE_CHECKING:
     from commands.later import Later
     from reminders.calendar import BusinessCalendar
     from storage.db import Session  # commands hand it to storage; they never query it themselves
     from storage.projectfile import ProjectFile
-
-Translate = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -89,14 +87,6 @@ class Reply:
     # the same user and channel; a Reply a job returns is said to the person later. A job keeps ids and texts from the
     # command, never its context.
     followup: Later | None = None
-
-
-def escape(text: str) -> str:
-    """Escape user text for Slack so `<!channel>` or a forged `<https://…|link>` is shown, not acted on.
-
-    Slack's rule (&, <, > only) is exactly html.escape without quotes.
-    """
-    return html.escape(text, quote=False)
 
 
 def department_choices(departments) -> str:

@@ -23,15 +23,15 @@ from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Translate, escape
 from commands.blocks import cut, header, message, section
-from commands.dates import date_text
 from commands.people import Names, known_names
-from commands.questions import hearing_question
 from storage import outbox
 from storage.board import NO_CANVAS, record_canvas
 from storage.directory import get_project
 from storage.hearings import DepartmentAnswers, HearingSummary, is_open, latest_summary
 from storage.models import Project, utcnow
 from storage.requirements import RequirementRow, RequirementsTable, requirements_table
+from words.dates import date_text
+from words.questions import hearing_question
 
 logger = logging.getLogger(__name__)
 _CANVAS_LOCK = threading.Lock()

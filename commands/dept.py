@@ -9,7 +9,7 @@ from commands.blocks import actions, button, message, section
 from commands.buttons import Button, Pressed
 from commands.channels import format_report, sync_channels
 from commands.later import job, later
-from commands.people import name_everyone, names_in_slack
+from commands.people import name_everyone, names_in_slack, warm
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.where import take_department
 from storage.directory import (
@@ -107,7 +107,7 @@ def list_departments(ctx: CommandContext) -> Reply:
             )
         sections.append("\n".join(lines))
     blocks = message(*(section(text) for text in sections), t=ctx.t)
-    return Reply(text="\n\n".join(sections), blocks=blocks, followup=name.warm())
+    return Reply(text="\n\n".join(sections), blocks=blocks, followup=warm(name))
 
 
 def who(ctx: CommandContext, department: Department) -> Reply:
@@ -123,7 +123,7 @@ def who(ctx: CommandContext, department: Department) -> Reply:
             if d.slug == department.slug:
                 channel = f"<#{d.channel_id}>" if d.channel_id else ctx.t("renkei.status_no_channel")
                 lines.append(ctx.t("dept.who_channel", project=escape(project.name), channel=channel))
-    return Reply(text="\n".join(lines), followup=name.warm())
+    return Reply(text="\n".join(lines), followup=warm(name))
 
 
 def request_card(t, request: RoleRequest, department: Department) -> tuple[str, list[dict[str, Any]]]:

@@ -8,9 +8,9 @@ from typing import Any, Sequence
 
 from commands.base import Translate, escape, format_table
 from commands.blocks import MESSAGE_BLOCKS, header, message, section
-from commands.people import Names
 from storage.projectfile import EscalationSpec
 from storage.summary import DepartmentSummary, Figures, ProjectSummary, Wait
+from words.names import Names
 
 MAX_BLOCKS = MESSAGE_BLOCKS
 TABLE_ROWS_PER_BLOCK = 20  # keeps each code block well under a section's 3,000 characters: never split inside ```

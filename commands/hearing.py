@@ -36,12 +36,10 @@ from commands.blocks import (
     view_blocks,
 )
 from commands.buttons import Button, Form, Pressed, number_of
-from commands.dates import long_date, read_date, short_date
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.later import job, later
-from commands.people import Names, names_in_slack, warm_names
-from commands.questions import hearing_question as question_label
+from commands.people import Names, names_in_slack, warm, warm_names
 from commands.questions import question_inputs, typed_answers
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, normal, plain_text, read_number
@@ -54,6 +52,8 @@ from storage.models import Department, Hearing, Project, as_utc
 from storage.outbox import posted_keys
 from storage.projectfile import DEFAULT_HEARING_QUESTIONS, HearingSpec
 from storage.roles import Action, channel_where, may
+from words.dates import long_date, read_date, short_date
+from words.questions import hearing_question as question_label
 
 if TYPE_CHECKING:
     from reminders.calendar import BusinessCalendar
@@ -446,7 +446,7 @@ def status(ctx: CommandContext, number: int | None) -> Reply:
         numbers = ctx.t("people.separator").join(f"#{h.id}「{escape(h.title)}」" for h in others)
         lines.append(ctx.t("hearing.status_others", hearings=numbers, number=others[0].id))
     text = "\n".join(lines)
-    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=name.warm())
+    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=warm(name))
 
 
 # --- /hearing close ------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from commands import limits
 from commands.base import CommandContext, Reply, department_choices, escape, post_to_channels
 from commands.blocks import message, section
 from commands.buttons import Button, Form, Pressed, number_of
-from commands.dates import read_date
 from commands.issue_blocks import (
     ESCALATE,
     IT_TAKE,
@@ -42,7 +41,7 @@ from commands.issue_grammar import (
 )
 from commands.issue_modal import submit
 from commands.later import Later, job, later
-from commands.people import Names, names_in_slack, renaming, warm_names
+from commands.people import Names, names_in_slack, renaming, warm, warm_names
 from commands.suggest import did_you_mean, echo, fold, unknown_department, unknown_sub
 from commands.text import contains_my_number
 from commands.uat_words import found_at
@@ -65,6 +64,7 @@ from storage.limits import Family
 from storage.models import Department, Issue, Project
 from storage.roles import Action, Where, find_department, may
 from storage.turns import Turn, whose_turn
+from words.dates import read_date
 
 # What people type after /issue, `to:<依頼先部署>` included (tests/test_wording.py allows its English words in ja.yml).
 WORDS = (*SUBCOMMANDS, *LIST_SCOPES, "to", "dept")
@@ -398,7 +398,7 @@ def list_(ctx: CommandContext, command: ListIssues) -> Reply:
     ]
     text = "\n".join([title, *lines])
     more = None if command.scope == "mine" else "`/issue list mine`"  # what still fits when the list does not
-    return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more), followup=name.warm())
+    return Reply(text=text, blocks=message(section(text), t=ctx.t, where=more), followup=warm(name))
 
 
 def show(ctx: CommandContext, command: ShowIssue) -> Reply:
@@ -415,7 +415,7 @@ def show(ctx: CommandContext, command: ShowIssue) -> Reply:
         line = found_at(ctx, issue)
         if line:
             text, blocks = f"{line}\n{text}", message(section(line), blocks, t=ctx.t)
-    return Reply(text=text, blocks=blocks, followup=name.warm())
+    return Reply(text=text, blocks=blocks, followup=warm(name))
 
 
 def assign(ctx: CommandContext, command: AssignIssue) -> Reply:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from commands.base import CommandContext, Reply
-from commands.durations import BEFORE, duration_text
 from storage.limits import (
     BURST,
     MAX_MEETINGS_PER_PROJECT,
@@ -16,6 +15,7 @@ from storage.limits import (
     same_time_offsets,
     scheduled_meetings,
 )
+from words.durations import BEFORE, duration_text
 
 
 def meeting_limit(ctx: CommandContext, project_id: int) -> Reply | None:

@@ -17,8 +17,6 @@ from zoneinfo import ZoneInfo
 from commands import req
 from commands.base import CommandContext, Reply, Translate, department_choices, escape, when_text
 from commands.blocks import message, section
-from commands.dates import read_date, read_time
-from commands.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 from commands.limits import meeting_limit, rate_limit, reminder_limit
 from commands.suggest import echo, fold, unknown_department, unknown_sub
 from commands.text import TITLE_LIMIT, normal, plain_text, read_number
@@ -46,6 +44,8 @@ from storage.meetings import (
 )
 from storage.models import Department, Meeting, Project
 from storage.roles import Action, channel_where, find_department, liaison_places, may
+from words.dates import read_date, read_time
+from words.durations import BEFORE, duration_text, durations_text, read_durations, schedule_text
 
 WEEKDAYS = {
     "mon": "mon",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from commands.base import CommandContext, Reply, escape
-from commands.durations import schedule_text
 from commands.people import names_in_slack
 from commands.suggest import echo, fold
 from commands.where import project_view_refusal, resolve_project
@@ -21,6 +20,7 @@ from storage.models import Project
 from storage.phases import OPERATE, PHASES, set_phase
 from storage.projectfile import ProjectSpec
 from storage.roles import Action, channel_where, grants, may, member_projects
+from words.durations import schedule_text
 
 WORDS = ("phase", "段階")  # what follows /renkei (tests/test_wording.py allows `phase` in ja.yml)
 # What a lead may type for each phase: the catalog's Japanese word, or the code (either case, full-width folded).

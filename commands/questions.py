@@ -1,45 +1,15 @@
-"""How each questionnaire words its questions: the stand-up, the hearing (ヒアリング), the 振り返り.
-
-renkei.yml lists a questionnaire's questions; a default one is a code (`problems`) worded by the catalog
-(`hearing.question.problems`), any other is asked as written. One rule, used by the forms, cards, summaries, the
-board and the report's sheets. The three forms are built and read back the same way too: one multi-line box per
-question (`question_inputs`), the answers by question index (`typed_answers`).
-"""
+"""The questionnaires' forms: the stand-up, the hearing (ヒアリング) and the 振り返り are built and read back the same
+way: one multi-line box per question (`question_inputs`), the answers by question index (`typed_answers`). How each
+question is worded is words/questions.py's."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from commands.base import Translate
 from commands.blocks import INPUT_LABEL, plain
 from commands.text import BODY_LIMIT
-from storage.projectfile import (
-    DEFAULT_HEARING_QUESTIONS,
-    DEFAULT_RETROSPECTIVE_QUESTIONS,
-    DEFAULT_STANDUP_QUESTIONS,
-    WEEKLY_STANDUP_QUESTIONS,
-)
-
-Label = Callable[[Translate, str], str]
-
-
-def question_label(prefix: str, codes: Iterable[str], t: Translate, question: str) -> str:
-    """A question's wording: a default code by the catalog's `<prefix><code>`, any other as written."""
-    return t(f"{prefix}{question}") if question in codes else question
-
-
-# One function per questionnaire (plain functions: nothing of their rule runs at import, where mutation testing
-# could not see it).
-def standup_question(t: Translate, question: str) -> str:
-    return question_label("standup.q_", [*DEFAULT_STANDUP_QUESTIONS, *WEEKLY_STANDUP_QUESTIONS], t, question)
-
-
-def hearing_question(t: Translate, question: str) -> str:
-    return question_label("hearing.question.", DEFAULT_HEARING_QUESTIONS, t, question)
-
-
-def retro_question(t: Translate, question: str) -> str:
-    return question_label("retro.question.", DEFAULT_RETROSPECTIVE_QUESTIONS, t, question)
+from words.questions import Label
 
 
 def question_inputs(

@@ -7,7 +7,7 @@ from commands.base import CommandContext, Reply, escape
 from commands.blocks import message, section
 from commands.buttons import Button, Form
 from commands.families import family_names
-from commands.people import names_in_slack
+from commands.people import names_in_slack, warm
 from commands.suggest import fold, unknown_sub
 from storage.directory import project_overview
 
@@ -55,7 +55,7 @@ def build_status(ctx: CommandContext) -> Reply:
     blocks = message(
         section(ctx.t("renkei.status_title")), *(section(text) for text in sections), t=ctx.t, where="`/dept list`"
     )  # in a project's channel, /dept list shows that project alone
-    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks, followup=name.warm())
+    return Reply(text="\n".join([ctx.t("renkei.status_title"), *sections]), blocks=blocks, followup=warm(name))
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from commands import retro as retro_commands
 from commands import uat as uat_commands
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape
-from commands.dates import short_date, short_span
 from commands.digest import Blocker, build_digest
 from commands.later import job, later
 from commands.people import Names, known_names, refresh_names
@@ -33,6 +32,7 @@ from storage.roles import Action, may
 from storage.standups import answers_between
 from storage.summary import Away, ProjectSummary, away_in, participation, summarize, weekly_open_trend
 from storage.uat import next_sessions
+from words.dates import short_date, short_span
 
 if TYPE_CHECKING:
     from reminders.calendar import BusinessCalendar

@@ -22,7 +22,7 @@ from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time
 from commands.later import job, later
 from commands.limits import rate_limit
-from commands.people import Names, names_in_slack, renaming, warm_names
+from commands.people import Names, names_in_slack, renaming, warm, warm_names
 from commands.suggest import fold, unknown_sub
 from commands.text import BODY_LIMIT, plain_text, read_number
 from commands.where import Ask, department_button, elsewhere, projects_in_view, resolve_department, take_department, view_refusal
@@ -592,7 +592,7 @@ def show(ctx: CommandContext, words: list[str]) -> Reply:
     if DECISIONS.get(requirement.status):
         lines.append(ctx.t("req.show_how_to_decide", number=number))
     text = "\n".join(lines)
-    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=name.warm())
+    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=warm(name))
 
 
 def agenda_lines(t: Translate, items: list[Disagreement]) -> list[str]:

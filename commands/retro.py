@@ -20,7 +20,6 @@ from commands.blocks import MODAL_TITLE, actions, button, message, plain, sectio
 from commands.buttons import Form, Pressed
 from commands.people import names_in_slack
 from commands.questions import question_inputs
-from commands.questions import retro_question as question_label
 from commands.standup import form_channel, form_errors, form_values
 from storage.directory import department_channel, get_department, get_project
 from storage.ids import id_of
@@ -29,6 +28,7 @@ from storage.outbox import by_key
 from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS, retro_metadata
 from storage.retrospectives import RetroAnswer, answer_of, month_of, save_retro
 from storage.roles import Action, may
+from words.questions import retro_question as question_label
 
 ANSWER_BUTTON, MODAL_CALLBACK = "renkei_retro", "renkei_modal"  # named after the family that declares them
 _VALUE = re.compile(r"(\d{1,9}):(\d{1,9}):(\d{4})-(\d{2})")  # the button's value: <project>:<department>:<YYYY-MM>

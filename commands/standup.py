@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply, Translate, escape
 from commands.blocks import MODAL_TITLE, actions, button, message, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
-from commands.dates import read_date, short_date, short_span
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import issue_modal
-from commands.people import Names, names_in_slack
+from commands.people import Names, names_in_slack, warm
 from commands.questions import question_inputs, typed_answers
-from commands.questions import standup_question as question_label
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, TITLE_LIMIT, normal, plain_text
 from commands.where import (
@@ -42,6 +40,8 @@ from storage.phases import in_operation, standup_job_id
 from storage.projectfile import DEFAULT_STANDUP_QUESTIONS, WEEKLY_STANDUP_QUESTIONS, standup_metadata
 from storage.roles import Action, Where, department_named_in, is_liaison, liaison_places, may
 from storage.standups import answer_of, answered_users, get_answer, save_answer
+from words.dates import read_date, short_date, short_span
+from words.questions import standup_question as question_label
 
 ANSWER_BUTTON, MODAL_CALLBACK, BLOCKER_BUTTON = "standup_answer", "standup_modal", "standup_blocker"
 DEPARTMENT_BUTTON = "standup_department"  # one per department the user answers for, when several could be meant
@@ -320,7 +320,7 @@ def status(ctx: CommandContext) -> Reply:
             missing=name.join(waiting, nobody),
         )
         lines.append(line + (ctx.t("standup.away_part", away=name.join(off, nobody)) if off else ""))
-    return Reply(text="\n".join(lines), followup=name.warm())
+    return Reply(text="\n".join(lines), followup=warm(name))
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from typing import Iterable
 
 from commands.base import Translate, escape
+from words.base import fold  # noqa: F401 (commands name it from here too)
 
 CUTOFF = 0.6  # difflib's ratio: `lsit`/`list` 0.75, `isue`/`issue` 0.89, `dance`/`leave` 0.4
 # Department names share their 課: one other character is another department (総務課/税務課 0.67), a slip is not
 # (`zeimo`/`zeimu` 0.8, 国民建康保険課 0.86). What is typed in part (市民, 子育て) is found as a beginning.
 DEPARTMENT_CUTOFF = 0.75
 ECHO_LIMIT = 40  # how much of an unknown word is quoted back
-
-
-def fold(text: str) -> str:
-    """A word as comparable: full-width folded (ＮＦＫＣ), invisible characters (zero-width space…) dropped, lower case."""
-    folded = unicodedata.normalize("NFKC", text or "")
-    return "".join(c for c in folded if unicodedata.category(c) != "Cf").strip().lower()
 
 
 def nearest(typed: str, choices: Iterable[str], cutoff: float = CUTOFF) -> str | None:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from commands.base import CommandContext, Reply, SlackPort, Translate, escape, post_to_channels, when_text
 from commands.blocks import INPUT_LABEL, MODAL_TITLE, actions, button, message, option, options, plain, section, view_blocks
 from commands.buttons import Button, Form, Pressed, number_of
-from commands.durations import BEFORE, duration_text
 from commands.issue import announce, refuse_residents_data
 from commands.later import job, later
 from commands.limits import rate_limit
@@ -51,6 +50,7 @@ from storage.uat import (
     signups_of,
     starts_of,
 )
+from words.durations import BEFORE, duration_text
 
 if TYPE_CHECKING:
     from storage.db import Session

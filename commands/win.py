@@ -7,7 +7,7 @@ from commands.blocks import message, section
 from commands.issue import refuse_residents_data
 from commands.issue_blocks import local_time, win_card
 from commands.limits import rate_limit
-from commands.people import names_in_slack
+from commands.people import names_in_slack, warm
 from commands.suggest import fold, nearest, unknown_sub
 from commands.text import BODY_LIMIT, plain_text
 from commands.where import Ask, department_button, projects_in_view, resolve_department, take_department, view_refusal
@@ -90,7 +90,7 @@ def list_(ctx: CommandContext) -> Reply:
         for w in wins
     ]
     text = "\n".join([ctx.t("win.list_title"), *lines])
-    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=name.warm())
+    return Reply(text=text, blocks=message(section(text), t=ctx.t), followup=warm(name))
 
 
 def handle(ctx: CommandContext, text: str) -> Reply:

@@ -32,9 +32,6 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from commands.dates import date_text, short_date, short_span
-from commands.durations import BEFORE, durations_text, schedule_text
-from commands.people import Names
 from reports.hearing_sheet import hearing_sheet
 from reports.req_sheet import requirements_sheet
 from reports.retro_sheet import retro_sheet
@@ -73,6 +70,9 @@ from storage.ids import id_of
 from storage.models import Project
 from storage.report_rows import answer_rows, history_rows, issue_rows, liaison_departments, project_meetings, win_rows
 from storage.summary import Away, Participation, ProjectSummary, period_bounds
+from words.dates import date_text, short_date, short_span
+from words.durations import BEFORE, durations_text, schedule_text
+from words.names import Names
 
 if TYPE_CHECKING:
     from storage.db import Session

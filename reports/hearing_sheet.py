@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commands.questions import hearing_question as question_label
 from reports.tables import Column, table_sheet
 from storage.hearings import by_department, is_open, project_hearings, questions_of
 from storage.ids import id_of
 from storage.summary import period_bounds
+from words.questions import hearing_question as question_label
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

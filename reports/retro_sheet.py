@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commands.questions import retro_question as question_label
 from reports.tables import Column, table_sheet
 from storage.ids import id_of
 from storage.phases import OPERATE
 from storage.projectfile import DEFAULT_RETROSPECTIVE_QUESTIONS
 from storage.retrospectives import all_answers, month_of
+from words.questions import retro_question as question_label
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 from bot import interactions
 from bot.console import run_console
 from bot.i18n import Translator
-from commands.dates import AmbiguousDate, ambiguous_text, read_date
 from storage.db import make_engine
 from storage.models import Meeting, UatSession
+from words.dates import AmbiguousDate, ambiguous_text, read_date
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MONDAY = dt.date(2026, 12, 7)  # the tests' own today
@@ -253,7 +253,7 @@ def test_a_hearing_takes_its_deadline_in_words_names_it_on_cards_and_reminders_a
     ],
 )
 def test_moments_as_people_write_them(written, meant):
-    from commands.dates import read_moment
+    from words.dates import read_moment
 
     now = dt.datetime(2026, 12, 7, 11, 20, tzinfo=TOKYO)
     assert read_moment(written, now) == dt.datetime.fromisoformat(meant).replace(tzinfo=TOKYO)
@@ -261,7 +261,7 @@ def test_moments_as_people_write_them(written, meant):
 
 @pytest.mark.parametrize("written", ["そのうち", "明日 25:00", "明日 来週 9時", "", "9時 明日"])
 def test_what_is_no_moment_is_none(written):
-    from commands.dates import read_moment
+    from words.dates import read_moment
 
     assert read_moment(written, dt.datetime(2026, 12, 7, 11, 20, tzinfo=TOKYO)) is None
 

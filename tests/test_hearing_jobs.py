@@ -154,9 +154,9 @@ def test_a_long_summary_is_split_over_messages_within_slacks_limits():
     from bot.i18n import Translator
     from commands.blocks import MESSAGE_BLOCKS, MESSAGE_TEXT, SECTION_TEXT, text_size
     from commands.hearing import summary_messages
-    from commands.people import Names
     from storage.hearings import Answer, DepartmentAnswers
     from storage.models import Hearing
+    from words.names import Names
 
     t = Translator("ja")
     questions = ["problems", "solve", "worries", "people", "residents", *(f"質問{n}" for n in range(5))]

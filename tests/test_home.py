@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from bot.i18n import Translator
 from commands.home import MAX_BLOCKS, build_home
-from commands.people import Names
 from storage.home import HomeData, HomeDepartment, HomeIssue, HomeMeeting, HomeWin, home_data
 from storage.models import Department, Issue, Project, Win
 from tests.conftest import sign, wait_for
+from words.names import Names
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 EMPTY = HomeData(departments=[], issues=[], more_issues=0, meetings=[], wins=[])

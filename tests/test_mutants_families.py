@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from bot.i18n import Translator
 from commands import phase
-from commands.questions import hearing_question, retro_question, standup_question
 from reports.req_sheet import TEXT_LIMIT, _cut
 from storage.models import Project
 from storage.uat import add_session, listed_sessions
+from words.questions import hearing_question, retro_question, standup_question
 
 T = Translator("ja")
 UTC = dt.timezone.utc
@@ -98,8 +98,8 @@ def test_rule_uat_list_shows_the_projects_sessions_not_cancelled_from_30_days_ba
 
 def test_rule_a_hearing_reminder_names_the_deadline_only_when_there_is_one_and_offers_the_answer_button():
     from commands import hearing
-    from commands.dates import long_date
     from storage.models import Department, Hearing
+    from words.dates import long_date
 
     shimin = Department(id=1, slug="shimin", name="市民課")
     open_ended = Hearing(id=4, project_id=1, title="現状", questions="[]", started_by="U10LEAD")
@@ -127,9 +127,9 @@ def test_rule_the_pinned_board_shows_the_title_each_requirement_the_hearing_by_d
     with its number, text (cut at 200) and state, the latest hearing with each department's answers by name (or
     未回答), and the time it was made, last; without requirements or hearing, the sentences saying how to start."""
     from commands import board
-    from commands.people import Names
     from storage import hearings, requirements
     from storage.models import Department
+    from words.names import Names
 
     with synced.session() as session:
         project = session.exec(select(Project)).one()
@@ -251,7 +251,7 @@ def test_rule_going_live_says_what_happens_to_the_stand_ups(synced, standup, ope
         ctx = synced.context(session, user_id="U10LEAD", channel_id=None)
         said = phase.changes(ctx, spec, "operate", "test")
         back = phase.changes(ctx, spec, "test", "operate")
-    from commands.durations import schedule_text
+    from words.durations import schedule_text
 
     retro = schedule_text(T, spec.operation.retrospective)
     assert said == T("phase.rhythm_operate", standup=T(expected) if expected else "", retro=retro)

@@ -22,9 +22,7 @@ from openpyxl.chart import BarChart, LineChart
 from sqlmodel import select
 
 from bot.i18n import Translator
-from commands.dates import date_text
 from commands.digest import MAX_BLOCKS, Blocker, build_digest
-from commands.people import Names
 from commands.report import digest_for, make_report, project_summary
 from reminders.calendar import BusinessCalendar
 from reports.tables import DATE_STYLES, display_width, text_lines
@@ -37,6 +35,8 @@ from storage.standups import save_answer
 from storage.summary import WEEKLY_AFTER_DAYS, DepartmentSummary, Figures, ProjectSummary, WinItem, participation
 from storage.wins import create_win
 from tests.conftest import SAMPLE
+from words.dates import date_text
+from words.names import Names
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CALENDAR = BusinessCalendar()

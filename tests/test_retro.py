@@ -215,9 +215,9 @@ def test_an_empty_form_stores_nothing(live, fakeslack, synced):
 
 def test_the_digest_lines_name_the_department_the_person_and_the_answers(synced):
     from bot.i18n import Translator
-    from commands.people import Names
     from commands.retro import digest_lines
     from storage.retrospectives import RetroAnswer
+    from words.names import Names
 
     t = Translator("ja")
     name = Names(t, {"U01SHIMIN": "佐藤 花子"})

@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from commands.dates import read_moment
 from reminders.calendar import BusinessCalendar
 from reminders.firing import fire
 from reminders.triggers import BusinessDayTrigger
 from storage.models import Project
 from storage.projectfile import parse_cron
+from words.dates import read_moment
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from bot.dispatch import run_command
 from bot.i18n import Translator, catalog
-from commands.durations import AFTER, BEFORE, duration_text, durations_text, read_duration, schedule_text
 from commands.families import families
 from storage.models import Meeting
 from tests.conftest import ROOT
+from words.durations import AFTER, BEFORE, duration_text, durations_text, read_duration, schedule_text
 
 JA, EN = catalog("ja"), catalog("en")
 

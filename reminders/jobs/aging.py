@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.base import escape
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels, departments_by_id, it_department
@@ -28,6 +27,7 @@ from storage.issues import BOT_ACTOR, add_event, has_event, history, unresolved_
 from storage.models import Project, utcnow
 from storage.projectfile import EscalationSpec, parse_cron
 from storage.turns import Turn, whose_turn
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session
 
-from commands.durations import duration_text
 from storage.directory import project_of_slug
 from storage.models import Meeting, Project
+from words.durations import duration_text
 
 if TYPE_CHECKING:  # the services are built in bot/; the reminders layer only uses them
     from bot.bootstrap import Services

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import TICK, BusinessDayTrigger, fire_times
 from storage.enums import OutboxStatus
 from storage.projectfile import parse_cron
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

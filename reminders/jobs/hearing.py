@@ -16,7 +16,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
 from commands import hearing as hearing_commands
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
@@ -25,6 +24,7 @@ from storage.hearings import awaiting_answers, open_hearings
 from storage.ids import id_of
 from storage.models import as_utc
 from storage.projectfile import parse_cron
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

@@ -18,7 +18,6 @@ from apscheduler.triggers.date import DateTrigger
 
 from commands import meeting as meeting_commands
 from commands.base import escape, post_to_channels, when_text
-from commands.durations import BEFORE
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, what
 from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger, OpenDaysOnly
 from storage.agenda import agenda
@@ -28,6 +27,7 @@ from storage.limits import MAX_REMINDERS_PER_MEETING
 from storage.meetings import is_from_config, is_regular, participant_departments, participant_ids, skipped_days
 from storage.models import Meeting, Project
 from storage.projectfile import parse_cron, parse_duration
+from words.durations import BEFORE
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from commands.base import escape
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import users_with_role
 from storage.enums import OutboxStatus, Role
 from storage.projectfile import parse_cron
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

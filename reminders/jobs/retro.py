@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
 from commands import retro as retro_commands
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels, project_departments
@@ -23,6 +22,7 @@ from storage.ids import id_of
 from storage.phases import in_operation
 from storage.projectfile import parse_cron
 from storage.retrospectives import month_of
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

@@ -19,13 +19,13 @@ from apscheduler.triggers.base import BaseTrigger
 
 from commands import standup as standup_commands
 from commands.base import post_to_channels
-from commands.durations import AFTER
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
 from reminders.triggers import BusinessDayTrigger
 from storage.directory import department_channels
 from storage.ids import id_of
 from storage.phases import AFTER_LAUNCH, in_operation, standup_job_id
 from storage.projectfile import parse_cron
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

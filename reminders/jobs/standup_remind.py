@@ -13,7 +13,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
 from commands import standup as standup_commands
-from commands.durations import AFTER
 from commands.people import Names, ask_unknown, known_names
 from reminders.jobs import standup
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, project_row, same_local_day, what
@@ -24,6 +23,7 @@ from storage.enums import OutboxStatus, Role
 from storage.ids import id_of
 from storage.projectfile import parse_duration
 from storage.standups import answered_users, day_answers
+from words.durations import AFTER
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -18,7 +18,6 @@ from apscheduler.triggers.date import DateTrigger
 
 from commands import uat as uat_commands
 from commands.base import post_to_channels
-from commands.durations import BEFORE
 from reminders.jobs.base import FiringResult, JobSpec, closed, local_day, what
 from reminders.jobs.meeting import business_days_of, meeting_start
 from reminders.triggers import BusinessDaysBeforeTrigger, OffsetTrigger, OpenDaysOnly
@@ -26,6 +25,7 @@ from storage.directory import department_channels
 from storage.models import UatSession
 from storage.projectfile import parse_duration
 from storage.uat import get_session, starts_of
+from words.durations import BEFORE
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from commands.base import Translate
+from words.base import Translate
 
 ERAS = ((dt.date(2019, 5, 1), "reiwa"), (dt.date(1989, 1, 8), "heisei"), (dt.date(1926, 12, 25), "showa"))
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from commands.base import Translate
-from commands.suggest import fold
 from storage.projectfile import CRON_WEEKDAYS, DURATION_RE
+from words.base import Translate, fold
 
 BEFORE, AFTER = "before", "after"
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
