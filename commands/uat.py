@@ -102,8 +102,9 @@ def started(uat: UatSession, now: dt.datetime | None = None) -> bool:
 # --- the card ------------------------------------------------------------------------------------------------------
 
 
-def department_lines(t: Translate, session: Session, uat: UatSession) -> list[str]:
-    """Per department: who will attend (or 未登録), and its results (問題なし, 問題あり with the issue's number)."""
+def department_lines(t: Translate, session: Session, uat: UatSession, held: bool = False) -> list[str]:
+    """Per department: who will attend (or 未登録), and its results (問題なし, 問題あり with the issue's number); once the
+    session has been `held`, a department that signed up and recorded nothing says 結果: 未記録 (its move)."""
     signed, results = signups_of(session, id_of(uat)), results_of(session, id_of(uat))
     lines = []
     for department in project_departments(session, uat.project_id):
@@ -119,8 +120,16 @@ def department_lines(t: Translate, session: Session, uat: UatSession) -> list[st
         ]
         if outcomes:
             line += t("uat.line_results", results=t("duration.separator").join(outcomes))
+        elif held and signup and not uat.cancelled:
+            line += t("uat.line_results", results=t("uat.result_missing"))
         lines.append(line)
     return lines
+
+
+def unrecorded(session: Session, uat: UatSession) -> int:
+    """How many departments signed up for the session and have recorded no result."""
+    results = results_of(session, id_of(uat))
+    return sum(1 for department_id in signups_of(session, id_of(uat)) if not results.get(department_id))
 
 
 def card(t: Translate, session: Session, uat: UatSession, timezone: str, now: dt.datetime | None = None) -> tuple[str, list]:
@@ -135,7 +144,7 @@ def card(t: Translate, session: Session, uat: UatSession, timezone: str, now: dt
     ) + (t("meeting.place", place=escape(uat.place)) if uat.place else "")
     owner = owner_department(session, uat)
     owns = [t("uat.card_owner", department=escape(owner.name))] if owner else []
-    body = "\n".join([*owns, t("uat.card_departments"), *department_lines(t, session, uat)])
+    body = "\n".join([*owns, t("uat.card_departments"), *department_lines(t, session, uat, held=started(uat, now))])
     if uat.cancelled:  # no button: nothing to sign up for or record
         body = "\n".join([t("uat.card_cancelled"), body])
         return f"{head}\n{body}", message(section(head), section(body), t=t)
@@ -508,11 +517,19 @@ def list_(ctx: CommandContext) -> Reply:
                 when=when_text(ctx.t, local_start(uat, ctx.timezone)),
                 signed=signed,
                 total=total,
-                state=ctx.t("uat.state_done") if started(uat, now) else "",
+                state=_state(ctx.t, ctx.session, uat, now),
             )
         )
     text = "\n".join(lines)
     return Reply(text=text, blocks=message(section(text), t=ctx.t, where="`/uat show <番号>`"))
+
+
+def _state(t: Translate, session: Session, uat: UatSession, now: dt.datetime) -> str:
+    """A listed session's state: nothing before it, 実施済み after it, with the departments still to record results."""
+    if not started(uat, now) or uat.cancelled:
+        return ""
+    missing = unrecorded(session, uat)
+    return t("uat.state_unrecorded", count=missing) if missing else t("uat.state_done")
 
 
 def show(ctx: CommandContext, rest: str) -> Reply:

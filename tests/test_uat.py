@@ -515,3 +515,22 @@ def test_whoever_added_a_session_may_call_it_off(app, fakeslack):
     added(app, fakeslack)  # by U01SHIMIN, a liaison (not a lead)
     assert "を中止しました" in slash(app, fakeslack, "cancel 1", user="U01SHIMIN", channel="moving-shimin")["text"]
     assert rows(app, UatSession)[0].cancelled
+
+
+def test_a_held_session_asks_for_the_results_still_missing(app, fakeslack):
+    """After the start, a department that signed up and recorded nothing reads 結果: 未記録 on the card and in
+    `/uat show`, and `/uat list` counts the departments still to record — not a bare 実施済み."""
+    added(app, fakeslack)
+    form = press(app, fakeslack, SIGNUP_BUTTON, "1", user="U02ZEIMU", channel="moving-zeimu")
+    submit(app, form, attendees("鈴木、山田"), user="U02ZEIMU")
+    start = dt.datetime(2026, 12, 7, 14, 0, tzinfo=TOKYO)
+    with time_machine.travel(start + dt.timedelta(hours=2), tick=True):
+        listed = slash(app, fakeslack, "list")["text"]
+        shown = slash(app, fakeslack, "show 1")["text"]
+        assert "実施済み（結果の記録待ち 1 部署）" in listed
+        assert "税務課: 参加（鈴木、山田） ・ 結果: 未記録（記録をお願いします）" in shown
+        assert "市民課: 未登録" in shown and "市民課: 未登録 ・ 結果" not in shown  # not signed up: nothing to record
+        form = press(app, fakeslack, RESULT_BUTTON, "1", user="U02ZEIMU", channel="moving-zeimu")
+        submit(app, form, result("ok"), user="U02ZEIMU")
+        listed = slash(app, fakeslack, "list")["text"]
+    assert "実施済み" in listed and "記録待ち" not in listed
