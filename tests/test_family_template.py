@@ -28,7 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import dispatch, interactions
 from bot.i18n import Translator, catalog
-from bot.listeners import issue_actions, slash_commands
+from bot.listeners import buttons_and_forms, slash_commands
 from bot.resources import manifest_path
 from bot.scheduler import add_jobs, make_scheduler
 from commands import families, renkei
@@ -308,7 +308,7 @@ def test_the_new_command_is_dispatched_listed_in_help_and_registered(handover, s
 
     app = Registered()
     slash_commands.register(app)
-    issue_actions.register(app)
+    buttons_and_forms.register(app)
     assert "/handover" in app.commands and OPEN_BUTTON in app.actions and MODAL_CALLBACK in app.views
 
 

@@ -13,7 +13,7 @@ from bot import dispatch, interactions
 from bot.app import create_app
 from bot.gateway import JOB_ATTEMPTS
 from bot.i18n import Translator
-from bot.listeners import app_events, app_home, issue_actions, slash_commands
+from bot.listeners import app_events, app_home, buttons_and_forms, slash_commands
 from commands.base import CommandContext, Reply
 from commands.buttons import Pressed
 from commands.issue_blocks import FIELDS, IT_TAKE, TAKE
@@ -92,13 +92,13 @@ def run_button(
         **({"response_url": response_url} if response_url else {}),
     }
     action = {"action_id": action_id, "value": value}
-    issue_actions.on_button(ack=said.ack, body=body, action=action, respond=said.respond, context=context(services))
+    buttons_and_forms.on_button(ack=said.ack, body=body, action=action, respond=said.respond, context=context(services))
     return said
 
 
 def run_form(services, view: dict, *, user: str = "U01SHIMIN") -> Fake:
     said = Fake()
-    issue_actions.on_submit(
+    buttons_and_forms.on_submit(
         ack=said.ack, body={"type": "view_submission", "user": {"id": user}, "view": view}, view=view, context=context(services)
     )
     return said
@@ -164,8 +164,8 @@ def test_every_listener_is_a_module_level_function(services):
     functions = {listener.ack_function for listener in app._listeners}
     assert functions == {
         slash_commands.on_command,
-        issue_actions.on_button,
-        issue_actions.on_submit,
+        buttons_and_forms.on_button,
+        buttons_and_forms.on_submit,
         app_home.publish_home,
         app_events.on_access_lost,
     }
@@ -379,7 +379,7 @@ def test_a_button_failing_outside_the_wrapper_is_answered_through_its_response_u
 
 
 def test_a_form_failing_outside_the_wrapper_closes_and_sends_a_dm(app, synced, fakeslack, monkeypatch, caplog):
-    monkeypatch.setattr(issue_actions, "request_key", boom)
+    monkeypatch.setattr(buttons_and_forms, "request_key", boom)
     view = issue_form(synced, view_id="V200")
     with caplog.at_level(logging.ERROR):
         response = post_interaction(

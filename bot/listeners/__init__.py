@@ -12,7 +12,7 @@ from typing import Callable
 from slack_bolt import App, BoltContext
 
 from bot.bootstrap import Services
-from bot.listeners import app_events, app_home, issue_actions, slash_commands
+from bot.listeners import app_events, app_home, buttons_and_forms, slash_commands
 from bot.listeners.errors import on_error
 
 
@@ -30,7 +30,7 @@ def register(app: App) -> None:
     """Attach every listener to the app (bot.app.create_app adds `provide` and `on_error` first)."""
     slash_commands.register(app)
     app_home.register(app)
-    issue_actions.register(app)
+    buttons_and_forms.register(app)
     app_events.register(app)
 
 

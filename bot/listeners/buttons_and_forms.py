@@ -1,4 +1,4 @@
-"""Buttons (issue cards, stand-up prompts, join requests) and form submissions: thin adapters over bot.interactions.
+"""Every family's buttons (cards, prompts, join requests) and form submissions: thin adapters over bot.interactions.
 
 A button acts through conditional updates (a second click changes nothing); a form submission is handled once
 per view id + hash (storage.requests).
