@@ -467,7 +467,13 @@ def away(ctx: CommandContext, rest: str) -> Reply:
         return Reply(text=ctx.t("standup.away_past"))
     if (last - first).days + 1 > MAX_ABSENCE_DAYS:
         return Reply(text=ctx.t("standup.away_too_long", limit=MAX_ABSENCE_DAYS, days=(last - first).days + 1))
-    kept = add_absence(ctx.session, ctx.user_id, first, last)  # an earlier one that covers it already: that one
+    return record_away(ctx, first, last)
+
+
+def record_away(ctx: CommandContext, first: dt.date, last: dt.date) -> Reply:
+    """Days off from `first` to `last` kept for the person, and the reply naming what is kept (an earlier
+    registration that covers them already: that one)."""
+    kept = add_absence(ctx.session, ctx.user_id, first, last)
     days = short_span(ctx.t, kept.first_day, kept.last_day)
     return Reply(text=ctx.t("standup.away_recorded", days=days, first=short_date(ctx.t, kept.first_day)))
 
@@ -480,9 +486,7 @@ def press_away(ctx: CommandContext, value: str) -> Pressed:
         return Pressed(reply=where)
     day = today(ctx.timezone)
     last = day + dt.timedelta(days=6 - day.weekday()) if rhythm(where.project) == "weekly" else day
-    kept = add_absence(ctx.session, ctx.user_id, day, last)
-    words = short_span(ctx.t, kept.first_day, kept.last_day)
-    return Pressed(reply=Reply(text=ctx.t("standup.away_recorded", days=words, first=short_date(ctx.t, kept.first_day))))
+    return Pressed(reply=record_away(ctx, day, last))
 
 
 def press_answer(ctx: CommandContext, value: str) -> Pressed:

@@ -10,7 +10,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 import sqlalchemy
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from storage.absences import absences_between, away_between
@@ -406,13 +406,8 @@ def participation(
 def away_in(session: Session, project: Project, start: dt.date, end: dt.date) -> list[Away]:
     """The days off of the project's liaisons overlapping [start, end] (each as recorded), earliest first."""
     departments = {id_of(d): d.name for d in project_departments(session, id_of(project))}
-    liaisons = session.exec(
-        select(RoleAssignment.user_id, RoleAssignment.department_id)
-        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES))
-        .where(col(RoleAssignment.department_id).in_(list(departments)))
-        .distinct()
-    ).all()
-    of = {user_id: departments[department_id] for user_id, department_id in liaisons if department_id is not None}
+    liaisons = _liaisons(session, col(RoleAssignment.department_id).in_(list(departments)))
+    of = {user_id: departments[department_id] for user_id, department_id in liaisons}
     return [Away(of[a.user_id], a.user_id, a.first_day, a.last_day) for a in absences_between(session, start, end, of)]
 
 
@@ -422,17 +417,20 @@ def _away_liaisons(session: Session, start: dt.date, end: dt.date) -> dict[tuple
     if not days:
         return {}
     away: dict[tuple[int, dt.date], int] = {}
+    for user_id, department_id in _liaisons(session, col(RoleAssignment.user_id).in_(list(days))):
+        for day in days[user_id]:
+            away[(department_id, day)] = away.get((department_id, day), 0) + 1
+    return away
+
+
+def _liaisons(session: Session, where: ColumnElement[bool]) -> list[tuple[str, int]]:
+    """(user id, department id) of the granted liaison roles that match `where`, each pair once."""
     rows = session.exec(
-        select(RoleAssignment.department_id, RoleAssignment.user_id)
-        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES))
-        .where(col(RoleAssignment.user_id).in_(list(days)))
+        select(RoleAssignment.user_id, RoleAssignment.department_id)
+        .where(RoleAssignment.role == Role.LIAISON, col(RoleAssignment.source).in_(GRANTED_SOURCES), where)
         .distinct()
     )
-    for department_id, user_id in rows:
-        for day in days[user_id]:
-            if department_id is not None:
-                away[(department_id, day)] = away.get((department_id, day), 0) + 1
-    return away
+    return [(user_id, department_id) for user_id, department_id in rows if department_id is not None]
 
 
 def _department_name(names: dict[int, str], department_id: int | None) -> str:

@@ -229,8 +229,8 @@ def file_problem(
     waiting_on_id: int | None = None,
 ) -> Issue:
     """A 問題あり result: a normal issue of the department (reporter the user) linked to the session and the
-    requirement, waiting on the session's owner (`waiting_on_id`, see `owner_department`) when that is another
-    department, and the result pointing at it."""
+    requirement, waiting on the session's owner when that is another department (`waiting_on_id`: the caller
+    decides, see `owner_department`), and the result pointing at it."""
     issue = create_issue(
         session=session,
         issue_in=NewIssue(
@@ -239,7 +239,7 @@ def file_problem(
             reporter_id=user_id,
             title=title,
             body=body,
-            waiting_on_id=waiting_on_id if waiting_on_id != department_id else None,
+            waiting_on_id=waiting_on_id,
         ),
     )
     issue.uat_session_id, issue.requirement_id = session_id, requirement_id
